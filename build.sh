@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Mtl build entry point.
+#   ./build.sh deps    install what the build needs (Debian 12; idempotent)
+#   ./build.sh build   build everything (native shim included)
+#   ./build.sh test    build and run every test project; ends with "Tests: N passed, M failed"
+#   ./build.sh demo    build and train the main example, showing results
+#   ./build.sh bench   run the side-by-side benchmarks (Mtl vs C++ vs PyTorch)
+# Every subcommand runs `deps` first.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$(pwd)
+CONFIGURATION=${CONFIGURATION:-Release}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages the build, the tests and the benchmarks need.
+PACKAGES=(g++ cmake make libtorch-dev libopenblas0-pthread python3-torch)
+
+deps() {
+  command -v dpkg-query >/dev/null || die "this script installs dependencies with apt on Debian; install by hand: ${PACKAGES[*]} and the .NET 10 SDK"
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "deps: all present (${PACKAGES[*]})"
+  else
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+      command -v sudo >/dev/null || die "missing packages ${missing[*]} and no root access: install them as root"
+      sudo="sudo"
+    fi
+    say "deps: installing ${missing[*]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed: check the network or the apt sources"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || die "could not install ${missing[*]} with apt-get"
+  fi
+  command -v dotnet >/dev/null || die "the .NET SDK (10 or later) is not on PATH: install it from https://dotnet.microsoft.com"
+  if [ -z "${Torch_DIR:-}" ] && [ ! -f /usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake ] && ! ls /usr/lib/*/cmake/Torch/TorchConfig.cmake >/dev/null 2>&1; then
+    die "libtorch's CMake config was not found: install libtorch-dev or set Torch_DIR to the folder holding TorchConfig.cmake"
+  fi
+  [ -n "${Torch_DIR:-}" ] && say "deps: using libtorch from Torch_DIR=$Torch_DIR"
+  return 0
+}
+
+build() {
+  say "build: dotnet build Dsl.sln -c $CONFIGURATION"
+  dotnet build Dsl.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v:minimal
+}
+
+run_tests() {
+  local results="$ROOT/artifacts/test-results"
+  rm -rf "$results"
+  mkdir -p "$results"
+  say "test: dotnet test Dsl.sln"
+  local status=0
+  dotnet test Dsl.sln -c "$CONFIGURATION" --no-build -nologo -v:minimal \
+    --logger "trx" --results-directory "$results" || status=$?
+  local passed=0 failed=0 total=0
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    local counters
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    local p f t
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); total=$((total + ${t:-0}))
+  done
+  if [ "$total" -eq 0 ]; then
+    echo "Tests: 0 passed, 0 failed"
+    die "no test ran"
+  fi
+  # Anything that did not pass (errors, aborts) counts as failed.
+  failed=$((total - passed > failed ? total - passed : failed))
+  echo "Tests: $passed passed, $failed failed"
+  [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
+}
+
+demo() {
+  say "demo: training the reference multi-task model"
+  dotnet run --project examples/QuickStart/QuickStart.csproj -c "$CONFIGURATION" --no-build
+}
+
+bench() {
+  say "bench: Mtl vs C++ vs PyTorch, interleaved"
+  bash bench/run.sh
+}
+
+cmd=${1:-build}
+case "$cmd" in
+  deps) deps ;;
+  build) deps; build ;;
+  test) deps; build; run_tests ;;
+  demo) deps; build; demo ;;
+  bench) deps; build; bench ;;
+  *) die "unknown command '$cmd': use deps, build, test, demo or bench" ;;
+esac

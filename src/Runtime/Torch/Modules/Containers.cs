@@ -1,0 +1,127 @@
+using System.Collections;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Torch.Modules;
+
+/// <summary>Runs its modules one after another.</summary>
+public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Module<Tensor, Tensor>>
+{
+    private readonly List<nn.Module<Tensor, Tensor>> _layers = new();
+
+    public Sequential(params nn.Module<Tensor, Tensor>[] modules) : base(nameof(Sequential))
+    {
+        foreach (var module in modules) append(module);
+    }
+
+    public Sequential(params (string name, nn.Module<Tensor, Tensor> module)[] modules) : base(nameof(Sequential))
+    {
+        foreach (var (name, module) in modules)
+        {
+            register_module(name, module);
+            _layers.Add(module);
+        }
+    }
+
+    public int Count => _layers.Count;
+
+    public nn.Module<Tensor, Tensor> this[int index] => _layers[index];
+
+    public Sequential append(nn.Module<Tensor, Tensor> module)
+    {
+        register_module(_layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
+        _layers.Add(module);
+        return this;
+    }
+
+    /// <summary>
+    /// Intermediate results are disposed as soon as the next layer has consumed them (autograd keeps
+    /// what it needs natively), so a deep stack does not pile up handles within a step.
+    /// </summary>
+    public override Tensor forward(Tensor input)
+    {
+        if (_layers.Count == 0) return input.alias();
+        var x = _layers[0].forward(input);
+        for (var i = 1; i < _layers.Count; i++)
+        {
+            var next = _layers[i].forward(x);
+            if (!ReferenceEquals(next, x)) x.Dispose();
+            x = next;
+        }
+        return x;
+    }
+
+    public IEnumerator<nn.Module<Tensor, Tensor>> GetEnumerator() => _layers.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>An indexed list of modules, registered as "0", "1", ...</summary>
+public sealed class ModuleList<T> : nn.Module, IReadOnlyList<T> where T : nn.Module
+{
+    private readonly List<T> _items = new();
+
+    public ModuleList(params T[] modules) : base("ModuleList")
+    {
+        foreach (var module in modules) append(module);
+    }
+
+    public int Count => _items.Count;
+
+    public T this[int index] => _items[index];
+
+    public ModuleList<T> append(T module)
+    {
+        register_module(_items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
+        _items.Add(module);
+        return this;
+    }
+
+    public IEnumerator<T> GetEnumerator() => _items.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>Modules by name, in insertion order.</summary>
+public sealed class ModuleDict<T> : nn.Module, IReadOnlyDictionary<string, T> where T : nn.Module
+{
+    private readonly List<KeyValuePair<string, T>> _items = new();
+
+    public ModuleDict(params (string name, T module)[] modules) : base("ModuleDict")
+    {
+        foreach (var (name, module) in modules) Add(name, module);
+    }
+
+    public void Add(string name, T module)
+    {
+        register_module(name, module);
+        _items.Add(new(name, module));
+    }
+
+    public T this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"ModuleDict has no module named '{key}'");
+
+    public IEnumerable<string> Keys => _items.Select(i => i.Key);
+
+    public IEnumerable<T> Values => _items.Select(i => i.Value);
+
+    public int Count => _items.Count;
+
+    public bool ContainsKey(string key) => _items.Any(i => i.Key == key);
+
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value)
+    {
+        foreach (var item in _items)
+        {
+            if (item.Key == key)
+            {
+                value = item.Value;
+                return true;
+            }
+        }
+        value = default;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, T>> GetEnumerator() => _items.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,0 +1,220 @@
+using Mtl.Torch.Native;
+using static Mtl.Torch.Native.NativeStatus;
+
+namespace Mtl.Torch.Modules;
+
+/// <summary>
+/// Base of the optimizers. State tensors per parameter (momentum buffers, moment estimates) live
+/// here, outside any dispose scope, and are saved and restored by <see cref="state_dict"/> and
+/// <see cref="load_state_dict"/> for an exact resume.
+/// </summary>
+public abstract class Optimizer : IDisposable
+{
+    private readonly List<ParamGroup> _groups = new();
+    private readonly Dictionary<Tensor, ParameterState> _state = new(ReferenceEqualityComparer.Instance);
+    private readonly IReadOnlyDictionary<string, double> _defaults;
+    private bool _disposed;
+
+    private protected Optimizer(IEnumerable<ParamGroup> groups, IReadOnlyDictionary<string, double> defaults)
+    {
+        _defaults = defaults;
+        foreach (var group in groups) add_param_group(group);
+        if (_groups.Count == 0) throw new ArgumentException("an optimizer needs at least one parameter group");
+    }
+
+    /// <summary>The option names this optimizer uses and their defaults.</summary>
+    public IReadOnlyDictionary<string, double> defaults => _defaults;
+
+    public IReadOnlyList<ParamGroup> param_groups => _groups;
+
+    public void add_param_group(ParamGroup group)
+    {
+        var seen = new HashSet<Tensor>(_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
+        foreach (var parameter in group.parameters)
+        {
+            if (!seen.Add(parameter)) throw new ArgumentException("a parameter appears in more than one parameter group");
+        }
+        group.ApplyDefaults(_defaults);
+        foreach (var (key, value) in group.options)
+        {
+            if (!_defaults.ContainsKey(key)) throw new ArgumentException($"{GetType().Name} has no option '{key}' (it has {string.Join(", ", _defaults.Keys)})");
+            Validate(key, value);
+        }
+        _groups.Add(group);
+    }
+
+    /// <summary>Rejects out-of-range hyperparameters (negative learning rate, beta outside [0, 1), ...).</summary>
+    protected virtual void Validate(string option, double value)
+    {
+        if (double.IsNaN(value) || value < 0) throw new ArgumentOutOfRangeException(option, value, $"{GetType().Name}: {option} must be a non-negative number");
+    }
+
+    /// <summary>Zeros (or drops, the default as in PyTorch 2) the gradient of every parameter.</summary>
+    public void zero_grad(bool set_to_none = true)
+    {
+        foreach (var group in _groups)
+        {
+            foreach (var parameter in group.parameters) parameter.zero_grad(set_to_none);
+        }
+    }
+
+    /// <summary>Updates every parameter that has a gradient.</summary>
+    public void step()
+    {
+        foreach (var group in _groups)
+        {
+            foreach (var parameter in group.parameters)
+            {
+                Check(NativeMethods.mtl_tensor_has_grad(parameter.Handle, out var hasGrad));
+                if (hasGrad == 0) continue;
+                if (!_state.TryGetValue(parameter, out var state))
+                {
+                    state = new ParameterState();
+                    _state.Add(parameter, state);
+                }
+                state.step++;
+                Update(group, parameter, state);
+            }
+        }
+    }
+
+    /// <summary>One update of one parameter; <paramref name="state"/>.step already counts this one.</summary>
+    private protected abstract void Update(ParamGroup group, Parameter parameter, ParameterState state);
+
+    /// <summary>A state tensor of the parameter's shape, created zero on first use.</summary>
+    private protected static Tensor StateTensor(ParameterState state, string name, Parameter parameter)
+    {
+        if (!state.tensors.TryGetValue(name, out var tensor))
+        {
+            tensor = torch.zeros_like(parameter).DetachFromDisposeScope();
+            state.tensors[name] = tensor;
+        }
+        return tensor;
+    }
+
+    // ---- state ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The optimizer's state as in PyTorch: per parameter (numbered across groups in order) its
+    /// step count and state tensors, and per group its options. The tensors are copies.
+    /// </summary>
+    public OptimizerState state_dict()
+    {
+        var entries = new Dictionary<int, OptimizerState.Entry>();
+        var groups = new List<OptimizerState.Group>();
+        var index = 0;
+        foreach (var group in _groups)
+        {
+            var indices = new List<int>();
+            foreach (var parameter in group.parameters)
+            {
+                if (_state.TryGetValue(parameter, out var state))
+                {
+                    var tensors = state.tensors.ToDictionary(t => t.Key, t => t.Value.detach().clone().DetachFromDisposeScope());
+                    entries[index] = new OptimizerState.Entry(state.step, tensors);
+                }
+                indices.Add(index++);
+            }
+            groups.Add(new OptimizerState.Group(indices, new Dictionary<string, double>(group.options), group.initial_lr));
+        }
+        return new OptimizerState(entries, groups);
+    }
+
+    /// <summary>Restores a state from <see cref="state_dict"/> (copying its tensors).</summary>
+    public void load_state_dict(OptimizerState source)
+    {
+        if (source.param_groups.Count != _groups.Count)
+        {
+            throw new ArgumentException($"the state has {source.param_groups.Count} parameter groups but the optimizer has {_groups.Count}", nameof(source));
+        }
+        var parameters = _groups.SelectMany(g => g.parameters).ToList();
+        for (var g = 0; g < _groups.Count; g++)
+        {
+            if (source.param_groups[g].parameters.Count != _groups[g].parameters.Count)
+            {
+                throw new ArgumentException($"parameter group {g} of the state has {source.param_groups[g].parameters.Count} parameters but the optimizer's has {_groups[g].parameters.Count}", nameof(source));
+            }
+        }
+        foreach (var (index, entry) in source.state)
+        {
+            if (index < 0 || index >= parameters.Count) throw new ArgumentException($"the state names parameter {index} but the optimizer has {parameters.Count}", nameof(source));
+            var expected = parameters[index].shape;
+            foreach (var (name, tensor) in entry.tensors)
+            {
+                if (!expected.AsSpan().SequenceEqual(tensor.shape))
+                {
+                    throw new ArgumentException($"state '{name}' of parameter {index} has shape {Tensor.FormatShape(tensor.shape)} but the parameter has {Tensor.FormatShape(expected)}", nameof(source));
+                }
+            }
+        }
+        ClearState();
+        for (var g = 0; g < _groups.Count; g++)
+        {
+            foreach (var (key, value) in source.param_groups[g].options) _groups[g][key] = value;
+            _groups[g].initial_lr = source.param_groups[g].initial_lr;
+        }
+        foreach (var (index, entry) in source.state)
+        {
+            var parameter = parameters[index];
+            var state = new ParameterState { step = entry.step };
+            foreach (var (name, tensor) in entry.tensors)
+            {
+                state.tensors[name] = tensor.detach().to(parameter.dtype, parameter.device, copy: true).DetachFromDisposeScope();
+            }
+            _state[parameter] = state;
+        }
+    }
+
+    /// <summary>The step count of a parameter (0 before its first update).</summary>
+    public long step_count(Parameter parameter) => _state.TryGetValue(parameter, out var state) ? state.step : 0;
+
+    private void ClearState()
+    {
+        foreach (var state in _state.Values)
+        {
+            foreach (var tensor in state.tensors.Values) tensor.Dispose();
+        }
+        _state.Clear();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        ClearState();
+        GC.SuppressFinalize(this);
+    }
+
+    private protected sealed class ParameterState
+    {
+        public long step;
+        public readonly Dictionary<string, Tensor> tensors = new();
+    }
+}
+
+/// <summary>A snapshot of an optimizer's state; dispose it to free its tensor copies.</summary>
+public sealed class OptimizerState : IDisposable
+{
+    public OptimizerState(IReadOnlyDictionary<int, Entry> state, IReadOnlyList<Group> param_groups)
+    {
+        this.state = state;
+        this.param_groups = param_groups;
+    }
+
+    /// <summary>Per parameter index: step count and state tensors.</summary>
+    public IReadOnlyDictionary<int, Entry> state { get; }
+
+    public IReadOnlyList<Group> param_groups { get; }
+
+    public sealed record Entry(long step, IReadOnlyDictionary<string, Tensor> tensors);
+
+    public sealed record Group(IReadOnlyList<int> parameters, IReadOnlyDictionary<string, double> options, double? initial_lr);
+
+    public void Dispose()
+    {
+        foreach (var entry in state.Values)
+        {
+            foreach (var tensor in entry.tensors.Values) tensor.Dispose();
+        }
+    }
+}
