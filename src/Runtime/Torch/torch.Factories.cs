@@ -109,7 +109,10 @@ public static partial class torch
     // ---- from .NET data (always copied; never aliases managed memory) ---------------------------
 
     /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape (1-d when omitted).</summary>
-    public static unsafe Tensor tensor<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape, Device? device = null, bool requires_grad = false) where T : unmanaged
+    public static Tensor tensor<T>(ReadOnlySpan<T> data, long[] shape, Device? device = null, bool requires_grad = false) where T : unmanaged =>
+        FromSpan(data, shape, device, requires_grad);
+
+    private static unsafe Tensor FromSpan<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape, Device? device, bool requires_grad) where T : unmanaged
     {
         long count = 1;
         foreach (var s in shape)
@@ -131,7 +134,7 @@ public static partial class torch
     }
 
     public static Tensor tensor<T>(T[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) where T : unmanaged =>
-        tensor<T>(data.AsSpan(), shape ?? [data.LongLength], device, requires_grad);
+        FromSpan<T>(data, shape ?? [data.LongLength], device, requires_grad);
 
     public static Tensor tensor(float[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) => tensor<float>(data, shape, device, requires_grad);
     public static Tensor tensor(double[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) => tensor<double>(data, shape, device, requires_grad);
@@ -151,7 +154,7 @@ public static partial class torch
         var shape = new long[data.Rank];
         for (var i = 0; i < shape.Length; i++) shape[i] = data.GetLength(i);
         var span = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<byte, T>(ref MemoryMarshal.GetArrayDataReference(data)), checked((int)data.LongLength));
-        return tensor<T>(span, shape, device, requires_grad);
+        return FromSpan(span, shape, device, requires_grad);
     }
 
     public static Tensor tensor(float[,] data, Device? device = null, bool requires_grad = false) => tensor<float>((Array)data, device, requires_grad);
