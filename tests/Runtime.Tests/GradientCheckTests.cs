@@ -305,6 +305,20 @@ public sealed class GradientCheckTests
         Assert.True(grad[2].allclose(embedding.weight[2].detach() * 4.0), "a row used twice accumulates both gradients");
     }
 
+    /// <summary>PyTorch reads a negative padding_idx from the end: -1 is the last row.</summary>
+    [Fact]
+    public void Functional_embedding_negative_padding_idx_counts_from_the_end()
+    {
+        using var scope = NewDisposeScope();
+        var weight = Normal(new Random(9), 4, 2);
+        nn.functional.embedding(tensor(new long[] { 3, 1, 3 }, [3]), weight, padding_idx: -1).sum().backward();
+        var grad = weight.grad!;
+
+        Assert.True(grad[3].eq(0.0).all().item<bool>(), "row 3 (padding_idx -1) must get no gradient");
+        Assert.True(grad[1].eq(1.0).all().item<bool>(), "row 1 gets the upstream gradient");
+        Assert.Throws<ArgumentOutOfRangeException>(() => nn.functional.embedding(tensor(new long[] { 0 }, [1]), weight, padding_idx: -5));
+    }
+
     /// <summary>The checker itself must catch a wrong gradient and say where.</summary>
     [Fact]
     public void GradCheck_reports_a_wrong_gradient_with_layer_tensor_index_and_values()
