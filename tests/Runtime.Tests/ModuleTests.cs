@@ -63,6 +63,23 @@ public sealed class ModuleTests
         Assert.Equal(["0.weight", "0.bias"], net.named_parameters().Select(p => p.name));
     }
 
+    /// <summary>A layer that hands its argument back (as a PyTorch module may: <c>return input</c>).</summary>
+    private sealed class PassThrough() : nn.Module<Tensor, Tensor>(nameof(PassThrough))
+    {
+        public override Tensor forward(Tensor input) => input;
+    }
+
+    [Fact]
+    public void Sequential_never_disposes_the_callers_input()
+    {
+        using var scope = NewDisposeScope();
+        using var model = nn.Sequential(new PassThrough(), nn.Tanh(), new PassThrough(), nn.Sigmoid());
+        var x = randn(2, 3);
+        var y = model.forward(x);
+        Assert.False(x.IsDisposed, "Sequential disposed the tensor its caller passed in");
+        Assert.True(y.allclose(x.tanh().sigmoid()));
+    }
+
     /// <summary>A nested Sequential with Dropout and BatchNorm deep inside.</summary>
     private static Sequential Nested(out Dropout dropout, out BatchNorm1d norm)
     {
