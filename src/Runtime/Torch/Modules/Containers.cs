@@ -35,7 +35,8 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
 
     /// <summary>
     /// Intermediate results are disposed as soon as the next layer has consumed them (autograd keeps
-    /// what it needs natively), so a deep stack does not pile up handles within a step.
+    /// what it needs natively), so a deep stack does not pile up handles within a step. The caller's
+    /// input is never disposed, even when a layer hands it back unchanged.
     /// </summary>
     public override Tensor forward(Tensor input)
     {
@@ -44,7 +45,7 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
         for (var i = 1; i < _layers.Count; i++)
         {
             var next = _layers[i].forward(x);
-            if (!ReferenceEquals(next, x)) x.Dispose();
+            if (!ReferenceEquals(next, x) && !ReferenceEquals(x, input)) x.Dispose();
             x = next;
         }
         return x;

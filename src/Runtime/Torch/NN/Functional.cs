@@ -122,8 +122,25 @@ public static partial class torch
                 }
             }
 
-            public static Tensor embedding(Tensor input, Tensor weight, long? padding_idx = null) =>
-                Op(NativeMethods.mtl_embedding(weight.Handle, input.Handle, padding_idx ?? -1, out var r), r);
+            /// <summary>
+            /// Looks up rows of <paramref name="weight"/>. The <paramref name="padding_idx"/> row gets no
+            /// gradient; a negative index counts from the end, as in PyTorch (libtorch itself reads any
+            /// negative value as "no padding row", so it is normalised here).
+            /// </summary>
+            public static Tensor embedding(Tensor input, Tensor weight, long? padding_idx = null)
+            {
+                var padding = -1L;
+                if (padding_idx is { } index)
+                {
+                    var rows = weight.size(0);
+                    if (index < -rows || index >= rows)
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(padding_idx), index, $"embedding: padding_idx must be within [-{rows}, {rows})");
+                    }
+                    padding = index < 0 ? index + rows : index;
+                }
+                return Op(NativeMethods.mtl_embedding(weight.Handle, input.Handle, padding, out var r), r);
+            }
 
             public static Tensor one_hot(Tensor input, long num_classes = -1) => torch.one_hot(input, num_classes);
 
