@@ -107,8 +107,8 @@ public static partial class torch
     }
 
     // ---- from .NET data (always copied; never aliases managed memory) ---------------------------
-    // The array overloads take priority over the span one: otherwise `tensor(data, [2, 3])`, the
-    // natural call, is ambiguous (the collection expression converts to both long[] and a span).
+    // Every public overload takes the shape as long[]: were one a span, `tensor(data, [2, 3])` would
+    // be ambiguous (a collection expression converts to both).
 
     /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape (1-d when omitted).</summary>
     public static Tensor tensor<T>(ReadOnlySpan<T> data, long[] shape, Device? device = null, bool requires_grad = false) where T : unmanaged =>
@@ -135,21 +135,14 @@ public static partial class torch
         }
     }
 
-    [OverloadResolutionPriority(1)]
     public static Tensor tensor<T>(T[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) where T : unmanaged =>
         FromSpan<T>(data, shape ?? [data.LongLength], device, requires_grad);
 
-    [OverloadResolutionPriority(1)]
     public static Tensor tensor(float[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) => tensor<float>(data, shape, device, requires_grad);
-    [OverloadResolutionPriority(1)]
     public static Tensor tensor(double[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) => tensor<double>(data, shape, device, requires_grad);
-    [OverloadResolutionPriority(1)]
     public static Tensor tensor(long[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) => tensor<long>(data, shape, device, requires_grad);
-    [OverloadResolutionPriority(1)]
     public static Tensor tensor(int[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) => tensor<int>(data, shape, device, requires_grad);
-    [OverloadResolutionPriority(1)]
     public static Tensor tensor(byte[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) => tensor<byte>(data, shape, device, requires_grad);
-    [OverloadResolutionPriority(1)]
     public static Tensor tensor(bool[] data, long[]? shape = null, Device? device = null, bool requires_grad = false) => tensor<bool>(data, shape, device, requires_grad);
 
     /// <summary>A tensor from a rectangular array of any rank (<c>float[,]</c>, <c>long[,,]</c>, ...).</summary>
