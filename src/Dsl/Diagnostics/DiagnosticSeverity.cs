@@ -1,0 +1,7 @@
+namespace Mtl.Dsl.Diagnostics;
+
+public enum DiagnosticSeverity
+{
+    Warning,
+    Error,
+}

@@ -1,0 +1,92 @@
+namespace Mtl.Dsl.Model;
+
+/// <summary>
+/// The C# spellings of a declared name: <see cref="Pascal"/> for types and properties
+/// (<c>income_band</c> -&gt; <c>IncomeBand</c>) and <see cref="Camel"/> for parameters and locals
+/// (<c>incomeBand</c>, or <c>@class</c> where the camel form is a C# keyword).
+/// </summary>
+public sealed record CSharpName(string Pascal, string Camel);
+
+public sealed record ModelInput(string Name, CSharpName CSharpName, TensorType Type, string? Doc);
+
+public sealed record SharedBlock(string Name, CSharpName CSharpName, Pipeline Pipeline, string? Doc)
+{
+    public long ParameterCount => Pipeline.ParameterCount;
+}
+
+public enum TaskKind
+{
+    Regression,
+    Binary,
+    Classes,
+    Multilabel,
+}
+
+/// <param name="Size">n of regression(n), k of classes(k) and multilabel(k); 1 for binary.</param>
+/// <param name="Target">The label each example carries: from the kind (classes: long scalar class index).</param>
+/// <param name="MissingLabels">Whether a label may be absent (NaN, or -1 for class indices) and is then skipped.</param>
+public sealed record TaskHead(
+    string Name,
+    CSharpName CSharpName,
+    TaskKind Kind,
+    int Size,
+    Pipeline Pipeline,
+    Setting Loss,
+    double Weight,
+    EquatableArray<string> Metrics,
+    bool MissingLabels,
+    TensorType Target,
+    string? Doc)
+{
+    public long ParameterCount => Pipeline.ParameterCount;
+}
+
+/// <summary>Optimizer options for the parameters of one block or task (only the options written).</summary>
+public sealed record ParameterGroup(string Block, EquatableArray<Option> Options);
+
+public sealed record Optimizer(Setting Setting, EquatableArray<ParameterGroup> Groups);
+
+public enum UpdateMode
+{
+    /// <summary>One step updates all parameters.</summary>
+    Joint,
+
+    /// <summary>Update the shared parameters with the heads fixed, then the heads with the shared fixed.</summary>
+    Alternate,
+}
+
+public enum MonitorMode
+{
+    Min,
+    Max,
+}
+
+/// <param name="Task">The monitored task, or null for the total validation loss.</param>
+/// <param name="Metric">A metric of the task, or <c>loss</c>.</param>
+public sealed record EarlyStop(string? Task, string Metric, int Patience, MonitorMode Mode, double MinDelta);
+
+public enum SamplingKind
+{
+    Proportional,
+    RoundRobin,
+    Temperature,
+}
+
+/// <param name="Temperature">T of temperature(T); 0 for the other kinds.</param>
+public sealed record Sampling(SamplingKind Kind, double Temperature);
+
+/// <summary>Soft parameter sharing: λ·‖θ_first − θ_second‖² added to the objective.</summary>
+public sealed record Tie(string First, string Second, double Lambda);
+
+/// <param name="ClipGradNorm">Max gradient norm, or null for no clipping.</param>
+/// <param name="Seed">The random seed, or null to leave it unset.</param>
+public sealed record Training(
+    int Epochs,
+    int BatchSize,
+    double? ClipGradNorm,
+    int Accumulate,
+    long? Seed,
+    EarlyStop? EarlyStop,
+    UpdateMode Update,
+    Sampling Sampling,
+    EquatableArray<Tie> Ties);

@@ -1,0 +1,30 @@
+using Mtl.Dsl.Semantics;
+
+namespace Mtl.Dsl.Model;
+
+/// <summary>
+/// The semantic model of one <c>model</c> declaration: names resolved, the graph checked acyclic,
+/// every shape inferred and every default applied. <see cref="SharedBlocks"/> and
+/// <see cref="Tasks"/> are in an order in which each one's sources come first;
+/// <see cref="Order"/> interleaves both in that order.
+/// </summary>
+/// <param name="L2">λ of <c>regularize l2(λ)</c>: λ·Σ‖θ‖² is added to the objective; 0 when absent.</param>
+/// <param name="Schedule">The learning-rate schedules, run one after the other; empty for a constant rate.</param>
+public sealed record MtlModel(
+    string Name,
+    CSharpName CSharpName,
+    string? Namespace,
+    string? Doc,
+    EquatableArray<ModelInput> Inputs,
+    EquatableArray<SharedBlock> SharedBlocks,
+    EquatableArray<TaskHead> Tasks,
+    EquatableArray<string> Order,
+    Setting Weighting,
+    Optimizer Optimizer,
+    double L2,
+    EquatableArray<Setting> Schedule,
+    Training Training)
+{
+    public long ParameterCount =>
+        Saturating.Sum(SharedBlocks.Select(b => b.ParameterCount).Concat(Tasks.Select(t => t.ParameterCount)));
+}

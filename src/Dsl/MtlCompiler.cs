@@ -1,0 +1,44 @@
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Model;
+using Mtl.Dsl.Semantics;
+using Mtl.Dsl.Syntax;
+using Mtl.Dsl.Text;
+
+namespace Mtl.Dsl;
+
+/// <summary>The entry point: .mtl text in, semantic models and diagnostics out.</summary>
+public static class MtlCompiler
+{
+    /// <summary>
+    /// Compiles <paramref name="text"/>; never throws. <paramref name="path"/> only labels the
+    /// diagnostics. A model with errors is left out of <see cref="MtlCompilation.Models"/>.
+    /// </summary>
+    public static MtlCompilation Compile(string text, string path)
+    {
+        // The contract is "diagnostics, never exceptions"; the fuzz tests prove this guard is not needed.
+        try
+        {
+            return CompileCore(text, path);
+        }
+        catch (Exception exception)
+        {
+            var diagnostic = new Diagnostic(
+                DiagnosticCode.InternalError,
+                DiagnosticSeverity.Error,
+                "internal compiler error: " + exception.Message,
+                path,
+                new SourceSpan(1, 1, 1, 1),
+                null);
+            return new MtlCompilation(EquatableArray<MtlModel>.Empty, EquatableArray.Create(diagnostic));
+        }
+    }
+
+    /// <summary>The pipeline without the guard; the fuzz tests call this so that a bug cannot hide.</summary>
+    internal static MtlCompilation CompileCore(string text, string path)
+    {
+        var diagnostics = new DiagnosticBag(path ?? string.Empty);
+        var syntax = Parser.Parse(text ?? string.Empty, diagnostics);
+        var models = Binder.Bind(syntax, diagnostics);
+        return new MtlCompilation(models.ToEquatableArray(), diagnostics.Items.ToEquatableArray());
+    }
+}

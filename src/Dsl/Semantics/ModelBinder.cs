@@ -1,0 +1,233 @@
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Model;
+using Mtl.Dsl.Syntax;
+
+namespace Mtl.Dsl.Semantics;
+
+/// <summary>
+/// Binds one <c>model</c>: declarations and names, the dependency graph and its order, each block
+/// and task in that order, unused declarations, C# names, then the settings and training.
+/// </summary>
+internal sealed class ModelBinder
+{
+    private readonly DiagnosticBag _diagnostics;
+    private readonly ArgumentBinder _arguments;
+    private readonly StatementForms _forms;
+    private readonly ModelScope _scope;
+
+    public ModelBinder(DiagnosticBag diagnostics)
+    {
+        _diagnostics = diagnostics;
+        _arguments = new ArgumentBinder(diagnostics);
+        _forms = new StatementForms(diagnostics);
+        _scope = new ModelScope(diagnostics);
+    }
+
+    /// <summary>The model, or null when it has errors (they are reported).</summary>
+    public MtlModel? Bind(ModelSyntax model, string? ns, CSharpName? modelName)
+    {
+        var errors = _diagnostics.ErrorCount;
+        var inputs = new List<InputSyntax>();
+        var nodes = new List<MemberSyntax>();
+        var statements = new List<StatementSyntax>();
+        foreach (var member in model.Members)
+        {
+            if (member is StatementSyntax statement)
+            {
+                statements.Add(statement);
+            }
+            else if (Declare(model, member) is { } declared)
+            {
+                if (declared is InputSyntax input)
+                {
+                    inputs.Add(input);
+                }
+                else
+                {
+                    nodes.Add(declared);
+                }
+            }
+        }
+
+        var names = DeriveNames(inputs.Cast<MemberSyntax>().Concat(nodes));
+        var boundInputs = inputs.Select(i => BindInput(i, names)).ToList();
+        var graph = new DependencyGraph(nodes.Select(NameOf).Select(n => n.Text).ToList(), nodes.Select(PipelineOf).ToList());
+        var order = graph.TopologicalOrder();
+        foreach (var cycle in graph.Cycles(order))
+        {
+            var path = string.Join(" -> ", cycle.Select(i => NameOf(nodes[i]).Text));
+            var start = NameOf(nodes[cycle[0]]);
+            _diagnostics.Report(DiagnosticCode.Cycle, start.Span, start.Text, path);
+        }
+
+        var pipelines = new PipelineBinder(_diagnostics, _scope.Resolve, _scope.IsDeclared);
+        var tasks = new TaskBinder(_diagnostics);
+        var shared = new List<SharedBlock>();
+        var heads = new List<TaskHead>();
+        foreach (var index in order)
+        {
+            if (nodes[index] is SharedSyntax block)
+            {
+                if (pipelines.Bind(block.Name.Text, block.Pipeline) is { } pipeline && names.TryGetValue(block.Name.Text, out var name))
+                {
+                    var bound = new SharedBlock(block.Name.Text, name, pipeline, block.Doc);
+                    shared.Add(bound);
+                    _scope.AddShared(bound);
+                }
+            }
+            else if (nodes[index] is TaskSyntax task &&
+                     tasks.Bind(task, names.TryGetValue(task.Name.Text, out var taskName) ? taskName : null, pipelines) is { } head)
+            {
+                heads.Add(head);
+                _scope.AddTask(head);
+            }
+        }
+
+        // Unused declarations are noise while errors stand (a broken reference makes its source look unused).
+        if (_diagnostics.ErrorCount == 0)
+        {
+            ReportUnused(inputs, nodes, graph);
+        }
+
+        if (!nodes.Any(n => n is TaskSyntax))
+        {
+            _diagnostics.Report(DiagnosticCode.NoTasks, model.Name.Span, model.Name.Text);
+        }
+
+        var firstOfEach = _forms.FirstOfEach(statements);
+        StatementSyntax? Statement(string keyword) => firstOfEach.TryGetValue(keyword, out var s) ? s : null;
+        var settings = new SettingsBinder(_diagnostics, _scope);
+        var weighting = settings.BindWeighting(Statement(Keywords.Weighting));
+        var optimizer = settings.BindOptimizer(Statement(Keywords.Optimizer));
+        var schedule = settings.BindSchedule(Statement(Keywords.Schedule));
+        var l2 = settings.BindL2(Statement(Keywords.Regularize));
+        var training = new TrainingBinder(_diagnostics, _scope).Bind(Statement(Keywords.Train));
+
+        if (_diagnostics.ErrorCount != errors || modelName is null || weighting is null || optimizer is null ||
+            schedule is null || l2 is null || training is null || boundInputs.Any(i => i is null))
+        {
+            return null;
+        }
+
+        return new MtlModel(
+            model.Name.Text,
+            modelName,
+            ns,
+            model.Doc,
+            boundInputs.Select(i => i!).ToEquatableArray(),
+            shared.ToEquatableArray(),
+            heads.ToEquatableArray(),
+            order.Select(i => NameOf(nodes[i]).Text).ToEquatableArray(),
+            weighting,
+            optimizer,
+            l2.Value,
+            schedule.Value,
+            training);
+    }
+
+    private MemberSyntax? Declare(ModelSyntax model, MemberSyntax member)
+    {
+        var name = NameOf(member);
+        if (name.Text.Length == 0)
+        {
+            return null; // a parse error, already reported
+        }
+
+        if (_scope.TryDeclare(name.Text, member))
+        {
+            return member;
+        }
+
+        _diagnostics.Report(DiagnosticCode.DuplicateName, name.Span, name.Text, model.Name.Text);
+        return null;
+    }
+
+    private ModelInput? BindInput(InputSyntax input, IReadOnlyDictionary<string, CSharpName> names)
+    {
+        var dtype = DTypes.Names.ToList().IndexOf(input.DType.Text);
+        if (dtype < 0 && input.DType.Text.Length > 0)
+        {
+            _arguments.ReportUnknownChoice("dtype", input.DType, [.. DTypes.Names]);
+        }
+
+        var size = Parameter.Int("size", null, ValueRange.AtLeastOne);
+        var dimensions = input.Dimensions.Select(d => _arguments.BindValue(input.Name.Text, size, d) as IntegerValue).ToList();
+        if (dtype < 0 || dimensions.Any(d => d is null) || !names.TryGetValue(input.Name.Text, out var name))
+        {
+            return null;
+        }
+
+        var type = new TensorType((DType)dtype, Shape.Of([.. dimensions.Select(d => (int)d!.Value)]));
+        var bound = new ModelInput(input.Name.Text, name, type, input.Doc);
+        _scope.AddInput(bound);
+        return bound;
+    }
+
+    /// <summary>C# names for every declaration; reports names that cannot become one and collisions.</summary>
+    private Dictionary<string, CSharpName> DeriveNames(IEnumerable<MemberSyntax> declarations)
+    {
+        var names = new Dictionary<string, CSharpName>(StringComparer.Ordinal);
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var declaration in declarations)
+        {
+            var name = NameOf(declaration);
+            if (CSharpNames.Derive(name.Text) is not { } derived)
+            {
+                _diagnostics.Report(DiagnosticCode.InvalidIdentifier, name.Span, name.Text);
+                continue;
+            }
+
+            if (owners.TryGetValue(derived.Pascal, out var owner))
+            {
+                _diagnostics.Report(DiagnosticCode.IdentifierCollision, name.Span, owner, name.Text, derived.Pascal);
+                continue;
+            }
+
+            owners.Add(derived.Pascal, name.Text);
+            names.Add(name.Text, derived);
+        }
+
+        return names;
+    }
+
+    /// <summary>Warns about inputs and shared blocks that no task reads, directly or through other blocks.</summary>
+    private void ReportUnused(List<InputSyntax> inputs, List<MemberSyntax> nodes, DependencyGraph graph)
+    {
+        var taskIndices = Enumerable.Range(0, nodes.Count).Where(i => nodes[i] is TaskSyntax).ToList();
+        if (taskIndices.Count == 0)
+        {
+            return;
+        }
+
+        var reached = graph.ReachableFrom(taskIndices);
+        var readNames = new HashSet<string>(
+            reached.SelectMany(i => DependencyGraph.SourceNames(PipelineOf(nodes[i]))).Select(n => n.Text),
+            StringComparer.Ordinal);
+        foreach (var input in inputs.Where(i => !readNames.Contains(i.Name.Text)))
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.Unused, input.Name.Span, "remove it or read it in a pipeline", "input", input.Name.Text);
+        }
+
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i] is SharedSyntax block && !reached.Contains(i))
+            {
+                _diagnostics.ReportWithFix(DiagnosticCode.Unused, block.Name.Span, "remove it or read it in a task", "shared block", block.Name.Text);
+            }
+        }
+    }
+
+    private static NameSyntax NameOf(MemberSyntax member) => member switch
+    {
+        InputSyntax input => input.Name,
+        SharedSyntax shared => shared.Name,
+        TaskSyntax task => task.Name,
+        _ => ((StatementSyntax)member).Keyword,
+    };
+
+    private static ValueSyntax PipelineOf(MemberSyntax member) => member switch
+    {
+        SharedSyntax shared => shared.Pipeline,
+        _ => ((TaskSyntax)member).Pipeline,
+    };
+}

@@ -1,0 +1,134 @@
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Model;
+using Mtl.Dsl.Syntax;
+using Mtl.Dsl.Text;
+
+namespace Mtl.Dsl.Semantics;
+
+/// <summary>
+/// The names of one model and what each is bound to so far. A declared name whose binding failed
+/// (or sits on a cycle) resolves to null without a new diagnostic, so one mistake is reported once.
+/// </summary>
+internal sealed class ModelScope
+{
+    private readonly DiagnosticBag _diagnostics;
+    private readonly Dictionary<string, MemberSyntax> _declared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReferenceSource> _sources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Pipeline> _pipelines = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskHead> _tasks = new(StringComparer.Ordinal);
+
+    public ModelScope(DiagnosticBag diagnostics)
+    {
+        _diagnostics = diagnostics;
+    }
+
+    public bool TryDeclare(string name, MemberSyntax declaration)
+    {
+        if (_declared.ContainsKey(name))
+        {
+            return false;
+        }
+
+        _declared.Add(name, declaration);
+        return true;
+    }
+
+    public bool IsDeclared(string name) => _declared.ContainsKey(name);
+
+    public void AddInput(ModelInput input) =>
+        _sources[input.Name] = new ReferenceSource(input.Name, SourceKind.Input, input.Type);
+
+    public void AddShared(SharedBlock block)
+    {
+        _sources[block.Name] = new ReferenceSource(block.Name, SourceKind.Shared, block.Pipeline.Output);
+        _pipelines[block.Name] = block.Pipeline;
+    }
+
+    public void AddTask(TaskHead task)
+    {
+        _sources[task.Name] = new ReferenceSource(task.Name, SourceKind.Task, task.Pipeline.Output);
+        _pipelines[task.Name] = task.Pipeline;
+        _tasks[task.Name] = task;
+    }
+
+    /// <summary>A pipeline source by name.</summary>
+    public ReferenceSource? Resolve(NameSyntax name)
+    {
+        if (_sources.TryGetValue(name.Text, out var source))
+        {
+            return source;
+        }
+
+        if (!_declared.ContainsKey(name.Text))
+        {
+            ReportUnknown(name, "input, shared block or task", _declared.Keys);
+        }
+
+        return null;
+    }
+
+    /// <summary>A shared block or task named by a parameter group or a tie.</summary>
+    public Pipeline? ResolveBlock(NameSyntax name, string context)
+    {
+        if (_pipelines.TryGetValue(name.Text, out var pipeline))
+        {
+            return pipeline;
+        }
+
+        if (!_declared.TryGetValue(name.Text, out var declaration))
+        {
+            ReportUnknown(name, "shared block or task", _declared.Where(d => d.Value is not InputSyntax).Select(d => d.Key));
+        }
+        else if (declaration is InputSyntax)
+        {
+            _diagnostics.Report(DiagnosticCode.NotABlock, name.Span, name.Text, context);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Checks <c>loss</c> (the total validation loss) or <c>task.metric</c> (a metric the task
+    /// reports, or its <c>loss</c>); null when it names nothing (reported) or its task failed.
+    /// </summary>
+    public (string? Task, string Metric)? ResolveMonitor(string monitor, SourceSpan span)
+    {
+        if (monitor == TaskCatalog.LossMetric)
+        {
+            return (null, monitor);
+        }
+
+        var dot = monitor.IndexOf('.');
+        string task = monitor.Substring(0, dot), metric = monitor.Substring(dot + 1);
+        if (!_tasks.TryGetValue(task, out var head))
+        {
+            if (!(_declared.TryGetValue(task, out var declaration) && declaration is TaskSyntax))
+            {
+                var tasks = _declared.Where(d => d.Value is TaskSyntax).Select(d => d.Key).ToArray();
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.UnknownMonitorTask, span, Suggestions.DidYouMean(task, tasks), Lexer.Quote(task));
+            }
+
+            return null;
+        }
+
+        var reported = head.Metrics.Concat([TaskCatalog.LossMetric]).ToArray();
+        if (!reported.Contains(metric))
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.UnknownMonitorMetric,
+                span,
+                Suggestions.DidYouMean(metric, reported),
+                task,
+                Lexer.Quote(metric),
+                string.Join(", ", reported));
+            return null;
+        }
+
+        return (task, metric);
+    }
+
+    private void ReportUnknown(NameSyntax name, string what, IEnumerable<string> candidates) =>
+        _diagnostics.ReportWithFix(
+            DiagnosticCode.UnknownName, name.Span, Suggestions.DidYouMean(name.Text, candidates), what, Lexer.Quote(name.Text));
+}

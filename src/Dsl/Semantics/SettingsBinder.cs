@@ -1,0 +1,173 @@
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Model;
+using Mtl.Dsl.Syntax;
+
+namespace Mtl.Dsl.Semantics;
+
+/// <summary>Binds the model-level settings: weighting, optimizer with groups, schedule chain and L2 term.</summary>
+internal sealed class SettingsBinder
+{
+    private const string DefaultOptimizer = "adam";
+
+    private static readonly Dictionary<string, Signature> Regularizers = new(StringComparer.Ordinal) { ["l2"] = SettingCatalog.L2 };
+
+    private readonly DiagnosticBag _diagnostics;
+    private readonly ArgumentBinder _arguments;
+    private readonly StatementForms _forms;
+    private readonly ModelScope _scope;
+
+    public SettingsBinder(DiagnosticBag diagnostics, ModelScope scope)
+    {
+        _diagnostics = diagnostics;
+        _arguments = new ArgumentBinder(diagnostics);
+        _forms = new StatementForms(diagnostics);
+        _scope = scope;
+    }
+
+    public Setting? BindWeighting(StatementSyntax? statement)
+    {
+        if (statement is null)
+        {
+            return new Setting("fixed", EquatableArray<Option>.Empty);
+        }
+
+        return _forms.SingleValue(statement, "a strategy: weighting uncertainty") is { } value
+            ? _arguments.BindSetting(SettingCatalog.Weightings, "weighting strategy", value)
+            : null;
+    }
+
+    public Optimizer? BindOptimizer(StatementSyntax? statement)
+    {
+        if (statement is null)
+        {
+            var defaults = _arguments.Bind(SettingCatalog.Optimizers[DefaultOptimizer], [], default)!;
+            return new Optimizer(defaults, EquatableArray<ParameterGroup>.Empty);
+        }
+
+        if (_forms.SingleValue(statement, "an optimizer: optimizer adam(lr: 1e-3)", allowBody: true) is not { } value ||
+            _arguments.BindSetting(SettingCatalog.Optimizers, "optimizer", value) is not { } setting)
+        {
+            return null;
+        }
+
+        var groups = new List<ParameterGroup>();
+        var ok = true;
+        foreach (var group in statement.Body ?? [])
+        {
+            var bound = BindGroup(group, SettingCatalog.Optimizers[setting.Name], groups);
+            ok &= bound is not null;
+            if (bound is not null)
+            {
+                groups.Add(bound);
+            }
+        }
+
+        return ok ? new Optimizer(setting, groups.ToEquatableArray()) : null;
+    }
+
+    /// <summary><c>group block(lr: 5e-4)</c>: the optimizer's options, only those written.</summary>
+    private ParameterGroup? BindGroup(StatementSyntax statement, Signature optimizer, List<ParameterGroup> earlier)
+    {
+        if (statement.Keyword.Text != SettingCatalog.Group)
+        {
+            _forms.ReportUnknown(statement, "optimizer", [SettingCatalog.Group]);
+            return null;
+        }
+
+        if (_forms.SingleValue(statement, "a block and options: group trunk(lr: 5e-4)") is not { } value)
+        {
+            return null;
+        }
+
+        var (name, arguments) = ArgumentBinder.SplitCall(value);
+        if (name is null)
+        {
+            _diagnostics.Report(DiagnosticCode.StatementForm, value.Span, SettingCatalog.Group, "a block and options: group trunk(lr: 5e-4)");
+            return null;
+        }
+
+        var block = _scope.ResolveBlock(name, "group");
+        var options = _arguments.Bind(optimizer, arguments, value.Span, applyDefaults: false);
+        if (block is null || options is null)
+        {
+            return null;
+        }
+
+        if (earlier.Any(g => g.Block == name.Text))
+        {
+            _diagnostics.Report(DiagnosticCode.DuplicateGroup, name.Span, name.Text);
+            return null;
+        }
+
+        return new ParameterGroup(name.Text, options.Options);
+    }
+
+    public EquatableArray<Setting>? BindSchedule(StatementSyntax? statement)
+    {
+        if (statement is null)
+        {
+            return EquatableArray<Setting>.Empty;
+        }
+
+        if (_forms.SingleValue(statement, "schedules: schedule warmup(steps: 100) -> cosine()") is not { } value)
+        {
+            return null;
+        }
+
+        var steps = value is ChainSyntax chain ? chain.Steps : [value];
+        var schedules = new List<Setting>();
+        var ok = true;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var schedule = _arguments.BindSetting(SettingCatalog.Schedules, "schedule", steps[i]);
+            ok &= schedule is not null && CheckSchedule(schedule, steps[i], isLast: i == steps.Count - 1);
+            if (schedule is not null)
+            {
+                schedules.Add(schedule);
+            }
+        }
+
+        return ok ? schedules.ToEquatableArray() : null;
+    }
+
+    private bool CheckSchedule(Setting schedule, ValueSyntax syntax, bool isLast)
+    {
+        if (!isLast && !SettingCatalog.IsBounded(schedule))
+        {
+            var fix = schedule.Name is "cosine" or "onecycle" ? "give it 'steps'" : "move it to the end of the chain";
+            _diagnostics.ReportWithFix(DiagnosticCode.UnboundedSchedule, syntax.Span, fix, schedule.Name);
+            return false;
+        }
+
+        if (schedule["milestones"] is ListValue milestones)
+        {
+            var values = milestones.Items.Select(m => ((IntegerValue)m).Value).ToArray();
+            if (values.Zip(values.Skip(1), (a, b) => b > a).Any(increasing => !increasing))
+            {
+                _diagnostics.Report(DiagnosticCode.MilestonesNotIncreasing, syntax.Span, milestones);
+                return false;
+            }
+        }
+
+        if (schedule.Name == "plateau" && schedule.Word("monitor") is { } monitor)
+        {
+            return _scope.ResolveMonitor(monitor, syntax.Span) is not null;
+        }
+
+        return true;
+    }
+
+    /// <summary>λ of <c>regularize l2(λ)</c>; 0 without the statement.</summary>
+    public double? BindL2(StatementSyntax? statement)
+    {
+        if (statement is null)
+        {
+            return 0;
+        }
+
+        return _forms.SingleValue(statement, "a penalty: regularize l2(1e-4)") is { } value &&
+               _arguments.BindSetting(Regularizers, "regularizer", value) is { } l2
+            ? l2.Number("lambda")
+            : null;
+    }
+}

@@ -1,0 +1,372 @@
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Model;
+using Mtl.Dsl.Text;
+
+namespace Mtl.Dsl.Semantics;
+
+/// <summary>
+/// The shape rules: each layer's output type and parameter count from its input type, and the
+/// checks that make an impossible shape an error at the layer that causes it. Shapes are per
+/// example (the batch dimension is implicit); <c>dim</c> options count the batch as dim 0, as
+/// PyTorch does, so per-example dims are 1..rank (or -rank..-1).
+/// </summary>
+internal sealed class ShapeInference
+{
+    private readonly DiagnosticBag _diagnostics;
+
+    public ShapeInference(DiagnosticBag diagnostics)
+    {
+        _diagnostics = diagnostics;
+    }
+
+    /// <summary>A bound layer, or null (with a diagnostic) when the input does not fit.</summary>
+    public Layer? Infer(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
+    {
+        var name = setting.Name;
+        var dims = input.Shape.Dimensions;
+        var rank = dims.Count;
+        if (!CheckDType(kind, name, input, span))
+        {
+            return null;
+        }
+
+        switch (kind)
+        {
+            case LayerKind.Linear:
+            {
+                if (!CheckRank(name, input, span, 1, "a vector [features]"))
+                {
+                    return null;
+                }
+
+                var output = setting.Integer("out");
+                var parameters = Saturating.Add(Saturating.Multiply(dims[0], output), setting.Boolean("bias") ? output : 0);
+                return Make(kind, setting, input, [(int)output], parameters);
+            }
+
+            case LayerKind.Conv1d:
+            case LayerKind.Conv2d:
+                return Convolution(kind, setting, input, span);
+
+            case LayerKind.MaxPool1d:
+            case LayerKind.MaxPool2d:
+            case LayerKind.AvgPool1d:
+            case LayerKind.AvgPool2d:
+                return Pool(kind, setting, input, span);
+
+            case LayerKind.AdaptiveAvgPool1d:
+            case LayerKind.AdaptiveAvgPool2d:
+            {
+                var is2d = kind == LayerKind.AdaptiveAvgPool2d;
+                if (!CheckRank(name, input, span, is2d ? 3 : 2, is2d ? "[channels, height, width]" : "[channels, length]"))
+                {
+                    return null;
+                }
+
+                var size = (int)setting.Integer("out");
+                return Make(kind, setting, input, is2d ? [dims[0], size, size] : [dims[0], size], 0);
+            }
+
+            case LayerKind.BatchNorm1d:
+            case LayerKind.BatchNorm2d:
+            {
+                if (rank is < 1 or > 3)
+                {
+                    ReportRank(name, input, span, "[features], [channels, length] or [channels, height, width]");
+                    return null;
+                }
+
+                var resolved = rank == 3 ? LayerKind.BatchNorm2d : LayerKind.BatchNorm1d;
+                return Make(resolved, setting, input, dims, 2L * dims[0]);
+            }
+
+            case LayerKind.LayerNorm:
+                return CheckRank(name, input, span, -1, "at least one dimension")
+                    ? Make(kind, setting, input, dims, 2L * dims[rank - 1])
+                    : null;
+
+            case LayerKind.Embedding:
+            {
+                var dim = (int)setting.Integer("dim");
+                var parameters = Saturating.Multiply(setting.Integer("vocab"), dim);
+                return Make(kind, setting, input, [.. dims, dim], parameters, DType.Float);
+            }
+
+            case LayerKind.Flatten:
+            {
+                // A scalar per example becomes [1], so it can feed 'linear'.
+                var count = Saturating.Product(dims);
+                return CheckSize(name, count, span) ? Make(kind, setting, input, [(int)count], 0) : null;
+            }
+
+            case LayerKind.Lstm:
+            case LayerKind.Gru:
+                return Recurrent(kind, setting, input, span);
+
+            case LayerKind.Softmax:
+            case LayerKind.LogSoftmax:
+                return ResolveDim(name, setting.Integer("dim"), input, span) is null ? null : Make(kind, setting, input, dims, 0);
+
+            case LayerKind.Mean:
+            case LayerKind.Sum:
+            case LayerKind.Max:
+            {
+                if (ResolveDim(name, setting.Integer("dim"), input, span) is not { } dim)
+                {
+                    return null;
+                }
+
+                return Make(kind, setting, input, dims.Where((_, i) => i != dim - 1).ToArray(), 0);
+            }
+
+            default:
+                // Dropout and the element-wise activations keep the shape.
+                return Make(kind, setting, input, dims, 0);
+        }
+    }
+
+    /// <summary>The output of <c>concat(...)</c>, or null when the shapes do not line up.</summary>
+    public TensorType? Concat(IReadOnlyList<TensorType> branches, long dim, SourceSpan span)
+    {
+        var first = branches[0];
+        if (!branches.All(b => b.DType.IsFloatingPoint()))
+        {
+            ReportDType("concat", branches.First(b => !b.DType.IsFloatingPoint()), span);
+            return null;
+        }
+
+        if (ResolveDim("concat", dim, first, span) is not { } resolved)
+        {
+            return null;
+        }
+
+        var axis = resolved - 1;
+        var agree = branches.All(b => b.Shape.Rank == first.Shape.Rank &&
+            b.Shape.Dimensions.Select((d, i) => i == axis || d == first.Shape.Dimensions[i]).All(x => x));
+        if (!agree)
+        {
+            _diagnostics.Report(DiagnosticCode.ConcatMismatch, span, resolved, string.Join(", ", branches.Select(b => b.Shape)));
+            return null;
+        }
+
+        var total = branches.Aggregate(0L, (sum, b) => Saturating.Add(sum, b.Shape.Dimensions[axis]));
+        if (!CheckSize("concat", total, span))
+        {
+            return null;
+        }
+
+        var dims = first.Shape.Dimensions.ToArray();
+        dims[axis] = (int)total;
+        return new TensorType(first.DType, Shape.Of(dims));
+    }
+
+    /// <summary>The output of <c>add(...)</c>, or null unless all shapes are equal.</summary>
+    public TensorType? Add(IReadOnlyList<TensorType> branches, SourceSpan span)
+    {
+        if (!branches.All(b => b.DType.IsFloatingPoint()))
+        {
+            ReportDType("add", branches.First(b => !b.DType.IsFloatingPoint()), span);
+            return null;
+        }
+
+        if (branches.Any(b => !b.Shape.Equals(branches[0].Shape)))
+        {
+            _diagnostics.Report(DiagnosticCode.AddMismatch, span, string.Join(", ", branches.Select(b => b.Shape)));
+            return null;
+        }
+
+        return branches[0];
+    }
+
+    private Layer? Convolution(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
+    {
+        var is2d = kind == LayerKind.Conv2d;
+        var name = setting.Name;
+        if (!CheckRank(name, input, span, is2d ? 3 : 2, is2d ? "[channels, height, width]" : "[channels, length]"))
+        {
+            return null;
+        }
+
+        var dims = input.Shape.Dimensions;
+        long channels = dims[0], output = setting.Integer("out"), groups = setting.Integer("groups");
+        if (channels % groups != 0 || output % groups != 0)
+        {
+            _diagnostics.Report(DiagnosticCode.GroupsMismatch, span, name, groups, channels, output);
+            return null;
+        }
+
+        var kernel = setting.Integer("kernel");
+        var spatial = SlidingWindow(setting, input, span, dims.Skip(1).ToArray(), setting.Integer("dilation"));
+        if (spatial is null)
+        {
+            return null;
+        }
+
+        var weights = Saturating.Multiply(Saturating.Multiply(output, channels / groups), is2d ? kernel * kernel : kernel);
+        var parameters = Saturating.Add(weights, setting.Boolean("bias") ? output : 0);
+        return Make(kind, setting, input, [(int)output, .. spatial], parameters);
+    }
+
+    private Layer? Pool(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
+    {
+        var is2d = kind is LayerKind.MaxPool2d or LayerKind.AvgPool2d;
+        var name = setting.Name;
+        if (!CheckRank(name, input, span, is2d ? 3 : 2, is2d ? "[channels, height, width]" : "[channels, length]"))
+        {
+            return null;
+        }
+
+        long kernel = setting.Integer("kernel"), padding = setting.Integer("padding");
+        if (padding * 2 > kernel)
+        {
+            _diagnostics.Report(DiagnosticCode.PaddingTooLarge, span, name, padding, kernel);
+            return null;
+        }
+
+        var dims = input.Shape.Dimensions;
+        var dilation = setting["dilation"] is null ? 1 : setting.Integer("dilation");
+        var spatial = SlidingWindow(setting, input, span, dims.Skip(1).ToArray(), dilation);
+        return spatial is null ? null : Make(kind, setting, input, [dims[0], .. spatial], 0);
+    }
+
+    /// <summary>floor((size + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1 per spatial dimension.</summary>
+    private int[]? SlidingWindow(Setting setting, TensorType input, SourceSpan span, int[] sizes, long dilation)
+    {
+        long kernel = setting.Integer("kernel"), stride = setting.Integer("stride"), padding = setting.Integer("padding");
+        var result = new int[sizes.Length];
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            var reach = Saturating.Add(Saturating.Multiply(dilation, kernel - 1), 1);
+            var size = ((sizes[i] + (2 * padding) - reach) / stride) + 1;
+            if (sizes[i] + (2 * padding) < reach || size < 1)
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.EmptyOutput, span, "use a smaller kernel or stride, or add padding", setting.Name, input.Shape);
+                return null;
+            }
+
+            if (!CheckSize(setting.Name, size, span))
+            {
+                return null;
+            }
+
+            result[i] = (int)size;
+        }
+
+        return result;
+    }
+
+    private Layer? Recurrent(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
+    {
+        if (!CheckRank(setting.Name, input, span, 2, "a sequence [length, features]"))
+        {
+            return null;
+        }
+
+        var dims = input.Shape.Dimensions;
+        var hidden = setting.Integer("hidden");
+        var directions = setting.Boolean("bidirectional") ? 2 : 1;
+        var gates = kind == LayerKind.Lstm ? 4 : 3;
+        var output = hidden * directions;
+        if (!CheckSize(setting.Name, output, span))
+        {
+            return null;
+        }
+
+        // Per layer and direction: gates·(hidden·in + hidden·hidden + 2·hidden), PyTorch's two bias vectors;
+        // the first layer reads the features, later layers the previous layer's output.
+        long PerLayer(long inputSize) => Saturating.Multiply(
+            directions,
+            Saturating.Multiply(gates, Saturating.Add(Saturating.Multiply(hidden, Saturating.Add(inputSize, hidden)), 2 * hidden)));
+        var parameters = Saturating.Add(
+            PerLayer(dims[1]), Saturating.Multiply(setting.Integer("layers") - 1, PerLayer(output)));
+
+        int[] shape = setting.Word("reduce") == "none" ? [dims[0], (int)output] : [(int)output];
+        return Make(kind, setting, input, shape, parameters);
+    }
+
+    /// <summary>The 1-based per-example position of a PyTorch dim, or null (reported) when out of range.</summary>
+    private int? ResolveDim(string name, long dim, TensorType input, SourceSpan span)
+    {
+        var rank = input.Shape.Rank;
+        var resolved = dim < 0 ? dim + rank + 1 : dim;
+        if (resolved >= 1 && resolved <= rank)
+        {
+            return (int)resolved;
+        }
+
+        var fix = rank == 0
+            ? "the input has no dimensions besides the batch"
+            : $"use 1 to {rank} or -{rank} to -1 (dim 0 is the batch)";
+        _diagnostics.ReportWithFix(DiagnosticCode.DimOutOfRange, span, fix, name, dim, input.Shape);
+        return null;
+    }
+
+    private bool CheckDType(LayerKind kind, string name, TensorType input, SourceSpan span)
+    {
+        if (kind == LayerKind.Embedding)
+        {
+            if (input.DType.IsInteger())
+            {
+                return true;
+            }
+
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.WrongDType, span, "embedding looks up integer token ids: declare the input as long", name, "long or int", input);
+            return false;
+        }
+
+        if (kind == LayerKind.Flatten || input.DType.IsFloatingPoint())
+        {
+            return true;
+        }
+
+        ReportDType(name, input, span);
+        return false;
+    }
+
+    private void ReportDType(string name, TensorType input, SourceSpan span)
+    {
+        var fix = input.DType.IsInteger()
+            ? "add 'embedding' first to turn ids into vectors"
+            : "declare the input as float";
+        _diagnostics.ReportWithFix(DiagnosticCode.WrongDType, span, fix, name, "float or double", input);
+    }
+
+    /// <summary>Checks the rank; -1 means "at least one dimension".</summary>
+    private bool CheckRank(string name, TensorType input, SourceSpan span, int rank, string expected)
+    {
+        var actual = input.Shape.Rank;
+        if (rank == -1 ? actual >= 1 : actual == rank)
+        {
+            return true;
+        }
+
+        ReportRank(name, input, span, expected);
+        return false;
+    }
+
+    private void ReportRank(string name, TensorType input, SourceSpan span, string expected)
+    {
+        var rank = input.Shape.Rank;
+        var fix = rank == 0
+            ? "give the input a size, for example float[1]"
+            : name == "linear" ? $"add 'flatten' before 'linear': input is {input.Shape}" : null;
+        _diagnostics.ReportWithFix(DiagnosticCode.WrongRank, span, fix, name, expected, input.Shape);
+    }
+
+    private bool CheckSize(string name, long size, SourceSpan span)
+    {
+        if (size <= int.MaxValue)
+        {
+            return true;
+        }
+
+        _diagnostics.Report(DiagnosticCode.ShapeTooLarge, span, name);
+        return false;
+    }
+
+    private static Layer Make(
+        LayerKind kind, Setting setting, TensorType input, IEnumerable<int> output, long parameters, DType? dtype = null) =>
+        new(kind, setting, input, new TensorType(dtype ?? input.DType, new Shape(output.ToEquatableArray())), parameters, default);
+}

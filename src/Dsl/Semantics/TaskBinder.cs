@@ -1,0 +1,216 @@
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Model;
+using Mtl.Dsl.Syntax;
+
+namespace Mtl.Dsl.Semantics;
+
+/// <summary>Binds a task: its kind, pipeline (checked against the kind's output), loss, weight and metrics.</summary>
+internal sealed class TaskBinder
+{
+    private const string Missing = "missing";
+
+    private readonly DiagnosticBag _diagnostics;
+    private readonly ArgumentBinder _arguments;
+    private readonly StatementForms _forms;
+
+    public TaskBinder(DiagnosticBag diagnostics)
+    {
+        _diagnostics = diagnostics;
+        _arguments = new ArgumentBinder(diagnostics);
+        _forms = new StatementForms(diagnostics);
+    }
+
+    public TaskHead? Bind(TaskSyntax task, CSharpName? name, PipelineBinder pipelines)
+    {
+        var taskName = task.Name.Text;
+        var kindSetting = _arguments.BindSetting(TaskCatalog.KindSignatures, "task kind", task.Kind);
+        var pipeline = pipelines.Bind(taskName, task.Pipeline);
+        TaskKind? kind = kindSetting is null ? null : TaskCatalog.Kinds[kindSetting.Name].Kind;
+        var size = kind switch
+        {
+            null or TaskKind.Binary => 1,
+            TaskKind.Regression => (int)kindSetting!.Integer("n"),
+            _ => (int)kindSetting!.Integer("k"),
+        };
+
+        if (kind is { } known && pipeline is not null)
+        {
+            CheckOutput(task, known, size, pipeline.Output);
+        }
+
+        var statements = new List<StatementSyntax>();
+        foreach (var statement in task.Body)
+        {
+            if (TaskCatalog.IsTaskStatement(statement.Keyword.Text))
+            {
+                statements.Add(statement);
+            }
+            else
+            {
+                _forms.ReportUnknown(statement, "task", SettingCatalog.TaskStatements);
+            }
+        }
+
+        var body = _forms.FirstOfEach(statements);
+        var loss = BindLoss(body.TryGetValue("loss", out var lossSyntax) ? lossSyntax : null, taskName, kind, size);
+        var weight = BindWeight(body.TryGetValue("weight", out var weightSyntax) ? weightSyntax : null);
+        var metrics = BindMetrics(body.TryGetValue("metrics", out var metricsSyntax) ? metricsSyntax : null, taskName, kind, size);
+        var missingLabels = BindMissingLabels(body.TryGetValue(Missing, out var missingSyntax) ? missingSyntax : null);
+
+        if (kind is not { } taskKind || name is null || pipeline is null || loss is null || weight is null ||
+            metrics is null || missingLabels is null)
+        {
+            return null;
+        }
+
+        return new TaskHead(
+            taskName,
+            name,
+            taskKind,
+            size,
+            pipeline,
+            loss,
+            weight.Value,
+            metrics.Value,
+            missingLabels.Value,
+            TaskCatalog.Target(taskKind, size),
+            task.Doc);
+    }
+
+    private void CheckOutput(TaskSyntax task, TaskKind kind, int size, TensorType output)
+    {
+        var expected = TaskCatalog.OutputShape(kind, size);
+        if (output.Shape.Equals(expected) && output.DType.IsFloatingPoint())
+        {
+            return;
+        }
+
+        var fix = output.Shape.Rank == 1
+            ? $"end the pipeline with 'linear({expected.Dimensions[0]})'"
+            : $"end the pipeline with 'flatten -> linear({expected.Dimensions[0]})'";
+        _diagnostics.ReportWithFix(
+            DiagnosticCode.TaskOutputMismatch,
+            task.Pipeline.Span,
+            fix,
+            task.Name.Text,
+            TaskCatalog.Describe(kind, size),
+            expected,
+            output);
+    }
+
+    private Setting? BindLoss(StatementSyntax? statement, string task, TaskKind? kind, int size)
+    {
+        var allowed = kind is { } k ? TaskCatalog.LossesFor(k) : null;
+        if (statement is null)
+        {
+            return allowed is null ? null : _arguments.Bind(TaskCatalog.Losses[allowed[0]], [], default)!;
+        }
+
+        if (_forms.SingleValue(statement, "a loss: loss cross_entropy(label_smoothing: 0.1)") is not { } value ||
+            _arguments.BindSetting(TaskCatalog.Losses, "loss", value) is not { } loss || allowed is null)
+        {
+            return null;
+        }
+
+        if (!allowed.Contains(loss.Name))
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.LossDoesNotFit,
+                value.Span,
+                "use " + string.Join(" or ", allowed),
+                loss.Name,
+                task,
+                TaskCatalog.Describe(kind!.Value, size));
+            return null;
+        }
+
+        if (loss["class_weights"] is ListValue weights && weights.Items.Count != size)
+        {
+            _diagnostics.Report(DiagnosticCode.ClassWeightsLength, value.Span, size, task, weights.Items.Count);
+            return null;
+        }
+
+        return loss;
+    }
+
+    private double? BindWeight(StatementSyntax? statement)
+    {
+        if (statement is null)
+        {
+            return 1.0;
+        }
+
+        return _forms.SingleValue(statement, "a number: weight 0.5") is { } value &&
+               _arguments.BindValue("task", SettingCatalog.TaskWeight, value) is NumberValue weight
+            ? weight.Value
+            : null;
+    }
+
+    private EquatableArray<string>? BindMetrics(StatementSyntax? statement, string task, TaskKind? kind, int size)
+    {
+        var allowed = kind is { } k ? TaskCatalog.MetricsFor(k) : null;
+        if (statement is null)
+        {
+            return kind is { } defaultKind ? TaskCatalog.DefaultMetrics(defaultKind).ToEquatableArray() : null;
+        }
+
+        if (!_forms.Check(statement, "metric names: metrics accuracy, auc", statement.Values.Count > 0 && statement.Arguments is null && statement.Body is null))
+        {
+            return null;
+        }
+
+        var metrics = new List<string>();
+        var ok = true;
+        foreach (var value in statement.Values)
+        {
+            if (value is not NameSyntax name)
+            {
+                _diagnostics.Report(DiagnosticCode.StatementForm, value.Span, "metrics", "metric names: metrics accuracy, auc");
+                ok = false;
+            }
+            else if (!TaskCatalog.AllMetrics.Contains(name.Text))
+            {
+                _arguments.ReportUnknownChoice("metric", name, [.. TaskCatalog.AllMetrics]);
+                ok = false;
+            }
+            else if (allowed is not null && !allowed.Contains(name.Text))
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.MetricDoesNotFit,
+                    name.Span,
+                    "use " + string.Join(", ", allowed),
+                    name.Text,
+                    task,
+                    TaskCatalog.Describe(kind!.Value, size));
+                ok = false;
+            }
+            else if (metrics.Contains(name.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.DuplicateArgument, name.Span, name.Text, "metrics");
+                ok = false;
+            }
+            else
+            {
+                metrics.Add(name.Text);
+            }
+        }
+
+        return ok && allowed is not null ? metrics.ToEquatableArray() : null;
+    }
+
+    /// <summary><c>missing labels allowed</c> or <c>missing labels forbidden</c>; allowed when absent.</summary>
+    private bool? BindMissingLabels(StatementSyntax? statement)
+    {
+        if (statement is null)
+        {
+            return true;
+        }
+
+        var values = statement.Values;
+        var ok = statement is { Arguments: null, Body: null } && values.Count == 2 &&
+                 values[0] is NameSyntax { Text: "labels" } && values[1] is NameSyntax { Text: "allowed" or "forbidden" };
+        return _forms.Check(statement, "'missing labels allowed' or 'missing labels forbidden'", ok)
+            ? ((NameSyntax)values[1]).Text == "allowed"
+            : null;
+    }
+}

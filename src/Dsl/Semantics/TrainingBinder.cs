@@ -1,0 +1,199 @@
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Model;
+using Mtl.Dsl.Syntax;
+
+namespace Mtl.Dsl.Semantics;
+
+/// <summary>Binds <c>train { ... }</c>: loop settings, early stopping, update mode, sampling and ties.</summary>
+internal sealed class TrainingBinder
+{
+    private static readonly Dictionary<string, Signature> SamplingSignatures = new(StringComparer.Ordinal)
+    {
+        [SettingCatalog.Proportional] = new Signature(SettingCatalog.Proportional),
+        [SettingCatalog.RoundRobin] = new Signature(SettingCatalog.RoundRobin),
+        [SettingCatalog.Temperature.Name] = SettingCatalog.Temperature,
+    };
+
+    private static readonly Dictionary<string, Signature> TieTerms = new(StringComparer.Ordinal) { ["l2"] = SettingCatalog.L2 };
+
+    private readonly DiagnosticBag _diagnostics;
+    private readonly ArgumentBinder _arguments;
+    private readonly StatementForms _forms;
+    private readonly ModelScope _scope;
+
+    public TrainingBinder(DiagnosticBag diagnostics, ModelScope scope)
+    {
+        _diagnostics = diagnostics;
+        _arguments = new ArgumentBinder(diagnostics);
+        _forms = new StatementForms(diagnostics);
+        _scope = scope;
+    }
+
+    public Training? Bind(StatementSyntax? train)
+    {
+        var body = train is null ? [] : _forms.BodyOnly(train, "a block: train { epochs 20 }");
+        if (body is null)
+        {
+            return null;
+        }
+
+        var known = SettingCatalog.TrainStatements.ToArray();
+        var ties = new List<Tie>();
+        var ok = true;
+        var singles = new List<StatementSyntax>();
+        foreach (var statement in body)
+        {
+            if (statement.Keyword.Text == SettingCatalog.Tie)
+            {
+                var tie = BindTie(statement);
+                ok &= tie is not null;
+                if (tie is not null)
+                {
+                    ties.Add(tie);
+                }
+            }
+            else if (known.Contains(statement.Keyword.Text))
+            {
+                singles.Add(statement);
+            }
+            else
+            {
+                _forms.ReportUnknown(statement, "train", known);
+                ok = false;
+            }
+        }
+
+        var settings = _forms.FirstOfEach(singles);
+        var values = new Dictionary<string, OptionValue?>(StringComparer.Ordinal);
+        foreach (var parameter in SettingCatalog.TrainValues.Values)
+        {
+            if (!settings.TryGetValue(parameter.Name, out var statement))
+            {
+                values[parameter.Name] = parameter.Default;
+                continue;
+            }
+
+            var value = _forms.SingleValue(statement, parameter.Expected) is { } syntax
+                ? _arguments.BindValue("train", parameter, syntax)
+                : null;
+            ok &= value is not null;
+            values[parameter.Name] = value;
+        }
+
+        var earlyStop = settings.TryGetValue(SettingCatalog.EarlyStop.Name, out var earlyStopSyntax)
+            ? BindEarlyStop(earlyStopSyntax)
+            : null;
+        ok &= earlyStopSyntax is null || earlyStop is not null;
+        var sampling = settings.TryGetValue(SettingCatalog.Sampling, out var samplingSyntax)
+            ? BindSampling(samplingSyntax)
+            : new Sampling(SamplingKind.Proportional, 0);
+        ok &= sampling is not null;
+
+        if (!ok)
+        {
+            return null;
+        }
+
+        return new Training(
+            (int)Integer(values["epochs"]),
+            (int)Integer(values["batch_size"]),
+            (values["clip_grad_norm"] as NumberValue)?.Value,
+            (int)Integer(values["accumulate"]),
+            (values["seed"] as IntegerValue)?.Value,
+            earlyStop,
+            (values["update"] as NameValue)?.Value == "alternate" ? UpdateMode.Alternate : UpdateMode.Joint,
+            sampling!,
+            ties.ToEquatableArray());
+    }
+
+    private static long Integer(OptionValue? value) => (value as IntegerValue)?.Value ?? 0;
+
+    private EarlyStop? BindEarlyStop(StatementSyntax statement)
+    {
+        if (!_forms.ArgumentsOnly(statement, "arguments: early_stop(monitor: task.metric, patience: 3)"))
+        {
+            return null;
+        }
+
+        var setting = _arguments.Bind(SettingCatalog.EarlyStop, statement.Arguments!, statement.Span);
+        if (setting?.Word("monitor") is not { } monitor)
+        {
+            return null;
+        }
+
+        var monitorSyntax = statement.Arguments!.FirstOrDefault(a => a.Name?.Text == "monitor") ?? statement.Arguments![0];
+        if (_scope.ResolveMonitor(monitor, monitorSyntax.Value.Span) is not { } resolved)
+        {
+            return null;
+        }
+
+        var mode = setting.Word("mode") switch
+        {
+            "min" => MonitorMode.Min,
+            "max" => MonitorMode.Max,
+            _ => TaskCatalog.LowerIsBetter(resolved.Metric) ? MonitorMode.Min : MonitorMode.Max,
+        };
+        return new EarlyStop(resolved.Task, resolved.Metric, (int)setting.Integer("patience"), mode, setting.Number("min_delta"));
+    }
+
+    private Sampling? BindSampling(StatementSyntax statement)
+    {
+        if (_forms.SingleValue(statement, "round_robin, proportional or temperature(T)") is not { } value ||
+            _arguments.BindSetting(SamplingSignatures, "sampling", value) is not { } setting)
+        {
+            return null;
+        }
+
+        return setting.Name switch
+        {
+            SettingCatalog.RoundRobin => new Sampling(SamplingKind.RoundRobin, 0),
+            SettingCatalog.Proportional => new Sampling(SamplingKind.Proportional, 0),
+            _ => new Sampling(SamplingKind.Temperature, setting.Number("t")),
+        };
+    }
+
+    /// <summary><c>tie a, b l2(λ)</c>: two blocks with the same parameter layout.</summary>
+    private Tie? BindTie(StatementSyntax statement)
+    {
+        const string Expected = "two blocks and a penalty: tie a, b l2(0.01)";
+        var values = statement.Values;
+        var ok = statement.Arguments is null && statement.Body is null && values.Count == 3 &&
+                 values[0] is NameSyntax && values[1] is NameSyntax;
+        if (!_forms.Check(statement, Expected, ok))
+        {
+            return null;
+        }
+
+        NameSyntax first = (NameSyntax)values[0], second = (NameSyntax)values[1];
+        if (first.Text == second.Text)
+        {
+            _diagnostics.Report(DiagnosticCode.StatementForm, statement.Span, SettingCatalog.Tie, "two different blocks");
+            return null;
+        }
+
+        var a = _scope.ResolveBlock(first, "tie");
+        var b = _scope.ResolveBlock(second, "tie");
+        var penalty = _arguments.BindSetting(TieTerms, "tie penalty", values[2]);
+        if (a is null || b is null || penalty is null)
+        {
+            return null;
+        }
+
+        string layoutA = Layout(a), layoutB = Layout(b);
+        if (layoutA != layoutB)
+        {
+            _diagnostics.Report(DiagnosticCode.TieMismatch, statement.Span, first.Text, layoutA, second.Text, layoutB);
+            return null;
+        }
+
+        return new Tie(first.Text, second.Text, penalty.Number("lambda"));
+    }
+
+    /// <summary>The layers that hold parameters, with their shapes: what a tie compares.</summary>
+    private static string Layout(Pipeline pipeline) =>
+        "[" + string.Join(", ", Flatten(pipeline.Layers).Where(l => l.ParameterCount > 0)
+            .Select(l => $"{l.Setting.Name} {l.Input.Shape} -> {l.Output.Shape}")) + "]";
+
+    private static IEnumerable<Layer> Flatten(IEnumerable<Layer> layers) =>
+        layers.SelectMany(l => l.Kind == LayerKind.Residual ? Flatten(l.Body) : [l]);
+}

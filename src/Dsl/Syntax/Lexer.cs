@@ -1,0 +1,269 @@
+using System.Globalization;
+using System.Text;
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Text;
+
+namespace Mtl.Dsl.Syntax;
+
+/// <summary>Turns .mtl text into tokens, skipping whitespace and comments and keeping doc comments.</summary>
+internal sealed class Lexer
+{
+    // A token longer than this is reported by its first characters only.
+    private const int MaxQuotedLength = 40;
+
+    private readonly string _text;
+    private readonly DiagnosticBag _diagnostics;
+    private readonly List<Token> _tokens = [];
+    private readonly StringBuilder _doc = new();
+    private int _position;
+    private int _line = 1;
+    private int _column = 1;
+    private bool _firstOnLine = true;
+
+    private Lexer(string text, DiagnosticBag diagnostics)
+    {
+        _text = text;
+        _diagnostics = diagnostics;
+    }
+
+    public static IReadOnlyList<Token> Tokenize(string text, DiagnosticBag diagnostics)
+    {
+        var lexer = new Lexer(text, diagnostics);
+        lexer.Run();
+        return lexer._tokens;
+    }
+
+    private char Current => Peek(0);
+
+    private char Peek(int offset) => _position + offset < _text.Length ? _text[_position + offset] : '\0';
+
+    private bool AtEnd => _position >= _text.Length;
+
+    private void Run()
+    {
+        while (true)
+        {
+            SkipTrivia();
+            if (AtEnd)
+            {
+                Add(TokenKind.EndOfFile, _position, _line, _column);
+                return;
+            }
+
+            LexToken();
+        }
+    }
+
+    private void Advance()
+    {
+        if (_text[_position] == '\n')
+        {
+            _line++;
+            _column = 1;
+            _firstOnLine = true;
+        }
+        else
+        {
+            _column++;
+        }
+
+        _position++;
+    }
+
+    private void SkipTrivia()
+    {
+        while (!AtEnd)
+        {
+            var c = Current;
+            if (c == '/' && Peek(1) == '/')
+            {
+                SkipLineComment();
+            }
+            else if (c == '/' && Peek(1) == '*')
+            {
+                SkipBlockComment();
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                Advance();
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private void SkipLineComment()
+    {
+        var isDoc = Peek(2) == '/' && Peek(3) != '/';
+        var start = _position;
+        while (!AtEnd && Current != '\n')
+        {
+            Advance();
+        }
+
+        if (!isDoc)
+        {
+            return;
+        }
+
+        var line = _text.Substring(start + 3, _position - start - 3).TrimEnd('\r');
+        if (line.StartsWith(" ", StringComparison.Ordinal))
+        {
+            line = line.Substring(1);
+        }
+
+        if (_doc.Length > 0)
+        {
+            _doc.Append('\n');
+        }
+
+        _doc.Append(line.TrimEnd());
+    }
+
+    private void SkipBlockComment()
+    {
+        int line = _line, column = _column;
+        Advance();
+        Advance();
+        while (!AtEnd && !(Current == '*' && Peek(1) == '/'))
+        {
+            Advance();
+        }
+
+        if (AtEnd)
+        {
+            _diagnostics.Report(DiagnosticCode.UnterminatedComment, new SourceSpan(line, column, line, column + 2));
+            return;
+        }
+
+        Advance();
+        Advance();
+    }
+
+    private void LexToken()
+    {
+        int start = _position, line = _line, column = _column;
+        var c = Current;
+        if (IsIdentifierStart(c))
+        {
+            while (IsIdentifierPart(Current))
+            {
+                Advance();
+            }
+
+            Add(TokenKind.Identifier, start, line, column);
+            return;
+        }
+
+        if (IsDigit(c) || (c == '-' && IsDigit(Peek(1))))
+        {
+            LexNumber(start, line, column);
+            return;
+        }
+
+        var kind = c switch
+        {
+            '-' when Peek(1) == '>' => TokenKind.Arrow,
+            '(' => TokenKind.OpenParen,
+            ')' => TokenKind.CloseParen,
+            '[' => TokenKind.OpenBracket,
+            ']' => TokenKind.CloseBracket,
+            '{' => TokenKind.OpenBrace,
+            '}' => TokenKind.CloseBrace,
+            ',' => TokenKind.Comma,
+            ':' => TokenKind.Colon,
+            '=' => TokenKind.Equals,
+            '.' => TokenKind.Dot,
+            _ => (TokenKind?)null,
+        };
+
+        if (kind is null)
+        {
+            Advance();
+            var text = char.IsControl(c) ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString();
+            _diagnostics.Report(DiagnosticCode.UnexpectedCharacter, new SourceSpan(line, column, line, column + 1), text);
+            return;
+        }
+
+        Advance();
+        if (kind == TokenKind.Arrow)
+        {
+            Advance();
+        }
+
+        Add(kind.Value, start, line, column);
+    }
+
+    private void LexNumber(int start, int line, int column)
+    {
+        if (Current == '-')
+        {
+            Advance();
+        }
+
+        SkipDigits();
+        if (Current == '.' && IsDigit(Peek(1)))
+        {
+            Advance();
+            SkipDigits();
+        }
+
+        if ((Current == 'e' || Current == 'E') &&
+            (IsDigit(Peek(1)) || ((Peek(1) == '+' || Peek(1) == '-') && IsDigit(Peek(2)))))
+        {
+            Advance();
+            Advance();
+            SkipDigits();
+        }
+
+        var text = _text.Substring(start, _position - start);
+        var span = new SourceSpan(line, column, _line, _column);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ||
+            double.IsInfinity(value))
+        {
+            _diagnostics.Report(DiagnosticCode.NumberOutOfRange, span, Quote(text));
+            value = double.NaN;
+        }
+
+        AddWithValue(TokenKind.Number, text, span, value);
+    }
+
+    private void SkipDigits()
+    {
+        while (IsDigit(Current))
+        {
+            Advance();
+        }
+    }
+
+    private void Add(TokenKind kind, int start, int line, int column)
+    {
+        var text = _text.Substring(start, _position - start);
+        AddWithValue(kind, text, new SourceSpan(line, column, _line, _column), 0);
+    }
+
+    private void AddWithValue(TokenKind kind, string text, SourceSpan span, double value)
+    {
+        string? doc = null;
+        if (_doc.Length > 0)
+        {
+            doc = _doc.ToString();
+            _doc.Clear();
+        }
+
+        _tokens.Add(new Token(kind, text, span, _firstOnLine, doc, value));
+        _firstOnLine = false;
+    }
+
+    /// <summary>Shortens very long text (fuzzed or generated) for messages.</summary>
+    public static string Quote(string text) =>
+        text.Length <= MaxQuotedLength ? text : text.Substring(0, MaxQuotedLength) + "...";
+
+    private static bool IsDigit(char c) => c is >= '0' and <= '9';
+
+    private static bool IsIdentifierStart(char c) => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or '_';
+
+    private static bool IsIdentifierPart(char c) => IsIdentifierStart(c) || IsDigit(c);
+}

@@ -1,0 +1,60 @@
+using Mtl.Dsl.Diagnostics;
+using Xunit;
+
+namespace Mtl.Dsl.Tests;
+
+/// <summary>docs/diagnostics.md is the contract: each example must produce exactly the output shown.</summary>
+public sealed class DiagnosticsDocTests
+{
+    public static TheoryData<string> Codes()
+    {
+        var data = new TheoryData<string>();
+        foreach (var (heading, _) in Sections())
+        {
+            data.Add(heading.Substring(0, 7));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Codes))]
+    public void Example_produces_the_documented_diagnostic(string code)
+    {
+        var body = Sections().Single(s => s.Heading.StartsWith(code, StringComparison.Ordinal)).Body;
+        var example = Assert.Single(MarkdownBlocks.Blocks(body, "mtl"));
+        var expected = Assert.Single(MarkdownBlocks.Blocks(body, "text")).TrimEnd('\n').Split('\n');
+
+        var diagnostics = TestCompiler.Compile(example).Diagnostics.Where(d => d.Id == code).ToList();
+
+        var diagnostic = Assert.Single(diagnostics);
+        var severity = diagnostic.Severity == DiagnosticSeverity.Error ? "error" : "warning";
+        Assert.Equal(expected[0], $"{diagnostic.Span} {severity} {diagnostic.Id}: {diagnostic.Message}");
+        Assert.Equal(expected.Length > 1 ? expected[1] : null, diagnostic.Fix is null ? null : "fix: " + diagnostic.Fix);
+    }
+
+    [Fact]
+    public void Every_code_is_documented_once()
+    {
+        var documented = Sections().Select(s => s.Heading.Substring(0, 7)).ToList();
+        var codes = Enum.GetValues<DiagnosticCode>()
+            .Where(c => c != DiagnosticCode.InternalError)
+            .Select(c => $"MTL{(int)c:D4}")
+            .ToList();
+
+        Assert.Equal(codes, documented);
+    }
+
+    [Fact]
+    public void Only_unused_is_a_warning()
+    {
+        foreach (var code in Enum.GetValues<DiagnosticCode>())
+        {
+            var expected = code == DiagnosticCode.Unused ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+            Assert.Equal(expected, DiagnosticDescriptor.Severity(code));
+        }
+    }
+
+    private static IReadOnlyList<(string Heading, string Body)> Sections() =>
+        MarkdownBlocks.Sections(TestCompiler.ReadDoc("diagnostics.md"));
+}

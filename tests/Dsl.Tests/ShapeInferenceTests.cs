@@ -1,0 +1,133 @@
+using Mtl.Dsl.Model;
+using Xunit;
+
+namespace Mtl.Dsl.Tests;
+
+public sealed class ShapeInferenceTests
+{
+    [Theory]
+    [InlineData("float[3, 100]", "conv1d(8, 3)", "[8, 98]", 80)]
+    [InlineData("float[3, 100]", "conv1d(8, 3, stride: 2, padding: 1, dilation: 2)", "[8, 49]", 80)]
+    [InlineData("float[3, 32, 32]", "conv2d(16, 5)", "[16, 28, 28]", 1216)]
+    [InlineData("float[3, 32, 32]", "conv2d(16, 3, stride: 2, padding: 1)", "[16, 16, 16]", 448)]
+    [InlineData("float[2, 8, 8]", "conv2d(4, 3, groups: 2, bias: false)", "[4, 6, 6]", 36)]
+    [InlineData("float[8, 32, 32]", "maxpool2d(3, stride: 2, padding: 1)", "[8, 16, 16]", 0)]
+    [InlineData("float[8, 32, 32]", "maxpool2d(2)", "[8, 16, 16]", 0)]
+    [InlineData("float[2, 10]", "avgpool1d(4)", "[2, 2]", 0)]
+    [InlineData("float[2, 10]", "maxpool1d(3, stride: 1, dilation: 2)", "[2, 6]", 0)]
+    [InlineData("float[8, 32, 32]", "adaptive_avgpool2d(7)", "[8, 7, 7]", 0)]
+    [InlineData("float[8, 30]", "adaptive_avgpool1d(5)", "[8, 5]", 0)]
+    [InlineData("float[16, 5, 5]", "flatten", "[400]", 0)]
+    [InlineData("float", "flatten", "[1]", 0)]
+    [InlineData("float[10, 8]", "lstm(32)", "[10, 32]", 5376)]
+    [InlineData("float[10, 8]", "lstm(32, bidirectional: true, reduce: last)", "[64]", 10752)]
+    [InlineData("float[10, 8]", "lstm(32, layers: 2, reduce: mean)", "[32]", 13824)]
+    [InlineData("float[10, 8]", "gru(16, layers: 2)", "[10, 16]", 2880)]
+    [InlineData("long[5]", "embedding(100, 8)", "[5, 8]", 800)]
+    [InlineData("int[2, 5]", "embedding(vocab: 10, dim: 3)", "[2, 5, 3]", 30)]
+    [InlineData("float[8, 4, 4]", "batchnorm", "[8, 4, 4]", 16)]
+    [InlineData("float[8]", "batchnorm", "[8]", 16)]
+    [InlineData("float[10, 6]", "layernorm", "[10, 6]", 12)]
+    [InlineData("float[4, 5]", "mean(dim: -1)", "[4]", 0)]
+    [InlineData("float[4, 5]", "sum(dim: 1)", "[5]", 0)]
+    [InlineData("float[4, 5, 6]", "max(dim: 2)", "[4, 6]", 0)]
+    [InlineData("float[4, 5]", "softmax(dim: 1)", "[4, 5]", 0)]
+    [InlineData("float[12]", "linear(6)", "[6]", 78)]
+    [InlineData("float[12]", "linear(6, bias: false)", "[6]", 72)]
+    [InlineData("float[12]", "residual(linear(12) -> relu)", "[12]", 156)]
+    [InlineData("double[12]", "dropout(0.5) -> leaky_relu(0.2) -> gelu -> silu -> tanh -> sigmoid -> log_softmax", "[12]", 0)]
+    public void Infers_output_shape_and_parameters(string input, string layer, string output, long parameters)
+    {
+        var block = BindBlock(input, layer);
+
+        Assert.Equal(output, block.Pipeline.Output.Shape.ToString());
+        Assert.Equal(parameters, block.Pipeline.Layers[^1].ParameterCount);
+    }
+
+    [Fact]
+    public void Batchnorm_picks_1d_or_2d_by_rank()
+    {
+        Assert.Equal(LayerKind.BatchNorm2d, BindBlock("float[8, 4, 4]", "batchnorm").Pipeline.Layers[0].Kind);
+        Assert.Equal(LayerKind.BatchNorm1d, BindBlock("float[8, 4]", "batchnorm").Pipeline.Layers[0].Kind);
+    }
+
+    [Fact]
+    public void Embedding_turns_ids_into_floats()
+    {
+        var layer = BindBlock("long[5]", "embedding(100, 8)").Pipeline.Layers[0];
+
+        Assert.Equal(new TensorType(DType.Long, Shape.Of(5)), layer.Input);
+        Assert.Equal(new TensorType(DType.Float, Shape.Of(5, 8)), layer.Output);
+    }
+
+    [Fact]
+    public void Every_layer_records_its_input_and_output()
+    {
+        var layers = BindBlock("float[1, 28, 28]", "conv2d(4, 5) -> relu -> maxpool2d(2) -> flatten -> linear(10)").Pipeline.Layers;
+
+        Assert.Equal(
+            ["[1, 28, 28]", "[4, 24, 24]", "[4, 24, 24]", "[4, 12, 12]", "[576]"],
+            layers.Select(l => l.Input.Shape.ToString()));
+        Assert.Equal(["[4, 24, 24]", "[4, 24, 24]", "[4, 12, 12]", "[576]", "[10]"], layers.Select(l => l.Output.Shape.ToString()));
+        Assert.Equal(104 + 5770, BindBlock("float[1, 28, 28]", "conv2d(4, 5) -> relu -> maxpool2d(2) -> flatten -> linear(10)").ParameterCount);
+    }
+
+    [Theory]
+    [InlineData("concat(a, b)", "float[2, 8]", "float[3, 8]", "[5, 8]")]
+    [InlineData("concat(a, b, dim: 2)", "float[2, 8]", "float[2, 4]", "[2, 12]")]
+    [InlineData("concat(a, b, dim: -1)", "float[2, 8]", "float[2, 4]", "[2, 12]")]
+    [InlineData("concat(a, b -> linear(3))", "float[8]", "float[4]", "[11]")]
+    [InlineData("add(a, b)", "float[2, 8]", "float[2, 8]", "[2, 8]")]
+    public void Merges_combine_shapes(string merge, string a, string b, string output)
+    {
+        var model = TestCompiler.Model(
+            $"model M\ninput a: {a}\ninput b: {b}\nshared s = {merge}\ntask t: regression(1) = s -> flatten -> linear(1)\n");
+
+        var block = Assert.Single(model.SharedBlocks);
+        var source = Assert.IsType<MergeSource>(block.Pipeline.Source);
+        Assert.Equal(output, source.Output.Shape.ToString());
+    }
+
+    [Fact]
+    public void Concat_records_a_positive_dim()
+    {
+        var model = TestCompiler.Model("model M\ninput a: float[2, 8]\ninput b: float[2, 4]\ntask t: regression(1) = concat(a, b, dim: -1) -> flatten -> linear(1)\n");
+
+        Assert.Equal(2, Assert.IsType<MergeSource>(model.Tasks[0].Pipeline.Source).Dim);
+    }
+
+    [Theory]
+    [InlineData("float[16, 5, 5]", "linear(4)", "MTL0200", "add 'flatten' before 'linear': input is [16, 5, 5]")]
+    [InlineData("float[3, 4, 4]", "conv2d(8, 5)", "MTL0201", "use a smaller kernel or stride, or add padding")]
+    [InlineData("float[3, 10]", "conv2d(8, 3)", "MTL0200", null)]
+    [InlineData("float[10]", "lstm(8)", "MTL0200", null)]
+    [InlineData("float[4]", "embedding(10, 2)", "MTL0206", "embedding looks up integer token ids: declare the input as long")]
+    [InlineData("bool[4]", "relu", "MTL0206", "declare the input as float")]
+    [InlineData("float[4, 5]", "mean(dim: 3)", "MTL0208", "use 1 to 2 or -2 to -1 (dim 0 is the batch)")]
+    [InlineData("float[4]", "residual(linear(5))", "MTL0204", null)]
+    public void Impossible_shapes_are_reported_with_a_fix(string input, string layer, string code, string? fix)
+    {
+        var diagnostic = TestCompiler.Single($"model M\ninput x: {input}\nshared s = x -> {layer}\ntask t: regression(1) = s -> flatten -> linear(1)\n");
+
+        Assert.Equal(code, diagnostic.Id);
+        Assert.Equal(fix, diagnostic.Fix);
+        Assert.Equal(3, diagnostic.Span.StartLine);
+        Assert.Equal(17, diagnostic.Span.StartColumn);
+    }
+
+    [Fact]
+    public void A_failed_block_does_not_cascade_into_its_readers()
+    {
+        var result = TestCompiler.Compile(
+            "model M\ninput x: float[16, 5, 5]\nshared s = x -> linear(4)\nshared u = s -> linear(2)\ntask t: regression(1) = u -> linear(1)\n");
+
+        Assert.Equal("MTL0200", Assert.Single(result.Diagnostics).Id);
+        Assert.Empty(result.Models);
+    }
+
+    private static SharedBlock BindBlock(string input, string layers)
+    {
+        var model = TestCompiler.Model($"model M\ninput x: {input}\nshared s = x -> {layers}\ntask t: regression(1) = s -> flatten -> linear(1)\n");
+        return Assert.Single(model.SharedBlocks);
+    }
+}
