@@ -109,7 +109,7 @@ public static partial class torch
     // ---- from .NET data (always copied; never aliases managed memory) ---------------------------
 
     /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape (1-d when omitted).</summary>
-    public static unsafe Tensor tensor<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape, Device? device = null, bool requires_grad = false) where T : unmanaged
+    public static Tensor tensor<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape, Device? device = null, bool requires_grad = false) where T : unmanaged
     {
         long count = 1;
         foreach (var s in shape)
@@ -121,11 +121,20 @@ public static partial class torch
         {
             throw new ArgumentException($"shape {Tensor.FormatShape(shape)} needs {count} elements but {data.Length} were given", nameof(shape));
         }
+        return FromBytes(MemoryMarshal.AsBytes(data), shape, ScalarTypeInfo.Of<T>(), device, requires_grad);
+    }
+
+    /// <summary>
+    /// A tensor holding a copy of raw element bytes (host byte order) of any dtype (the length must be
+    /// numel × element size; the native side checks it).
+    /// </summary>
+    internal static unsafe Tensor FromBytes(ReadOnlySpan<byte> data, ReadOnlySpan<long> shape, ScalarType dtype, Device? device = null, bool requires_grad = false)
+    {
         var dev = device ?? Device.CPU;
-        fixed (T* d = data)
+        fixed (byte* d = data)
         fixed (long* s = shape)
         {
-            return Tensor.Op(NativeMethods.mtl_tensor_from_data(d, (long)data.Length * sizeof(T), s, shape.Length, (sbyte)ScalarTypeInfo.Of<T>(),
+            return Tensor.Op(NativeMethods.mtl_tensor_from_data(d, data.Length, s, shape.Length, (sbyte)dtype,
                 (int)dev.type, dev.index, Tensor.B(requires_grad), out var r), r);
         }
     }
