@@ -231,6 +231,30 @@ public sealed class SafetensorsTests : IDisposable
     }
 
     [Fact]
+    public void LoadedTensorsBelongToTheCurrentScopeAndToTheResult()
+    {
+        var path = PathOf("owned.safetensors");
+        using (NewDisposeScope()) save_safetensors(new Dictionary<string, Tensor> { ["w"] = Sample(ScalarType.Float32, [3]) }, path);
+
+        Tensor scoped;
+        using (var scope = NewDisposeScope())
+        {
+            var loaded = Safetensors.Load(path, Device.CPU);
+            scoped = loaded.tensors["w"];
+            Assert.Same(scope, scoped.Scope);
+            Assert.False(scoped.IsDisposed);
+        }
+        Assert.True(scoped.IsDisposed);
+
+        Assert.Null(DisposeScope.Current);
+        var content = load_safetensors(path);
+        var unscoped = content.tensors["w"];
+        Assert.Null(unscoped.Scope);
+        content.Dispose();
+        Assert.True(unscoped.IsDisposed);
+    }
+
+    [Fact]
     public void WriterRejectsTheReservedName()
     {
         using var scope = NewDisposeScope();

@@ -244,7 +244,7 @@ public static class Safetensors
         var padded = (output.WrittenCount + 7) & ~7;
         if (padded > MaxHeaderLength)
         {
-            throw new ArgumentException($"the safetensors header would take {padded} bytes, more than the {MaxHeaderLength} a reader accepts", nameof(metadata));
+            throw new ArgumentException($"the safetensors header would take {padded} bytes, more than the {MaxHeaderLength} a reader accepts");
         }
         var header = new byte[padded];
         output.WrittenSpan.CopyTo(header);
@@ -616,7 +616,8 @@ public static class SafetensorsModuleExtensions
 
     /// <summary>
     /// Reads a safetensors file into the module's parameters and buffers in place, as
-    /// <see cref="torch.nn.Module.load_state_dict"/> does (same <paramref name="strict"/> rules).
+    /// <see cref="torch.nn.Module.load_state_dict"/> does (same <paramref name="strict"/> rules;
+    /// values are copied onto each parameter's device and dtype). The tensors read are disposed.
     /// </summary>
     public static (IList<string> missing_keys, IList<string> unexpected_keys) load_safetensors(this torch.nn.Module module, string path, bool strict = true)
     {
