@@ -243,7 +243,7 @@ public partial class Tensor : IDisposable
     }
 
     /// <summary>Copies the values in row-major order into <paramref name="destination"/>.</summary>
-    public unsafe void CopyTo<T>(Span<T> destination) where T : unmanaged
+    public void CopyTo<T>(Span<T> destination) where T : unmanaged
     {
         var expected = ScalarTypeInfo.Of<T>();
         var actual = dtype;
@@ -257,9 +257,18 @@ public partial class Tensor : IDisposable
         {
             throw new ArgumentException($"destination holds {destination.Length} elements but the tensor of shape {FormatShape(shape)} has {count}", nameof(destination));
         }
-        fixed (T* p = destination)
+        CopyBytesTo(MemoryMarshal.AsBytes(destination));
+    }
+
+    /// <summary>
+    /// Copies the raw bytes (host byte order) of the values in row-major order (any dtype, from any
+    /// device); <paramref name="destination"/> must hold exactly numel × element size bytes.
+    /// </summary>
+    internal unsafe void CopyBytesTo(Span<byte> destination)
+    {
+        fixed (byte* p = destination)
         {
-            Check(NativeMethods.mtl_tensor_copy_to(Handle, p, (long)count * sizeof(T)));
+            Check(NativeMethods.mtl_tensor_copy_to(Handle, p, destination.Length));
         }
     }
 

@@ -114,7 +114,7 @@ public static partial class torch
     public static Tensor tensor<T>(ReadOnlySpan<T> data, long[] shape, Device? device = null, bool requires_grad = false) where T : unmanaged =>
         FromSpan(data, shape, device, requires_grad);
 
-    private static unsafe Tensor FromSpan<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape, Device? device, bool requires_grad) where T : unmanaged
+    private static Tensor FromSpan<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape, Device? device, bool requires_grad) where T : unmanaged
     {
         long count = 1;
         foreach (var s in shape)
@@ -126,11 +126,20 @@ public static partial class torch
         {
             throw new ArgumentException($"shape {Tensor.FormatShape(shape)} needs {count} elements but {data.Length} were given", nameof(shape));
         }
+        return FromBytes(MemoryMarshal.AsBytes(data), shape, ScalarTypeInfo.Of<T>(), device, requires_grad);
+    }
+
+    /// <summary>
+    /// A tensor holding a copy of raw element bytes (host byte order) of any dtype (the length must be
+    /// numel × element size; the native side checks it).
+    /// </summary>
+    internal static unsafe Tensor FromBytes(ReadOnlySpan<byte> data, ReadOnlySpan<long> shape, ScalarType dtype, Device? device = null, bool requires_grad = false)
+    {
         var dev = device ?? Device.CPU;
-        fixed (T* d = data)
+        fixed (byte* d = data)
         fixed (long* s = shape)
         {
-            return Tensor.Op(NativeMethods.mtl_tensor_from_data(d, (long)data.Length * sizeof(T), s, shape.Length, (sbyte)ScalarTypeInfo.Of<T>(),
+            return Tensor.Op(NativeMethods.mtl_tensor_from_data(d, data.Length, s, shape.Length, (sbyte)dtype,
                 (int)dev.type, dev.index, Tensor.B(requires_grad), out var r), r);
         }
     }
