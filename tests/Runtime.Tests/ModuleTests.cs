@@ -222,6 +222,19 @@ public sealed class ModuleTests
         Assert.True(grad.equal(ones([2, 3], ScalarType.Float64)), "d(sum(W x + b))/dW is 1 for x = 1");
     }
 
+    [Fact]
+    public void To_an_integer_dtype_is_rejected_before_anything_is_converted()
+    {
+        using var scope = NewDisposeScope();
+        // Without affine parameters, BatchNorm holds only buffers: nothing else would stop the conversion.
+        using var norm = nn.BatchNorm1d(2, affine: false);
+        var error = Assert.Throws<ArgumentException>(() => norm.to(ScalarType.Int64));
+        Assert.Contains("floating-point", error.Message);
+        Assert.Throws<ArgumentException>(() => norm.to(ScalarType.Int32, Device.CPU));
+        Assert.Equal(ScalarType.Float32, norm.running_mean!.dtype);
+        Assert.Equal(ScalarType.Float32, norm.running_var!.dtype);
+    }
+
     /// <summary>One SGD step must move every parameter by exactly -lr · grad.</summary>
     private static void AssertOptimizerUpdates(Net net, Optimizer optimizer, Tensor input)
     {
