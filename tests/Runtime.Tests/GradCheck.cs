@@ -71,7 +71,7 @@ internal static class GradCheck
         }
         if (failures > 0)
         {
-            Assert.Fail($"{label}: {failures} gradient element(s) differ from central differences (eps {Eps}, atol {Atol}, rtol {Rtol}):{report}");
+            Assert.Fail($"{label}: {failures} gradient element(s) of sum(output · v), v a fixed random upstream gradient, differ from central differences (eps {Eps}, atol {Atol}, rtol {Rtol}):{report}");
         }
     }
 

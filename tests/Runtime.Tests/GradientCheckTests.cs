@@ -44,6 +44,7 @@ public sealed class GradientCheckTests
         ["BatchNorm1d train [N, C]"] = r => CheckModule(nn.BatchNorm1d(3), Normal(r, 4, 3)),
         ["BatchNorm1d train [N, C, L]"] = r => CheckModule(nn.BatchNorm1d(2), Normal(r, 3, 2, 4)),
         ["BatchNorm1d eval"] = r => CheckModule(Eval(WithRunningStats(nn.BatchNorm1d(3), Normal(r, 8, 3))), Normal(r, 4, 3)),
+        ["BatchNorm1d eval without running stats (batch statistics)"] = r => CheckModule(Eval(nn.BatchNorm1d(3, track_running_stats: false)), Normal(r, 4, 3)),
         ["BatchNorm1d without affine"] = r => CheckModule(nn.BatchNorm1d(3, affine: false), Normal(r, 4, 3)),
         ["BatchNorm2d train"] = r => CheckModule(nn.BatchNorm2d(3), Normal(r, 2, 3, 3, 3)),
         ["BatchNorm2d eval"] = r => CheckModule(Eval(WithRunningStats(nn.BatchNorm2d(3), Normal(r, 4, 3, 3, 3))), Normal(r, 2, 3, 3, 3)),

@@ -122,6 +122,46 @@ public sealed class ModuleTests
         Assert.Equal(1L, norm.num_batches_tracked!.item<long>());
     }
 
+    public static TheoryData<string> RecurrentWithDropout => new(["LSTM", "GRU"]);
+
+    /// <summary>Dropout between recurrent layers follows the module's mode: random in train, off in eval.</summary>
+    [Theory]
+    [MemberData(nameof(RecurrentWithDropout))]
+    public void Eval_turns_off_dropout_between_recurrent_layers(string kind)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(14);
+        using var model = nn.Sequential(("rnn", new LastOutput(kind)));
+        var x = randn(5, 3, 4);
+
+        Assert.False(model.forward(x).equal(model.forward(x)), $"{kind} with dropout 0.5 gave the same output twice in training mode");
+        model.eval();
+        Assert.True(model.forward(x).equal(model.forward(x)), $"{kind} is not deterministic in eval mode");
+    }
+
+    /// <summary>A 2-layer LSTM or GRU with dropout 0.5, returning its output sequence.</summary>
+    private sealed class LastOutput : nn.Module<Tensor, Tensor>
+    {
+        private readonly LSTM? _lstm;
+        private readonly GRU? _gru;
+
+        public LastOutput(string kind) : base(nameof(LastOutput))
+        {
+            if (kind == "LSTM")
+            {
+                _lstm = nn.LSTM(4, 6, num_layers: 2, dropout: 0.5);
+                register_module("rnn", _lstm);
+            }
+            else
+            {
+                _gru = nn.GRU(4, 6, num_layers: 2, dropout: 0.5);
+                register_module("rnn", _gru);
+            }
+        }
+
+        public override Tensor forward(Tensor input) => _lstm is not null ? _lstm.forward(input).output : _gru!.forward(input).output;
+    }
+
     [Fact]
     public void Train_false_is_eval()
     {
@@ -180,6 +220,19 @@ public sealed class ModuleTests
         var grad = linear.weight.grad!;
         Assert.Equal(ScalarType.Float64, grad.dtype);
         Assert.True(grad.equal(ones([2, 3], ScalarType.Float64)), "d(sum(W x + b))/dW is 1 for x = 1");
+    }
+
+    [Fact]
+    public void To_an_integer_dtype_is_rejected_before_anything_is_converted()
+    {
+        using var scope = NewDisposeScope();
+        // Without affine parameters, BatchNorm holds only buffers: nothing else would stop the conversion.
+        using var norm = nn.BatchNorm1d(2, affine: false);
+        var error = Assert.Throws<ArgumentException>(() => norm.to(ScalarType.Int64));
+        Assert.Contains("floating-point", error.Message);
+        Assert.Throws<ArgumentException>(() => norm.to(ScalarType.Int32, Device.CPU));
+        Assert.Equal(ScalarType.Float32, norm.running_mean!.dtype);
+        Assert.Equal(ScalarType.Float32, norm.running_var!.dtype);
     }
 
     /// <summary>One SGD step must move every parameter by exactly -lr · grad.</summary>

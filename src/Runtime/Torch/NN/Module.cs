@@ -246,9 +246,26 @@ public static partial class torch
             public Module to(Device device) => Convert(t => t.to(device));
 
             /// <summary>Converts floating-point parameters and buffers, keeping identities.</summary>
-            public Module to(ScalarType dtype) => Convert(t => ScalarTypeInfo.IsFloatingPoint(t.dtype) ? t.to(dtype) : null);
+            public Module to(ScalarType dtype)
+            {
+                RequireFloatingPoint(dtype);
+                return Convert(t => ScalarTypeInfo.IsFloatingPoint(t.dtype) ? t.to(dtype) : null);
+            }
 
-            public Module to(ScalarType dtype, Device device) => Convert(t => ScalarTypeInfo.IsFloatingPoint(t.dtype) ? t.to(dtype, device) : t.to(device));
+            public Module to(ScalarType dtype, Device device)
+            {
+                RequireFloatingPoint(dtype);
+                return Convert(t => ScalarTypeInfo.IsFloatingPoint(t.dtype) ? t.to(dtype, device) : t.to(device));
+            }
+
+            /// <summary>As in PyTorch, a module converts to floating-point dtypes only (integer parameters could not train).</summary>
+            private void RequireFloatingPoint(ScalarType dtype)
+            {
+                if (!ScalarTypeInfo.IsFloatingPoint(dtype))
+                {
+                    throw new ArgumentException($"{GetName}.to accepts floating-point dtypes only, not {ScalarTypeInfo.Name(dtype)}", nameof(dtype));
+                }
+            }
 
             public Module cpu() => to(Device.CPU);
 
