@@ -466,3 +466,33 @@ public sealed class OptimizerTests
         Assert.Contains("the state has 1 parameter groups but the optimizer has 2", Assert.Throws<ArgumentException>(() => twoGroups.load_state_dict(snapshot)).Message);
     }
 }
+
+[CollectionDefinition(nameof(NativeHandleCount), DisableParallelization = true)]
+public sealed class NativeHandleCount;
+
+/// <summary>Optimizer state copies free every native handle they create (the count is process-wide, so these run alone).</summary>
+[Collection(nameof(NativeHandleCount))]
+public sealed class OptimizerHandleTests
+{
+    [Fact]
+    public void State_dict_and_load_state_dict_outside_a_scope_leave_no_handles_behind()
+    {
+        using var parameter = new Parameter(zeros([3], dtype: float64));
+        using var optimizer = optim.Adam([parameter], lr: 0.01, amsgrad: true);
+        using (var scope = NewDisposeScope())
+        {
+            parameter.grad = ones([3], dtype: float64);
+            optimizer.step();
+        }
+        var before = Tensor.LiveHandleCount;
+
+        // Outside any dispose scope: a snapshot owns its three tensor copies, and loading replaces the
+        // optimizer's three state tensors by three new ones.
+        var snapshot = optimizer.state_dict();
+        Assert.Equal(before + 3, Tensor.LiveHandleCount);
+        optimizer.load_state_dict(snapshot);
+        Assert.Equal(before + 3, Tensor.LiveHandleCount);
+        snapshot.Dispose();
+        Assert.Equal(before, Tensor.LiveHandleCount);
+    }
+}
