@@ -322,8 +322,8 @@ public sealed class LRSchedulerTests
     {
         using var setup = Sgd(1e-8, 0.1);
         var scheduler = optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, patience: 0, threshold: 0.1);
-        Assert.True(scheduler.IsBetter(0.89, 1.0));
-        Assert.False(scheduler.IsBetter(0.9, 1.0)); // needs to fall below 1.0 · (1 − 0.1)
+        Assert.True(scheduler.is_better(0.89, 1.0));
+        Assert.False(scheduler.is_better(0.9, 1.0)); // needs to fall below 1.0 · (1 − 0.1)
         scheduler.step(1.0);
         scheduler.step(0.95);
         // Group 0 would drop by 9e-9, not more than eps = 1e-8: it keeps its lr. Group 1 drops.

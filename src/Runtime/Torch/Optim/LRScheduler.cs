@@ -2,14 +2,16 @@ namespace Mtl.Torch.Modules;
 
 /// <summary>
 /// Base of the epoch-indexed learning-rate schedulers, after PyTorch 1.13's <c>_LRScheduler</c>.
-/// Starting records each group's <see cref="ParamGroup.initial_lr"/> (set from its lr unless an
-/// earlier scheduler already set it) as <see cref="base_lrs"/> and takes the first step, so the
+/// Construction records each group's <see cref="ParamGroup.initial_lr"/> (set from its lr unless
+/// an earlier scheduler already set it) as <see cref="base_lrs"/> and takes the first step, so the
 /// optimizer holds the lr of epoch 0. Call <see cref="step"/> after <c>optimizer.step()</c>.
 /// </summary>
 /// <remarks>
 /// The lr of an epoch is computed from <see cref="base_lrs"/> and <see cref="last_epoch"/> (PyTorch's
 /// closed form, equal to its chainable form for an undisturbed schedule), so an lr written to a
-/// group from outside is replaced at the next step rather than scaled as PyTorch would.
+/// group from outside is replaced at the next step rather than scaled as PyTorch would. For the
+/// same reason there is no <c>ChainedScheduler</c>: composing schedules that multiply each
+/// other's output needs the chainable form.
 /// </remarks>
 public abstract class LRScheduler
 {

@@ -81,7 +81,7 @@ public sealed class ReduceLROnPlateau
     public void step(double metric)
     {
         last_epoch++;
-        if (IsBetter(metric, best))
+        if (is_better(metric, best))
         {
             best = metric;
             num_bad_epochs = 0;
@@ -105,7 +105,7 @@ public sealed class ReduceLROnPlateau
     }
 
     /// <summary>Whether <paramref name="metric"/> improves on <paramref name="reference"/> by more than the threshold.</summary>
-    public bool IsBetter(double metric, double reference) => (mode, threshold_mode) switch
+    public bool is_better(double metric, double reference) => (mode, threshold_mode) switch
     {
         ("min", "rel") => metric < reference * (1 - threshold),
         ("min", _) => metric < reference - threshold,
