@@ -110,7 +110,7 @@ public abstract class Optimizer : IDisposable
             {
                 if (_state.TryGetValue(parameter, out var state))
                 {
-                    var tensors = state.tensors.ToDictionary(t => t.Key, t => t.Value.detach().clone().DetachFromDisposeScope());
+                    var tensors = state.tensors.ToDictionary(t => t.Key, t => DetachedCopy(t.Value, t.Value.dtype, t.Value.device));
                     entries[index] = new OptimizerState.Entry(state.step, tensors);
                 }
                 indices.Add(index++);
@@ -159,10 +159,21 @@ public abstract class Optimizer : IDisposable
             var state = new ParameterState { step = entry.step };
             foreach (var (name, tensor) in entry.tensors)
             {
-                state.tensors[name] = tensor.detach().to(parameter.dtype, parameter.device, copy: true).DetachFromDisposeScope();
+                state.tensors[name] = DetachedCopy(tensor, parameter.dtype, parameter.device);
             }
             _state[parameter] = state;
         }
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="source"/> without autograd history, owned by the caller whatever
+    /// the current dispose scope; the intermediate detached view is freed at once rather than left
+    /// to the finalizer when no scope is open.
+    /// </summary>
+    private static Tensor DetachedCopy(Tensor source, ScalarType dtype, Device device)
+    {
+        using var detached = source.detach();
+        return detached.to(dtype, device, copy: true).DetachFromDisposeScope();
     }
 
     /// <summary>The step count of a parameter (0 before its first update).</summary>
