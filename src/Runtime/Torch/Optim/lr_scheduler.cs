@@ -39,6 +39,8 @@ public static partial class torch
                 new(optimizer, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps);
 
             public static SequentialLR SequentialLR(Optimizer optimizer, IReadOnlyList<LRScheduler> schedulers, IReadOnlyList<int> milestones) => new(optimizer, schedulers, milestones);
+
+            public static ChainedScheduler ChainedScheduler(IReadOnlyList<LRScheduler> schedulers) => new(schedulers);
         }
     }
 }
