@@ -332,6 +332,20 @@ public sealed class LRSchedulerTests
     }
 
     [Fact]
+    public void ReduceLROnPlateau_bounds_each_group_by_its_own_min_lr()
+    {
+        using var setup = Sgd(0.1, 0.1);
+        var scheduler = optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, min_lrs: [0.05, 0.001], factor: 0.2, patience: 0);
+        Assert.Equal([0.05, 0.001], scheduler.min_lrs);
+        scheduler.step(1.0);
+        scheduler.step(1.0); // one bad epoch > patience 0: reduce
+        Assert.Equal(0.05, setup.Groups[0].lr); // max(0.1 · 0.2, 0.05)
+        AssertClose(0.1 * 0.2, setup.Groups[1].lr, "group 1");
+        Assert.Contains("expected 2 values of min_lr (one per parameter group), got 1",
+            Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, min_lrs: [0.01])).Message);
+    }
+
+    [Fact]
     public void ReduceLROnPlateau_rejects_bad_arguments()
     {
         using var setup = Sgd(0.1);
@@ -339,6 +353,7 @@ public sealed class LRSchedulerTests
         Assert.Contains("mode must be one of 'min', 'max', got 'up'", Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, mode: "up")).Message);
         Assert.Contains("threshold_mode must be one of 'rel', 'abs'", Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, threshold_mode: "relative")).Message);
         Assert.Contains("patience must be non-negative, got -1", Assert.Throws<ArgumentOutOfRangeException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, patience: -1)).Message);
+        Assert.Contains("min_lr must be non-negative, got -0.1", Assert.Throws<ArgumentOutOfRangeException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, min_lr: -0.1)).Message);
     }
 
     // ---- SequentialLR --------------------------------------------------------------------------------
