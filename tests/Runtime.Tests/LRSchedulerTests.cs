@@ -332,6 +332,20 @@ public sealed class LRSchedulerTests
     }
 
     [Fact]
+    public void ReduceLROnPlateau_bounds_each_group_by_its_own_min_lr()
+    {
+        using var setup = Sgd(0.1, 0.1);
+        var scheduler = optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, min_lrs: [0.05, 0.001], factor: 0.2, patience: 0);
+        Assert.Equal([0.05, 0.001], scheduler.min_lrs);
+        scheduler.step(1.0);
+        scheduler.step(1.0); // one bad epoch > patience 0: reduce
+        Assert.Equal(0.05, setup.Groups[0].lr); // max(0.1 · 0.2, 0.05)
+        AssertClose(0.1 * 0.2, setup.Groups[1].lr, "group 1");
+        Assert.Contains("expected 2 values of min_lr (one per parameter group), got 1",
+            Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, min_lrs: [0.01])).Message);
+    }
+
+    [Fact]
     public void ReduceLROnPlateau_rejects_bad_arguments()
     {
         using var setup = Sgd(0.1);
@@ -339,6 +353,7 @@ public sealed class LRSchedulerTests
         Assert.Contains("mode must be one of 'min', 'max', got 'up'", Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, mode: "up")).Message);
         Assert.Contains("threshold_mode must be one of 'rel', 'abs'", Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, threshold_mode: "relative")).Message);
         Assert.Contains("patience must be non-negative, got -1", Assert.Throws<ArgumentOutOfRangeException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, patience: -1)).Message);
+        Assert.Contains("min_lr must be non-negative, got -0.1", Assert.Throws<ArgumentOutOfRangeException>(() => optim.lr_scheduler.ReduceLROnPlateau(setup.Optimizer, min_lr: -0.1)).Message);
     }
 
     // ---- SequentialLR --------------------------------------------------------------------------------
@@ -390,6 +405,41 @@ public sealed class LRSchedulerTests
         Assert.Contains("milestones must be positive and increasing", Assert.Throws<ArgumentException>(() => optim.lr_scheduler.SequentialLR(setup.Optimizer, [first, second, first], [3, 3])).Message);
     }
 
+    // ---- ChainedScheduler ------------------------------------------------------------------------------
+
+    [Fact]
+    public void ChainedScheduler_multiplies_the_factors_of_its_schedules()
+    {
+        using var setup = Sgd(0.1);
+        var warmup = optim.lr_scheduler.LinearLR(setup.Optimizer, start_factor: 0.5, total_iters: 2);
+        var steps = optim.lr_scheduler.StepLR(setup.Optimizer, step_size: 2, gamma: 0.5);
+        var decay = optim.lr_scheduler.ExponentialLR(setup.Optimizer, gamma: 0.9);
+        var scheduler = optim.lr_scheduler.ChainedScheduler([warmup, steps, decay]);
+        AssertSchedule(setup, scheduler,
+        [
+            0.1 * 0.5 * 1 * 1,
+            0.1 * (0.5 + 0.5 * 1 / 2) * 1 * 0.9,
+            0.1 * 1 * 0.5 * Math.Pow(0.9, 2),
+            0.1 * 1 * 0.5 * Math.Pow(0.9, 3),
+            0.1 * 1 * Math.Pow(0.5, 2) * Math.Pow(0.9, 4),
+            0.1 * 1 * Math.Pow(0.5, 2) * Math.Pow(0.9, 5),
+        ]);
+        Assert.Equal(5, steps.last_epoch);
+    }
+
+    [Fact]
+    public void ChainedScheduler_accepts_only_scaling_schedules_of_one_optimizer()
+    {
+        using var setup = Sgd(0.1);
+        using var other = Sgd(0.1);
+        var decay = optim.lr_scheduler.ExponentialLR(setup.Optimizer, gamma: 0.9);
+        var cosine = optim.lr_scheduler.CosineAnnealingLR(setup.Optimizer, T_max: 5);
+        var foreign = optim.lr_scheduler.StepLR(other.Optimizer, step_size: 2);
+        Assert.Contains("scheduler 1 is a CosineAnnealingLR, which does not scale the base lr by a factor", Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ChainedScheduler([decay, cosine])).Message);
+        Assert.Contains("scheduler 1 belongs to another optimizer", Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ChainedScheduler([decay, foreign])).Message);
+        Assert.Contains("schedulers must not be empty", Assert.Throws<ArgumentException>(() => optim.lr_scheduler.ChainedScheduler([])).Message);
+    }
+
     // ---- validation ----------------------------------------------------------------------------------
 
     [Fact]
@@ -413,7 +463,7 @@ public sealed class LRSchedulerTests
 
     // ---- state_dict ----------------------------------------------------------------------------------
 
-    public static TheoryData<string> Schedules => ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR", "SequentialLR"];
+    public static TheoryData<string> Schedules => ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR", "SequentialLR", "ChainedScheduler"];
 
     private static LRScheduler Create(string name, Optimizer optimizer) => name switch
     {
@@ -425,6 +475,8 @@ public sealed class LRSchedulerTests
         "OneCycleLR" => optim.lr_scheduler.OneCycleLR(optimizer, max_lr: [1.0, 0.5], total_steps: 12),
         "SequentialLR" => optim.lr_scheduler.SequentialLR(optimizer,
             [optim.lr_scheduler.LinearLR(optimizer, total_iters: 2), optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max: 6)], milestones: [3]),
+        "ChainedScheduler" => optim.lr_scheduler.ChainedScheduler(
+            [optim.lr_scheduler.LinearLR(optimizer, total_iters: 3), optim.lr_scheduler.MultiStepLR(optimizer, [2, 6], gamma: 0.5)]),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown schedule"),
     };
 

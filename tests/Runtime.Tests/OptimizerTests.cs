@@ -451,6 +451,38 @@ public sealed class OptimizerTests
     }
 
     [Fact]
+    public void Loading_another_optimizers_state_is_rejected_and_changes_nothing()
+    {
+        using var scope = NewDisposeScope();
+        using var parameter = new Parameter(tensor(new[] { 1.0, 2.0 }));
+        using var sgd = optim.SGD([parameter], lr: 0.1, momentum: 0.9);
+        parameter.grad = tensor(new[] { 1.0, 1.0 });
+        sgd.step();
+        using var sgdState = sgd.state_dict();
+
+        using var adam = optim.Adam([parameter], lr: 0.01);
+        adam.step();
+        Assert.Contains("Adam has no option 'momentum'", Assert.Throws<ArgumentException>(() => adam.load_state_dict(sgdState)).Message);
+        Assert.Equal(0.01, adam.param_groups[0].lr);
+        Assert.False(adam.param_groups[0].Has("momentum"));
+        Assert.Equal(1, adam.step_count(parameter));
+        using var adamState = adam.state_dict();
+        Assert.Equal(["exp_avg", "exp_avg_sq"], adamState.state[0].tensors.Keys.Order());
+    }
+
+    [Fact]
+    public void Loading_a_state_with_an_out_of_range_option_is_rejected()
+    {
+        using var scope = NewDisposeScope();
+        using var parameter = new Parameter(tensor(new[] { 1.0 }));
+        using var adam = optim.Adam([parameter], lr: 0.01);
+        var options = new Dictionary<string, double>(adam.param_groups[0].options) { ["beta1"] = 1.0 };
+        using var state = new OptimizerState(new Dictionary<int, OptimizerState.Entry>(), [new OptimizerState.Group([0], options, null)]);
+        Assert.Contains("Adam: beta1 must be in [0, 1)", Assert.Throws<ArgumentOutOfRangeException>(() => adam.load_state_dict(state)).Message);
+        Assert.Equal(0.9, adam.param_groups[0]["beta1"]);
+    }
+
+    [Fact]
     public void Loading_a_state_for_other_parameters_is_rejected()
     {
         using var scope = NewDisposeScope();

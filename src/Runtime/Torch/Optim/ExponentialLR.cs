@@ -6,7 +6,7 @@ namespace Mtl.Torch.Modules;
 /// Multiplies the learning rate by <c>gamma</c> every epoch (PyTorch's <c>ExponentialLR</c>):
 /// <c>lr = base_lr · gamma^last_epoch</c>.
 /// </summary>
-public sealed class ExponentialLR : LRScheduler
+public sealed class ExponentialLR : ScaledLRScheduler
 {
     public ExponentialLR(Optimizer optimizer, double gamma) : base(optimizer)
     {
@@ -17,6 +17,5 @@ public sealed class ExponentialLR : LRScheduler
 
     public double gamma { get; }
 
-    protected internal override void Apply(int index, ParamGroup group) =>
-        group.lr = base_lrs[index] * Math.Pow(gamma, last_epoch);
+    public override double factor(int epoch) => Math.Pow(gamma, epoch);
 }

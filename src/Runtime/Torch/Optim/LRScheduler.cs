@@ -9,9 +9,7 @@ namespace Mtl.Torch.Modules;
 /// <remarks>
 /// The lr of an epoch is computed from <see cref="base_lrs"/> and <see cref="last_epoch"/> (PyTorch's
 /// closed form, equal to its chainable form for an undisturbed schedule), so an lr written to a
-/// group from outside is replaced at the next step rather than scaled as PyTorch would. For the
-/// same reason there is no <c>ChainedScheduler</c>: composing schedules that multiply each
-/// other's output needs the chainable form.
+/// group from outside is replaced at the next step rather than scaled as PyTorch would.
 /// </remarks>
 public abstract class LRScheduler
 {
@@ -113,5 +111,19 @@ public abstract class LRScheduler
         last_epoch = reader.Integer("last_epoch");
         _baseLrs = reader.List("base_lrs", groups);
         _lastLr = reader.List("last_lr", groups);
+    }
+
+    /// <summary>Stores the states of a composite's schedulers as <c>schedulers.i.key</c>.</summary>
+    private protected static void WriteSchedulers(Dictionary<string, double> state, IReadOnlyList<LRScheduler> schedulers)
+    {
+        for (var i = 0; i < schedulers.Count; i++)
+        {
+            foreach (var (key, value) in schedulers[i].state_dict()) state[$"schedulers.{i}.{key}"] = value;
+        }
+    }
+
+    private protected static void ReadSchedulers(SchedulerStateReader reader, IReadOnlyList<LRScheduler> schedulers)
+    {
+        for (var i = 0; i < schedulers.Count; i++) schedulers[i].load_state_dict(reader.Section($"schedulers.{i}"));
     }
 }

@@ -7,7 +7,7 @@ namespace Mtl.Torch.Modules;
 /// value over <c>total_iters</c> epochs, then holds it (PyTorch's <c>LinearLR</c>, a warmup):
 /// <c>lr = base_lr · (start_factor + (end_factor − start_factor) · min(total_iters, last_epoch) / total_iters)</c>.
 /// </summary>
-public sealed class LinearLR : LRScheduler
+public sealed class LinearLR : ScaledLRScheduler
 {
     public LinearLR(Optimizer optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0, int total_iters = 5) : base(optimizer)
     {
@@ -27,6 +27,5 @@ public sealed class LinearLR : LRScheduler
 
     public int total_iters { get; }
 
-    protected internal override void Apply(int index, ParamGroup group) =>
-        group.lr = base_lrs[index] * (start_factor + (end_factor - start_factor) * Math.Min(total_iters, last_epoch) / total_iters);
+    public override double factor(int epoch) => start_factor + (end_factor - start_factor) * Math.Min(total_iters, epoch) / total_iters;
 }

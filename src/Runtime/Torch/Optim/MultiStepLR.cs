@@ -7,7 +7,7 @@ namespace Mtl.Torch.Modules;
 /// <c>MultiStepLR</c>): <c>lr = base_lr · gamma^bisect_right(milestones, last_epoch)</c>, the
 /// exponent counting the milestones reached so far (a repeated milestone counts twice).
 /// </summary>
-public sealed class MultiStepLR : LRScheduler
+public sealed class MultiStepLR : ScaledLRScheduler
 {
     private readonly int[] _milestones;
 
@@ -27,6 +27,5 @@ public sealed class MultiStepLR : LRScheduler
 
     public double gamma { get; }
 
-    protected internal override void Apply(int index, ParamGroup group) =>
-        group.lr = base_lrs[index] * Math.Pow(gamma, _milestones.Count(milestone => milestone <= last_epoch));
+    public override double factor(int epoch) => Math.Pow(gamma, _milestones.Count(milestone => milestone <= epoch));
 }

@@ -35,12 +35,18 @@ public abstract class Optimizer : IDisposable
             if (!seen.Add(parameter)) throw new ArgumentException("a parameter appears in more than one parameter group");
         }
         group.ApplyDefaults(_defaults);
-        foreach (var (key, value) in group.options)
+        ValidateOptions(group.options);
+        _groups.Add(group);
+    }
+
+    /// <summary>Rejects options this optimizer does not have and out-of-range values.</summary>
+    private void ValidateOptions(IReadOnlyDictionary<string, double> options)
+    {
+        foreach (var (key, value) in options)
         {
             if (!_defaults.ContainsKey(key)) throw new ArgumentException($"{GetType().Name} has no option '{key}' (it has {string.Join(", ", _defaults.Keys)})");
             Validate(key, value);
         }
-        _groups.Add(group);
     }
 
     /// <summary>Rejects out-of-range hyperparameters (negative learning rate, beta outside [0, 1), ...).</summary>
@@ -134,6 +140,7 @@ public abstract class Optimizer : IDisposable
             {
                 throw new ArgumentException($"parameter group {g} of the state has {source.param_groups[g].parameters.Count} parameters but the optimizer's has {_groups[g].parameters.Count}", nameof(source));
             }
+            ValidateOptions(source.param_groups[g].options);
         }
         foreach (var (index, entry) in source.state)
         {

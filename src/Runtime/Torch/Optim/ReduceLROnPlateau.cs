@@ -17,18 +17,31 @@ public sealed class ReduceLROnPlateau
     private readonly double[] _minLrs;
     private double[] _lastLr;
 
+    /// <summary>A plateau scheduler with the same lower bound <paramref name="min_lr"/> for every group.</summary>
     public ReduceLROnPlateau(Optimizer optimizer, string mode = "min", double factor = 0.1, int patience = 10, double threshold = 1e-4, string threshold_mode = "rel",
         int cooldown = 0, double min_lr = 0, double eps = 1e-8)
+        : this(optimizer, Enumerable.Repeat(min_lr, optimizer?.param_groups.Count ?? 0).ToArray(), mode, factor, patience, threshold, threshold_mode, cooldown, eps)
+    {
+    }
+
+    /// <summary>A plateau scheduler with a lower bound per parameter group.</summary>
+    public ReduceLROnPlateau(Optimizer optimizer, IReadOnlyList<double> min_lrs, string mode = "min", double factor = 0.1, int patience = 10, double threshold = 1e-4,
+        string threshold_mode = "rel", int cooldown = 0, double eps = 1e-8)
     {
         const string name = nameof(ReduceLROnPlateau);
         ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(min_lrs);
+        if (min_lrs.Count != optimizer.param_groups.Count)
+        {
+            throw new ArgumentException($"{name}: expected {optimizer.param_groups.Count} values of min_lr (one per parameter group), got {min_lrs.Count}", nameof(min_lrs));
+        }
+        foreach (var min_lr in min_lrs) NonNegative(name, "min_lr", min_lr);
         OneOf(name, nameof(mode), mode, "min", "max");
         OneOf(name, nameof(threshold_mode), threshold_mode, "rel", "abs");
         InRange(name, nameof(factor), factor, 0, 1, highOpen: true);
         NonNegative(name, nameof(patience), patience);
         NonNegative(name, nameof(threshold), threshold);
         NonNegative(name, nameof(cooldown), cooldown);
-        NonNegative(name, nameof(min_lr), min_lr);
         NonNegative(name, nameof(eps), eps);
         this.optimizer = optimizer;
         this.mode = mode;
@@ -38,7 +51,7 @@ public sealed class ReduceLROnPlateau
         this.threshold_mode = threshold_mode;
         this.cooldown = cooldown;
         this.eps = eps;
-        _minLrs = Enumerable.Repeat(min_lr, optimizer.param_groups.Count).ToArray();
+        _minLrs = min_lrs.ToArray();
         best = mode == "min" ? double.PositiveInfinity : double.NegativeInfinity;
         _lastLr = CurrentLrs();
     }

@@ -20,7 +20,10 @@ public sealed class SequentialLR : LRScheduler
         for (var i = 0; i < schedulers.Count; i++)
         {
             if (!ReferenceEquals(schedulers[i].optimizer, optimizer)) throw new ArgumentException($"SequentialLR: scheduler {i} belongs to another optimizer", nameof(schedulers));
-            if (schedulers[i] is SequentialLR) throw new ArgumentException($"SequentialLR: scheduler {i} is itself a SequentialLR, which cannot be restarted at a milestone", nameof(schedulers));
+            if (schedulers[i] is SequentialLR or ChainedScheduler)
+            {
+                throw new ArgumentException($"SequentialLR: scheduler {i} is a {schedulers[i].GetType().Name}, which cannot be restarted at a milestone", nameof(schedulers));
+            }
         }
         if (milestones.Count != schedulers.Count - 1)
         {
@@ -70,15 +73,12 @@ public sealed class SequentialLR : LRScheduler
     private protected override void WriteState(Dictionary<string, double> state)
     {
         base.WriteState(state);
-        for (var i = 0; i < _schedulers.Length; i++)
-        {
-            foreach (var (key, value) in _schedulers[i].state_dict()) state[$"schedulers.{i}.{key}"] = value;
-        }
+        WriteSchedulers(state, _schedulers);
     }
 
     private protected override void ReadState(SchedulerStateReader reader)
     {
         base.ReadState(reader);
-        for (var i = 0; i < _schedulers.Length; i++) _schedulers[i].load_state_dict(reader.Section($"schedulers.{i}"));
+        ReadSchedulers(reader, _schedulers);
     }
 }

@@ -7,7 +7,7 @@ namespace Mtl.Torch.Modules;
 /// <c>StepLR</c>): <c>lr = base_lr · gamma^⌊last_epoch / step_size⌋</c>. Unlike libtorch's C++
 /// StepLR, the first decay takes effect at epoch <c>step_size</c>, as in Python.
 /// </summary>
-public sealed class StepLR : LRScheduler
+public sealed class StepLR : ScaledLRScheduler
 {
     public StepLR(Optimizer optimizer, int step_size, double gamma = 0.1) : base(optimizer)
     {
@@ -22,6 +22,5 @@ public sealed class StepLR : LRScheduler
 
     public double gamma { get; }
 
-    protected internal override void Apply(int index, ParamGroup group) =>
-        group.lr = base_lrs[index] * Math.Pow(gamma, last_epoch / step_size);
+    public override double factor(int epoch) => Math.Pow(gamma, epoch / step_size);
 }

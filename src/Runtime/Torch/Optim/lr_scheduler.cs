@@ -38,7 +38,13 @@ public static partial class torch
                 string threshold_mode = "rel", int cooldown = 0, double min_lr = 0, double eps = 1e-8) =>
                 new(optimizer, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps);
 
+            public static ReduceLROnPlateau ReduceLROnPlateau(Optimizer optimizer, IReadOnlyList<double> min_lrs, string mode = "min", double factor = 0.1, int patience = 10,
+                double threshold = 1e-4, string threshold_mode = "rel", int cooldown = 0, double eps = 1e-8) =>
+                new(optimizer, min_lrs, mode, factor, patience, threshold, threshold_mode, cooldown, eps);
+
             public static SequentialLR SequentialLR(Optimizer optimizer, IReadOnlyList<LRScheduler> schedulers, IReadOnlyList<int> milestones) => new(optimizer, schedulers, milestones);
+
+            public static ChainedScheduler ChainedScheduler(IReadOnlyList<LRScheduler> schedulers) => new(schedulers);
         }
     }
 }
