@@ -50,6 +50,11 @@ public static partial class torch
     /// <summary>Seeds libtorch's generators on every device.</summary>
     public static void manual_seed(long seed) => Check(NativeMethods.mtl_manual_seed(unchecked((ulong)seed)));
 
+    /// <summary>The CPU generator's state (a uint8 tensor), to restore with <see cref="set_rng_state"/>.</summary>
+    public static Tensor get_rng_state() => Tensor.Op(NativeMethods.mtl_get_rng_state(out var r), r);
+
+    public static void set_rng_state(Tensor state) => Check(NativeMethods.mtl_set_rng_state(state.Handle));
+
     public static void set_num_threads(int threads) => Check(NativeMethods.mtl_set_num_threads(threads));
 
     public static int get_num_threads()

@@ -81,3 +81,20 @@ MTL_API int32_t mtl_inference_mode_exit(void* guard) {
 MTL_API int32_t mtl_is_inference_mode_enabled(uint8_t* enabled) {
   MTL_GUARD({ *enabled = c10::InferenceMode::is_enabled() ? 1 : 0; });
 }
+
+// The CPU generator's state as a uint8 tensor (what torch.get_rng_state returns), for checkpoints.
+MTL_API int32_t mtl_get_rng_state(at::Tensor** out) {
+  MTL_GUARD({
+    auto gen = at::globalContext().defaultGenerator(at::kCPU);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    *out = wrap(gen.get_state());
+  });
+}
+
+MTL_API int32_t mtl_set_rng_state(const at::Tensor* state) {
+  MTL_GUARD({
+    auto gen = at::globalContext().defaultGenerator(at::kCPU);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(ref(state));
+  });
+}

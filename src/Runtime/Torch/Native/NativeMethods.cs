@@ -25,6 +25,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] public static partial int mtl_inference_mode_enter(out nint guard);
     [LibraryImport(Library)] public static partial int mtl_inference_mode_exit(nint guard);
     [LibraryImport(Library)] public static partial int mtl_is_inference_mode_enabled(out byte enabled);
+    [LibraryImport(Library)] public static partial int mtl_get_rng_state(out nint state);
+    [LibraryImport(Library)] public static partial int mtl_set_rng_state(TensorHandle state);
 
     // ---- tensor.cpp ----
     [LibraryImport(Library)] public static partial int mtl_tensor_free(nint t);

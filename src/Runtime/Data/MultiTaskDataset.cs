@@ -1,0 +1,103 @@
+using Mtl.Torch;
+using Mtl.Training;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Data;
+
+/// <summary>
+/// Examples held in memory as tensors whose first dimension is the example index: inputs by name,
+/// targets by task name. Validated on construction against the task specs, so bad data is
+/// reported with the member, row and value before training starts. Owns its tensors.
+/// </summary>
+public sealed class MultiTaskDataset : IDisposable
+{
+    private readonly Dictionary<string, Tensor> _inputs;
+    private readonly Dictionary<string, Tensor> _targets;
+
+    public MultiTaskDataset(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyDictionary<string, Tensor> targets, IReadOnlyList<TaskSpec> tasks)
+    {
+        if (inputs.Count == 0) throw new ArgumentException("a dataset needs at least one input", nameof(inputs));
+        var first = inputs.First();
+        Count = first.Value.Dimensions == 0 ? throw new ArgumentException($"input '{first.Key}' has no example dimension") : first.Value.size(0);
+        foreach (var (name, tensor) in inputs)
+        {
+            RequireRows($"input '{name}'", tensor);
+            DataValidation.RequireFinite($"input '{name}'", tensor);
+        }
+        foreach (var (name, tensor) in targets)
+        {
+            var task = tasks.FirstOrDefault(t => t.Name == name) ?? throw new ArgumentException($"targets for '{name}', which is not a task (tasks: {string.Join(", ", tasks.Select(t => t.Name))})", nameof(targets));
+            RequireRows($"targets of task '{name}'", tensor);
+            DataValidation.RequireTargets(task, tensor);
+        }
+        _inputs = inputs.ToDictionary(p => p.Key, p => p.Value.DetachFromDisposeScope());
+        _targets = targets.ToDictionary(p => p.Key, p => p.Value.DetachFromDisposeScope());
+        Tasks = tasks;
+    }
+
+    private void RequireRows(string what, Tensor tensor)
+    {
+        var rows = tensor.Dimensions == 0 ? -1 : tensor.size(0);
+        if (rows != Count) throw new ArgumentException($"{what} has {rows} rows but the dataset has {Count} examples (shape {Tensor.FormatShape(tensor.shape)})");
+    }
+
+    public long Count { get; }
+
+    public IReadOnlyList<TaskSpec> Tasks { get; }
+
+    public IReadOnlyDictionary<string, Tensor> Inputs => _inputs;
+
+    public IReadOnlyDictionary<string, Tensor> Targets => _targets;
+
+    /// <summary>
+    /// Batches in order, or shuffled by a permutation that depends only on <paramref name="seed"/>
+    /// (the trainer passes seed and epoch), so a resumed run sees the same batches. The batch
+    /// tensors belong to the caller's dispose scope.
+    /// </summary>
+    public IEnumerable<MultiTaskBatch> Batches(long batchSize, bool shuffle, long seed = 0)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
+        var order = shuffle ? Permutation(Count, seed) : null;
+        for (long start = 0; start < Count; start += batchSize)
+        {
+            var size = Math.Min(batchSize, Count - start);
+            yield return Slice(order, start, size);
+        }
+    }
+
+    private MultiTaskBatch Slice(long[]? order, long start, long size)
+    {
+        if (order is null)
+        {
+            return new MultiTaskBatch(
+                _inputs.ToDictionary(p => p.Key, p => p.Value.narrow(0, start, size)),
+                _targets.ToDictionary(p => p.Key, p => p.Value.narrow(0, start, size)),
+                size);
+        }
+        using var index = tensor(order.AsSpan((int)start, (int)size), [size]);
+        return new MultiTaskBatch(
+            _inputs.ToDictionary(p => p.Key, p => p.Value.index_select(0, index)),
+            _targets.ToDictionary(p => p.Key, p => p.Value.index_select(0, index)),
+            size);
+    }
+
+    /// <summary>A Fisher–Yates permutation from a SplitMix64 stream: the same on every platform and run.</summary>
+    internal static long[] Permutation(long count, long seed)
+    {
+        var order = new long[count];
+        for (long i = 0; i < count; i++) order[i] = i;
+        var random = new SeededRandom(seed);
+        for (var i = count - 1; i > 0; i--)
+        {
+            var j = (long)(random.NextUInt64() % (ulong)(i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _inputs.Values) t.Dispose();
+        foreach (var t in _targets.Values) t.Dispose();
+    }
+}

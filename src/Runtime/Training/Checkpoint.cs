@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Training;
+
+/// <summary>
+/// Everything a run needs to continue exactly as if it had not stopped, in one safetensors file:
+/// model weights (<c>model.*</c>), optimizer state (<c>optimizer.{parameter}.{name}</c>), the
+/// weighting method's parameters (<c>weighting.{i}</c>), the best weights so far (<c>best.*</c>),
+/// libtorch's generator state (<c>rng</c>), and as JSON metadata the epoch, step, optimizer steps
+/// and group options, scheduler and weighting state, early-stopping state, the shuffling
+/// generator and the history. Written atomically: a crash mid-write never replaces a good file.
+/// </summary>
+public static class Checkpoint
+{
+    private const string MetadataKey = "mtl.checkpoint";
+    private const int Version = 1;
+
+    public static void Save(string path, Trainer trainer)
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var (key, value) in trainer.Model.state_dict()) tensors["model." + key] = value;
+        using var optimizer = trainer.Optimizer.state_dict();
+        var steps = new JsonObject();
+        foreach (var (index, entry) in optimizer.state)
+        {
+            steps[index.ToString(System.Globalization.CultureInfo.InvariantCulture)] = entry.step;
+            foreach (var (name, tensor) in entry.tensors) tensors[$"optimizer.{index}.{name}"] = tensor;
+        }
+        var weightingParameters = trainer.WeightingMethod.parameters().ToList();
+        for (var i = 0; i < weightingParameters.Count; i++) tensors[$"weighting.{i}"] = weightingParameters[i];
+        if (trainer.BestWeights is { } best)
+        {
+            foreach (var (key, value) in best) tensors["best." + key] = value;
+        }
+        tensors["rng"] = get_rng_state();
+        var (bestValue, stale) = trainer.EarlyStopState;
+        var meta = new JsonObject
+        {
+            ["version"] = Version,
+            ["epoch"] = trainer.Epoch,
+            ["step"] = trainer.Step,
+            ["random"] = trainer.RandomState.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["best_value"] = Number(bestValue),
+            ["stale_epochs"] = stale,
+            ["optimizer_steps"] = steps,
+            ["optimizer_groups"] = new JsonArray(optimizer.param_groups.Select(g => (JsonNode)new JsonObject
+            {
+                ["options"] = Numbers(g.options),
+                ["initial_lr"] = g.initial_lr is { } lr ? Number(lr) : null,
+            }).ToArray()),
+            ["scheduler"] = trainer.Options.Scheduler is { } s ? Numbers(s.state_dict()) : null,
+            ["plateau"] = trainer.Options.Plateau is { } p ? Numbers(p.state_dict()) : null,
+            ["weighting"] = Numbers(trainer.WeightingMethod.state_dict()),
+            ["history"] = new JsonArray(trainer.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
+        };
+        save_safetensors(tensors, path, new Dictionary<string, string> { [MetadataKey] = meta.ToJsonString(TrainingLog.Json) });
+    }
+
+    /// <summary>Restores a checkpoint into a trainer built with the same model, tasks, optimizer and options.</summary>
+    public static void Load(string path, Trainer trainer)
+    {
+        using var content = load_safetensors(path);
+        if (!content.metadata.TryGetValue(MetadataKey, out var text))
+        {
+            throw new InvalidDataException($"{path}: not an Mtl checkpoint (its metadata has no '{MetadataKey}')");
+        }
+        var meta = JsonNode.Parse(text)?.AsObject() ?? throw new InvalidDataException($"{path}: the checkpoint metadata is empty");
+        var version = meta["version"]?.GetValue<int>();
+        if (version != Version) throw new InvalidDataException($"{path}: checkpoint version {version} is not supported (expected {Version})");
+
+        trainer.Model.load_state_dict(Prefixed(content, "model."));
+
+        var groups = meta["optimizer_groups"]!.AsArray();
+        var index = 0;
+        var groupStates = new List<OptimizerState.Group>();
+        for (var g = 0; g < trainer.Optimizer.param_groups.Count; g++)
+        {
+            var count = trainer.Optimizer.param_groups[g].parameters.Count;
+            var group = g < groups.Count ? groups[g]!.AsObject() : throw new InvalidDataException($"{path}: the checkpoint has {groups.Count} parameter groups but the optimizer has {trainer.Optimizer.param_groups.Count}");
+            groupStates.Add(new OptimizerState.Group(Enumerable.Range(index, count).ToList(), ReadNumbers(group["options"]), group["initial_lr"] is { } lr ? ReadNumber(lr) : null));
+            index += count;
+        }
+        var entries = new Dictionary<int, OptimizerState.Entry>();
+        foreach (var (key, step) in meta["optimizer_steps"]!.AsObject())
+        {
+            var parameter = int.Parse(key, System.Globalization.CultureInfo.InvariantCulture);
+            entries[parameter] = new OptimizerState.Entry(step!.GetValue<long>(), Prefixed(content, $"optimizer.{parameter}."));
+        }
+        trainer.Optimizer.load_state_dict(new OptimizerState(entries, groupStates));
+
+        if (trainer.Options.Scheduler is { } scheduler && meta["scheduler"] is { } s) scheduler.load_state_dict(ReadNumbers(s));
+        if (trainer.Options.Plateau is { } plateau && meta["plateau"] is { } p) plateau.load_state_dict(ReadNumbers(p));
+        trainer.WeightingMethod.load_state_dict(ReadNumbers(meta["weighting"]));
+        var weightingParameters = trainer.WeightingMethod.parameters().ToList();
+        for (var i = 0; i < weightingParameters.Count; i++)
+        {
+            if (!content.tensors.TryGetValue($"weighting.{i}", out var value)) throw new InvalidDataException($"{path}: weighting parameter {i} is missing");
+            weightingParameters[i].copy_(value);
+        }
+        set_rng_state(content.tensors["rng"]);
+
+        var best = Prefixed(content, "best.");
+        var history = meta["history"]!.AsArray().Select(n => TrainingLog.FromJson(n!.ToJsonString())).ToList();
+        trainer.Restore(
+            meta["epoch"]!.GetValue<int>(),
+            meta["step"]!.GetValue<long>(),
+            ulong.Parse(meta["random"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
+            ReadNumber(meta["best_value"]!),
+            meta["stale_epochs"]!.GetValue<int>(),
+            best.Count == 0 ? null : best.ToDictionary(b => b.Key, b => b.Value.detach().clone().DetachFromDisposeScope()),
+            history);
+    }
+
+    private static Dictionary<string, Tensor> Prefixed(SafetensorsContent content, string prefix) =>
+        content.tensors.Where(t => t.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(t => t.Key[prefix.Length..], t => t.Value);
+
+    // Non-finite numbers (a plateau's best of +inf, say) are kept as strings.
+    private static JsonNode Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : JsonValue.Create(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private static JsonObject Numbers(IReadOnlyDictionary<string, double> values)
+    {
+        var result = new JsonObject();
+        foreach (var (key, value) in values) result[key] = Number(value);
+        return result;
+    }
+
+    private static double ReadNumber(JsonNode node) => node.GetValueKind() == JsonValueKind.String
+        ? double.Parse(node.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
+        : node.GetValue<double>();
+
+    private static Dictionary<string, double> ReadNumbers(JsonNode? node) =>
+        node is null ? new() : node.AsObject().ToDictionary(p => p.Key, p => ReadNumber(p.Value!));
+}

@@ -1,0 +1,404 @@
+using System.Diagnostics;
+using Mtl.Data;
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using Mtl.Training.Metrics;
+using Mtl.Training.Weighting;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Training;
+
+/// <summary>
+/// The training loop for a <see cref="MultiTaskModule"/>: shuffled batches, masked per-task
+/// losses, task weighting, gradient clipping and accumulation, joint or alternating updates,
+/// L2 and soft-sharing terms, learning-rate schedules, validation metrics, early stopping with
+/// best-weights restore, a NaN guard, checkpoints with exact resume and a JSONL log. Every step
+/// runs in its own dispose scope.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly MultiTaskModule _model;
+    private readonly TaskLoss[] _losses;
+    private readonly Optimizer _optimizer;
+    private readonly TaskWeighting _weighting;
+    private readonly WeightingContext _context;
+    private readonly SeededRandom _random;
+    private readonly HashSet<Tensor> _shared;
+    private readonly List<EpochRecord> _history = new();
+    private Dictionary<string, Tensor>? _best;
+    private double _bestValue = double.NaN;
+    private int _epochsWithoutImprovement;
+
+    public Trainer(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, Optimizer optimizer, TrainerOptions? options = null)
+    {
+        _model = model;
+        Tasks = tasks;
+        _optimizer = optimizer;
+        Options = options ?? new TrainerOptions();
+        if (Options.Accumulate < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Accumulate, "accumulate must be at least 1");
+        if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "batch size must be positive");
+        _losses = tasks.Select(t => new TaskLoss(t)).ToArray();
+        _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
+        _random = new SeededRandom(Options.Seed);
+        var sharedParameters = model.SharedParameters();
+        _shared = new HashSet<Tensor>(sharedParameters, ReferenceEqualityComparer.Instance);
+        _context = new WeightingContext
+        {
+            TaskNames = tasks.Select(t => t.Name).ToList(),
+            SharedParameters = sharedParameters,
+            TaskParameters = model.TaskParameters(),
+            LastSharedLayer = model.LastSharedLayer(),
+            Random = _random,
+        };
+        _weighting.Attach(_context);
+        if (Options.EarlyStop is { } stop) ResolveMonitor(stop.Monitor);
+    }
+
+    public IReadOnlyList<TaskSpec> Tasks { get; }
+
+    public TrainerOptions Options { get; }
+
+    /// <summary>Epochs completed so far (also after a resume).</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>Optimizer steps taken so far.</summary>
+    public long Step { get; private set; }
+
+    public IReadOnlyList<EpochRecord> History => _history;
+
+    // ---- fit -----------------------------------------------------------------------------------
+
+    /// <summary>Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.</summary>
+    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null)
+    {
+        while (Epoch < Options.Epochs)
+        {
+            var record = RunEpoch(train, validation);
+            if (ShouldStop(record)) break;
+        }
+        if (Options.RestoreBest && _best is not null)
+        {
+            _model.load_state_dict(_best);
+            Options.Progress?.WriteLine($"restored the weights of the best epoch ({Options.EarlyStop?.Monitor} = {Format(_bestValue)})");
+        }
+        return _history;
+    }
+
+    private EpochRecord RunEpoch(MultiTaskDataset train, MultiTaskDataset? validation)
+    {
+        var clock = Stopwatch.StartNew();
+        _context.Epoch = Epoch;
+        _model.train();
+        var sums = new double[Tasks.Count];
+        var counts = new int[Tasks.Count];
+        double totalSum = 0;
+        var batches = 0;
+        var micro = 0;
+        foreach (var batch in BatchesOf(train))
+        {
+            using var scope = NewDisposeScope();
+            if (micro == 0) _optimizer.zero_grad();
+            var values = Options.Update == UpdateMode.Joint ? Forward(batch, out var total) : ForwardAlternate(batch, out total);
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (values[i] is not { } v) continue;
+                sums[i] += v;
+                counts[i]++;
+            }
+            totalSum += total;
+            batches++;
+            micro++;
+            // Alternate mode steps inside ForwardAlternate; joint mode every Accumulate micro-batches.
+            if (Options.Update == UpdateMode.Alternate || micro == Options.Accumulate)
+            {
+                if (Options.Update == UpdateMode.Joint) OptimizerStep(batch);
+                micro = 0;
+            }
+        }
+        if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
+        var meanLosses = Enumerable.Range(0, Tasks.Count).Select(i => counts[i] == 0 ? double.NaN : sums[i] / counts[i]).ToArray();
+        _weighting.EndEpoch(meanLosses, _context);
+        var metrics = validation is null ? new Dictionary<string, double>() : Evaluate(validation);
+        Epoch++;
+        if (Options.Scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Epoch) scheduler.step();
+        if (Options.Plateau is { } plateau)
+        {
+            var monitored = Options.EarlyStop is { } stop && metrics.TryGetValue(stop.Monitor, out var m) ? m
+                : metrics.TryGetValue("loss", out var l) ? l : totalSum / Math.Max(1, batches);
+            plateau.step(monitored);
+        }
+        var record = new EpochRecord(
+            Epoch, Step, totalSum / Math.Max(1, batches),
+            Tasks.Select((t, i) => (t.Name, meanLosses[i])).ToDictionary(p => p.Name, p => p.Item2),
+            Tasks.Select((t, i) => (t.Name, i < _weighting.Weights.Count ? _weighting.Weights[i] : double.NaN)).ToDictionary(p => p.Name, p => p.Item2),
+            _optimizer.param_groups.Select(g => g.lr).ToList(),
+            metrics,
+            clock.Elapsed.TotalSeconds);
+        _history.Add(record);
+        TrackBest(record);
+        TrainingLog.Append(Options.LogPath, record);
+        Options.Progress?.WriteLine(ProgressLine(record));
+        if (Options.CheckpointPath is { } path) Checkpoint.Save(path, this);
+        return record;
+    }
+
+    private IEnumerable<MultiTaskBatch> BatchesOf(MultiTaskDataset data) =>
+        data.Batches(Options.BatchSize, shuffle: true, seed: unchecked(Options.Seed * 1_000_003 + Epoch));
+
+    /// <summary>Forward, masked losses, weighting backward and the extra terms; returns each task's loss value.</summary>
+    private double?[] Forward(MultiTaskBatch batch, out double total)
+    {
+        var output = _model.forward(batch.Inputs);
+        var losses = TaskLosses(output, batch);
+        var values = losses.Select(l => l is null ? (double?)null : l.item<double>()).ToArray();
+        GuardFinite(values);
+        _context.SharedRepresentation = output.Shared;
+        _context.Step = Step;
+        var scale = 1.0 / Options.Accumulate;
+        var scaled = scale == 1 ? losses : losses.Select(l => l is null ? null : l * scale).ToArray();
+        total = _weighting.Backward(scaled, _context) / scale;
+        var penalty = Penalty();
+        if (penalty is not null)
+        {
+            (penalty * scale).backward();
+            total += penalty.item<double>();
+        }
+        return values;
+    }
+
+    /// <summary>Alternate update: shared parameters with the heads fixed, then the heads with the shared fixed.</summary>
+    private double?[] ForwardAlternate(MultiTaskBatch batch, out double total)
+    {
+        var values = Forward(batch, out total);
+        DropGradients(shared: false);
+        OptimizerStep(batch);
+        _optimizer.zero_grad();
+        Forward(batch, out _);
+        DropGradients(shared: true);
+        OptimizerStep(batch);
+        return values;
+    }
+
+    private void DropGradients(bool shared)
+    {
+        foreach (var parameter in _model.parameters())
+        {
+            if (_shared.Contains(parameter) == shared) parameter.grad = null;
+        }
+    }
+
+    private Tensor?[] TaskLosses(MultiTaskOutput output, MultiTaskBatch batch)
+    {
+        var losses = new Tensor?[Tasks.Count];
+        for (var i = 0; i < Tasks.Count; i++)
+        {
+            var name = Tasks[i].Name;
+            if (!output.Tasks.TryGetValue(name, out var prediction)) throw new InvalidOperationException($"the model returned no output for task '{name}'");
+            if (!batch.Targets.TryGetValue(name, out var target)) continue;
+            losses[i] = _losses[i].Compute(prediction, target);
+        }
+        return losses;
+    }
+
+    /// <summary>λΣ‖θ‖² plus the soft-sharing ties, or null when there is neither.</summary>
+    private Tensor? Penalty()
+    {
+        Tensor? penalty = null;
+        if (Options.L2 > 0)
+        {
+            foreach (var parameter in _model.parameters())
+            {
+                var term = parameter.pow(2).sum() * Options.L2;
+                penalty = penalty is null ? term : penalty + term;
+            }
+        }
+        foreach (var tie in Options.Ties)
+        {
+            var a = tie.A.parameters().ToList();
+            var b = tie.B.parameters().ToList();
+            for (var i = 0; i < a.Count; i++)
+            {
+                var term = (a[i] - b[i]).pow(2).sum() * tie.Lambda;
+                penalty = penalty is null ? term : penalty + term;
+            }
+        }
+        return penalty;
+    }
+
+    private void OptimizerStep(MultiTaskBatch? batch)
+    {
+        var norm = nn.utils.clip_grad_norm_(_model.parameters(), Options.ClipGradNorm ?? double.PositiveInfinity);
+        if (!double.IsFinite(norm))
+        {
+            throw new TrainingDivergedException($"the gradient norm became {Format(norm)} at step {Step + 1} (epoch {Epoch + 1}); no update was made. Lower the learning rate or clip gradients.");
+        }
+        _optimizer.step();
+        Step++;
+        if (Options.Scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Step) scheduler.step();
+        if (_weighting.NeedsLossesAfterStep && batch is not null)
+        {
+            using var mode = no_grad();
+            var after = TaskLosses(_model.forward(batch.Inputs), batch).Select(l => l is null ? (double?)null : l.item<double>()).ToList();
+            _weighting.AfterStep(after, _context);
+        }
+    }
+
+    private void GuardFinite(double?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] is { } v && !double.IsFinite(v))
+            {
+                throw new TrainingDivergedException($"the loss of task '{Tasks[i].Name}' became {Format(v)} at step {Step + 1} (epoch {Epoch + 1}); no update was made. Check the data and lower the learning rate.");
+            }
+        }
+    }
+
+    // ---- evaluation ----------------------------------------------------------------------------
+
+    /// <summary>Mean loss per task (<c>task.loss</c>), <c>loss</c> (their weighted sum) and every declared <c>task.metric</c>.</summary>
+    public Dictionary<string, double> Evaluate(MultiTaskDataset data)
+    {
+        var metrics = Tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
+        var sums = new double[Tasks.Count];
+        var counts = new long[Tasks.Count];
+        var wasTraining = _model.training;
+        _model.eval();
+        using (no_grad())
+        {
+            foreach (var batch in data.Batches(Math.Max(Options.BatchSize, 256), shuffle: false))
+            {
+                using var scope = NewDisposeScope();
+                var output = _model.forward(batch.Inputs);
+                var losses = TaskLosses(output, batch);
+                for (var i = 0; i < Tasks.Count; i++)
+                {
+                    if (!batch.Targets.TryGetValue(Tasks[i].Name, out var target)) continue;
+                    if (losses[i] is { } loss)
+                    {
+                        sums[i] += loss.item<double>() * batch.Size;
+                        counts[i] += batch.Size;
+                    }
+                    foreach (var metric in metrics[i]) metric.Update(output.Tasks[Tasks[i].Name], target);
+                }
+            }
+        }
+        _model.train(wasTraining);
+        var result = new Dictionary<string, double>();
+        double weighted = 0;
+        for (var i = 0; i < Tasks.Count; i++)
+        {
+            var mean = counts[i] == 0 ? double.NaN : sums[i] / counts[i];
+            result[$"{Tasks[i].Name}.loss"] = mean;
+            if (!double.IsNaN(mean)) weighted += Tasks[i].Weight * mean;
+            foreach (var metric in metrics[i]) result[$"{Tasks[i].Name}.{metric.Name}"] = metric.Compute();
+        }
+        result["loss"] = weighted;
+        return result;
+    }
+
+    /// <summary>The model's outputs for the given inputs, in evaluation mode without gradients; the caller disposes them.</summary>
+    public MultiTaskOutput Predict(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        var wasTraining = _model.training;
+        _model.eval();
+        try
+        {
+            using var mode = no_grad();
+            return _model.forward(inputs);
+        }
+        finally
+        {
+            _model.train(wasTraining);
+        }
+    }
+
+    // ---- early stopping ------------------------------------------------------------------------
+
+    private (string task, string metric, bool maximize) ResolveMonitor(string monitor)
+    {
+        if (monitor == "loss") return ("", "loss", Options.EarlyStop?.Maximize ?? false);
+        var dot = monitor.IndexOf('.');
+        var task = dot < 0 ? null : Tasks.FirstOrDefault(t => t.Name == monitor[..dot]);
+        if (task is null) throw new ArgumentException($"early stopping monitors '{monitor}', but there is no task '{(dot < 0 ? monitor : monitor[..dot])}' (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})");
+        var metric = monitor[(dot + 1)..];
+        if (metric == "loss") return (task.Name, metric, Options.EarlyStop?.Maximize ?? false);
+        if (!task.Metrics.Contains(metric)) throw new ArgumentException($"early stopping monitors '{monitor}', but task '{task.Name}' measures {string.Join(", ", task.Metrics.Append("loss"))}");
+        return (task.Name, metric, Options.EarlyStop?.Maximize ?? Metric.Create(metric, task.Kind, task.Size).HigherIsBetter);
+    }
+
+    private void TrackBest(EpochRecord record)
+    {
+        if (Options.EarlyStop is not { } stop) return;
+        if (!record.Validation.TryGetValue(stop.Monitor, out var value) || double.IsNaN(value)) return;
+        var (_, _, maximize) = ResolveMonitor(stop.Monitor);
+        var improved = double.IsNaN(_bestValue) || (maximize ? value > _bestValue + stop.MinDelta : value < _bestValue - stop.MinDelta);
+        if (!improved)
+        {
+            _epochsWithoutImprovement++;
+            return;
+        }
+        _bestValue = value;
+        _epochsWithoutImprovement = 0;
+        if (!Options.RestoreBest) return;
+        DisposeBest();
+        _best = _model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+    }
+
+    private bool ShouldStop(EpochRecord record)
+    {
+        if (Options.EarlyStop is not { } stop || _epochsWithoutImprovement < stop.Patience) return false;
+        Options.Progress?.WriteLine($"early stop after epoch {record.Epoch}: {stop.Monitor} has not improved for {stop.Patience} epochs (best {Format(_bestValue)})");
+        return true;
+    }
+
+    private void DisposeBest()
+    {
+        if (_best is null) return;
+        foreach (var tensor in _best.Values) tensor.Dispose();
+        _best = null;
+    }
+
+    // ---- checkpoint state ------------------------------------------------------------------------
+
+    internal MultiTaskModule Model => _model;
+
+    internal Optimizer Optimizer => _optimizer;
+
+    internal TaskWeighting WeightingMethod => _weighting;
+
+    internal IReadOnlyDictionary<string, Tensor>? BestWeights => _best;
+
+    internal (double value, int stale) EarlyStopState => (_bestValue, _epochsWithoutImprovement);
+
+    internal ulong RandomState => _random.State;
+
+    internal void Restore(int epoch, long step, ulong random, double bestValue, int stale, Dictionary<string, Tensor>? best, IEnumerable<EpochRecord> history)
+    {
+        Epoch = epoch;
+        Step = step;
+        _random.State = random;
+        _bestValue = bestValue;
+        _epochsWithoutImprovement = stale;
+        DisposeBest();
+        _best = best;
+        _history.Clear();
+        _history.AddRange(history);
+    }
+
+    private string ProgressLine(EpochRecord r)
+    {
+        var tasks = string.Join(", ", Tasks.Select(t => $"{t.Name} {Format(r.TaskLosses[t.Name])}"));
+        var weights = string.Join("/", Tasks.Select(t => Format(r.Weights[t.Name])));
+        var validation = r.Validation.Count == 0 ? "" : "  val " + string.Join(" ", r.Validation.Where(v => !v.Key.EndsWith(".loss", StringComparison.Ordinal)).Select(v => $"{v.Key} {Format(v.Value)}"));
+        return $"epoch {r.Epoch}/{Options.Epochs}  loss {Format(r.TrainLoss)} ({tasks})  weights {weights}  lr {r.LearningRates[0]:G3}{validation}  {r.Seconds:F1}s";
+    }
+
+    private static string Format(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        DisposeBest();
+        foreach (var loss in _losses) loss.Dispose();
+    }
+}

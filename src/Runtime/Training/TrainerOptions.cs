@@ -1,0 +1,74 @@
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using Mtl.Training.Weighting;
+
+namespace Mtl.Training;
+
+/// <summary>How shared and task parameters are updated.</summary>
+public enum UpdateMode
+{
+    /// <summary>One step on the whole objective.</summary>
+    Joint,
+
+    /// <summary>Per batch: shared parameters stepped with the heads fixed, then the heads with the shared fixed.</summary>
+    Alternate,
+}
+
+/// <summary>When the learning-rate schedule advances.</summary>
+public enum ScheduleInterval
+{
+    Step,
+    Epoch,
+}
+
+/// <summary>Stop when the monitored <c>task.metric</c> (or <c>loss</c>) has not improved for <see cref="Patience"/> epochs.</summary>
+public sealed record EarlyStopping(string Monitor, int Patience = 5, bool? Maximize = null, double MinDelta = 0);
+
+/// <summary>An L2 tie λ‖θ_a − θ_b‖² between two modules of the same shape (soft parameter sharing).</summary>
+public sealed record SoftTie(torch.nn.Module A, torch.nn.Module B, double Lambda);
+
+/// <summary>Settings of one training run; every value has the default a .mtl file would give it.</summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 10;
+
+    public long BatchSize { get; init; } = 32;
+
+    /// <summary>Clip the joint gradient norm to this value; null leaves gradients alone.</summary>
+    public double? ClipGradNorm { get; init; }
+
+    /// <summary>Micro-batches whose gradients are summed before each optimizer step.</summary>
+    public int Accumulate { get; init; } = 1;
+
+    public long Seed { get; init; } = 42;
+
+    public UpdateMode Update { get; init; } = UpdateMode.Joint;
+
+    /// <summary>λ of the explicit L2 term λΣ‖θ‖² added to the objective (0: none).</summary>
+    public double L2 { get; init; }
+
+    public IReadOnlyList<SoftTie> Ties { get; init; } = [];
+
+    public EarlyStopping? EarlyStop { get; init; }
+
+    /// <summary>Restore the weights of the best epoch (by the early-stopping monitor) when training ends.</summary>
+    public bool RestoreBest { get; init; } = true;
+
+    public LRScheduler? Scheduler { get; init; }
+
+    public ScheduleInterval SchedulerInterval { get; init; } = ScheduleInterval.Step;
+
+    /// <summary>Stepped once per epoch with the monitored value (or the validation loss).</summary>
+    public ReduceLROnPlateau? Plateau { get; init; }
+
+    public TaskWeighting? Weighting { get; init; }
+
+    /// <summary>Where to write one JSON line per epoch; null: no log.</summary>
+    public string? LogPath { get; init; }
+
+    /// <summary>Where to save a checkpoint after every epoch (atomically); null: no checkpoints.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Progress lines; null: silent.</summary>
+    public TextWriter? Progress { get; init; }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace Mtl.Training;
+
+/// <summary>One JSON object per epoch, appended to a .jsonl file: losses, weights, metrics, learning rates, time.</summary>
+public static class TrainingLog
+{
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static string ToJson(EpochRecord record) => JsonSerializer.Serialize(new
+    {
+        epoch = record.Epoch,
+        step = record.Step,
+        loss = record.TrainLoss,
+        losses = record.TaskLosses,
+        weights = record.Weights,
+        lr = record.LearningRates,
+        validation = record.Validation,
+        seconds = record.Seconds,
+    }, Json);
+
+    public static EpochRecord FromJson(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        return new EpochRecord(
+            root.GetProperty("epoch").GetInt32(),
+            root.GetProperty("step").GetInt64(),
+            Number(root.GetProperty("loss")),
+            Map(root.GetProperty("losses")),
+            Map(root.GetProperty("weights")),
+            root.GetProperty("lr").EnumerateArray().Select(Number).ToList(),
+            Map(root.GetProperty("validation")),
+            Number(root.GetProperty("seconds")));
+    }
+
+    /// <summary>Reads a whole log back (the report and resumed runs use it).</summary>
+    public static IReadOnlyList<EpochRecord> Read(string path) =>
+        File.ReadLines(path).Where(l => l.Length > 0).Select(FromJson).ToList();
+
+    internal static void Append(string? path, EpochRecord record)
+    {
+        if (path is null) return;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null) Directory.CreateDirectory(folder);
+        File.AppendAllText(path, ToJson(record) + "\n");
+    }
+
+    private static double Number(JsonElement element) => element.ValueKind == JsonValueKind.String
+        ? double.Parse(element.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+        : element.GetDouble();
+
+    private static Dictionary<string, double> Map(JsonElement element) =>
+        element.EnumerateObject().ToDictionary(p => p.Name, p => Number(p.Value));
+}
