@@ -267,6 +267,27 @@ public sealed class ModuleTests
         Assert.Same(net.head.weight, state["head.weight"]);
     }
 
+    /// <summary>PyTorch lists a shared submodule's state under every name it is registered as (tied weights).</summary>
+    [Fact]
+    public void State_dict_lists_a_shared_submodule_under_every_name()
+    {
+        using var scope = NewDisposeScope();
+        var shared = nn.Linear(3, 3);
+        using var net = nn.Sequential(shared, nn.Tanh(), shared);
+        var state = net.state_dict();
+        Assert.Equal(["0.weight", "0.bias", "2.weight", "2.bias"], state.Keys);
+        Assert.Same(shared.weight, state["2.weight"]);
+        Assert.Equal(["", "0", "1"], net.named_modules().Select(m => m.name));
+        Assert.Equal(["", "0", "1", "2"], net.named_modules(remove_duplicate: false).Select(m => m.name));
+
+        using var copy = nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 3));
+        copy.load_state_dict(state);
+        Assert.True(((Linear)copy[2]).weight.equal(shared.weight), "2.weight was not loaded");
+        var (missing, unexpected) = net.load_state_dict(copy.state_dict());
+        Assert.Empty(missing);
+        Assert.Empty(unexpected);
+    }
+
     [Fact]
     public void Non_persistent_buffers_are_left_out_of_the_state_dict()
     {
