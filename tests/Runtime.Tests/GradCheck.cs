@@ -154,6 +154,14 @@ internal static class GradCheck
 
     // ---- inputs ---------------------------------------------------------------------------------
 
+    /// <summary>A generator seeded from <paramref name="name"/> (stable across runs, unlike string.GetHashCode).</summary>
+    public static Random RandomFor(string name)
+    {
+        var hash = 2166136261u;
+        foreach (var c in name) hash = (hash ^ c) * 16777619u;
+        return new Random((int)(hash & int.MaxValue));
+    }
+
     /// <summary>A float64 leaf that requires grad, with standard normal values from <paramref name="random"/>.</summary>
     public static Tensor Normal(Random random, params long[] shape) => Leaf(Samples(random, shape, () => Gaussian(random)), shape);
 
