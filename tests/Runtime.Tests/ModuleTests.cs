@@ -54,6 +54,38 @@ public sealed class ModuleTests
         Assert.Empty(net.named_parameters(recurse: false));
     }
 
+    /// <summary>A subclass adding a head to <see cref="Net"/>-like base members.</summary>
+    private class Backbone : nn.Module<Tensor, Tensor>
+    {
+        public Backbone() : base(nameof(Backbone))
+        {
+            stem = nn.Linear(3, 4);
+        }
+
+        public Linear stem { get; }
+
+        public override Tensor forward(Tensor input) => stem.forward(input);
+    }
+
+    private sealed class Classifier : Backbone
+    {
+        public Classifier()
+        {
+            classifier = nn.Linear(4, 2);
+            RegisterComponents();
+        }
+
+        public Linear classifier { get; }
+    }
+
+    [Fact]
+    public void RegisterComponents_lists_base_class_members_first()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new Classifier();
+        Assert.Equal(["stem.weight", "stem.bias", "classifier.weight", "classifier.bias"], model.named_parameters().Select(p => p.name));
+    }
+
     [Fact]
     public void A_shared_parameter_is_listed_once()
     {

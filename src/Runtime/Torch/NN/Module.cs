@@ -74,11 +74,14 @@ public static partial class torch
             /// <summary>
             /// Registers every field (and auto-property) of the derived type that holds a module,
             /// a parameter or a tensor (as a buffer), named after the member. Call it at the end of
-            /// the constructor.
+            /// the constructor. Base classes' members come first, as their constructors assign them
+            /// first (so the order matches PyTorch's for the same class hierarchy).
             /// </summary>
             protected void RegisterComponents()
             {
-                for (var type = GetType(); type is not null && type != typeof(Module); type = type.BaseType)
+                var hierarchy = new Stack<Type>();
+                for (var type = GetType(); type is not null && type != typeof(Module); type = type.BaseType) hierarchy.Push(type);
+                foreach (var type in hierarchy)
                 {
                     var fields = type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
                     foreach (var field in fields)
