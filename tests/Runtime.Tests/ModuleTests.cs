@@ -87,6 +87,20 @@ public sealed class ModuleTests
     }
 
     [Fact]
+    public void Containers_name_children_by_index_or_by_key()
+    {
+        using var scope = NewDisposeScope();
+        using var list = nn.ModuleList(nn.Linear(2, 2), nn.Linear(2, 1, hasBias: false));
+        Assert.Equal(["0.weight", "0.bias", "1.weight"], list.named_parameters().Select(p => p.name));
+        using var dict = nn.ModuleDict(("encoder", (nn.Module)nn.Linear(2, 2)), ("norm", nn.LayerNorm(2)));
+        Assert.Equal(["encoder.weight", "encoder.bias", "norm.weight", "norm.bias"], dict.named_parameters().Select(p => p.name));
+        using var sequential = nn.Sequential(("proj", nn.Linear(2, 2)), ("act", nn.ReLU()));
+        Assert.Equal(["proj.weight", "proj.bias"], sequential.named_parameters().Select(p => p.name));
+        Assert.Throws<ArgumentException>(() => sequential.register_module("proj", nn.Identity()));
+        Assert.Throws<ArgumentException>(() => sequential.register_module("a.b", nn.Identity()));
+    }
+
+    [Fact]
     public void A_shared_parameter_is_listed_once()
     {
         using var scope = NewDisposeScope();
