@@ -53,12 +53,14 @@ internal static class GradCheck
 
         var report = new StringBuilder();
         var failures = 0;
+        var anyNonZero = false;
         for (var k = 0; k < checkedTensors.Count; k++)
         {
             var (name, t) = checkedTensors[k];
             var shape = t.shape;
             var expected = analytic[k]?.data<double>() ?? new double[t.numel()];
             var numeric = Numeric(function, tensors, upstream, t);
+            anyNonZero |= numeric.Any(n => Math.Abs(n) > Atol);
             for (var i = 0; i < numeric.Length; i++)
             {
                 var difference = Math.Abs(expected[i] - numeric[i]);
@@ -70,6 +72,7 @@ internal static class GradCheck
                 }
             }
         }
+        Assert.True(anyNonZero, $"{label}: every gradient is zero, so the check would pass vacuously");
         if (failures > 0)
         {
             Assert.Fail($"{label}: {failures} gradient element(s) of sum(output · v), v a fixed random upstream gradient, differ from central differences (eps {Eps}, atol {Atol}, rtol {Rtol}):{report}");

@@ -405,6 +405,16 @@ public sealed class GradientCheckTests
     }
 
     [Fact]
+    public void GradCheck_refuses_a_function_that_depends_on_nothing_it_checks()
+    {
+        using var scope = NewDisposeScope();
+        var x = Leaf([0.5, -1.0], 2);
+        // Part of the graph, but with a zero gradient everywhere: autograd and differences agree on nothing.
+        var failure = Assert.ThrowsAny<Exception>(() => Function("times zero", xs => xs[0].mul(0.0), [("x", x)]));
+        Assert.Contains("vacuously", failure.Message);
+    }
+
+    [Fact]
     public void FormatIndex_is_row_major()
     {
         Assert.Equal("[1, 0, 2]", FormatIndex(1 * 6 + 0 * 3 + 2, [2, 2, 3]));
