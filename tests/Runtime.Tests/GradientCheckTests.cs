@@ -374,6 +374,26 @@ public sealed class GradientCheckTests
         Assert.Throws<ArgumentOutOfRangeException>(() => nn.functional.embedding(tensor(new long[] { 0 }, [1]), weight, padding_idx: -5));
     }
 
+    /// <summary>As PyTorch's .grad setter, the binding refuses a gradient that could not belong to the tensor.</summary>
+    [Fact]
+    public void Assigning_a_gradient_of_another_shape_or_dtype_is_rejected()
+    {
+        using var scope = NewDisposeScope();
+        using var linear = nn.Linear(3, 2);
+
+        var shape = Assert.Throws<TorchException>(() => linear.weight.grad = zeros(3, 2));
+        Assert.Contains("[3, 2]", shape.Message);
+        Assert.Contains("[2, 3]", shape.Message);
+        var dtype = Assert.Throws<TorchException>(() => linear.weight.grad = zeros([2, 3], ScalarType.Float64));
+        Assert.Contains("Double", dtype.Message);
+        Assert.Null(linear.weight.grad);
+
+        linear.weight.grad = ones(2, 3);
+        Assert.True(linear.weight.grad!.equal(ones(2, 3)));
+        linear.weight.grad = null;
+        Assert.Null(linear.weight.grad);
+    }
+
     /// <summary>The checker itself must catch a wrong gradient and say where.</summary>
     [Fact]
     public void GradCheck_reports_a_wrong_gradient_with_layer_tensor_index_and_values()
