@@ -11,7 +11,7 @@ namespace Mtl.Runtime.Tests;
 /// upstream gradient v (so per-element results are checked too, not only their sum), and the
 /// gradient of sum(f · v) that autograd computes is compared, element by element, with central
 /// differences of the same scalar, for every input that requires grad and every parameter of the
-/// module. Everything must be float64.
+/// module; <c>backward(v)</c> followed by <c>.grad</c> must agree with it. Everything must be float64.
 /// </summary>
 internal static class GradCheck
 {
@@ -48,16 +48,19 @@ internal static class GradCheck
         var output = function(tensors);
         Assert.True(output.dtype == ScalarType.Float64, $"{label}: the result is {output.dtype}; gradient checks need float64");
         var upstream = Upstream(output.shape);
-        var analytic = torch.autograd.grad([output], checkedTensors.Select(c => c.tensor).ToList(), [upstream], allow_unused: true);
+        var analytic = torch.autograd.grad([output], checkedTensors.Select(c => c.tensor).ToList(), [upstream], retain_graph: true, allow_unused: true);
+        AssertBackwardAgrees(label, output, upstream, checkedTensors, analytic);
 
         var report = new StringBuilder();
         var failures = 0;
+        var anyNonZero = false;
         for (var k = 0; k < checkedTensors.Count; k++)
         {
             var (name, t) = checkedTensors[k];
             var shape = t.shape;
             var expected = analytic[k]?.data<double>() ?? new double[t.numel()];
             var numeric = Numeric(function, tensors, upstream, t);
+            anyNonZero |= numeric.Any(n => Math.Abs(n) > Atol);
             for (var i = 0; i < numeric.Length; i++)
             {
                 var difference = Math.Abs(expected[i] - numeric[i]);
@@ -69,9 +72,35 @@ internal static class GradCheck
                 }
             }
         }
+        Assert.True(anyNonZero, $"{label}: every gradient is zero, so the check would pass vacuously");
         if (failures > 0)
         {
             Assert.Fail($"{label}: {failures} gradient element(s) of sum(output · v), v a fixed random upstream gradient, differ from central differences (eps {Eps}, atol {Atol}, rtol {Rtol}):{report}");
+        }
+    }
+
+    /// <summary>
+    /// The other autograd path, <c>backward(v)</c> then <c>.grad</c> of each leaf, must give what
+    /// <c>torch.autograd.grad</c> gave. Gradients are cleared before and after.
+    /// </summary>
+    private static void AssertBackwardAgrees(string label, Tensor output, Tensor upstream, List<(string name, Tensor tensor)> checkedTensors, Tensor?[] analytic)
+    {
+        foreach (var (_, t) in checkedTensors) t.zero_grad();
+        output.backward(upstream);
+        for (var k = 0; k < checkedTensors.Count; k++)
+        {
+            var (name, t) = checkedTensors[k];
+            using var viaBackward = t.grad;
+            var expected = analytic[k];
+            var agree = (expected, viaBackward) switch
+            {
+                (null, null) => true,
+                (null, { } g) => g.eq(0.0).all().item<bool>(),
+                ({ }, null) => false,
+                ({ } e, { } g) => e.allclose(g, rtol: 1e-12, atol: 1e-12),
+            };
+            Assert.True(agree, $"{label}: backward() left a different .grad on {name} than autograd.grad computed");
+            t.zero_grad();
         }
     }
 
@@ -127,6 +156,14 @@ internal static class GradCheck
     }
 
     // ---- inputs ---------------------------------------------------------------------------------
+
+    /// <summary>A generator seeded from <paramref name="name"/> (stable across runs, unlike string.GetHashCode).</summary>
+    public static Random RandomFor(string name)
+    {
+        var hash = 2166136261u;
+        foreach (var c in name) hash = (hash ^ c) * 16777619u;
+        return new Random((int)(hash & int.MaxValue));
+    }
 
     /// <summary>A float64 leaf that requires grad, with standard normal values from <paramref name="random"/>.</summary>
     public static Tensor Normal(Random random, params long[] shape) => Leaf(Samples(random, shape, () => Gaussian(random)), shape);

@@ -93,7 +93,7 @@ public sealed class GradientCheckTests
     {
         using var scope = NewDisposeScope();
         manual_seed(Seed);
-        Layers[layer](new Random(layer.Length));
+        Layers[layer](RandomFor(layer));
     }
 
     private static void CheckModule(nn.Module<Tensor, Tensor> module, Tensor input, [CallerArgumentExpression(nameof(module))] string label = "")
@@ -165,9 +165,9 @@ public sealed class GradientCheckTests
     private static readonly Dictionary<string, Action<Random, Reduction>> Losses = new()
     {
         ["mse_loss"] = (r, red) => CheckLoss(red, (x, y) => nn.functional.mse_loss(x, y, red), Normal(r, 3, 4), Normal(r, 3, 4)),
-        ["l1_loss"] = (r, red) => CheckLoss(red, (x, y) => nn.functional.l1_loss(x, y, red), Normal(r, 3, 4), Offset(r, 0.1)),
+        ["l1_loss"] = (r, red) => CheckLossAwayFromKink(r, red, (x, y) => nn.functional.l1_loss(x, y, red)),
         ["smooth_l1_loss beta 0.5"] = (r, red) => CheckLoss(red, (x, y) => nn.functional.smooth_l1_loss(x, y, red, beta: 0.5), Normal(r, 3, 4), Normal(r, 3, 4)),
-        ["smooth_l1_loss beta 0"] = (r, red) => CheckLoss(red, (x, y) => nn.functional.smooth_l1_loss(x, y, red, beta: 0), Normal(r, 3, 4), Offset(r, 0.1)),
+        ["smooth_l1_loss beta 0"] = (r, red) => CheckLossAwayFromKink(r, red, (x, y) => nn.functional.smooth_l1_loss(x, y, red, beta: 0)),
         ["huber_loss delta 0.7"] = (r, red) => CheckLoss(red, (x, y) => nn.functional.huber_loss(x, y, red, delta: 0.7), Normal(r, 3, 4), Normal(r, 3, 4)),
         ["cross_entropy"] = (r, red) => CheckLoss(red, (x, y) => nn.functional.cross_entropy(x, y, reduction: red), Normal(r, 4, 3), Classes(0, 2, 1, 2)),
         ["cross_entropy with class weights"] = (r, red) => CheckLoss(red, (x, y) => nn.functional.cross_entropy(x, y, ClassWeights(), reduction: red), Normal(r, 4, 3), Classes(0, 2, 1, 2)),
@@ -217,7 +217,7 @@ public sealed class GradientCheckTests
     public void Loss_gradients_match_central_differences(string loss, Reduction reduction)
     {
         using var scope = NewDisposeScope();
-        Losses[loss](new Random(loss.Length), reduction);
+        Losses[loss](RandomFor(loss), reduction);
     }
 
     private static void CheckLoss(Reduction reduction, Func<Tensor, Tensor, Tensor> loss, Tensor input, Tensor target, [CallerArgumentExpression(nameof(loss))] string label = "")
@@ -234,13 +234,17 @@ public sealed class GradientCheckTests
         Function($"{label} (reduction {reduction})", xs => loss(xs[0], xs[1]), [("input", input), ("target", target)]);
     }
 
-    /// <summary>A target that differs from the last <see cref="Normal"/> input by at least <paramref name="margin"/> per element (away from the kink).</summary>
-    private static Tensor Offset(Random r, double margin)
+    /// <summary>For losses with a kink at input = target: every element of the target differs from the input by at least 0.1.</summary>
+    private static void CheckLossAwayFromKink(Random r, Reduction reduction, Func<Tensor, Tensor, Tensor> loss, [CallerArgumentExpression(nameof(loss))] string label = "")
     {
-        using var noGrad = no_grad();
-        using var centre = Normal(r, 3, 4);
-        using var offset = AwayFromZero(r, margin, 3, 4);
-        return centre.add(offset).requires_grad_();
+        var input = Normal(r, 3, 4);
+        Tensor target;
+        using (no_grad())
+        {
+            using var offset = AwayFromZero(r, 0.1, 3, 4);
+            target = input.add(offset).requires_grad_();
+        }
+        CheckLoss(reduction, loss, input, target, label);
     }
 
     private static Tensor Classes(params long[] classes) => tensor(classes, [classes.Length]);
@@ -262,6 +266,56 @@ public sealed class GradientCheckTests
         using var noGrad = no_grad();
         using var logits = Normal(r, rows, columns);
         return logits.log_softmax(1).requires_grad_();
+    }
+
+    // ---- second derivatives ---------------------------------------------------------------------
+
+    /// <summary>Functions whose first derivative (taken with create_graph) is gradchecked in turn.</summary>
+    private static readonly Dictionary<string, Func<Tensor, Tensor>> TwiceDifferentiable = new()
+    {
+        ["x³"] = x => x.pow(3.0),
+        ["tanh"] = x => x.tanh(),
+        ["sigmoid"] = x => x.sigmoid(),
+        ["gelu"] = x => nn.functional.gelu(x),
+        ["silu"] = x => nn.functional.silu(x),
+        ["softmax"] = x => x.softmax(1),
+        ["log_softmax"] = x => x.log_softmax(1),
+        ["layer_norm"] = x => nn.functional.layer_norm(x, [4]),
+        ["mse_loss"] = x => nn.functional.mse_loss(x.tanh(), x.sigmoid()),
+        ["cross_entropy with label_smoothing"] = x => nn.functional.cross_entropy(x, Classes(0, 3, 1), label_smoothing: 0.1),
+        ["binary_cross_entropy_with_logits"] = x => nn.functional.binary_cross_entropy_with_logits(x, Uniform(new Random(5), 0, 1, 3, 4).requires_grad_(false)),
+    };
+
+    public static TheoryData<string> TwiceDifferentiableCases => new(TwiceDifferentiable.Keys);
+
+    /// <summary>Gradient penalties need create_graph: the gradient must itself be differentiable, correctly.</summary>
+    [Theory]
+    [MemberData(nameof(TwiceDifferentiableCases))]
+    public void Second_derivatives_through_create_graph_match_central_differences(string function)
+    {
+        using var scope = NewDisposeScope();
+        var f = TwiceDifferentiable[function];
+        var x = Normal(RandomFor(function), 3, 4);
+        var v = Normal(new Random(99), 3, 4).requires_grad_(false);
+        Function($"d/dx of {function}", xs =>
+        {
+            // The checker evaluates under no_grad; the inner derivative needs a graph.
+            using var grad = enable_grad();
+            var y = f(xs[0]);
+            return torch.autograd.grad([y], [xs[0]], [y.Dimensions == 0 ? null : v], create_graph: true)[0]!;
+        }, [("x", x)]);
+    }
+
+    [Fact]
+    public void Create_graph_gives_the_exact_second_derivative_of_a_cube()
+    {
+        using var scope = NewDisposeScope();
+        var x = Leaf([-2.0, 0.5, 3.0], 3);
+        var first = torch.autograd.grad(x.pow(3.0).sum(), [x], create_graph: true)[0]!;
+        Assert.True(first.requires_grad, "a gradient taken with create_graph is differentiable");
+        first.sum().backward();
+        Assert.Equal([12.0, 0.75, 27.0], first.detach().data<double>());
+        Assert.Equal([-12.0, 3.0, 18.0], x.grad!.data<double>());
     }
 
     // ---- special cases --------------------------------------------------------------------------
@@ -320,6 +374,26 @@ public sealed class GradientCheckTests
         Assert.Throws<ArgumentOutOfRangeException>(() => nn.functional.embedding(tensor(new long[] { 0 }, [1]), weight, padding_idx: -5));
     }
 
+    /// <summary>As PyTorch's .grad setter, the binding refuses a gradient that could not belong to the tensor.</summary>
+    [Fact]
+    public void Assigning_a_gradient_of_another_shape_or_dtype_is_rejected()
+    {
+        using var scope = NewDisposeScope();
+        using var linear = nn.Linear(3, 2);
+
+        var shape = Assert.Throws<TorchException>(() => linear.weight.grad = zeros(3, 2));
+        Assert.Contains("[3, 2]", shape.Message);
+        Assert.Contains("[2, 3]", shape.Message);
+        var dtype = Assert.Throws<TorchException>(() => linear.weight.grad = zeros([2, 3], ScalarType.Float64));
+        Assert.Contains("Double", dtype.Message);
+        Assert.Null(linear.weight.grad);
+
+        linear.weight.grad = ones(2, 3);
+        Assert.True(linear.weight.grad!.equal(ones(2, 3)));
+        linear.weight.grad = null;
+        Assert.Null(linear.weight.grad);
+    }
+
     /// <summary>The checker itself must catch a wrong gradient and say where.</summary>
     [Fact]
     public void GradCheck_reports_a_wrong_gradient_with_layer_tensor_index_and_values()
@@ -348,6 +422,16 @@ public sealed class GradientCheckTests
         var failure = Assert.ThrowsAny<Exception>(() => Function("detached weight", xs => nn.functional.linear(xs[0], linear.weight.detach(), linear.bias), [("x", x)], linear));
         Assert.Contains("weight[", failure.Message);
         Assert.DoesNotContain("bias[", failure.Message);
+    }
+
+    [Fact]
+    public void GradCheck_refuses_a_function_that_depends_on_nothing_it_checks()
+    {
+        using var scope = NewDisposeScope();
+        var x = Leaf([0.5, -1.0], 2);
+        // Part of the graph, but with a zero gradient everywhere: autograd and differences agree on nothing.
+        var failure = Assert.ThrowsAny<Exception>(() => Function("times zero", xs => xs[0].mul(0.0), [("x", x)]));
+        Assert.Contains("vacuously", failure.Message);
     }
 
     [Fact]

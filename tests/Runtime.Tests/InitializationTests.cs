@@ -6,6 +6,7 @@ using static Mtl.Torch.torch;
 namespace Mtl.Runtime.Tests;
 
 /// <summary>PyTorch's default initialisation of every layer with parameters or buffers.</summary>
+[Collection(GlobalGeneratorCollection.Name)]
 public sealed class InitializationTests
 {
     /// <summary>

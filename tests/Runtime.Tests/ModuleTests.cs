@@ -54,6 +54,52 @@ public sealed class ModuleTests
         Assert.Empty(net.named_parameters(recurse: false));
     }
 
+    /// <summary>A subclass adding a head to <see cref="Net"/>-like base members.</summary>
+    private class Backbone : nn.Module<Tensor, Tensor>
+    {
+        public Backbone() : base(nameof(Backbone))
+        {
+            stem = nn.Linear(3, 4);
+        }
+
+        public Linear stem { get; }
+
+        public override Tensor forward(Tensor input) => stem.forward(input);
+    }
+
+    private sealed class Classifier : Backbone
+    {
+        public Classifier()
+        {
+            classifier = nn.Linear(4, 2);
+            RegisterComponents();
+        }
+
+        public Linear classifier { get; }
+    }
+
+    [Fact]
+    public void RegisterComponents_lists_base_class_members_first()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new Classifier();
+        Assert.Equal(["stem.weight", "stem.bias", "classifier.weight", "classifier.bias"], model.named_parameters().Select(p => p.name));
+    }
+
+    [Fact]
+    public void Containers_name_children_by_index_or_by_key()
+    {
+        using var scope = NewDisposeScope();
+        using var list = nn.ModuleList(nn.Linear(2, 2), nn.Linear(2, 1, hasBias: false));
+        Assert.Equal(["0.weight", "0.bias", "1.weight"], list.named_parameters().Select(p => p.name));
+        using var dict = nn.ModuleDict(("encoder", (nn.Module)nn.Linear(2, 2)), ("norm", nn.LayerNorm(2)));
+        Assert.Equal(["encoder.weight", "encoder.bias", "norm.weight", "norm.bias"], dict.named_parameters().Select(p => p.name));
+        using var sequential = nn.Sequential(("proj", nn.Linear(2, 2)), ("act", nn.ReLU()));
+        Assert.Equal(["proj.weight", "proj.bias"], sequential.named_parameters().Select(p => p.name));
+        Assert.Throws<ArgumentException>(() => sequential.register_module("proj", nn.Identity()));
+        Assert.Throws<ArgumentException>(() => sequential.register_module("a.b", nn.Identity()));
+    }
+
     [Fact]
     public void A_shared_parameter_is_listed_once()
     {
@@ -265,6 +311,27 @@ public sealed class ModuleTests
         var state = net.state_dict();
         Assert.Equal(expected, state.Keys);
         Assert.Same(net.head.weight, state["head.weight"]);
+    }
+
+    /// <summary>PyTorch lists a shared submodule's state under every name it is registered as (tied weights).</summary>
+    [Fact]
+    public void State_dict_lists_a_shared_submodule_under_every_name()
+    {
+        using var scope = NewDisposeScope();
+        var shared = nn.Linear(3, 3);
+        using var net = nn.Sequential(shared, nn.Tanh(), shared);
+        var state = net.state_dict();
+        Assert.Equal(["0.weight", "0.bias", "2.weight", "2.bias"], state.Keys);
+        Assert.Same(shared.weight, state["2.weight"]);
+        Assert.Equal(["", "0", "1"], net.named_modules().Select(m => m.name));
+        Assert.Equal(["", "0", "1", "2"], net.named_modules(remove_duplicate: false).Select(m => m.name));
+
+        using var copy = nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 3));
+        copy.load_state_dict(state);
+        Assert.True(((Linear)copy[2]).weight.equal(shared.weight), "2.weight was not loaded");
+        var (missing, unexpected) = net.load_state_dict(copy.state_dict());
+        Assert.Empty(missing);
+        Assert.Empty(unexpected);
     }
 
     [Fact]

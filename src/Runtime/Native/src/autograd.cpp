@@ -40,11 +40,19 @@ MTL_API int32_t mtl_tensor_has_grad(const at::Tensor* t, uint8_t* has_grad) {
   MTL_GUARD({ *has_grad = ref(t).grad().defined() ? 1 : 0; });
 }
 
-// Sets (or with NULL, clears) the gradient of a leaf.
+// Sets (or with NULL, clears) the gradient of a leaf. mutable_grad() itself checks nothing, so the
+// checks of PyTorch's .grad setter are made here: same shape, dtype and device as the tensor.
 MTL_API int32_t mtl_tensor_set_grad(at::Tensor* t, const at::Tensor* grad) {
   MTL_GUARD({
     if (grad) {
-      t->mutable_grad() = *grad;
+      const auto& g = *grad;
+      TORCH_CHECK(g.sizes() == t->sizes(), "assigned grad has shape ", g.sizes(),
+                  " but the tensor has shape ", t->sizes());
+      TORCH_CHECK(g.scalar_type() == t->scalar_type(), "assigned grad has dtype ", g.scalar_type(),
+                  " but the tensor has dtype ", t->scalar_type());
+      TORCH_CHECK(g.device() == t->device(), "assigned grad is on ", g.device(),
+                  " but the tensor is on ", t->device());
+      t->mutable_grad() = g;
     } else {
       t->mutable_grad().reset();
     }

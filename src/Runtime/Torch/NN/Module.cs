@@ -74,11 +74,14 @@ public static partial class torch
             /// <summary>
             /// Registers every field (and auto-property) of the derived type that holds a module,
             /// a parameter or a tensor (as a buffer), named after the member. Call it at the end of
-            /// the constructor.
+            /// the constructor. Base classes' members come first, as their constructors assign them
+            /// first (so the order matches PyTorch's for the same class hierarchy).
             /// </summary>
             protected void RegisterComponents()
             {
-                for (var type = GetType(); type is not null && type != typeof(Module); type = type.BaseType)
+                var hierarchy = new Stack<Type>();
+                for (var type = GetType(); type is not null && type != typeof(Module); type = type.BaseType) hierarchy.Push(type);
+                foreach (var type in hierarchy)
                 {
                     var fields = type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
                     foreach (var field in fields)
@@ -118,24 +121,34 @@ public static partial class torch
 
             public IEnumerable<Module> children() => _modules.Select(m => m.Value);
 
-            /// <summary>This module and every descendant, depth first, each once.</summary>
-            public IEnumerable<(string name, Module module)> named_modules()
+            /// <summary>
+            /// This module and every descendant, depth first. With <paramref name="remove_duplicate"/>
+            /// (the default) a module reachable under several names is listed once, under the first;
+            /// without it, under every name (as <see cref="state_dict"/> lists it, like PyTorch).
+            /// </summary>
+            public IEnumerable<(string name, Module module)> named_modules(bool remove_duplicate = true)
             {
                 var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
-                return NamedModules("", seen);
+                return NamedModules("", seen, remove_duplicate);
             }
 
-            private IEnumerable<(string name, Module module)> NamedModules(string prefix, HashSet<Module> seen)
+            /// <summary><paramref name="seen"/> holds every module listed so far, or without removeDuplicate the ancestors (to stop on a cycle).</summary>
+            private IEnumerable<(string name, Module module)> NamedModules(string prefix, HashSet<Module> seen, bool removeDuplicate)
             {
-                if (!seen.Add(this)) yield break;
+                if (!seen.Add(this))
+                {
+                    if (removeDuplicate) yield break;
+                    throw new InvalidOperationException($"{GetName} '{prefix}' contains itself");
+                }
                 yield return (prefix, this);
                 foreach (var (name, child) in _modules)
                 {
-                    foreach (var item in child.NamedModules(prefix.Length == 0 ? name : prefix + "." + name, seen))
+                    foreach (var item in child.NamedModules(prefix.Length == 0 ? name : prefix + "." + name, seen, removeDuplicate))
                     {
                         yield return item;
                     }
                 }
+                if (!removeDuplicate) seen.Remove(this);
             }
 
             public IEnumerable<Module> modules() => named_modules().Select(m => m.module);
@@ -175,12 +188,13 @@ public static partial class torch
 
             /// <summary>
             /// Parameters and persistent buffers by dotted name, in registration order. The values are
-            /// the module's own tensors (not copies): do not dispose them.
+            /// the module's own tensors (not copies): do not dispose them. As in PyTorch, a submodule
+            /// registered under several names appears under each of them (tied weights included).
             /// </summary>
             public Dictionary<string, Tensor> state_dict()
             {
                 var result = new Dictionary<string, Tensor>();
-                foreach (var (prefix, module) in named_modules())
+                foreach (var (prefix, module) in named_modules(remove_duplicate: false))
                 {
                     foreach (var (name, parameter) in module._parameters)
                     {
