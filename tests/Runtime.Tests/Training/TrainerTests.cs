@@ -1,0 +1,266 @@
+using Mtl.Data;
+using Mtl.Torch;
+using Mtl.Training;
+using Xunit;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Runtime.Tests.Training;
+
+[Collection(GlobalGeneratorCollection.Name)]
+public sealed class TrainerTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("mtl-trainer-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static float[] Weights(nn.Module model) => model.parameters().SelectMany(p => p.data<float>()).ToArray();
+
+    [Fact]
+    public void Learns_a_synthetic_two_task_problem()
+    {
+        manual_seed(3);
+        using var train = TwoTaskData.Make(2048, seed: 1);
+        using var validation = TwoTaskData.Make(512, seed: 2);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 15, BatchSize = 64 });
+        var history = trainer.Fit(train, validation);
+        var last = history[^1].Validation;
+        Assert.True(last["kind.accuracy"] >= 0.9, $"kind.accuracy {last["kind.accuracy"]}");
+        Assert.True(last["value.r2"] >= 0.95, $"value.r2 {last["value.r2"]}");
+        Assert.True(history[^1].TrainLoss < history[0].TrainLoss / 3);
+        Assert.Equal(15, trainer.Epoch);
+        Assert.Equal(15 * 2048 / 64, trainer.Step);
+    }
+
+    [Fact]
+    public void Masking_changes_nothing_without_missing_labels_and_ignores_masked_ones_exactly()
+    {
+        using var scope = NewDisposeScope();
+        var task = new TaskSpec("t", TaskKind.Regression, 2);
+        using var loss = new TaskLoss(task);
+        var output = tensor(new float[,] { { 1, 2 }, { 3, 4 } });
+        var full = tensor(new float[,] { { 0, 2 }, { 5, 1 } });
+        Assert.Equal(nn.functional.mse_loss(output, full).item<float>(), loss.Compute(output, full)!.item<float>(), 6);
+        // A masked label must not matter whatever the prediction for it is.
+        var masked = tensor(new float[,] { { 0, float.NaN }, { 5, 1 } });
+        var expected = (1f + 4f + 9f) / 3;
+        Assert.Equal(expected, loss.Compute(output, masked)!.item<float>(), 6);
+        Assert.Equal(expected, loss.Compute(tensor(new float[,] { { 1, 1000 }, { 3, 4 } }), masked)!.item<float>(), 6);
+        Assert.Null(loss.Compute(output, full_nan()));
+
+        var classes = new TaskSpec("c", TaskKind.Classes, 3);
+        using var ce = new TaskLoss(classes);
+        var logits = tensor(new float[,] { { 1, 2, 3 }, { 3, 1, 0 }, { 0, 0, 9 } });
+        var some = tensor(new long[] { 2, -1, 2 });
+        Assert.Equal(nn.functional.cross_entropy(logits.index_select(0, tensor(new long[] { 0, 2 })), tensor(new long[] { 2, 2 })).item<float>(), ce.Compute(logits, some)!.item<float>(), 6);
+        Assert.Null(ce.Compute(logits, tensor(new long[] { -1, -1, -1 })));
+
+        static Tensor full_nan() => tensor(new float[,] { { float.NaN, float.NaN }, { float.NaN, float.NaN } });
+    }
+
+    [Fact]
+    public void Masked_gradients_are_zero_for_missing_labels()
+    {
+        using var scope = NewDisposeScope();
+        using var loss = new TaskLoss(new TaskSpec("b", TaskKind.Binary));
+        var logits = tensor(new[] { 0.5f, -1f, 2f }, requires_grad: true);
+        loss.Compute(logits, tensor(new[] { 1f, float.NaN, 0f }))!.backward();
+        var grad = logits.grad!.data<float>();
+        Assert.Equal(0f, grad[1]);
+        Assert.NotEqual(0f, grad[0]);
+        Assert.DoesNotContain(grad, float.IsNaN);
+    }
+
+    [Fact]
+    public void Accumulating_N_batches_equals_one_N_times_larger_batch()
+    {
+        float[] Run(long batchSize, int accumulate)
+        {
+            manual_seed(11);
+            using var data = TwoTaskData.Make(64, seed: 5);
+            using var model = new TwoTaskModel();
+            using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+            using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = batchSize, Accumulate = accumulate });
+            trainer.Fit(data);
+            return Weights(model);
+        }
+
+        var big = Run(32, 1);
+        var accumulated = Run(8, 4);
+        Assert.Equal(big.Length, accumulated.Length);
+        for (var i = 0; i < big.Length; i++) Assert.True(Math.Abs(big[i] - accumulated[i]) <= 1e-6, $"weight {i}: {big[i]} vs {accumulated[i]}");
+    }
+
+    [Fact]
+    public void Alternate_mode_leaves_the_heads_untouched_in_its_first_half_step()
+    {
+        manual_seed(4);
+        using var data = TwoTaskData.Make(16, seed: 6);
+        using var model = new TwoTaskModel();
+        var trunkBefore = model.Trunk.parameters().SelectMany(p => p.data<float>()).ToArray();
+        var headsBefore = model.TaskParameters().SelectMany(p => p.data<float>()).ToArray();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 16, Update = UpdateMode.Alternate });
+        // One batch = two optimizer steps: shared first, heads second.
+        trainer.Fit(data);
+        Assert.Equal(2, trainer.Step);
+        var trunkAfter = model.Trunk.parameters().SelectMany(p => p.data<float>()).ToArray();
+        var headsAfter = model.TaskParameters().SelectMany(p => p.data<float>()).ToArray();
+        Assert.NotEqual(trunkBefore, trunkAfter);
+        Assert.NotEqual(headsBefore, headsAfter);
+
+        // Check the first half-step alone: heads stay exactly as they were.
+        manual_seed(4);
+        using var model2 = new TwoTaskModel();
+        using var optimizer2 = optim.SGD(model2.parameters(), lr: 0.1);
+        var heads2 = model2.TaskParameters().SelectMany(p => p.data<float>()).ToArray();
+        Assert.Equal(headsBefore, heads2);
+        using (var scope = NewDisposeScope())
+        {
+            var batch = data.Batches(16, shuffle: false).First();
+            var output = model2.forward(batch.Inputs);
+            var loss = nn.functional.mse_loss(output.Tasks["value"], batch.Targets["value"]) + 0.5 * nn.functional.cross_entropy(output.Tasks["kind"], batch.Targets["kind"]);
+            loss.backward();
+            foreach (var p in model2.TaskParameters()) p.grad = null;
+            optimizer2.step();
+        }
+        Assert.Equal(heads2, model2.TaskParameters().SelectMany(p => p.data<float>()).ToArray());
+    }
+
+    [Fact]
+    public void Resume_from_a_checkpoint_reproduces_the_uninterrupted_run_exactly()
+    {
+        var path = Path.Combine(_folder, "run.ckpt");
+        TrainerOptions Options(int epochs, string? checkpoint = null) => new()
+        {
+            Epochs = epochs,
+            BatchSize = 32,
+            Seed = 9,
+            CheckpointPath = checkpoint,
+            EarlyStop = new EarlyStopping("kind.accuracy", Patience: 10),
+            RestoreBest = false,
+        };
+
+        float[] straight;
+        manual_seed(21);
+        using (var data = TwoTaskData.Make(200, seed: 8))
+        using (var validation = TwoTaskData.Make(64, seed: 9))
+        using (var model = new TwoTaskModel(dropout: 0.2))
+        using (var optimizer = optim.Adam(model.parameters(), lr: 1e-2))
+        using (var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, Options(2) with { Scheduler = optim.lr_scheduler.StepLR(optimizer, 3, 0.5) }))
+        {
+            trainer.Fit(data, validation);
+            straight = Weights(model);
+        }
+
+        manual_seed(21);
+        using (var data = TwoTaskData.Make(200, seed: 8))
+        using (var validation = TwoTaskData.Make(64, seed: 9))
+        using (var model = new TwoTaskModel(dropout: 0.2))
+        using (var optimizer = optim.Adam(model.parameters(), lr: 1e-2))
+        using (var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, Options(1, path) with { Scheduler = optim.lr_scheduler.StepLR(optimizer, 3, 0.5) }))
+        {
+            trainer.Fit(data, validation);
+        }
+
+        manual_seed(999);
+        using (var data = TwoTaskData.Make(200, seed: 8))
+        using (var validation = TwoTaskData.Make(64, seed: 9))
+        using (var model = new TwoTaskModel(dropout: 0.2))
+        using (var optimizer = optim.Adam(model.parameters(), lr: 1e-2))
+        using (var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, Options(2) with { Scheduler = optim.lr_scheduler.StepLR(optimizer, 3, 0.5) }))
+        {
+            Checkpoint.Load(path, trainer);
+            Assert.Equal(1, trainer.Epoch);
+            Assert.Single(trainer.History);
+            trainer.Fit(data, validation);
+            Assert.Equal(straight, Weights(model));
+            Assert.Equal(2, trainer.History.Count);
+        }
+    }
+
+    [Fact]
+    public void A_NaN_loss_stops_training_naming_the_task_and_step_and_keeps_the_last_good_checkpoint()
+    {
+        var path = Path.Combine(_folder, "nan.ckpt");
+        manual_seed(5);
+        using var data = TwoTaskData.Make(64, seed: 3);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.01);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 3, BatchSize = 32, CheckpointPath = path });
+        trainer.Fit(data);
+        var good = File.ReadAllBytes(path);
+        using (no_grad())
+        {
+            model.KindHead.parameters().First().fill_(double.NaN);
+        }
+        using var more = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 32, CheckpointPath = path });
+        var error = Assert.Throws<TrainingDivergedException>(() => more.Fit(data));
+        Assert.Contains("task 'kind'", error.Message);
+        Assert.Contains("step 1", error.Message);
+        Assert.Equal(good, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void Early_stopping_stops_and_restores_the_best_weights()
+    {
+        manual_seed(8);
+        using var data = TwoTaskData.Make(128, seed: 4);
+        // Validation classes are noise: their accuracy wanders, so patience runs out early.
+        using var validation = TwoTaskData.Make(64, seed: 5, randomKinds: true);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        var log = Path.Combine(_folder, "log.jsonl");
+        var progress = new StringWriter();
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions
+        {
+            Epochs = 40,
+            BatchSize = 16,
+            EarlyStop = new EarlyStopping("kind.accuracy", Patience: 2),
+            LogPath = log,
+            Progress = progress,
+        });
+        var history = trainer.Fit(data, validation);
+        Assert.True(history.Count < 40, "training should have stopped early");
+        var best = history.Max(r => r.Validation["kind.accuracy"]);
+        Assert.True(history[^1].Validation["kind.accuracy"] < best);
+        Assert.Equal(best, trainer.Evaluate(validation)["kind.accuracy"], 12);
+        Assert.Contains("early stop", progress.ToString());
+        Assert.Contains("restored the weights of the best epoch", progress.ToString());
+        var logged = TrainingLog.Read(log);
+        Assert.Equal(history.Count, logged.Count);
+        Assert.Equal(history[0].Validation["kind.accuracy"], logged[0].Validation["kind.accuracy"]);
+        Assert.Equal(history[^1].TrainLoss, logged[^1].TrainLoss);
+    }
+
+    [Fact]
+    public void An_unknown_monitor_is_rejected_before_training()
+    {
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+        var task = Assert.Throws<ArgumentException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { EarlyStop = new EarlyStopping("colour.accuracy") }));
+        Assert.Contains("no task 'colour'", task.Message);
+        var metric = Assert.Throws<ArgumentException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { EarlyStop = new EarlyStopping("value.auc") }));
+        Assert.Contains("task 'value' measures mae, r2, loss", metric.Message);
+    }
+
+    [Fact]
+    public void Bad_data_names_the_member_row_and_value()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new float[] { 1, 2, 3, float.NaN, 5, 6 }, [3, 2]);
+        var error = Assert.Throws<InvalidDataException>(() => new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = x }, new Dictionary<string, Tensor>(), TwoTaskData.Tasks));
+        Assert.Equal("input 'x': row 1 holds NaN; inputs must be finite", error.Message);
+        var label = Assert.Throws<InvalidDataException>(() => new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = ones(3, 2) }, new Dictionary<string, Tensor> { ["kind"] = tensor(new long[] { 0, 2, 7 }) }, TwoTaskData.Tasks));
+        Assert.Equal("task 'kind': row 2 holds class 7, outside [0, 3) (-1 marks a missing label)", label.Message);
+        var rows = Assert.Throws<ArgumentException>(() => new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = ones(3, 2) }, new Dictionary<string, Tensor> { ["value"] = ones(2, 1) }, TwoTaskData.Tasks));
+        Assert.Contains("targets of task 'value' has 2 rows but the dataset has 3 examples", rows.Message);
+        var shape = Assert.Throws<InvalidDataException>(() => new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = ones(3, 2) }, new Dictionary<string, Tensor> { ["value"] = ones(3, 4) }, TwoTaskData.Tasks));
+        Assert.Contains("targets must have shape [N, 1], not [3, 4]", shape.Message);
+    }
+}
