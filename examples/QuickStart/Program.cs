@@ -33,12 +33,13 @@ using var trainer = new Trainer(model, tasks, optimizer, new TrainerOptions
     EarlyStop = new EarlyStopping("argmax.accuracy", Patience: 5),
     Scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max: 30 * 32, eta_min: 1e-4),
     LogPath = log,
+    ReportPath = Path.Combine(output, "report.html"),
     Progress = Console.Out,
 });
 var history = trainer.Fit(train, validation);
 var final = trainer.Evaluate(validation);
 Console.WriteLine($"held out: signal r2 {final["signal.r2"]:F3}, mae {final["signal.mae"]:F3}; argmax accuracy {final["argmax.accuracy"]:P1}, macro F1 {final["argmax.macro_f1"]:F3}");
-Console.WriteLine($"{history.Count} epochs, {trainer.Step} steps, {history.Sum(r => r.Seconds):F1} s; log: {log}");
+Console.WriteLine($"{history.Count} epochs, {trainer.Step} steps, {history.Sum(r => r.Seconds):F1} s; log: {log}; report: {Path.Combine(output, "report.html")}");
 
 /// <summary>trunk Linear(64,128)-ReLU-Linear(128,64)-ReLU; signal head Linear(64,32)-ReLU-Linear(32,1); argmax head Linear(64,32)-ReLU-Linear(32,10).</summary>
 sealed class ReferenceModel : MultiTaskModule

@@ -137,6 +137,7 @@ public sealed class Trainer : IDisposable
         _history.Add(record);
         TrackBest(record);
         TrainingLog.Append(Options.LogPath, record);
+        if (Options.ReportPath is { } report) TrainingReport.Write(report, _history);
         Options.Progress?.WriteLine(ProgressLine(record));
         if (Options.CheckpointPath is { } path) Checkpoint.Save(path, this);
         return record;

@@ -66,6 +66,9 @@ public sealed record TrainerOptions
     /// <summary>Where to write one JSON line per epoch; null: no log.</summary>
     public string? LogPath { get; init; }
 
+    /// <summary>Where to write report.html (rewritten after every epoch); null: no report.</summary>
+    public string? ReportPath { get; init; }
+
     /// <summary>Where to save a checkpoint after every epoch (atomically); null: no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
 

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Mtl.Training;
+
+/// <summary>
+/// A self-contained <c>report.html</c>: per-task training loss, validation metrics, task weights
+/// and learning rate over the epochs, as inline SVG line charts (no scripts, no external files).
+/// Each plotted series carries its values in a <c>data-values</c> attribute.
+/// </summary>
+public static class TrainingReport
+{
+    private const int Width = 560, Height = 260, Left = 64, Right = 130, Top = 28, Bottom = 36;
+    private static readonly string[] Colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    public static void Write(string path, IReadOnlyList<EpochRecord> history, string title = "Mtl training report")
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null) Directory.CreateDirectory(folder);
+        File.WriteAllText(path, Render(history, title));
+    }
+
+    public static string Render(IReadOnlyList<EpochRecord> history, string title = "Mtl training report")
+    {
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(Encode(title)).Append("</title>\n<style>")
+            .Append("body{font-family:system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}")
+            .Append(".charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}svg{background:#fff;border:1px solid #ddd}")
+            .Append("table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}</style></head><body>\n");
+        html.Append("<h1>").Append(Encode(title)).Append("</h1>\n");
+        if (history.Count == 0)
+        {
+            html.Append("<p>No epoch has completed yet.</p></body></html>\n");
+            return html.ToString();
+        }
+        var last = history[^1];
+        html.Append("<p>").Append(history.Count).Append(" epochs, ").Append(last.Step).Append(" steps, ")
+            .Append(Number(history.Sum(r => r.Seconds))).Append(" s.</p>\n");
+
+        var tasks = last.TaskLosses.Keys.ToList();
+        html.Append("<h2>Losses</h2><div class=\"charts\">\n");
+        html.Append(Chart("Training loss per task", "loss", history, tasks.Select(t => (t, (Func<EpochRecord, double>)(r => Get(r.TaskLosses, t)))).ToList()));
+        html.Append(Chart("Total training loss", "loss", history, [("total", r => r.TrainLoss)]));
+        var validationLosses = last.Validation.Keys.Where(k => k.EndsWith(".loss", StringComparison.Ordinal)).ToList();
+        if (validationLosses.Count > 0)
+        {
+            html.Append(Chart("Validation loss per task", "loss", history, validationLosses.Select(k => (k, (Func<EpochRecord, double>)(r => Get(r.Validation, k)))).ToList()));
+        }
+        html.Append("</div>\n");
+
+        var metricKeys = last.Validation.Keys.Where(k => k.Contains('.') && !k.EndsWith(".loss", StringComparison.Ordinal)).ToList();
+        if (metricKeys.Count > 0)
+        {
+            html.Append("<h2>Validation metrics</h2><div class=\"charts\">\n");
+            foreach (var group in metricKeys.GroupBy(k => k[..k.IndexOf('.')]))
+            {
+                html.Append(Chart($"Task {group.Key}", "metric", history, group.Select(k => (k[(k.IndexOf('.') + 1)..], (Func<EpochRecord, double>)(r => Get(r.Validation, k)))).ToList()));
+            }
+            html.Append("</div>\n");
+        }
+
+        html.Append("<h2>Task weights and learning rate</h2><div class=\"charts\">\n");
+        html.Append(Chart("Task weights", "weight", history, tasks.Select(t => (t, (Func<EpochRecord, double>)(r => Get(r.Weights, t)))).ToList()));
+        html.Append(Chart("Learning rate", "lr", history, Enumerable.Range(0, last.LearningRates.Count)
+            .Select(g => ($"group {g}", (Func<EpochRecord, double>)(r => g < r.LearningRates.Count ? r.LearningRates[g] : double.NaN))).ToList()));
+        html.Append("</div>\n");
+
+        html.Append("<h2>Last epoch</h2><table><tr><th>value</th><th>").Append(last.Epoch).Append("</th></tr>\n");
+        foreach (var (key, value) in last.Validation.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            html.Append("<tr><td style=\"text-align:left\">").Append(Encode(key)).Append("</td><td>").Append(Number(value)).Append("</td></tr>\n");
+        }
+        html.Append("</table>\n</body></html>\n");
+        return html.ToString();
+    }
+
+    private static double Get(IReadOnlyDictionary<string, double> values, string key) => values.TryGetValue(key, out var v) ? v : double.NaN;
+
+    private static string Chart(string title, string unit, IReadOnlyList<EpochRecord> history, IReadOnlyList<(string name, Func<EpochRecord, double> value)> series)
+    {
+        var values = series.Select(s => history.Select(s.value).ToArray()).ToList();
+        var finite = values.SelectMany(v => v).Where(double.IsFinite).ToList();
+        var (low, high) = finite.Count == 0 ? (0.0, 1.0) : (finite.Min(), finite.Max());
+        if (high - low < 1e-12 * Math.Max(1, Math.Abs(high))) (low, high) = (low - 0.5 * Math.Max(1e-12, Math.Abs(low)), high + 0.5 * Math.Max(1e-12, Math.Abs(high)));
+        var plotWidth = Width - Left - Right;
+        var plotHeight = Height - Top - Bottom;
+        double X(int i) => Left + (history.Count == 1 ? plotWidth / 2.0 : plotWidth * i / (double)(history.Count - 1));
+        double Y(double v) => Top + plotHeight * (1 - (v - low) / (high - low));
+
+        var svg = new StringBuilder();
+        svg.Append("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(Width).Append("\" height=\"").Append(Height)
+            .Append("\" role=\"img\" aria-label=\"").Append(Encode(title)).Append("\" data-chart=\"").Append(Encode(title)).Append("\">\n");
+        svg.Append("<text x=\"").Append(Left).Append("\" y=\"18\" font-size=\"13\" font-weight=\"bold\">").Append(Encode(title)).Append("</text>\n");
+        svg.Append("<line x1=\"").Append(Left).Append("\" y1=\"").Append(Top + plotHeight).Append("\" x2=\"").Append(Left + plotWidth).Append("\" y2=\"").Append(Top + plotHeight).Append("\" stroke=\"#999\"/>\n");
+        svg.Append("<line x1=\"").Append(Left).Append("\" y1=\"").Append(Top).Append("\" x2=\"").Append(Left).Append("\" y2=\"").Append(Top + plotHeight).Append("\" stroke=\"#999\"/>\n");
+        foreach (var tick in new[] { low, (low + high) / 2, high })
+        {
+            svg.Append("<text x=\"").Append(Left - 4).Append("\" y=\"").Append(Number(Y(tick) + 4)).Append("\" font-size=\"10\" text-anchor=\"end\">").Append(tick.ToString("G3", CultureInfo.InvariantCulture)).Append("</text>\n");
+        }
+        svg.Append("<text x=\"").Append(Left).Append("\" y=\"").Append(Height - 8).Append("\" font-size=\"10\">epoch ").Append(history[0].Epoch).Append("</text>\n");
+        svg.Append("<text x=\"").Append(Left + plotWidth).Append("\" y=\"").Append(Height - 8).Append("\" font-size=\"10\" text-anchor=\"end\">epoch ").Append(history[^1].Epoch).Append("</text>\n");
+        svg.Append("<text x=\"10\" y=\"").Append(Top + plotHeight / 2).Append("\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 10 ").Append(Top + plotHeight / 2).Append(")\">").Append(Encode(unit)).Append("</text>\n");
+        for (var s = 0; s < series.Count; s++)
+        {
+            var color = Colors[s % Colors.Length];
+            var points = string.Join(" ", values[s].Select((v, i) => (v, i)).Where(p => double.IsFinite(p.v)).Select(p => $"{Number(X(p.i))},{Number(Y(p.v))}"));
+            svg.Append("<polyline fill=\"none\" stroke=\"").Append(color).Append("\" stroke-width=\"2\" data-series=\"").Append(Encode(series[s].name))
+                .Append("\" data-values=\"").Append(string.Join(" ", values[s].Select(Number))).Append("\" points=\"").Append(points).Append("\"/>\n");
+            var legendY = Top + 14 * s + 6;
+            svg.Append("<rect x=\"").Append(Left + plotWidth + 10).Append("\" y=\"").Append(legendY - 8).Append("\" width=\"10\" height=\"10\" fill=\"").Append(color).Append("\"/>");
+            svg.Append("<text x=\"").Append(Left + plotWidth + 24).Append("\" y=\"").Append(legendY + 1).Append("\" font-size=\"11\">").Append(Encode(series[s].name)).Append("</text>\n");
+        }
+        svg.Append("</svg></figure>\n");
+        return svg.ToString();
+    }
+
+    private static string Number(double value) => double.IsNaN(value) ? "NaN" : value.ToString("0.######", CultureInfo.InvariantCulture);
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+}
