@@ -34,7 +34,7 @@ using var trainer = new Trainer(model, tasks, optimizer, new TrainerOptions
     Scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max: 30 * 32, eta_min: 1e-4),
     LogPath = log,
     ReportPath = Path.Combine(output, "report.html"),
-    Progress = Console.Out,
+    Display = ProgressMode.Auto,
 });
 var history = trainer.Fit(train, validation);
 var final = trainer.Evaluate(validation);

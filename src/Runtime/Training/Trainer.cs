@@ -25,6 +25,7 @@ public sealed class Trainer : IDisposable
     private readonly SeededRandom _random;
     private readonly HashSet<Tensor> _shared;
     private readonly List<EpochRecord> _history = new();
+    private readonly TrainingProgress _progress;
     private Dictionary<string, Tensor>? _best;
     private double _bestValue = double.NaN;
     private int _epochsWithoutImprovement;
@@ -51,6 +52,7 @@ public sealed class Trainer : IDisposable
             Random = _random,
         };
         _weighting.Attach(_context);
+        _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         if (Options.EarlyStop is { } stop) ResolveMonitor(stop.Monitor);
     }
 
@@ -71,16 +73,19 @@ public sealed class Trainer : IDisposable
     /// <summary>Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.</summary>
     public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null)
     {
-        while (Epoch < Options.Epochs)
+        _progress.Run(() =>
         {
-            var record = RunEpoch(train, validation);
-            if (ShouldStop(record)) break;
-        }
-        if (Options.RestoreBest && _best is not null)
-        {
-            _model.load_state_dict(_best);
-            Options.Progress?.WriteLine($"restored the weights of the best epoch ({Options.EarlyStop?.Monitor} = {Format(_bestValue)})");
-        }
+            while (Epoch < Options.Epochs)
+            {
+                var record = RunEpoch(train, validation);
+                if (ShouldStop(record)) break;
+            }
+            if (Options.RestoreBest && _best is not null)
+            {
+                _model.load_state_dict(_best);
+                _progress.Message($"restored the weights of the best epoch ({Options.EarlyStop?.Monitor} = {Format(_bestValue)})");
+            }
+        });
         return _history;
     }
 
@@ -94,6 +99,7 @@ public sealed class Trainer : IDisposable
         double totalSum = 0;
         var batches = 0;
         var micro = 0;
+        _progress.EpochStarted(Epoch + 1, Options.Epochs, (train.Count + Options.BatchSize - 1) / Options.BatchSize);
         foreach (var batch in BatchesOf(train))
         {
             using var scope = NewDisposeScope();
@@ -108,6 +114,7 @@ public sealed class Trainer : IDisposable
             totalSum += total;
             batches++;
             micro++;
+            _progress.StepCompleted(Step, _context.TaskNames, values, _weighting.Weights);
             // Alternate mode steps inside ForwardAlternate; joint mode every Accumulate micro-batches.
             if (Options.Update == UpdateMode.Alternate || micro == Options.Accumulate)
             {
@@ -138,7 +145,7 @@ public sealed class Trainer : IDisposable
         TrackBest(record);
         TrainingLog.Append(Options.LogPath, record);
         if (Options.ReportPath is { } report) TrainingReport.Write(report, _history);
-        Options.Progress?.WriteLine(ProgressLine(record));
+        _progress.EpochCompleted(ProgressLine(record));
         if (Options.CheckpointPath is { } path) Checkpoint.Save(path, this);
         return record;
     }
@@ -349,7 +356,7 @@ public sealed class Trainer : IDisposable
     private bool ShouldStop(EpochRecord record)
     {
         if (Options.EarlyStop is not { } stop || _epochsWithoutImprovement < stop.Patience) return false;
-        Options.Progress?.WriteLine($"early stop after epoch {record.Epoch}: {stop.Monitor} has not improved for {stop.Patience} epochs (best {Format(_bestValue)})");
+        _progress.Message($"early stop after epoch {record.Epoch}: {stop.Monitor} has not improved for {stop.Patience} epochs (best {Format(_bestValue)})");
         return true;
     }
 

@@ -72,6 +72,9 @@ public sealed record TrainerOptions
     /// <summary>Where to save a checkpoint after every epoch (atomically); null: no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
 
-    /// <summary>Progress lines; null: silent.</summary>
+    /// <summary>Where plain progress lines go (one per epoch); used when <see cref="Display"/> is Plain or Auto with redirected output.</summary>
     public TextWriter? Progress { get; init; }
+
+    /// <summary>How progress is shown; null: plain lines to <see cref="Progress"/> when it is set, else nothing.</summary>
+    public ProgressMode? Display { get; init; }
 }

@@ -235,6 +235,32 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Progress_falls_back_to_one_plain_line_per_epoch_when_output_is_redirected()
+    {
+        Assert.True(Console.IsOutputRedirected, "the test host redirects standard output");
+        Assert.Equal("PlainProgress", TrainingProgress.Create(ProgressMode.Auto).GetType().Name);
+        Assert.Equal("PlainProgress", TrainingProgress.Create(ProgressMode.Auto, new StringWriter()).GetType().Name);
+        Assert.Equal("LiveProgress", TrainingProgress.Create(ProgressMode.Live).GetType().Name);
+
+        manual_seed(1);
+        using var data = TwoTaskData.Make(64, seed: 2);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        var output = new StringWriter();
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 3, BatchSize = 16, Display = ProgressMode.Auto, Progress = output });
+        trainer.Fit(data, data);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.StartsWith($"epoch {i + 1}/3  loss ", lines[i]);
+            Assert.Contains("(value ", lines[i]);
+            Assert.Contains("kind.accuracy", lines[i]);
+            Assert.DoesNotContain("\u001b", lines[i]);
+        }
+    }
+
+    [Fact]
     public void An_unknown_monitor_is_rejected_before_training()
     {
         using var model = new TwoTaskModel();
