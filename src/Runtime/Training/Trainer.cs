@@ -71,13 +71,30 @@ public sealed class Trainer : IDisposable
     // ---- fit -----------------------------------------------------------------------------------
 
     /// <summary>Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.</summary>
-    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null)
+    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null) =>
+        Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => Evaluate(validation));
+
+    /// <summary>
+    /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
+    /// task's loss flows for it. An epoch is Σₜ ⌈Nₜ / batch⌉ batches (see <see cref="TaskSampler"/>).
+    /// </summary>
+    public IReadOnlyList<EpochRecord> Fit(TaskDatasets train, TaskDatasets? validation = null)
+    {
+        foreach (var name in train.Names)
+        {
+            if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", nameof(train));
+        }
+        var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
+        return Fit(() => SampledBatches(train, perTask), perTask.Sum(), validation is null ? null : () => Evaluate(validation));
+    }
+
+    private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate)
     {
         _progress.Run(() =>
         {
             while (Epoch < Options.Epochs)
             {
-                var record = RunEpoch(train, validation);
+                var record = RunEpoch(batches, batchCount, validate);
                 if (ShouldStop(record)) break;
             }
             if (Options.RestoreBest && _best is not null)
@@ -89,7 +106,7 @@ public sealed class Trainer : IDisposable
         return _history;
     }
 
-    private EpochRecord RunEpoch(MultiTaskDataset train, MultiTaskDataset? validation)
+    private EpochRecord RunEpoch(Func<IEnumerable<MultiTaskBatch>> batchesOfEpoch, long batchCount, Func<Dictionary<string, double>>? validate)
     {
         var clock = Stopwatch.StartNew();
         _context.Epoch = Epoch;
@@ -99,10 +116,14 @@ public sealed class Trainer : IDisposable
         double totalSum = 0;
         var batches = 0;
         var micro = 0;
-        _progress.EpochStarted(Epoch + 1, Options.Epochs, (train.Count + Options.BatchSize - 1) / Options.BatchSize);
-        foreach (var batch in BatchesOf(train))
+        _progress.EpochStarted(Epoch + 1, Options.Epochs, batchCount);
+        using var source = batchesOfEpoch().GetEnumerator();
+        while (true)
         {
+            // The batch is drawn inside the step's scope so its tensors are freed with the step's.
             using var scope = NewDisposeScope();
+            if (!source.MoveNext()) break;
+            var batch = source.Current;
             if (micro == 0) _optimizer.zero_grad();
             var values = Options.Update == UpdateMode.Joint ? Forward(batch, out var total) : ForwardAlternate(batch, out total);
             for (var i = 0; i < values.Length; i++)
@@ -125,7 +146,7 @@ public sealed class Trainer : IDisposable
         if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
         var meanLosses = Enumerable.Range(0, Tasks.Count).Select(i => counts[i] == 0 ? double.NaN : sums[i] / counts[i]).ToArray();
         _weighting.EndEpoch(meanLosses, _context);
-        var metrics = validation is null ? new Dictionary<string, double>() : Evaluate(validation);
+        var metrics = validate is null ? new Dictionary<string, double>() : validate();
         Epoch++;
         if (Options.Scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Epoch) scheduler.step();
         if (Options.Plateau is { } plateau)
@@ -152,6 +173,52 @@ public sealed class Trainer : IDisposable
 
     private IEnumerable<MultiTaskBatch> BatchesOf(MultiTaskDataset data) =>
         data.Batches(Options.BatchSize, shuffle: true, seed: unchecked(Options.Seed * 1_000_003 + Epoch));
+
+    /// <summary>One epoch of batches from separate datasets: each task's data in its own shuffled passes, interleaved by the sampler.</summary>
+    private IEnumerable<MultiTaskBatch> SampledBatches(TaskDatasets train, IReadOnlyList<long> perTask)
+    {
+        var schedule = train.Sampler.Schedule(perTask, _random);
+        var sources = new IEnumerator<MultiTaskBatch>?[train.Names.Count];
+        var passes = new int[train.Names.Count];
+        try
+        {
+            foreach (var t in schedule)
+            {
+                var source = sources[t];
+                if (source is null || !source.MoveNext())
+                {
+                    source?.Dispose();
+                    var seed = unchecked(Options.Seed * 1_000_003 + Epoch * 7919 + t * 104_729 + passes[t]++);
+                    source = sources[t] = train.Datasets[train.Names[t]].Batches(Options.BatchSize, shuffle: true, seed).GetEnumerator();
+                    source.MoveNext();
+                }
+                yield return source.Current;
+            }
+        }
+        finally
+        {
+            foreach (var source in sources) source?.Dispose();
+        }
+    }
+
+    /// <summary>Evaluates each task on its own validation dataset.</summary>
+    public Dictionary<string, double> Evaluate(TaskDatasets data)
+    {
+        var result = new Dictionary<string, double>();
+        double weighted = 0;
+        foreach (var name in data.Names)
+        {
+            var metrics = Evaluate(data.Datasets[name]);
+            foreach (var (key, value) in metrics)
+            {
+                if (key.StartsWith(name + ".", StringComparison.Ordinal)) result[key] = value;
+            }
+            var loss = metrics[name + ".loss"];
+            if (!double.IsNaN(loss)) weighted += Tasks.First(t => t.Name == name).Weight * loss;
+        }
+        result["loss"] = weighted;
+        return result;
+    }
 
     /// <summary>Forward, masked losses, weighting backward and the extra terms; returns each task's loss value.</summary>
     private double?[] Forward(MultiTaskBatch batch, out double total)
@@ -274,9 +341,12 @@ public sealed class Trainer : IDisposable
         _model.eval();
         using (no_grad())
         {
-            foreach (var batch in data.Batches(Math.Max(Options.BatchSize, 256), shuffle: false))
+            using var source = data.Batches(Math.Max(Options.BatchSize, 256), shuffle: false).GetEnumerator();
+            while (true)
             {
                 using var scope = NewDisposeScope();
+                if (!source.MoveNext()) break;
+                var batch = source.Current;
                 var output = _model.forward(batch.Inputs);
                 var losses = TaskLosses(output, batch);
                 for (var i = 0; i < Tasks.Count; i++)

@@ -290,3 +290,22 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("targets must have shape [N, 1], not [3, 4]", shape.Message);
     }
 }
+
+[Collection(LiveHandleCollection.Name)]
+public sealed class TrainerLifetimeTests
+{
+    [Fact]
+    public void Fit_and_evaluate_free_every_tensor_they_create_without_the_garbage_collector()
+    {
+        manual_seed(1);
+        using var data = TwoTaskData.Make(96, seed: 2);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.01);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 3, BatchSize = 16 });
+        var before = LiveHandleCollection.Settle();
+        trainer.Fit(data, data);
+        trainer.Evaluate(data);
+        // No GC here: a tensor left to the finalizer would still be counted.
+        Assert.Equal(before, Tensor.LiveHandleCount);
+    }
+}
