@@ -1,0 +1,31 @@
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+
+namespace Mtl.Training.Weighting;
+
+/// <summary>What a weighting method may use each step. Built by the trainer.</summary>
+public sealed class WeightingContext
+{
+    public required IReadOnlyList<string> TaskNames { get; init; }
+
+    /// <summary>The trunk and other shared blocks.</summary>
+    public required IReadOnlyList<Parameter> SharedParameters { get; init; }
+
+    /// <summary>Every other trainable parameter (the task heads).</summary>
+    public required IReadOnlyList<Parameter> TaskParameters { get; init; }
+
+    /// <summary>GradNorm's W: the weights of the last shared layer.</summary>
+    public IReadOnlyList<Parameter> LastSharedLayer { get; init; } = [];
+
+    /// <summary>z, the output of the shared trunk this step (MGDA-UB); set by the trainer before <c>Backward</c>.</summary>
+    public Tensor? SharedRepresentation { get; set; }
+
+    /// <summary>Optimizer steps taken so far.</summary>
+    public long Step { get; set; }
+
+    /// <summary>The epoch, 0-based.</summary>
+    public int Epoch { get; set; }
+
+    /// <summary>Seeded by the trainer; the only source of randomness of the methods (RLW, PCGrad, GradDrop, GradVac).</summary>
+    public required Random Random { get; init; }
+}
