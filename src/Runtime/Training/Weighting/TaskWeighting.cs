@@ -97,6 +97,12 @@ public abstract class TaskWeighting : IDisposable
             "rlw" => new RandomLossWeighting(fixedWeights),
             "pcgrad" => new PCGrad(fixedWeights),
             "mgda" => new MGDA(fixedWeights, o.Get("ub", 0.0) != 0),
+            "cagrad" => new CAGrad(fixedWeights, o.Get("c", 0.5)),
+            "imtl" => new IMTL(fixedWeights),
+            "graddrop" => new GradDrop(fixedWeights),
+            "gradvac" => new GradVac(fixedWeights, o.Get("beta", 0.01)),
+            "aligned_mtl" => new AlignedMTL(fixedWeights),
+            "nash_mtl" => new NashMTL(fixedWeights),
             _ => throw new ArgumentException($"unknown task weighting '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
         };
         o.ThrowIfUnused();
@@ -105,7 +111,7 @@ public abstract class TaskWeighting : IDisposable
 
     /// <summary>The .mtl names <see cref="Create"/> knows.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["fixed", "uncertainty", "dwa", "rlw", "pcgrad", "mgda"];
+        ["fixed", "uncertainty", "dwa", "rlw", "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl"];
 
     private sealed class Options(string method, IReadOnlyDictionary<string, double> values)
     {
@@ -166,6 +172,6 @@ public abstract class TaskWeighting : IDisposable
     protected IReadOnlyList<Parameter> AllParameters(WeightingContext context) =>
         [.. context.SharedParameters, .. context.TaskParameters, .. parameters()];
 
-    protected static double Get(IReadOnlyDictionary<string, double> state, string key) =>
+    protected internal static double Get(IReadOnlyDictionary<string, double> state, string key) =>
         state.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"weighting state has no '{key}'");
 }
