@@ -13,7 +13,7 @@ namespace Mtl.Training.Weighting;
 /// loss before the method sees it: every method works on wᵢLᵢ, and the reported
 /// <see cref="Weights"/> are the effective factors on the unscaled Lᵢ. For a method that balances
 /// tasks by itself this only sets the starting point or the scale it balances (FAMO, which works
-/// on log Lᵢ, is unaffected by them).
+/// on log Lᵢ, keeps the direction of its update and changes only its length).
 /// </remarks>
 public abstract class TaskWeighting : IDisposable
 {
@@ -94,6 +94,7 @@ public abstract class TaskWeighting : IDisposable
             "fixed" => new FixedWeighting(fixedWeights),
             "uncertainty" => new UncertaintyWeighting(fixedWeights),
             "dwa" => new DynamicWeightAverage(fixedWeights, o.Get("temperature", 2.0)),
+            "gradnorm" => new GradNorm(fixedWeights, o.Get("alpha", 1.5), o.Get("lr", 0.025)),
             "rlw" => new RandomLossWeighting(fixedWeights),
             "pcgrad" => new PCGrad(fixedWeights),
             "mgda" => new MGDA(fixedWeights, o.Get("ub", 0.0) != 0),
@@ -103,6 +104,7 @@ public abstract class TaskWeighting : IDisposable
             "gradvac" => new GradVac(fixedWeights, o.Get("beta", 0.01)),
             "aligned_mtl" => new AlignedMTL(fixedWeights),
             "nash_mtl" => new NashMTL(fixedWeights),
+            "famo" => new FAMO(fixedWeights, o.Get("lr", 0.025), o.Get("gamma", 0.01)),
             _ => throw new ArgumentException($"unknown task weighting '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
         };
         o.ThrowIfUnused();
@@ -111,7 +113,7 @@ public abstract class TaskWeighting : IDisposable
 
     /// <summary>The .mtl names <see cref="Create"/> knows.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["fixed", "uncertainty", "dwa", "rlw", "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl"];
+        ["fixed", "uncertainty", "dwa", "gradnorm", "rlw", "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl", "famo"];
 
     private sealed class Options(string method, IReadOnlyDictionary<string, double> values)
     {
