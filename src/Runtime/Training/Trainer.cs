@@ -52,6 +52,10 @@ public sealed class Trainer : IDisposable
             Random = _random,
         };
         _weighting.Attach(_context);
+        // A method's own trainable parameters (uncertainty's log-variances) are stepped by the same optimizer.
+        var optimized = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
+        var extra = _weighting.parameters().Where(p => !optimized.Contains(p)).ToList();
+        if (extra.Count > 0) optimizer.add_param_group(new ParamGroup(extra));
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         if (Options.EarlyStop is { } stop) ResolveMonitor(stop.Monitor);
     }

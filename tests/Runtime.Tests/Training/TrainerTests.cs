@@ -309,3 +309,28 @@ public sealed class TrainerLifetimeTests
         Assert.Equal(before, Tensor.LiveHandleCount);
     }
 }
+
+[Collection(GlobalGeneratorCollection.Name)]
+public sealed class TrainerWeightingTests
+{
+    public static TheoryData<string> Methods => new(Mtl.Training.Weighting.TaskWeighting.Names);
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Every_weighting_method_trains_through_the_trainer(string method)
+    {
+        manual_seed(12);
+        using var data = TwoTaskData.Make(256, seed: 3);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        using var weighting = Mtl.Training.Weighting.TaskWeighting.Create(method, TwoTaskData.Tasks.Select(t => t.Weight).ToList(), new Dictionary<string, double>());
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 6, BatchSize = 32, Weighting = weighting });
+        var history = trainer.Fit(data, data);
+        Assert.Equal(6, history.Count);
+        Assert.All(history, r => Assert.True(double.IsFinite(r.TrainLoss), $"{method}: loss {r.TrainLoss}"));
+        Assert.True(history[^1].Validation["kind.accuracy"] > 0.6, $"{method}: kind.accuracy {history[^1].Validation["kind.accuracy"]}");
+        Assert.Equal(2, history[^1].Weights.Count);
+        var extra = weighting.parameters().ToList();
+        if (extra.Count > 0) Assert.Contains(optimizer.param_groups, g => g.parameters.Contains(extra[0]));
+    }
+}

@@ -1,86 +1,179 @@
+using System.Globalization;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
 
 namespace Mtl.Training.Weighting;
 
 /// <summary>
-/// Turns per-task losses into gradients. Loss-based methods back-propagate a weighted sum;
-/// gradient-based methods combine per-task gradients of the shared parameters. Either way the
-/// result is ADDED into <c>.grad</c>, so gradient accumulation over micro-batches works.
+/// A multi-task weighting method: turns the per-task losses of a step into gradients of the
+/// shared and task parameters.
 /// </summary>
+/// <remarks>
+/// The per-task <c>weight</c> values of the .mtl file (<see cref="FixedWeights"/>) scale each task
+/// loss before the method sees it: every method works on wᵢLᵢ, and the reported
+/// <see cref="Weights"/> are the effective factors on the unscaled Lᵢ. For a method that balances
+/// tasks by itself this only sets the starting point or the scale it balances (FAMO, which works
+/// on log Lᵢ, keeps the direction of its update and changes only its length).
+/// </remarks>
 public abstract class TaskWeighting : IDisposable
 {
     private double[] _weights = [];
 
-    protected TaskWeighting(string name) => Name = name;
+    /// <summary>A method without fixed weights: every task counts 1, for any number of tasks.</summary>
+    protected TaskWeighting(string name) : this(name, [], allowEmpty: true) { }
 
-    /// <summary>The method's name in the .mtl language.</summary>
-    public string Name { get; }
+    protected TaskWeighting(string name, IReadOnlyList<double> fixedWeights) : this(name, fixedWeights, allowEmpty: false) { }
 
-    /// <summary>The effective per-task weights used in the last <see cref="Backward"/>.</summary>
-    public IReadOnlyList<double> Weights => _weights;
-
-    protected void SetWeights(IReadOnlyList<double> weights) => _weights = weights.ToArray();
-
-    /// <summary>Called once before training.</summary>
-    public virtual void Attach(WeightingContext context)
+    private TaskWeighting(string name, IReadOnlyList<double> fixedWeights, bool allowEmpty)
     {
+        ArgumentNullException.ThrowIfNull(fixedWeights);
+        if (fixedWeights.Count == 0 && !allowEmpty) throw new ArgumentException("a weighting needs at least one task", nameof(fixedWeights));
+        foreach (var w in fixedWeights)
+        {
+            if (!double.IsFinite(w) || w < 0) throw new ArgumentException($"a task weight must be finite and not negative, not {w}", nameof(fixedWeights));
+        }
+        Name = name;
+        FixedWeights = fixedWeights.ToArray();
     }
 
-    /// <summary>Extra trainable parameters the optimizer must also step.</summary>
+    /// <summary>The method's .mtl name.</summary>
+    public string Name { get; }
+
+    /// <summary>The per-task weights of the .mtl file, one per task (empty: all 1, any number of tasks).</summary>
+    public IReadOnlyList<double> FixedWeights { get; }
+
+    private double FixedWeight(int task) => FixedWeights.Count == 0 ? 1 : FixedWeights[task];
+
+    /// <summary>
+    /// The effective per-task weights used in the last <see cref="Backward"/>: the factor on each
+    /// task's loss (or gradient) in the combined update. NaN where not meaningful: a task without
+    /// a loss in that step, or a method whose update is no linear combination of task gradients.
+    /// </summary>
+    public IReadOnlyList<double> Weights => _weights;
+
+    public virtual void Attach(WeightingContext context) { }
+
+    /// <summary>Extra trainable parameters the trainer's optimizer must also step.</summary>
     public virtual IEnumerable<Parameter> parameters() => [];
 
     /// <summary>
-    /// Adds this step's gradients into <c>.grad</c> from the per-task losses (a null entry: the task
-    /// has no label in this batch and contributes nothing); returns the combined loss for logging.
+    /// Computes the gradients of this step from the per-task losses (a null entry: the task has no
+    /// labels in this batch and contributes nothing) and adds them into <c>.grad</c> of the shared
+    /// and task parameters, so micro-batches accumulate. Returns the value of the objective the
+    /// task parameters were differentiated through (for gradient-surgery methods ΣwᵢLᵢ with their
+    /// head weights), for logging.
     /// </summary>
     public abstract double Backward(IReadOnlyList<Tensor?> losses, WeightingContext context);
 
-    /// <summary>Whether the trainer must re-evaluate the batch after the optimizer step (FAMO).</summary>
+    /// <summary>FAMO: the trainer re-evaluates the batch after the optimizer step and calls <see cref="AfterStep"/>.</summary>
     public virtual bool NeedsLossesAfterStep => false;
 
-    public virtual void AfterStep(IReadOnlyList<double?> lossesAfterStep, WeightingContext context)
-    {
-    }
+    public virtual void AfterStep(IReadOnlyList<double?> lossesAfterStep, WeightingContext context) { }
 
-    /// <summary>Called at the end of each epoch with the mean training loss of each task.</summary>
-    public virtual void EndEpoch(IReadOnlyList<double> meanTaskLosses, WeightingContext context)
-    {
-    }
+    public virtual void EndEpoch(IReadOnlyList<double> meanTaskLosses, WeightingContext context) { }
 
     /// <summary>Everything needed for an exact resume, as numbers.</summary>
     public virtual IReadOnlyDictionary<string, double> state_dict() => new Dictionary<string, double>();
 
-    public virtual void load_state_dict(IReadOnlyDictionary<string, double> state)
-    {
-    }
+    public virtual void load_state_dict(IReadOnlyDictionary<string, double> state) { }
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
-}
 
-/// <summary>J = Σ wᵢLᵢ with the weights from the model file (the default).</summary>
-public sealed class FixedWeighting : TaskWeighting
-{
-    private readonly double[] _fixed;
-
-    public FixedWeighting(IReadOnlyList<double> weights) : base("fixed")
+    /// <summary>
+    /// The method named <paramref name="name"/> (its .mtl name). Options, each optional:
+    /// dwa <c>temperature</c> (2); gradnorm <c>alpha</c> (1.5), <c>lr</c> (0.025);
+    /// mgda <c>ub</c> (0; 1 for MGDA-UB); cagrad <c>c</c> (0.5); gradvac <c>beta</c> (0.01);
+    /// famo <c>lr</c> (0.025), <c>gamma</c> (0.01). An unknown name or option is an error.
+    /// </summary>
+    public static TaskWeighting Create(string name, IReadOnlyList<double> fixedWeights, IReadOnlyDictionary<string, double> options)
     {
-        _fixed = weights.ToArray();
-        SetWeights(_fixed);
+        ArgumentNullException.ThrowIfNull(name);
+        var o = new Options(name, options ?? new Dictionary<string, double>());
+        TaskWeighting method = name switch
+        {
+            "fixed" => new FixedWeighting(fixedWeights),
+            "uncertainty" => new UncertaintyWeighting(fixedWeights),
+            "dwa" => new DynamicWeightAverage(fixedWeights, o.Get("temperature", 2.0)),
+            "gradnorm" => new GradNorm(fixedWeights, o.Get("alpha", 1.5), o.Get("lr", 0.025)),
+            "rlw" => new RandomLossWeighting(fixedWeights),
+            "pcgrad" => new PCGrad(fixedWeights),
+            "mgda" => new MGDA(fixedWeights, o.Get("ub", 0.0) != 0),
+            "cagrad" => new CAGrad(fixedWeights, o.Get("c", 0.5)),
+            "imtl" => new IMTL(fixedWeights),
+            "graddrop" => new GradDrop(fixedWeights),
+            "gradvac" => new GradVac(fixedWeights, o.Get("beta", 0.01)),
+            "aligned_mtl" => new AlignedMTL(fixedWeights),
+            "nash_mtl" => new NashMTL(fixedWeights),
+            "famo" => new FAMO(fixedWeights, o.Get("lr", 0.025), o.Get("gamma", 0.01)),
+            _ => throw new ArgumentException($"unknown task weighting '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
+        };
+        o.ThrowIfUnused();
+        return method;
     }
 
-    public override double Backward(IReadOnlyList<Tensor?> losses, WeightingContext context)
+    /// <summary>The .mtl names <see cref="Create"/> knows.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        ["fixed", "uncertainty", "dwa", "gradnorm", "rlw", "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl", "famo"];
+
+    private sealed class Options(string method, IReadOnlyDictionary<string, double> values)
     {
-        using var scope = torch.NewDisposeScope();
-        Tensor? total = null;
+        private readonly HashSet<string> _read = [];
+
+        public double Get(string key, double fallback)
+        {
+            _read.Add(key);
+            if (!values.TryGetValue(key, out var v)) return fallback;
+            if (!double.IsFinite(v)) throw new ArgumentException($"{method}: option '{key}' must be finite, not {v.ToString(CultureInfo.InvariantCulture)}");
+            return v;
+        }
+
+        public void ThrowIfUnused()
+        {
+            var unknown = values.Keys.Where(k => !_read.Contains(k)).ToList();
+            if (unknown.Count > 0) throw new ArgumentException($"{method} has no option {string.Join(", ", unknown.Select(k => $"'{k}'"))}");
+        }
+    }
+
+    /// <summary>
+    /// The tasks that have a loss this step: their indices and their losses scaled by the fixed
+    /// weights. Checks that there is one entry per task.
+    /// </summary>
+    protected (int[] Tasks, Tensor[] Losses) Present(IReadOnlyList<Tensor?> losses)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        if (FixedWeights.Count != 0 && losses.Count != FixedWeights.Count) throw new ArgumentException($"{Name}: {losses.Count} losses for {FixedWeights.Count} tasks", nameof(losses));
+        var tasks = new List<int>();
+        var scaled = new List<Tensor>();
         for (var i = 0; i < losses.Count; i++)
         {
             if (losses[i] is not { } loss) continue;
-            var term = loss * _fixed[i];
-            total = total is null ? term : total + term;
+            tasks.Add(i);
+            scaled.Add(FixedWeight(i) == 1 ? loss : loss * FixedWeight(i));
         }
-        if (total is null) return 0;
-        total.backward();
-        return total.item<double>();
+        return (tasks.ToArray(), scaled.ToArray());
     }
+
+    /// <summary>Records the weights of this step: <paramref name="weights"/>[k] belongs to task <paramref name="tasks"/>[k] and is multiplied by its fixed weight; absent tasks get NaN.</summary>
+    protected void ReportWeights(int taskCount, int[] tasks, IReadOnlyList<double> weights)
+    {
+        var all = new double[taskCount];
+        Array.Fill(all, double.NaN);
+        for (var k = 0; k < tasks.Length; k++) all[tasks[k]] = weights[k] * FixedWeight(tasks[k]);
+        _weights = all;
+    }
+
+    /// <summary>Σₖ wₖ·lossₖ as a scalar tensor.</summary>
+    protected static Tensor WeightedSum(IReadOnlyList<Tensor> losses, IReadOnlyList<double> weights)
+    {
+        var total = losses[0] * weights[0];
+        for (var k = 1; k < losses.Count; k++) total = total + losses[k] * weights[k];
+        return total;
+    }
+
+    /// <summary>Every parameter a loss-based method differentiates: shared, task, then its own.</summary>
+    protected IReadOnlyList<Parameter> AllParameters(WeightingContext context) =>
+        [.. context.SharedParameters, .. context.TaskParameters, .. parameters()];
+
+    protected internal static double Get(IReadOnlyDictionary<string, double> state, string key) =>
+        state.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"weighting state has no '{key}'");
 }

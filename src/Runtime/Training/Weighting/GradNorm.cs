@@ -1,0 +1,102 @@
+using Mtl.Torch;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Training.Weighting;
+
+/// <summary>
+/// GradNorm (Chen, Badrinarayanan, Lee and Rabinovich, "GradNorm: Gradient Normalization for
+/// Adaptive Loss Balancing in Deep Multitask Networks", ICML 2018), §3.
+/// </summary>
+/// <remarks>
+/// The network is trained on Σ wᵢLᵢ. The weights are learned: with W the last shared layer
+/// (<see cref="WeightingContext.LastSharedLayer"/>), G_W⁽ⁱ⁾ = ‖∇_W wᵢLᵢ‖ is taken through
+/// <c>autograd.grad</c> with <c>create_graph</c> so it stays differentiable in wᵢ; Ḡ_W is their mean,
+/// L̃ᵢ = Lᵢ(t)/Lᵢ(0) the loss ratio (Lᵢ(0) the task's first loss seen), rᵢ = L̃ᵢ / mean L̃ the
+/// relative inverse training rate, and L_grad = Σᵢ |G_W⁽ⁱ⁾ − Ḡ_W·rᵢ^α| (eq. 2) with the target held
+/// constant. ∇_w L_grad steps the weights by an internal Adam (learning rate <c>lr</c>, 0.025 by
+/// default; the paper uses the network's optimizer), once per <see cref="TaskWeighting.Backward"/>,
+/// after the network's gradients were taken with the weights before the step; then the weights are
+/// kept above 1e-6 and renormalised to Σwᵢ = K. With gradient accumulation they thus update
+/// per micro-batch. Tasks without a loss get no weight gradient in that step.
+/// </remarks>
+public sealed class GradNorm : LossWeighting
+{
+    private const double Floor = 1e-6;
+
+    private readonly double _alpha;
+    private readonly double[] _weights;
+    private readonly double[] _initialLosses;
+    private readonly SmallAdam _optimizer;
+
+    public GradNorm(IReadOnlyList<double> fixedWeights, double alpha = 1.5, double lr = 0.025) : base("gradnorm", fixedWeights)
+    {
+        if (alpha < 0) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must not be negative");
+        if (!(lr > 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "the learning rate must be positive");
+        _alpha = alpha;
+        _weights = Enumerable.Repeat(1.0, fixedWeights.Count).ToArray();
+        _initialLosses = Enumerable.Repeat(double.NaN, fixedWeights.Count).ToArray();
+        _optimizer = new SmallAdam(fixedWeights.Count, lr);
+    }
+
+    /// <summary>The learned weights wᵢ now (after the last update).</summary>
+    public IReadOnlyList<double> TaskWeights => _weights;
+
+    protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
+    {
+        var layer = context.LastSharedLayer;
+        if (layer.Count == 0) throw new InvalidOperationException("gradnorm needs the last shared layer's weights (WeightingContext.LastSharedLayer)");
+        var used = tasks.Select(i => _weights[i]).ToArray();
+        var values = losses.Select(l => l.detach().to(float64).item<double>()).ToArray();
+        for (var k = 0; k < tasks.Length; k++)
+        {
+            if (double.IsNaN(_initialLosses[tasks[k]])) _initialLosses[tasks[k]] = values[k];
+        }
+
+        var w = tensor(used).to(losses[0].dtype, losses[0].device).requires_grad_();
+        var norms = new Tensor[tasks.Length];
+        for (var k = 0; k < tasks.Length; k++)
+        {
+            var grads = autograd.grad(w[k] * losses[k], layer, retain_graph: true, create_graph: true, allow_unused: true);
+            norms[k] = TaskGradients.Flatten(grads, layer).norm();
+        }
+        var g = stack(norms);
+        var normValues = g.detach().to(float64).data<double>();
+        var meanNorm = normValues.Average();
+        var ratios = Enumerable.Range(0, tasks.Length).Select(k => values[k] / _initialLosses[tasks[k]]).ToArray();
+        var meanRatio = ratios.Average();
+        var targets = ratios.Select(r => meanNorm * Math.Pow(r / meanRatio, _alpha)).ToArray();
+        var gradLoss = (g - tensor(targets).to(g.dtype, g.device)).abs().sum();
+        var step = autograd.grad(gradLoss, [w], retain_graph: true)[0]!.to(float64).data<double>();
+
+        var full = new double[_weights.Length];
+        for (var k = 0; k < tasks.Length; k++) full[tasks[k]] = step[k];
+        _optimizer.Step(_weights, full);
+        for (var i = 0; i < _weights.Length; i++) _weights[i] = Math.Max(_weights[i], Floor);
+        var scale = _weights.Length / _weights.Sum();
+        for (var i = 0; i < _weights.Length; i++) _weights[i] *= scale;
+
+        return (WeightedSum(losses, used), used);
+    }
+
+    public override IReadOnlyDictionary<string, double> state_dict()
+    {
+        var state = new Dictionary<string, double>();
+        for (var i = 0; i < _weights.Length; i++)
+        {
+            state[$"weight.{i}"] = _weights[i];
+            state[$"initial_loss.{i}"] = _initialLosses[i];
+        }
+        _optimizer.Save(state, "adam.");
+        return state;
+    }
+
+    public override void load_state_dict(IReadOnlyDictionary<string, double> state)
+    {
+        for (var i = 0; i < _weights.Length; i++)
+        {
+            _weights[i] = Get(state, $"weight.{i}");
+            _initialLosses[i] = Get(state, $"initial_loss.{i}");
+        }
+        _optimizer.Load(state, "adam.");
+    }
+}

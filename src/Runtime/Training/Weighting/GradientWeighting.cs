@@ -1,0 +1,82 @@
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Training.Weighting;
+
+/// <summary>
+/// A method that combines the per-task gradients of the shared parameters. It takes gᵢ = ∇θ Lᵢ
+/// for each task with a loss, combines them into one shared gradient and adds it into the shared
+/// parameters' <c>.grad</c>; the task parameters get the gradient of Σ hᵢLᵢ, where hᵢ = 1 for the
+/// gradient-surgery methods (as in their papers and official code) and the method's weights where
+/// it scales the losses (<see cref="WeightsScaleTaskLosses"/>).
+/// </summary>
+/// <remarks>
+/// Most methods produce a linear combination Σ wᵢgᵢ whose coefficients follow from the Gram
+/// matrix gᵢ·gⱼ alone; they implement <see cref="Solve"/> on that K×K matrix in doubles and the
+/// weights are reported. Methods that are no linear combination override <see cref="CombineRows"/>.
+/// </remarks>
+public abstract class GradientWeighting : TaskWeighting
+{
+    protected GradientWeighting(string name, IReadOnlyList<double> fixedWeights) : base(name, fixedWeights) { }
+
+    /// <summary>Whether the task parameters get Σ wᵢLᵢ with the method's weights (else Σ Lᵢ).</summary>
+    protected virtual bool WeightsScaleTaskLosses => false;
+
+    /// <summary>The weights wₖ of the present tasks (in the order of <paramref name="tasks"/>) from their Gram matrix.</summary>
+    protected abstract double[] Solve(double[,] gram, int[] tasks, WeightingContext context);
+
+    /// <summary>
+    /// The combined shared gradient from the task gradients (one row each) and the weights to report;
+    /// by default Σ wᵢgᵢ with <see cref="Solve"/>'s weights.
+    /// </summary>
+    protected virtual (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
+    {
+        var weights = Solve(TaskGradients.Gram(rows), tasks, context);
+        return (TaskGradients.Combine(rows, weights), weights);
+    }
+
+    /// <summary>
+    /// MGDA-UB: take the task gradients with respect to the shared representation z instead of the
+    /// shared parameters, and backpropagate Σ wᵢLᵢ through everything (requires <see cref="WeightsScaleTaskLosses"/>).
+    /// </summary>
+    protected virtual bool UsesRepresentation => false;
+
+    public override double Backward(IReadOnlyList<Tensor?> losses, WeightingContext context)
+    {
+        using var scope = NewDisposeScope();
+        var (tasks, scaled) = Present(losses);
+        if (tasks.Length == 0)
+        {
+            ReportWeights(losses.Count, tasks, []);
+            return 0;
+        }
+        Tensor objective;
+        double[] weights;
+        if (UsesRepresentation)
+        {
+            var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: the trainer set no shared representation for this step");
+            (_, weights) = CombineRows(TaskGradients.PerTask(scaled, [z]), tasks, context);
+            objective = HeadObjective(scaled, weights);
+            TaskGradients.Accumulate(objective, SharedAndTask(context));
+        }
+        else
+        {
+            var rows = TaskGradients.PerTask(scaled, context.SharedParameters);
+            Tensor combined;
+            (combined, weights) = CombineRows(rows, tasks, context);
+            TaskGradients.AddToGrad(context.SharedParameters, combined);
+            objective = HeadObjective(scaled, weights);
+            TaskGradients.Accumulate(objective, context.TaskParameters);
+        }
+        ReportWeights(losses.Count, tasks, weights);
+        return objective.to(float64).item<double>();
+    }
+
+    /// <summary>Σ hᵢLᵢ, what the task parameters are differentiated through.</summary>
+    protected Tensor HeadObjective(Tensor[] losses, double[] weights) =>
+        WeightedSum(losses, WeightsScaleTaskLosses ? weights : Enumerable.Repeat(1.0, losses.Length).ToArray());
+
+    private static IReadOnlyList<Parameter> SharedAndTask(WeightingContext context) =>
+        [.. context.SharedParameters, .. context.TaskParameters];
+}

@@ -1,0 +1,136 @@
+namespace Mtl.Training.Weighting;
+
+/// <summary>Arithmetic on the K-sized vectors and K×K matrices the methods work with, in doubles.</summary>
+internal static class SmallMath
+{
+    public static double[] Softmax(double[] x)
+    {
+        var max = x.Max();
+        var e = x.Select(v => Math.Exp(v - max)).ToArray();
+        var sum = e.Sum();
+        return e.Select(v => v / sum).ToArray();
+    }
+
+    /// <summary>M·x.</summary>
+    public static double[] Multiply(double[,] m, double[] x)
+    {
+        var n = x.Length;
+        var y = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++) y[i] += m[i, j] * x[j];
+        }
+        return y;
+    }
+
+    public static double Dot(double[] a, double[] b)
+    {
+        var s = 0.0;
+        for (var i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>xᵀMx.</summary>
+    public static double Quadratic(double[,] m, double[] x) => Dot(x, Multiply(m, x));
+
+    /// <summary>
+    /// Solves A·x = b by Gaussian elimination with partial pivoting; throws when A is singular
+    /// to working precision.
+    /// </summary>
+    public static double[] Solve(double[,] a, double[] b)
+    {
+        var n = b.Length;
+        var m = (double[,])a.Clone();
+        var x = (double[])b.Clone();
+        var scale = 0.0;
+        foreach (var v in a) scale = Math.Max(scale, Math.Abs(v));
+        for (var col = 0; col < n; col++)
+        {
+            var pivot = col;
+            for (var r = col + 1; r < n; r++)
+            {
+                if (Math.Abs(m[r, col]) > Math.Abs(m[pivot, col])) pivot = r;
+            }
+            if (Math.Abs(m[pivot, col]) <= 1e-14 * scale) throw new ArithmeticException("singular system");
+            if (pivot != col)
+            {
+                for (var c = 0; c < n; c++) (m[col, c], m[pivot, c]) = (m[pivot, c], m[col, c]);
+                (x[col], x[pivot]) = (x[pivot], x[col]);
+            }
+            for (var r = col + 1; r < n; r++)
+            {
+                var f = m[r, col] / m[col, col];
+                for (var c = col; c < n; c++) m[r, c] -= f * m[col, c];
+                x[r] -= f * x[col];
+            }
+        }
+        for (var r = n - 1; r >= 0; r--)
+        {
+            var s = x[r];
+            for (var c = r + 1; c < n; c++) s -= m[r, c] * x[c];
+            x[r] = s / m[r, r];
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Eigenvalues and eigenvectors of the symmetric matrix <paramref name="a"/> by cyclic Jacobi
+    /// rotations; column j of the vectors belongs to value j. Unordered.
+    /// </summary>
+    public static (double[] Values, double[,] Vectors) SymmetricEigen(double[,] a)
+    {
+        var n = a.GetLength(0);
+        var m = (double[,])a.Clone();
+        var v = new double[n, n];
+        for (var i = 0; i < n; i++) v[i, i] = 1;
+        for (var sweep = 0; sweep < 100; sweep++)
+        {
+            var off = 0.0;
+            var total = 0.0;
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    total += m[i, j] * m[i, j];
+                    if (i != j) off += m[i, j] * m[i, j];
+                }
+            }
+            if (off <= 1e-30 * total || off == 0) break;
+            for (var p = 0; p < n - 1; p++)
+            {
+                for (var q = p + 1; q < n; q++)
+                {
+                    if (m[p, q] == 0) continue;
+                    var theta = (m[q, q] - m[p, p]) / (2 * m[p, q]);
+                    var t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
+                    var c = 1 / Math.Sqrt(t * t + 1);
+                    var s = t * c;
+                    for (var k = 0; k < n; k++)
+                    {
+                        var mkp = m[k, p];
+                        var mkq = m[k, q];
+                        m[k, p] = c * mkp - s * mkq;
+                        m[k, q] = s * mkp + c * mkq;
+                    }
+                    for (var k = 0; k < n; k++)
+                    {
+                        var mpk = m[p, k];
+                        var mqk = m[q, k];
+                        m[p, k] = c * mpk - s * mqk;
+                        m[q, k] = s * mpk + c * mqk;
+                    }
+                    for (var k = 0; k < n; k++)
+                    {
+                        var vkp = v[k, p];
+                        var vkq = v[k, q];
+                        v[k, p] = c * vkp - s * vkq;
+                        v[k, q] = s * vkp + c * vkq;
+                    }
+                }
+            }
+        }
+        var values = new double[n];
+        for (var i = 0; i < n; i++) values[i] = m[i, i];
+        return (values, v);
+    }
+}

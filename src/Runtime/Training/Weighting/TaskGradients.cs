@@ -1,0 +1,99 @@
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Training.Weighting;
+
+/// <summary>
+/// The one place where per-task gradients are taken, flattened and written back. Every method
+/// works on the flat layout: the parameters' gradients concatenated in list order.
+/// </summary>
+internal static class TaskGradients
+{
+    /// <summary>
+    /// Row i is the flattened gradient of <paramref name="losses"/>[i] with respect to
+    /// <paramref name="inputs"/> (zeros where a loss does not reach an input). The graph is kept.
+    /// </summary>
+    public static Tensor PerTask(IReadOnlyList<Tensor> losses, IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count == 0) throw new InvalidOperationException("no shared parameters to take task gradients of");
+        var rows = new Tensor[losses.Count];
+        for (var i = 0; i < losses.Count; i++)
+        {
+            rows[i] = Flatten(autograd.grad(losses[i], inputs, retain_graph: true, allow_unused: true), inputs);
+        }
+        return stack(rows);
+    }
+
+    /// <summary>The gradients concatenated into one vector; a null gradient counts as zeros.</summary>
+    public static Tensor Flatten(IReadOnlyList<Tensor?> grads, IReadOnlyList<Tensor> inputs)
+    {
+        var pieces = new Tensor[grads.Count];
+        for (var k = 0; k < grads.Count; k++)
+        {
+            pieces[k] = (grads[k] ?? zeros_like(inputs[k])).flatten();
+        }
+        return cat(pieces);
+    }
+
+    /// <summary>The Gram matrix G Gᵀ of the rows of <paramref name="rows"/>, in doubles.</summary>
+    public static double[,] Gram(Tensor rows)
+    {
+        var k = (int)rows.size(0);
+        var g = rows.to(float64);
+        var values = g.mm(g.t()).data<double>();
+        var gram = new double[k, k];
+        for (var i = 0; i < k; i++)
+        {
+            for (var j = 0; j < k; j++) gram[i, j] = values[i * k + j];
+        }
+        return gram;
+    }
+
+    /// <summary>Σᵢ wᵢ rowᵢ, in the rows' dtype.</summary>
+    public static Tensor Combine(Tensor rows, IReadOnlyList<double> weights)
+    {
+        var w = tensor(weights.ToArray()).to(rows.dtype, rows.device);
+        return w.unsqueeze(0).mm(rows).squeeze(0);
+    }
+
+    /// <summary>Adds the flat vector <paramref name="flat"/> into the <c>.grad</c> of <paramref name="parameters"/>.</summary>
+    public static void AddToGrad(IReadOnlyList<Parameter> parameters, Tensor flat)
+    {
+        long offset = 0;
+        foreach (var p in parameters)
+        {
+            var n = p.numel();
+            AddToGrad(p, flat.narrow(0, offset, n).view(p.shape));
+            offset += n;
+        }
+        if (offset != flat.numel()) throw new ArgumentException($"a gradient of {flat.numel()} values for parameters of {offset}", nameof(flat));
+    }
+
+    /// <summary>
+    /// Adds the gradient of <paramref name="objective"/> with respect to each of
+    /// <paramref name="parameters"/> into its <c>.grad</c>; a parameter the objective does not reach
+    /// is left as it is.
+    /// </summary>
+    public static void Accumulate(Tensor objective, IReadOnlyList<Parameter> parameters, bool retainGraph = false)
+    {
+        if (parameters.Count == 0) return;
+        var grads = autograd.grad(objective, parameters, retain_graph: retainGraph, allow_unused: true);
+        for (var k = 0; k < parameters.Count; k++)
+        {
+            if (grads[k] is { } g) AddToGrad(parameters[k], g);
+        }
+    }
+
+    private static void AddToGrad(Parameter p, Tensor g)
+    {
+        if (p.grad is { } existing)
+        {
+            existing.add_(g);
+        }
+        else
+        {
+            p.grad = g.detach().clone();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Training.Weighting;
+
+/// <summary>
+/// Homoscedastic uncertainty weighting (Kendall, Gal and Cipolla, "Multi-Task Learning Using
+/// Uncertainty to Weigh Losses for Scene Geometry and Semantics", CVPR 2018).
+/// </summary>
+/// <remarks>
+/// Eq. 7 of the paper, L = Σᵢ 1/(2σᵢ²)·Lᵢ + log σᵢ, learned through sᵢ = log σᵢ² for numerical
+/// stability (as the paper recommends, §3.2): L = Σᵢ ½·exp(−sᵢ)·Lᵢ + ½·sᵢ. This is the exact
+/// Gaussian-likelihood (regression) form for every task; the classification form (1/σ² instead
+/// of 1/(2σ²), eq. 10) only doubles a task's weight and is absorbed by sᵢ (shifted by log 2), so
+/// one form serves both. sᵢ starts at 0 (weights ½) and is stepped by the trainer's optimizer
+/// through <see cref="parameters"/>. Lᵢ here is the task loss scaled by its fixed weight.
+/// </remarks>
+public sealed class UncertaintyWeighting : LossWeighting
+{
+    private Parameter _logVariances;
+
+    public UncertaintyWeighting(IReadOnlyList<double> fixedWeights) : base("uncertainty", fixedWeights)
+    {
+        _logVariances = new Parameter(zeros([fixedWeights.Count], dtype: float32));
+    }
+
+    /// <summary>The learnable sᵢ = log σᵢ².</summary>
+    public Parameter LogVariances => _logVariances;
+
+    /// <summary>Puts sᵢ on the shared parameters' device and dtype; call before building the optimizer.</summary>
+    public override void Attach(WeightingContext context)
+    {
+        if (context.SharedParameters.Count == 0) return;
+        var like = context.SharedParameters[0];
+        if (like.device == _logVariances.device && like.dtype == _logVariances.dtype) return;
+        using var scope = NewDisposeScope();
+        var moved = new Parameter(_logVariances.to(like.dtype, like.device));
+        _logVariances.Dispose();
+        _logVariances = moved;
+    }
+
+    public override IEnumerable<Parameter> parameters() => [_logVariances];
+
+    protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
+    {
+        var s = _logVariances.detach().to(float64).data<double>();
+        Tensor? total = null;
+        var weights = new double[tasks.Length];
+        for (var k = 0; k < tasks.Length; k++)
+        {
+            var si = _logVariances[tasks[k]];
+            var term = 0.5 * (-si).exp() * losses[k] + 0.5 * si;
+            total = total is null ? term : total + term;
+            weights[k] = 0.5 * Math.Exp(-s[tasks[k]]);
+        }
+        return (total!, weights);
+    }
+
+    public override void Dispose()
+    {
+        _logVariances.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,371 @@
+using Mtl.Torch;
+using Mtl.Training.Weighting;
+using Xunit;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Runtime.Tests.Weighting;
+
+public sealed class GradientSurgeryTests
+{
+    private static readonly Dictionary<string, double> NoOptions = [];
+
+    private static TaskWeighting Run(string name, LinearTasks tasks, IReadOnlyDictionary<string, double>? options = null, int seed = 7)
+    {
+        var method = TaskWeighting.Create(name, Enumerable.Repeat(1.0, tasks.K).ToArray(), options ?? NoOptions);
+        var context = tasks.Context(seed);
+        method.Attach(context);
+        method.Backward(tasks.Losses(), context);
+        return method;
+    }
+
+    [Fact]
+    public void PCGrad_projects_each_gradient_onto_the_normal_plane_of_a_conflicting_one()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [-1, 1]]);
+        using var method = Run("pcgrad", tasks);
+        // g1·g2 = −1: g1' = g1 − (−1/2)·g2 = (0.5, 0.5); g2' = g2 − (−1/1)·g1 = (0, 1)
+        Expect.Close([0.5, 1.5], tasks.ThetaGrad);
+        Expect.Close([2, 1.5], method.Weights);  // g1 appears in g1' and g2'; g2 with ½ and 1
+        Expect.Close([1, 1], tasks.HeadGrad);
+    }
+
+    [Fact]
+    public void PCGrad_leaves_agreeing_gradients_alone_and_with_three_tasks_projects_only_the_conflicting_pair()
+    {
+        using var scope = NewDisposeScope();
+        using (var agreeing = new LinearTasks([[1, 0], [1, 1]]))
+        using (var method = Run("pcgrad", agreeing))
+        {
+            Expect.Close([2, 1], agreeing.ThetaGrad);
+            Expect.Close([1, 1], method.Weights);
+        }
+        using var tasks = new LinearTasks([[1, 0, 0], [-1, 1, 0], [0, 0, 1]]);
+        using var three = Run("pcgrad", tasks);
+        Expect.Close([0.5, 1.5, 1], tasks.ThetaGrad);
+    }
+
+    [Fact]
+    public void PCGrad_projections_depend_on_the_random_order()
+    {
+        // g1 conflicts with both g2 and g3, which do not conflict with each other: projecting onto
+        // g2 first or g3 first gives different g1'.
+        double[][] a = [[1, 0], [-1, 0.2], [-0.3, -1]];
+        var results = new HashSet<string>();
+        for (var seed = 0; seed < 20; seed++)
+        {
+            using var scope = NewDisposeScope();
+            using var tasks = new LinearTasks(a);
+            using var method = Run("pcgrad", tasks, seed: seed);
+            results.Add(string.Join(",", tasks.ThetaGrad.Select(v => Math.Round(v, 9))));
+        }
+        Assert.True(results.Count > 1);
+    }
+
+    [Fact]
+    public void Mgda_two_tasks_match_the_closed_form()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [0.5, 1]]);
+        using var method = Run("mgda", tasks);
+        // α₁ = ((g2 − g1)·g2)/‖g1 − g2‖² = (−0.25 + 1)/1.25 = 0.6
+        Expect.Close([0.6, 0.4], method.Weights, 1e-12);
+        Expect.Close([0.8, 0.4], tasks.ThetaGrad, 1e-12);
+        Expect.Close([0.6, 0.4], tasks.HeadGrad, 1e-12);
+
+        using var clipped = new LinearTasks([[1, 0], [2, 0]]);
+        using var other = Run("mgda", clipped);  // ((g2 − g1)·g2)/‖g1 − g2‖² = 2 → 1
+        Expect.Close([1, 0], other.Weights, 1e-12);
+        Expect.Close([1, 0], clipped.ThetaGrad, 1e-12);
+    }
+
+    [Fact]
+    public void Mgda_finds_the_min_norm_point_of_three_gradients()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [0, 1], [1, 1]]);
+        using var method = Run("mgda", tasks);
+        Expect.Close([0.5, 0.5, 0], method.Weights, 1e-9);
+        Expect.Close([0.5, 0.5], tasks.ThetaGrad, 1e-9);
+    }
+
+    [Fact]
+    public void Mgda_min_norm_satisfies_the_optimality_conditions_on_random_gram_matrices()
+    {
+        var random = new Random(11);
+        for (var trial = 0; trial < 50; trial++)
+        {
+            var k = 2 + trial % 4;
+            var g = Enumerable.Range(0, k).Select(_ => Enumerable.Range(0, 3).Select(_ => random.NextDouble() * 2 - 1).ToArray()).ToArray();
+            var m = new double[k, k];
+            for (var i = 0; i < k; i++)
+            {
+                for (var j = 0; j < k; j++) m[i, j] = g[i].Zip(g[j], (x, y) => x * y).Sum();
+            }
+            var alpha = MGDA.MinNorm(m);
+            Expect.Close(1, alpha.Sum(), 1e-12);
+            Assert.All(alpha, a => Assert.True(a >= 0));
+            // KKT: (Mα)ᵢ ≥ αᵀMα for every i, with equality where αᵢ > 0
+            var ma = Enumerable.Range(0, k).Select(i => Enumerable.Range(0, k).Sum(j => m[i, j] * alpha[j])).ToArray();
+            var value = alpha.Zip(ma, (x, y) => x * y).Sum();
+            for (var i = 0; i < k; i++)
+            {
+                Assert.True(ma[i] >= value - 1e-9, $"trial {trial}: (Mα)[{i}] = {ma[i]} < {value}");
+                if (alpha[i] > 1e-9) Assert.True(Math.Abs(ma[i] - value) <= 1e-9, $"trial {trial}: active {i}: {ma[i]} vs {value}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Mgda_ub_takes_the_gradients_at_the_shared_representation()
+    {
+        // z = 3θ, Lᵢ = aᵢ·z + hᵢ: ∇z Lᵢ = aᵢ decides α; θ then gets Σ αᵢ·3aᵢ.
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [0.5, 1]]);
+        using var method = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, double> { ["ub"] = 1 });
+        var context = tasks.Context();
+        var z = tasks.Theta * 3.0;
+        context.SharedRepresentation = z;
+        Tensor?[] losses = [z.dot(tensor(tasks.A[0])) + tasks.Heads[0], z.dot(tensor(tasks.A[1])) + tasks.Heads[1]];
+        method.Backward(losses, context);
+        Expect.Close([0.6, 0.4], method.Weights, 1e-12);
+        Expect.Close([3 * 0.8, 3 * 0.4], tasks.ThetaGrad, 1e-12);
+        Expect.Close([0.6, 0.4], tasks.HeadGrad, 1e-12);
+
+        context.SharedRepresentation = null;
+        Assert.Throws<InvalidOperationException>(() => method.Backward(tasks.Losses(), context));
+    }
+
+    [Theory]
+    [InlineData("pcgrad")]
+    [InlineData("mgda")]
+    [InlineData("cagrad")]
+    [InlineData("imtl")]
+    [InlineData("aligned_mtl")]
+    [InlineData("nash_mtl")]
+    public void Gradient_methods_accumulate_and_ignore_absent_tasks(string name)
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [-1, 1], [0.5, 2]]);
+        using var method = TaskWeighting.Create(name, [1, 1, 1], NoOptions);
+        var context = tasks.Context();
+        method.Attach(context);
+        method.Backward(tasks.Losses(), context);
+        var once = tasks.ThetaGrad;
+        var heads = tasks.HeadGrad;
+        context = tasks.Context();
+        method.Backward(tasks.Losses(), context);
+        Expect.Close(once.Select(v => 2 * v).ToArray(), tasks.ThetaGrad, 1e-9);
+        Expect.Close(heads.Select(v => 2 * v).ToArray(), tasks.HeadGrad, 1e-9);
+
+        tasks.ZeroGrad();
+        method.Backward(tasks.Losses(absent: 1), context);
+        Assert.True(double.IsNaN(method.Weights[1]));
+        Assert.Equal(0, tasks.HeadGrad[1]);
+        var w = method.Weights;
+        Expect.Close(tasks.Combination([w[0], 0, w[2]]), tasks.ThetaGrad, 1e-9);
+    }
+
+    [Fact]
+    public void CAGrad_with_c_zero_is_the_average_gradient()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [-1, 1], [0.5, 2]]);
+        using var method = Run("cagrad", tasks, new Dictionary<string, double> { ["c"] = 0 });
+        Expect.Close([1.0 / 3, 1.0 / 3, 1.0 / 3], method.Weights, 1e-7);
+        Expect.Close([0.5 / 3, 1], tasks.ThetaGrad, 1e-7);
+        Expect.Close([1, 1, 1], tasks.HeadGrad);
+    }
+
+    [Fact]
+    public void CAGrad_two_tasks_match_a_direct_search_of_the_dual()
+    {
+        using var scope = NewDisposeScope();
+        double[][] a = [[1, 0], [-0.8, 0.6]];
+        const double c = 0.5;
+        using var tasks = new LinearTasks(a);
+        using var method = Run("cagrad", tasks, new Dictionary<string, double> { ["c"] = c });
+
+        // The dual over w = (x, 1 − x): F(x) = g_w·g₀ + c‖g₀‖·‖g_w‖, minimised by golden-section search.
+        double[] Gw(double x) => [x * a[0][0] + (1 - x) * a[1][0], x * a[0][1] + (1 - x) * a[1][1]];
+        double[] g0 = [(a[0][0] + a[1][0]) / 2, (a[0][1] + a[1][1]) / 2];
+        var sqrtPhi = c * Math.Sqrt(g0[0] * g0[0] + g0[1] * g0[1]);
+        double F(double x) { var g = Gw(x); return g[0] * g0[0] + g[1] * g0[1] + sqrtPhi * Math.Sqrt(g[0] * g[0] + g[1] * g[1]); }
+        double lo = 0, hi = 1;
+        var r = (Math.Sqrt(5) - 1) / 2;
+        for (var i = 0; i < 200; i++)
+        {
+            var x1 = hi - r * (hi - lo);
+            var x2 = lo + r * (hi - lo);
+            if (F(x1) < F(x2)) hi = x2; else lo = x1;
+        }
+        var gw = Gw((lo + hi) / 2);
+        var lambda = sqrtPhi / Math.Sqrt(gw[0] * gw[0] + gw[1] * gw[1]);
+        double[] d = [(g0[0] + lambda * gw[0]) / (1 + c * c), (g0[1] + lambda * gw[1]) / (1 + c * c)];
+        Expect.Close(d, tasks.ThetaGrad, 1e-6);
+        // the conflict-averse direction improves the worse task more than the average does
+        var worst = Math.Min(a[0][0] * d[0] + a[0][1] * d[1], a[1][0] * d[0] + a[1][1] * d[1]);
+        var worstOfMean = Math.Min(a[0][0] * g0[0] + a[0][1] * g0[1], a[1][0] * g0[0] + a[1][1] * g0[1]) / (1 + c * c);
+        Assert.True(worst > worstOfMean);
+    }
+
+    [Fact]
+    public void Imtl_aggregate_has_equal_projections_on_every_unit_gradient()
+    {
+        using var scope = NewDisposeScope();
+        using (var two = new LinearTasks([[1, 0], [0, 2]]))
+        using (var method = Run("imtl", two))
+        {
+            // α₁·1 = α₂·2 with α₁ + α₂ = 1
+            Expect.Close([2.0 / 3, 1.0 / 3], method.Weights, 1e-12);
+            Expect.Close([2.0 / 3, 2.0 / 3], two.ThetaGrad, 1e-12);
+            Expect.Close([1, 1], two.HeadGrad);
+        }
+        double[][] a = [[1, 0.5, 0], [-2, 1, 0.3], [0.2, -0.4, 3]];
+        using var tasks = new LinearTasks(a);
+        using var three = Run("imtl", tasks);
+        Expect.Close(1, three.Weights.Sum(), 1e-12);
+        var g = tasks.ThetaGrad;
+        var projections = a.Select(ai => ai.Zip(g, (x, y) => x * y).Sum() / Math.Sqrt(ai.Sum(x => x * x))).ToArray();
+        Expect.Close([projections[0], projections[0]], projections[1..], 1e-9);
+        Expect.Close(tasks.Combination(three.Weights), g, 1e-12);
+    }
+
+    [Fact]
+    public void GradDrop_keeps_one_sign_per_element_by_purity_and_a_uniform_draw()
+    {
+        double[][] a = [[1, -2, 3, 0.5, -1], [-1, -1, 1, 0.5, 0], [2, 1, -3, 0.5, 0]];
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks(a);
+        using var method = Run("graddrop", tasks, seed: 21);
+
+        var random = new Random(21);
+        var expected = new double[5];
+        for (var e = 0; e < 5; e++)
+        {
+            var sum = a.Sum(g => g[e]);
+            var abs = a.Sum(g => Math.Abs(g[e]));
+            var purity = 0.5 * (1 + sum / (abs + 1e-7));
+            var u = random.NextDouble();
+            foreach (var g in a)
+            {
+                if ((purity > u && g[e] > 0) || (purity < u && g[e] < 0)) expected[e] += g[e];
+            }
+        }
+        Expect.Close(expected, tasks.ThetaGrad, 1e-12);
+        Expect.Close([1.5, -1], expected[3..]);  // all positive: P ≈ 1 keeps every one; only a negative: P ≈ 0 keeps it
+        Assert.All(method.Weights, w => Assert.True(double.IsNaN(w)));
+        Expect.Close([1, 1, 1], tasks.HeadGrad);
+    }
+
+    [Fact]
+    public void GradVac_moves_the_cosine_up_to_its_ema_target()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [-1, 1]]);
+        using var method = (GradVac)TaskWeighting.Create("gradvac", [1, 1], new Dictionary<string, double> { ["beta"] = 0.1 });
+        var context = tasks.Context();
+        method.Backward(tasks.Losses(), context);
+        // φ̂ = 0 at first, φ = −1/√2: g1' = g1 + 0.5·g2 = (0.5, 0.5), g2' = g2 + 1·g1 = (0, 1), as PCGrad
+        Expect.Close([0.5, 1.5], tasks.ThetaGrad, 1e-12);
+        Expect.Close([2, 1.5], method.Weights, 1e-12);
+        var phi = -1 / Math.Sqrt(2);
+        Expect.Close(0.1 * phi, method.Target(0, 1), 1e-12);
+        Expect.Close(0.1 * phi, method.Target(1, 0), 1e-12);
+
+        // φ̂ = −0.0707…: g1' is turned until cos(g1', g2) = φ̂, not beyond
+        tasks.ZeroGrad();
+        method.Backward(tasks.Losses(), context);
+        var target = 0.1 * phi;
+        var w1 = Math.Sqrt(1) * (target * Math.Sqrt(1 - phi * phi) - phi * Math.Sqrt(1 - target * target)) / (Math.Sqrt(2) * Math.Sqrt(1 - target * target));
+        double[] g1 = [1 - w1, w1];
+        var cos = (-g1[0] + g1[1]) / (Math.Sqrt(g1[0] * g1[0] + g1[1] * g1[1]) * Math.Sqrt(2));
+        Expect.Close(target, cos, 1e-12);
+        var w2 = Math.Sqrt(2) * (target * Math.Sqrt(1 - phi * phi) - phi * Math.Sqrt(1 - target * target)) / (1 * Math.Sqrt(1 - target * target));
+        Expect.Close([1 + w2, 1 + w1], method.Weights, 1e-12);
+        Expect.Close(0.9 * target + 0.1 * phi, method.Target(0, 1), 1e-12);
+    }
+
+    [Fact]
+    public void Aligned_mtl_makes_the_gradients_orthogonal_with_equal_norms()
+    {
+        using var scope = NewDisposeScope();
+        using (var two = new LinearTasks([[1, 0], [0, 2]]))
+        using (var method = Run("aligned_mtl", two))
+        {
+            // σ = (1, 2): W = diag(1, ½), the aligned columns (1, 0) and (0, 1)
+            Expect.Close([1, 0.5], method.Weights, 1e-12);
+            Expect.Close([1, 1], two.ThetaGrad, 1e-12);
+            Expect.Close([1, 1], two.HeadGrad);
+        }
+        double[][] a = [[1, 0.5, 0, 2], [-2, 1, 0.3, 0], [0.2, -0.4, 3, 1]];
+        var m = Gram(a);
+        var w = AlignedMTL.Alignment(m);
+        // (GW)ᵀ(GW) = W·M·W = σ_min²·I
+        var wmw = Multiply(Multiply(w, m), w);
+        var sigmaMin2 = wmw[0, 0];
+        for (var i = 0; i < 3; i++)
+        {
+            for (var j = 0; j < 3; j++) Expect.Close(i == j ? sigmaMin2 : 0, wmw[i, j], 1e-9, $"WMW[{i},{j}]");
+        }
+        using var tasks = new LinearTasks(a);
+        using var three = Run("aligned_mtl", tasks);
+        Expect.Close(Enumerable.Range(0, 3).Select(i => w[i, 0] + w[i, 1] + w[i, 2]).ToArray(), three.Weights, 1e-9);
+        Expect.Close(tasks.Combination(three.Weights), tasks.ThetaGrad, 1e-9);
+        // σ_min² is M's smallest eigenvalue, so it lies in (0, min Mᵢᵢ]
+        Assert.True(sigmaMin2 > 0 && sigmaMin2 <= Enumerable.Range(0, 3).Min(i => m[i, i]));
+    }
+
+    [Fact]
+    public void Nash_mtl_solves_the_bargaining_equation()
+    {
+        using var scope = NewDisposeScope();
+        using (var two = new LinearTasks([[1, 0], [0, 2]]))
+        using (var method = Run("nash_mtl", two))
+        {
+            // orthogonal: αᵢ = 1/‖gᵢ‖ for GᵀG; normalised by ‖GᵀG‖_F = √17, α scales by 17^¼
+            var s = Math.Pow(17, 0.25);
+            Expect.Close([s, s / 2], method.Weights, 1e-7);
+            Expect.Close([s, s], two.ThetaGrad, 1e-7);
+            Expect.Close([s, s / 2], two.HeadGrad, 1e-7);
+        }
+        var random = new Random(3);
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var k = 2 + trial % 3;
+            var g = Enumerable.Range(0, k).Select(_ => Enumerable.Range(0, 5).Select(_ => random.NextDouble() * 2 - 1).ToArray()).ToArray();
+            var m = Gram(g);
+            var alpha = NashMTL.Bargaining(m);
+            for (var i = 0; i < k; i++)
+            {
+                Assert.True(alpha[i] > 0);
+                var ma = Enumerable.Range(0, k).Sum(j => m[i, j] * alpha[j]);
+                Expect.Close(1 / alpha[i], ma, 1e-9, $"trial {trial}, (Mα)[{i}]");
+            }
+        }
+    }
+
+    private static double[,] Gram(double[][] g)
+    {
+        var m = new double[g.Length, g.Length];
+        for (var i = 0; i < g.Length; i++)
+        {
+            for (var j = 0; j < g.Length; j++) m[i, j] = g[i].Zip(g[j], (x, y) => x * y).Sum();
+        }
+        return m;
+    }
+
+    private static double[,] Multiply(double[,] x, double[,] y)
+    {
+        var n = x.GetLength(0);
+        var r = new double[n, n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                for (var k = 0; k < n; k++) r[i, j] += x[i, k] * y[k, j];
+            }
+        }
+        return r;
+    }
+}
