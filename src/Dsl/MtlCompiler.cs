@@ -11,7 +11,8 @@ public static class MtlCompiler
 {
     /// <summary>
     /// Compiles <paramref name="text"/>; never throws. <paramref name="path"/> only labels the
-    /// diagnostics. A model with errors is left out of <see cref="MtlCompilation.Models"/>.
+    /// diagnostics, which come sorted by position. A model with errors is left out of
+    /// <see cref="MtlCompilation.Models"/>.
     /// </summary>
     public static MtlCompilation Compile(string text, string path)
     {
@@ -22,14 +23,9 @@ public static class MtlCompiler
         }
         catch (Exception exception)
         {
-            var diagnostic = new Diagnostic(
-                DiagnosticCode.InternalError,
-                DiagnosticSeverity.Error,
-                "internal compiler error: " + exception.Message,
-                path,
-                new SourceSpan(1, 1, 1, 1),
-                null);
-            return new MtlCompilation(EquatableArray<MtlModel>.Empty, EquatableArray.Create(diagnostic));
+            var diagnostics = new DiagnosticBag(path ?? string.Empty);
+            diagnostics.Report(DiagnosticCode.InternalError, new SourceSpan(1, 1, 1, 1), exception.Message);
+            return new MtlCompilation(EquatableArray<MtlModel>.Empty, diagnostics.Items.ToEquatableArray());
         }
     }
 
@@ -39,6 +35,7 @@ public static class MtlCompiler
         var diagnostics = new DiagnosticBag(path ?? string.Empty);
         var syntax = Parser.Parse(text ?? string.Empty, diagnostics);
         var models = Binder.Bind(syntax, diagnostics);
-        return new MtlCompilation(models.ToEquatableArray(), diagnostics.Items.ToEquatableArray());
+        var ordered = diagnostics.Items.OrderBy(d => d.Span.StartLine).ThenBy(d => d.Span.StartColumn);
+        return new MtlCompilation(models.ToEquatableArray(), ordered.ToEquatableArray());
     }
 }

@@ -46,12 +46,15 @@ public sealed class DiagnosticsDocTests
     }
 
     [Fact]
-    public void Only_unused_is_a_warning()
+    public void Only_unused_declarations_and_stray_doc_comments_are_warnings()
     {
         foreach (var code in Enum.GetValues<DiagnosticCode>())
         {
-            var expected = code == DiagnosticCode.Unused ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+            var expected = code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached
+                ? DiagnosticSeverity.Warning
+                : DiagnosticSeverity.Error;
             Assert.Equal(expected, DiagnosticDescriptor.Severity(code));
+            Assert.NotEmpty(DiagnosticDescriptor.Format(code));
         }
     }
 

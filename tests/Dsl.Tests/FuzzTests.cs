@@ -92,7 +92,12 @@ public sealed class FuzzTests
     private static IReadOnlyList<Diagnostic> Check(string text, int index)
     {
         var result = MtlCompiler.CompileCore(text, "fuzz.mtl");
-        var lineCount = text.Count(c => c == '\n') + 1;
+        var lineCount = 1;
+        foreach (var c in text)
+        {
+            lineCount += c == '\n' ? 1 : 0;
+        }
+
         foreach (var diagnostic in result.Diagnostics)
         {
             var span = diagnostic.Span;

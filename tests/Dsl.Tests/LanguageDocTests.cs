@@ -2,7 +2,7 @@ using Xunit;
 
 namespace Mtl.Dsl.Tests;
 
-/// <summary>Every example in docs/language.md and the DESIGN.md sketch compiles without diagnostics.</summary>
+/// <summary>Every example in docs/language.md and in Examples/ (the design sketch included) compiles without diagnostics.</summary>
 public sealed class LanguageDocTests
 {
     public static TheoryData<int> Examples()

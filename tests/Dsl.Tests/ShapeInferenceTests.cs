@@ -36,6 +36,7 @@ public sealed class ShapeInferenceTests
     [InlineData("float[12]", "linear(6, bias: false)", "[6]", 72)]
     [InlineData("float[12]", "residual(linear(12) -> relu)", "[12]", 156)]
     [InlineData("double[12]", "dropout(0.5) -> leaky_relu(0.2) -> gelu -> silu -> tanh -> sigmoid -> log_softmax", "[12]", 0)]
+    [InlineData("float[3, 12]", "elu -> selu -> mish -> softplus -> relu6 -> hardswish -> hardsigmoid -> identity", "[3, 12]", 0)]
     public void Infers_output_shape_and_parameters(string input, string layer, string output, long parameters)
     {
         var block = BindBlock(input, layer);

@@ -1,4 +1,3 @@
-using Mtl.Dsl;
 using Mtl.Dsl.Diagnostics;
 using Mtl.Dsl.Model;
 using Xunit;

@@ -14,6 +14,7 @@ public enum DiagnosticCode
     NestingTooDeep = 6,
     StatementOutsideModel = 7,
     MisplacedNamespace = 8,
+    DocCommentNotAttached = 9,
 
     UnknownName = 100,
     DuplicateName = 101,

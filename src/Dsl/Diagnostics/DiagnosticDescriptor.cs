@@ -4,7 +4,7 @@ namespace Mtl.Dsl.Diagnostics;
 internal static class DiagnosticDescriptor
 {
     public static DiagnosticSeverity Severity(DiagnosticCode code) =>
-        code == DiagnosticCode.Unused ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
 
     public static string Format(DiagnosticCode code) => code switch
     {
@@ -16,6 +16,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.NestingTooDeep => "nesting is deeper than {0} levels",
         DiagnosticCode.StatementOutsideModel => "'{0}' must be inside a model: start one with 'model Name'",
         DiagnosticCode.MisplacedNamespace => "'namespace' may appear once, before the first model",
+        DiagnosticCode.DocCommentNotAttached => "'///' documents only a model, input, shared block or task: use '//' here",
 
         DiagnosticCode.UnknownName => "unknown {0} '{1}'",
         DiagnosticCode.DuplicateName => "'{0}' is already declared in model '{1}'",
@@ -28,7 +29,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.NotABlock => "'{0}' is an input: {1} takes a shared block or a task",
         DiagnosticCode.DuplicateGroup => "'{0}' is already in a parameter group",
         DiagnosticCode.NoTasks => "model '{0}' declares no tasks",
-        DiagnosticCode.UnknownMonitorTask => "early_stop monitors unknown task '{0}'",
+        DiagnosticCode.UnknownMonitorTask => "{0} monitors unknown task '{1}'",
         DiagnosticCode.UnknownMonitorMetric => "task '{0}' does not report '{1}': it reports {2}",
 
         DiagnosticCode.WrongRank => "'{0}' expects {1} input; input is {2}",
@@ -60,6 +61,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.ClassWeightsLength => "'class_weights' needs {0} values for task '{1}'; found {2}",
         DiagnosticCode.StatementForm => "'{0}' expects {1}",
 
-        _ => "internal compiler error: {0}",
+        DiagnosticCode.InternalError => "internal compiler error: {0}",
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

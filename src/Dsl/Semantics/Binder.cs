@@ -10,7 +10,7 @@ internal static class Binder
     public static IReadOnlyList<MtlModel> Bind(FileSyntax file, DiagnosticBag diagnostics)
     {
         var models = new List<MtlModel>();
-        var declared = new Dictionary<string, string>(StringComparer.Ordinal);
+        var declared = new HashSet<string>(StringComparer.Ordinal);
         var pascalNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var model in file.Models)
         {
@@ -20,13 +20,12 @@ internal static class Binder
                 continue; // a parse error, already reported
             }
 
-            if (declared.ContainsKey(name.Text))
+            if (!declared.Add(name.Text))
             {
                 diagnostics.Report(DiagnosticCode.DuplicateModel, name.Span, name.Text);
                 continue;
             }
 
-            declared.Add(name.Text, name.Text);
             var csharpName = CSharpNames.Derive(name.Text);
             if (csharpName is null)
             {

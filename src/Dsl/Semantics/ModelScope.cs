@@ -91,7 +91,7 @@ internal sealed class ModelScope
     /// Checks <c>loss</c> (the total validation loss) or <c>task.metric</c> (a metric the task
     /// reports, or its <c>loss</c>); null when it names nothing (reported) or its task failed.
     /// </summary>
-    public (string? Task, string Metric)? ResolveMonitor(string monitor, SourceSpan span)
+    public (string? Task, string Metric)? ResolveMonitor(string owner, string monitor, SourceSpan span)
     {
         if (monitor == TaskCatalog.LossMetric)
         {
@@ -106,7 +106,7 @@ internal sealed class ModelScope
             {
                 var tasks = _declared.Where(d => d.Value is TaskSyntax).Select(d => d.Key).ToArray();
                 _diagnostics.ReportWithFix(
-                    DiagnosticCode.UnknownMonitorTask, span, Suggestions.DidYouMean(task, tasks), Lexer.Quote(task));
+                    DiagnosticCode.UnknownMonitorTask, span, Suggestions.DidYouMean(task, tasks), owner, Lexer.Quote(task));
             }
 
             return null;

@@ -35,7 +35,7 @@ internal sealed class PipelineBinder
     {
         var steps = syntax is ChainSyntax chain ? chain.Steps : [syntax];
         var source = BindSource(owner, steps[0]);
-        var layers = BindLayers(steps.Skip(1), source?.Output);
+        var layers = BindLayers(owner, steps.Skip(1), source?.Output);
         return source is null || layers is null ? null : new Pipeline(source, layers.Value.Layers, layers.Value.Output);
     }
 
@@ -109,13 +109,13 @@ internal sealed class PipelineBinder
     }
 
     /// <summary>Binds layers in order; the input is null when an earlier step failed.</summary>
-    private (EquatableArray<Layer> Layers, TensorType Output)? BindLayers(IEnumerable<ValueSyntax> steps, TensorType? input)
+    private (EquatableArray<Layer> Layers, TensorType Output)? BindLayers(string owner, IEnumerable<ValueSyntax> steps, TensorType? input)
     {
         var layers = new List<Layer>();
         var current = input;
         foreach (var step in steps)
         {
-            var layer = BindLayer(step, current);
+            var layer = BindLayer(owner, step, current);
             if (layer is not null)
             {
                 layers.Add(layer);
@@ -127,14 +127,14 @@ internal sealed class PipelineBinder
         return current is null ? null : (layers.ToEquatableArray(), current);
     }
 
-    private Layer? BindLayer(ValueSyntax step, TensorType? input)
+    private Layer? BindLayer(string owner, ValueSyntax step, TensorType? input)
     {
         var (name, arguments) = ArgumentBinder.SplitCall(step);
         if (name is null)
         {
             if (step is not MissingSyntax)
             {
-                _diagnostics.Report(DiagnosticCode.StatementForm, step.Span, "->", "a layer");
+                _diagnostics.Report(DiagnosticCode.StatementForm, step.Span, owner, $"a layer after '->'; found '{SyntaxText.Of(step)}'");
             }
 
             return null;
@@ -142,7 +142,7 @@ internal sealed class PipelineBinder
 
         if (name.Text == LayerCatalog.Residual)
         {
-            return BindResidual(step, arguments, input);
+            return BindResidual(owner, step, arguments, input);
         }
 
         if (!LayerCatalog.TryGet(name.Text, out var kind, out var signature))
@@ -157,7 +157,7 @@ internal sealed class PipelineBinder
         return input is null || setting is null ? null : _shapes.Infer(kind, setting, input, step.Span);
     }
 
-    private Layer? BindResidual(ValueSyntax step, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
+    private Layer? BindResidual(string owner, ValueSyntax step, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
     {
         if (arguments.Count != 1 || arguments[0].Name is not null)
         {
@@ -166,7 +166,7 @@ internal sealed class PipelineBinder
         }
 
         var body = arguments[0].Value;
-        var bound = BindLayers(body is ChainSyntax chain ? chain.Steps : [body], input);
+        var bound = BindLayers(owner, body is ChainSyntax chain ? chain.Steps : [body], input);
         if (bound is not { } result || input is null)
         {
             return null;

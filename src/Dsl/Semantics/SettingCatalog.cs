@@ -65,7 +65,7 @@ internal static class SettingCatalog
         new Signature(
             "plateau",
             new Parameter("monitor", ParameterType.Monitor, new NameValue("loss")),
-            Parameter.Choice("mode", "min", "min", "max"),
+            Parameter.Choice("mode", null, "min", "max"),
             Parameter.Num("factor", 0.1, ValueRange.UnitExclusive),
             Parameter.Int("patience", 10, ValueRange.NonNegative),
             Parameter.Num("min_lr", 0, ValueRange.NonNegative)));
@@ -109,11 +109,6 @@ internal static class SettingCatalog
     public const string Tie = "tie";
 
     public static IEnumerable<string> TrainStatements => TrainValues.Keys.Concat([EarlyStop.Name, Sampling, Tie]);
-
-    /// <summary>Task body statements.</summary>
-    public static readonly IReadOnlyList<string> TaskStatements = ["loss", "weight", "metrics", "missing"];
-
-    public static readonly Parameter TaskWeight = Parameter.Num("weight", 1.0, ValueRange.NonNegative);
 
     public const string Group = "group";
 

@@ -120,7 +120,8 @@ internal sealed class SettingsBinder
         for (var i = 0; i < steps.Count; i++)
         {
             var schedule = _arguments.BindSetting(SettingCatalog.Schedules, "schedule", steps[i]);
-            ok &= schedule is not null && CheckSchedule(schedule, steps[i], isLast: i == steps.Count - 1);
+            schedule = schedule is null ? null : CheckSchedule(schedule, steps[i], isLast: i == steps.Count - 1);
+            ok &= schedule is not null;
             if (schedule is not null)
             {
                 schedules.Add(schedule);
@@ -130,13 +131,14 @@ internal sealed class SettingsBinder
         return ok ? schedules.ToEquatableArray() : null;
     }
 
-    private bool CheckSchedule(Setting schedule, ValueSyntax syntax, bool isLast)
+    /// <summary>The schedule with derived defaults filled in, or null (reported) when it cannot work.</summary>
+    private Setting? CheckSchedule(Setting schedule, ValueSyntax syntax, bool isLast)
     {
         if (!isLast && !SettingCatalog.IsBounded(schedule))
         {
             var fix = schedule.Name is "cosine" or "onecycle" ? "give it 'steps'" : "move it to the end of the chain";
             _diagnostics.ReportWithFix(DiagnosticCode.UnboundedSchedule, syntax.Span, fix, schedule.Name);
-            return false;
+            return null;
         }
 
         if (schedule["milestones"] is ListValue milestones)
@@ -145,16 +147,26 @@ internal sealed class SettingsBinder
             if (values.Zip(values.Skip(1), (a, b) => b > a).Any(increasing => !increasing))
             {
                 _diagnostics.Report(DiagnosticCode.MilestonesNotIncreasing, syntax.Span, milestones);
-                return false;
+                return null;
             }
         }
 
         if (schedule.Name == "plateau" && schedule.Word("monitor") is { } monitor)
         {
-            return _scope.ResolveMonitor(monitor, syntax.Span) is not null;
+            return _scope.ResolveMonitor(schedule.Name, monitor, syntax.Span) is { } resolved
+                ? WithDerivedMode(schedule, resolved.Metric)
+                : null;
         }
 
-        return true;
+        return schedule;
+    }
+
+    /// <summary>Fills in an unwritten <c>mode</c> from the monitored metric: min for losses and errors.</summary>
+    private static Setting WithDerivedMode(Setting schedule, string metric)
+    {
+        var mode = TaskCatalog.LowerIsBetter(metric) ? "min" : "max";
+        var options = schedule.Options.Select(o => o.Name == "mode" && o.Value is null ? o with { Value = new NameValue(mode) } : o);
+        return schedule with { Options = options.ToEquatableArray() };
     }
 
     /// <summary>λ of <c>regularize l2(λ)</c>; 0 without the statement.</summary>

@@ -295,9 +295,12 @@ internal sealed class ShapeInference
             return (int)resolved;
         }
 
-        var fix = rank == 0
-            ? "the input has no dimensions besides the batch"
-            : $"use 1 to {rank} or -{rank} to -1 (dim 0 is the batch)";
+        var fix = rank switch
+        {
+            0 => "the input has no dimensions besides the batch",
+            1 => "use 1 or -1 (dim 0 is the batch)",
+            _ => $"use 1 to {rank} or -{rank} to -1 (dim 0 is the batch)",
+        };
         _diagnostics.ReportWithFix(DiagnosticCode.DimOutOfRange, span, fix, name, dim, input.Shape);
         return null;
     }

@@ -41,13 +41,13 @@ internal sealed class TaskBinder
         var statements = new List<StatementSyntax>();
         foreach (var statement in task.Body)
         {
-            if (TaskCatalog.IsTaskStatement(statement.Keyword.Text))
+            if (TaskCatalog.Statements.Contains(statement.Keyword.Text))
             {
                 statements.Add(statement);
             }
             else
             {
-                _forms.ReportUnknown(statement, "task", SettingCatalog.TaskStatements);
+                _forms.ReportUnknown(statement, "task", TaskCatalog.Statements);
             }
         }
 
@@ -141,7 +141,7 @@ internal sealed class TaskBinder
         }
 
         return _forms.SingleValue(statement, "a number: weight 0.5") is { } value &&
-               _arguments.BindValue("task", SettingCatalog.TaskWeight, value) is NumberValue weight
+               _arguments.BindValue("task", TaskCatalog.Weight, value) is NumberValue weight
             ? weight.Value
             : null;
     }

@@ -29,7 +29,10 @@ internal static class TaskCatalog
 
     public const string LossMetric = "loss";
 
-    public static bool IsTaskStatement(string word) => SettingCatalog.TaskStatements.Contains(word);
+    /// <summary>The statements of a task body.</summary>
+    public static readonly IReadOnlyList<string> Statements = ["loss", "weight", "metrics", "missing"];
+
+    public static readonly Parameter Weight = Parameter.Num("weight", 1.0, ValueRange.NonNegative);
 
     public static readonly IReadOnlyList<string> AllMetrics = ["accuracy", "macro_f1", "auc", "mae", "rmse", "r2", "mse"];
 

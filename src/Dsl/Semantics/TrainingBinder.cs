@@ -122,7 +122,7 @@ internal sealed class TrainingBinder
         }
 
         var monitorSyntax = statement.Arguments!.FirstOrDefault(a => a.Name?.Text == "monitor") ?? statement.Arguments![0];
-        if (_scope.ResolveMonitor(monitor, monitorSyntax.Value.Span) is not { } resolved)
+        if (_scope.ResolveMonitor(SettingCatalog.EarlyStop.Name, monitor, monitorSyntax.Value.Span) is not { } resolved)
         {
             return null;
         }

@@ -15,6 +15,7 @@ internal sealed class Lexer
     private readonly DiagnosticBag _diagnostics;
     private readonly List<Token> _tokens = [];
     private readonly StringBuilder _doc = new();
+    private SourceSpan _docSpan;
     private int _position;
     private int _line = 1;
     private int _column = 1;
@@ -98,6 +99,7 @@ internal sealed class Lexer
     {
         var isDoc = Peek(2) == '/' && Peek(3) != '/';
         var start = _position;
+        var span = new SourceSpan(_line, _column, _line, _column + 3);
         while (!AtEnd && Current != '\n')
         {
             Advance();
@@ -114,7 +116,11 @@ internal sealed class Lexer
             line = line.Substring(1);
         }
 
-        if (_doc.Length > 0)
+        if (_docSpan == default)
+        {
+            _docSpan = span;
+        }
+        else
         {
             _doc.Append('\n');
         }
@@ -246,11 +252,12 @@ internal sealed class Lexer
 
     private void AddWithValue(TokenKind kind, string text, SourceSpan span, double value)
     {
-        string? doc = null;
-        if (_doc.Length > 0)
+        DocComment? doc = null;
+        if (_docSpan != default)
         {
-            doc = _doc.ToString();
+            doc = new DocComment(_doc.ToString(), _docSpan);
             _doc.Clear();
+            _docSpan = default;
         }
 
         _tokens.Add(new Token(kind, text, span, _firstOnLine, doc, value));

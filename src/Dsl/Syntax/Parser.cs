@@ -48,8 +48,18 @@ internal sealed class Parser
             _position++;
         }
 
+        if (token.Doc is { } doc && !DocumentsDeclaration(token))
+        {
+            _diagnostics.Report(DiagnosticCode.DocCommentNotAttached, doc.Span);
+        }
+
         return token;
     }
+
+    /// <summary>Whether a <c>///</c> comment before this token documents something.</summary>
+    private static bool DocumentsDeclaration(Token token) =>
+        token is { Kind: TokenKind.Identifier, FirstOnLine: true } &&
+        token.Text is Keywords.Model or Keywords.Input or Keywords.Shared or Keywords.Task;
 
     private bool IsWord(string word) => Current.Kind == TokenKind.Identifier && Current.Text == word;
 
@@ -63,6 +73,7 @@ internal sealed class Parser
         while (!AtEnd)
         {
             _failed = false;
+            var start = _position;
             if (IsWord(Keywords.Namespace))
             {
                 var declaration = ParseNamespace();
@@ -91,9 +102,10 @@ internal sealed class Parser
                 _failed = true;
             }
 
-            EndStatement(stopAtCloseBrace: false);
+            EndStatement(start, stopAtCloseBrace: false);
         }
 
+        Advance(); // the end of file, which may carry a stray doc comment
         return new FileSyntax(ns, models);
     }
 
@@ -112,23 +124,25 @@ internal sealed class Parser
 
     private ModelSyntax ParseModel()
     {
+        var start = _position;
         var keyword = Advance();
         var name = ExpectName("a model name");
-        EndStatement(stopAtCloseBrace: false);
+        EndStatement(start, stopAtCloseBrace: false);
         var members = new List<MemberSyntax>();
         while (!AtEnd && !IsWord(Keywords.Model) && !IsWord(Keywords.Namespace))
         {
             _failed = false;
+            var memberStart = _position;
             var member = ParseMember();
             if (member is not null && (_failed ? Recover(member) : member) is { } kept)
             {
                 members.Add(kept);
             }
 
-            EndStatement(stopAtCloseBrace: false);
+            EndStatement(memberStart, stopAtCloseBrace: false);
         }
 
-        return new ModelSyntax(name, keyword.Doc, members, From(keyword.Span));
+        return new ModelSyntax(name, keyword.Doc?.Text, members, From(keyword.Span));
     }
 
     /// <summary>
@@ -212,7 +226,7 @@ internal sealed class Parser
             Expect(TokenKind.CloseBracket);
         }
 
-        return new InputSyntax(name, dtype, dimensions, keyword.Doc, From(keyword.Span));
+        return new InputSyntax(name, dtype, dimensions, keyword.Doc?.Text, From(keyword.Span));
     }
 
     private SharedSyntax ParseShared()
@@ -221,7 +235,7 @@ internal sealed class Parser
         var name = ExpectName("a block name");
         Expect(TokenKind.Equals);
         var pipeline = ParseValue();
-        return new SharedSyntax(name, pipeline, keyword.Doc, From(keyword.Span));
+        return new SharedSyntax(name, pipeline, keyword.Doc?.Text, From(keyword.Span));
     }
 
     private TaskSyntax ParseTask()
@@ -238,7 +252,7 @@ internal sealed class Parser
             body = ParseBody();
         }
 
-        return new TaskSyntax(name, kind, pipeline, body, keyword.Doc, From(keyword.Span));
+        return new TaskSyntax(name, kind, pipeline, body, keyword.Doc?.Text, From(keyword.Span));
     }
 
     private StatementSyntax ParseStatement()
@@ -297,6 +311,7 @@ internal sealed class Parser
                 break;
             }
 
+            var start = _position;
             if (Current.Kind == TokenKind.Identifier)
             {
                 var statement = ParseStatement();
@@ -310,8 +325,7 @@ internal sealed class Parser
                 Fail("a statement or '}'");
             }
 
-            EndStatement(stopAtCloseBrace: true);
-            _failed = false;
+            EndStatement(start, stopAtCloseBrace: true);
         }
 
         Expect(TokenKind.CloseBrace);
@@ -480,14 +494,15 @@ internal sealed class Parser
         }
 
         _failed = true;
-        _diagnostics.Report(DiagnosticCode.UnexpectedToken, Current.Span, expected, Lexer.Quote(Current.Describe()));
+        _diagnostics.Report(DiagnosticCode.UnexpectedToken, Current.Span, expected, Current.Describe());
     }
 
     /// <summary>
-    /// Checks that the statement ended at a line break and, after an error, skips to the next line
-    /// that can start a statement (outside any braces the skipped text opened).
+    /// Checks that the statement that began at token <paramref name="start"/> ended at a line
+    /// break and, after an error, skips to the next line that can start a statement (outside any
+    /// braces the skipped text opened). Inside a body it stops at the body's closing brace.
     /// </summary>
-    private void EndStatement(bool stopAtCloseBrace)
+    private void EndStatement(int start, bool stopAtCloseBrace)
     {
         if (!_failed && !AtStatementEnd())
         {
@@ -500,16 +515,12 @@ internal sealed class Parser
         }
 
         var depth = 0;
-        var first = true;
+        var mustAdvance = _position == start;
         while (!AtEnd)
         {
             var token = Current;
-            if (!first && depth == 0 && token.FirstOnLine && !(token.Kind == TokenKind.CloseBrace && !stopAtCloseBrace))
-            {
-                break;
-            }
-
-            if (first && stopAtCloseBrace && token.Kind == TokenKind.CloseBrace)
+            var isClose = token.Kind == TokenKind.CloseBrace;
+            if (depth == 0 && ((stopAtCloseBrace && isClose) || (!mustAdvance && token.FirstOnLine && !isClose)))
             {
                 break;
             }
@@ -520,7 +531,7 @@ internal sealed class Parser
                 TokenKind.CloseBrace when depth > 0 => -1,
                 _ => 0,
             };
-            first = false;
+            mustAdvance = false;
             Advance();
         }
 

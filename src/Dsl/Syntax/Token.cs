@@ -2,10 +2,13 @@ using Mtl.Dsl.Text;
 
 namespace Mtl.Dsl.Syntax;
 
+/// <summary>Consecutive <c>///</c> lines: their text (one leading space per line removed) and where they start.</summary>
+public sealed record DocComment(string Text, SourceSpan Span);
+
 /// <param name="FirstOnLine">True when no other token precedes this one on its line; statements end there.</param>
-/// <param name="Doc">The text of the <c>///</c> comment lines directly before this token, if any.</param>
+/// <param name="Doc">The <c>///</c> comment lines directly before this token, if any.</param>
 /// <param name="Number">The value of a number token; NaN for a number too large to represent (already reported).</param>
-public readonly record struct Token(TokenKind Kind, string Text, SourceSpan Span, bool FirstOnLine, string? Doc, double Number)
+public readonly record struct Token(TokenKind Kind, string Text, SourceSpan Span, bool FirstOnLine, DocComment? Doc, double Number)
 {
     public static string Describe(TokenKind kind) => kind switch
     {
@@ -26,5 +29,5 @@ public readonly record struct Token(TokenKind Kind, string Text, SourceSpan Span
     };
 
     /// <summary>How the token reads in a message: its text, or "end of file".</summary>
-    public string Describe() => Kind == TokenKind.EndOfFile ? "end of file" : "'" + Text + "'";
+    public string Describe() => Kind == TokenKind.EndOfFile ? "end of file" : "'" + Lexer.Quote(Text) + "'";
 }

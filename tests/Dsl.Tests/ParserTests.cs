@@ -1,0 +1,133 @@
+using Mtl.Dsl.Diagnostics;
+using Mtl.Dsl.Syntax;
+using Mtl.Dsl.Text;
+using Xunit;
+
+namespace Mtl.Dsl.Tests;
+
+public sealed class ParserTests
+{
+    [Fact]
+    public void Parses_declarations_with_spans()
+    {
+        var file = Parse("namespace A.B\nmodel M\ninput x: float[3, 4]\nshared s = x -> linear(8) -> relu\n");
+
+        Assert.Equal("A.B", file.Namespace!.Name);
+        var model = Assert.Single(file.Models);
+        Assert.Equal(new SourceSpan(2, 7, 2, 8), model.Name.Span);
+        var input = Assert.IsType<InputSyntax>(model.Members[0]);
+        Assert.Equal("float", input.DType.Text);
+        Assert.Equal(["3", "4"], input.Dimensions.Select(d => d.Text));
+        var shared = Assert.IsType<SharedSyntax>(model.Members[1]);
+        Assert.Equal(new SourceSpan(4, 8, 4, 9), shared.Name.Span);
+        var chain = Assert.IsType<ChainSyntax>(shared.Pipeline);
+        Assert.Equal(new SourceSpan(4, 12, 4, 34), chain.Span);
+        var linear = Assert.IsType<CallSyntax>(chain.Steps[1]);
+        Assert.Equal(new SourceSpan(4, 17, 4, 26), linear.Span);
+        Assert.Equal("relu", Assert.IsType<NameSyntax>(chain.Steps[2]).Text);
+    }
+
+    [Fact]
+    public void Parses_statements_with_arguments_values_and_bodies()
+    {
+        var file = Parse("model M\ntrain {\n  early_stop(monitor: a.b, patience: 3)\n  tie a, b l2(0.1)\n}\n");
+
+        var train = Assert.IsType<StatementSyntax>(Assert.Single(file.Models[0].Members));
+        Assert.Equal("train", train.Keyword.Text);
+        var earlyStop = train.Body![0];
+        Assert.Equal(["monitor", "patience"], earlyStop.Arguments!.Select(a => a.Name!.Text));
+        var monitor = Assert.IsType<MemberAccessSyntax>(earlyStop.Arguments![0].Value);
+        Assert.Equal(("a", "b"), (monitor.Target.Text, monitor.Member.Text));
+        var tie = train.Body[1];
+        Assert.Equal(3, tie.Values.Count);
+        Assert.IsType<CallSyntax>(tie.Values[2]);
+    }
+
+    [Fact]
+    public void Doc_comments_attach_to_the_next_declaration()
+    {
+        var file = Parse("/// The model.\n/// Second line.\nmodel M\n// not a doc\n/// The input.\ninput x: float[1]\n//// not a doc either\ntask t: binary = x -> linear(1)\n");
+
+        var model = file.Models[0];
+        Assert.Equal("The model.\nSecond line.", model.Doc);
+        Assert.Equal("The input.", Assert.IsType<InputSyntax>(model.Members[0]).Doc);
+        Assert.Null(Assert.IsType<TaskSyntax>(model.Members[1]).Doc);
+    }
+
+    [Fact]
+    public void Statements_continue_after_arrows_commas_and_inside_brackets()
+    {
+        var file = Parse("model M\nshared s = x\n  -> linear(\n    8,\n    bias: false)\n  -> relu\ntask t: binary = s -> linear(1) { metrics accuracy,\n  auc }\n");
+
+        var shared = Assert.IsType<SharedSyntax>(file.Models[0].Members[0]);
+        Assert.Equal(3, Assert.IsType<ChainSyntax>(shared.Pipeline).Steps.Count);
+        var task = Assert.IsType<TaskSyntax>(file.Models[0].Members[1]);
+        Assert.Equal(2, task.Body[0].Values.Count);
+    }
+
+    [Fact]
+    public void Recovers_to_report_errors_on_several_lines()
+    {
+        var result = TestCompiler.Compile(
+            "model M\ninput x: float[4] %\ninput y float[4]\nshared s = x -> linear(8\ntask t: binary = s -> linear(1)\nweighting dwa(temperature: -1)\n");
+
+        Assert.Equal(
+            ["2:19 MTL0001", "3:9 MTL0004", "5:1 MTL0004", "6:28 MTL0305"],
+            result.Diagnostics.Select(d => $"{d.Span.StartLine}:{d.Span.StartColumn} {d.Id}"));
+    }
+
+    [Fact]
+    public void Two_statements_on_one_line_are_an_error()
+    {
+        var diagnostic = TestCompiler.Single("model M\ninput x: float[4] input y: float[4]\n" + TestCompiler.Task);
+
+        Assert.Equal("expected a line break, found 'input'", diagnostic.Message);
+        Assert.Equal(new SourceSpan(2, 19, 2, 24), diagnostic.Span);
+    }
+
+    [Fact]
+    public void A_missing_closing_brace_does_not_swallow_the_next_declaration()
+    {
+        var result = TestCompiler.Compile("model M\ninput x: float[4]\ntask t: binary = x -> linear(1) {\n  weight 2\ntrain {\n  epochs 0\n}\n");
+
+        Assert.Equal(["MTL0004", "MTL0305"], result.Diagnostics.Select(d => d.Id));
+        Assert.Equal("expected '}', found 'train'", result.Diagnostics[0].Message);
+    }
+
+    [Fact]
+    public void Errors_in_a_task_body_are_reported_per_statement()
+    {
+        var result = TestCompiler.Compile(TestCompiler.Header + "task t: binary = x -> linear(1) {\n  weight )\n  metrics rmse\n  losss bce\n}\n");
+
+        Assert.Equal(["MTL0004", "MTL0005", "MTL0307"], result.Diagnostics.Select(d => d.Id).OrderBy(id => id));
+    }
+
+    [Fact]
+    public void Negative_numbers_and_arrows_are_told_apart()
+    {
+        var tokens = Lexer.Tokenize("a->-1 -> -2.5e-3", new DiagnosticBag("x"));
+
+        Assert.Equal(
+            [TokenKind.Identifier, TokenKind.Arrow, TokenKind.Number, TokenKind.Arrow, TokenKind.Number, TokenKind.EndOfFile],
+            tokens.Select(t => t.Kind));
+        Assert.Equal(-2.5e-3, tokens[4].Number);
+    }
+
+    [Fact]
+    public void Tokens_know_whether_they_start_a_line()
+    {
+        var tokens = Lexer.Tokenize("a b\n  c /* x\n y */ d\n", new DiagnosticBag("x"));
+
+        // 'd' is first on its line: only a comment precedes it there.
+        Assert.Equal([true, false, true, true, true], tokens.Select(t => t.FirstOnLine));
+        Assert.Equal(new SourceSpan(3, 7, 3, 8), tokens[3].Span);
+    }
+
+    private static FileSyntax Parse(string text)
+    {
+        var diagnostics = new DiagnosticBag("x");
+        var file = Parser.Parse(text, diagnostics);
+        Assert.Empty(diagnostics.Items);
+        return file;
+    }
+}
