@@ -334,3 +334,42 @@ public sealed class TrainerWeightingTests
         if (extra.Count > 0) Assert.Contains(optimizer.param_groups, g => g.parameters.Contains(extra[0]));
     }
 }
+
+[Collection(GlobalGeneratorCollection.Name)]
+public sealed class TrainerPenaltyTests
+{
+    /// <summary>One SGD step with lr 1 and zero-weight tasks: the update is exactly the penalty's gradient.</summary>
+    private static (float[] before, float[] after) OneStepOfPenaltyOnly(TwoTaskModel model, TrainerOptions options)
+    {
+        using var data = TwoTaskData.Make(8, seed: 1);
+        TaskSpec[] silent = [TwoTaskData.Tasks[0] with { Weight = 0 }, TwoTaskData.Tasks[1] with { Weight = 0 }];
+        using var optimizer = optim.SGD(model.parameters(), lr: 1.0);
+        var before = model.parameters().SelectMany(p => p.data<float>()).ToArray();
+        using var trainer = new Trainer(model, silent, optimizer, options with { Epochs = 1, BatchSize = 8 });
+        trainer.Fit(data);
+        return (before, model.parameters().SelectMany(p => p.data<float>()).ToArray());
+    }
+
+    [Fact]
+    public void The_L2_term_adds_two_lambda_theta_to_every_gradient()
+    {
+        manual_seed(2);
+        using var model = new TwoTaskModel();
+        var (before, after) = OneStepOfPenaltyOnly(model, new TrainerOptions { L2 = 0.05 });
+        for (var i = 0; i < before.Length; i++) Assert.Equal(before[i] * (1 - 2 * 0.05f), after[i], 5);
+    }
+
+    [Fact]
+    public void A_soft_tie_pulls_two_same_shaped_blocks_together()
+    {
+        manual_seed(3);
+        using var model = new TwoTaskModel();
+        using var other = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0));
+        var a0 = model.Trunk.parameters().SelectMany(p => p.data<float>()).ToArray();
+        var b0 = other.parameters().SelectMany(p => p.data<float>()).ToArray();
+        // The tied module is not part of the model, so only the trunk moves: θa ← θa − 2λ(θa − θb).
+        var (_, _) = OneStepOfPenaltyOnly(model, new TrainerOptions { Ties = [new SoftTie(model.Trunk, other, 0.1)] });
+        var a1 = model.Trunk.parameters().SelectMany(p => p.data<float>()).ToArray();
+        for (var i = 0; i < a0.Length; i++) Assert.Equal(a0[i] - 0.2f * (a0[i] - b0[i]), a1[i], 5);
+    }
+}
