@@ -1,6 +1,7 @@
 """The reference multi-task model in PyTorch.
 
-Usage: pytorch_bench.py BATCH STEPS WARMUP; prints "BATCH <microseconds per step>".
+Usage: pytorch_bench.py BATCH STEPS WARMUP; prints "BATCH WALL CPU": microseconds per step of
+wall-clock time and of this thread's CPU time.
 """
 import sys
 import time
@@ -39,10 +40,11 @@ def time_batch(batch, steps, warmup):
 
     for _ in range(warmup):
         step()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.thread_time()
     for _ in range(steps):
         step()
-    return (time.perf_counter() - start) * 1e6 / steps
+    cpu = time.thread_time() - cpu_start
+    return (time.perf_counter() - start) * 1e6 / steps, cpu * 1e6 / steps
 
 
 def main():
@@ -50,7 +52,8 @@ def main():
         sys.exit("usage: pytorch_bench.py BATCH STEPS WARMUP")
     torch.set_num_threads(1)
     batch, steps, warmup = map(int, sys.argv[1:])
-    print(f"{batch} {time_batch(batch, steps, warmup):.1f}")
+    wall, cpu = time_batch(batch, steps, warmup)
+    print(f"{batch} {wall:.1f} {cpu:.1f}")
 
 
 if __name__ == "__main__":
