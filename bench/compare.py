@@ -10,15 +10,19 @@ import shlex
 import statistics
 import subprocess
 
-# Batch size -> timed steps per measurement, sized so one measurement takes roughly 0.3-1 s here.
-# Half as many untimed warm-up steps run first (enough for .NET's tiered JIT to settle).
-STEPS = {32: 1000, 256: 600, 4096: 40}
+# Batch size -> (timed steps per measurement, sized so one measurement takes roughly 0.3-1 s here;
+# untimed warm-up steps run first). The warm-up is long because .NET's tiered JIT re-compiles the
+# per-step methods only after 30 calls, a 100 ms quiet period and a second, instrumented (PGO)
+# round: measured from outside, its background thread was still compiling about 80 steps into a
+# 100-step warm-up at batch 4096. Stopping earlier would time partly unoptimized code, and the
+# JIT thread would compete with the stepping thread for this machine's two cores.
+STEPS = {32: (1000, 2000), 256: (600, 1000), 4096: (40, 150)}
 PROGRAMS = ("mtl", "c++", "pytorch")
 
 
-def measure(command, batch, steps):
+def measure(command, batch, steps, warmup):
     out = subprocess.run(
-        command + [str(batch), str(steps), str(steps // 2)],
+        command + [str(batch), str(steps), str(warmup)],
         check=True, stdout=subprocess.PIPE, text=True,
     ).stdout.split()
     if len(out) != 3 or int(out[0]) != batch:
@@ -49,10 +53,10 @@ def main():
     for round_ in range(args.rounds):
         shift = round_ % len(commands)
         order = commands[shift:] + commands[:shift]
-        for batch, steps in STEPS.items():
+        for batch, (steps, warmup) in STEPS.items():
             results = []
             for name, command in order:
-                w, c = measure(command, batch, steps)
+                w, c = measure(command, batch, steps, warmup)
                 wall[name, batch].append(w)
                 cpu[name, batch].append(c)
                 results.append(f"{name} {w:.0f} ({c:.0f} cpu)")

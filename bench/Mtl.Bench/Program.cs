@@ -62,7 +62,7 @@ sealed class ReferenceModel : nn.Module<Tensor, (Tensor regression, Tensor logit
 /// <summary>CPU time of the calling thread (the one running the steps; JIT and GC background threads are not counted).</summary>
 static partial class ThreadCpu
 {
-    private const int ClockThreadCpuTimeId = 3;
+    private const int ClockThreadCpuTimeId = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec
