@@ -1,0 +1,73 @@
+"""Runs the three benchmark programs interleaved over several rounds and prints the medians.
+
+Each program is started once per (round, batch size) as `PROGRAM BATCH STEPS WARMUP` and prints
+"BATCH WALL CPU": microseconds per training step of wall-clock time and of the stepping thread's
+CPU time. The order of the programs rotates from round to round so that none of them always runs
+first (or always after the same neighbour) on a noisy machine.
+"""
+import argparse
+import shlex
+import statistics
+import subprocess
+
+# Batch size -> (timed steps per measurement, sized so one measurement takes roughly 0.3-1 s here;
+# untimed warm-up steps run first). The warm-up is long because .NET's tiered JIT re-compiles the
+# per-step methods only after 30 calls, a 100 ms quiet period and a second, instrumented (PGO)
+# round: measured from outside, its background thread was still compiling about 80 steps into a
+# 100-step warm-up at batch 4096. Stopping earlier would time partly unoptimized code, and the
+# JIT thread would compete with the stepping thread for this machine's two cores.
+STEPS = {32: (1000, 2000), 256: (600, 1000), 4096: (40, 150)}
+PROGRAMS = ("mtl", "c++", "pytorch")
+
+
+def measure(command, batch, steps, warmup):
+    out = subprocess.run(
+        command + [str(batch), str(steps), str(warmup)],
+        check=True, stdout=subprocess.PIPE, text=True,
+    ).stdout.split()
+    if len(out) != 3 or int(out[0]) != batch:
+        raise RuntimeError(f"unexpected output from {shlex.join(command)}: {out!r}")
+    return float(out[1]), float(out[2])
+
+
+def table(title, times):
+    """Prints the per-batch medians of one clock; `times[name, batch]` lists one value per round."""
+    print(title)
+    for batch in STEPS:
+        mtl, cpp, pytorch = (statistics.median(times[name, batch]) for name in PROGRAMS)
+        print(f"batch {batch}: mtl {mtl:.0f} us, c++ {cpp:.0f} us, pytorch {pytorch:.0f} us, "
+              f"mtl/c++ {mtl / cpp:.2f}, pytorch/mtl {pytorch / mtl:.2f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--mtl", required=True, help="command line of the Mtl (C#) program")
+    parser.add_argument("--cpp", required=True, help="command line of the libtorch C++ program")
+    parser.add_argument("--pytorch", required=True, help="command line of the PyTorch program")
+    args = parser.parse_args()
+
+    commands = list(zip(PROGRAMS, map(shlex.split, (args.mtl, args.cpp, args.pytorch))))
+    wall = {(name, batch): [] for name in PROGRAMS for batch in STEPS}
+    cpu = {(name, batch): [] for name in PROGRAMS for batch in STEPS}
+    for round_ in range(args.rounds):
+        shift = round_ % len(commands)
+        order = commands[shift:] + commands[:shift]
+        for batch, (steps, warmup) in STEPS.items():
+            results = []
+            for name, command in order:
+                w, c = measure(command, batch, steps, warmup)
+                wall[name, batch].append(w)
+                cpu[name, batch].append(c)
+                results.append(f"{name} {w:.0f} ({c:.0f} cpu)")
+            print(f"round {round_ + 1}/{args.rounds}, batch {batch}: {', '.join(results)} us", flush=True)
+
+    table("wall-clock time per step, median of rounds:", wall)
+    # Other processes on a shared machine stretch wall-clock time far more than the CPU time of the
+    # stepping thread (each program does all of its work on that one thread), so this table is the
+    # steadier comparison when the machine is busy.
+    table("CPU time of the stepping thread per step, median of rounds:", cpu)
+
+
+if __name__ == "__main__":
+    main()

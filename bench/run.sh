@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the three benchmark programs (Mtl from C#, libtorch from C++, PyTorch) and runs them
+# interleaved; prints one line of medians per batch size. Run it as `./build.sh bench`.
+#   ROUNDS     rounds of interleaved runs (default 7)
+#   Torch_DIR  the folder holding TorchConfig.cmake, for a libtorch outside the system paths
+#   PYTHON     an interpreter with torch installed (default: Debian's /usr/bin/python3)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+PYTHON=${PYTHON:-/usr/bin/python3}
+ROUNDS=${ROUNDS:-7}
+cores=$(nproc)
+# One thread everywhere: set_num_threads(1) in each program, and no BLAS/OpenMP thread pools.
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "==> bench: building the C++ program (CMake, libtorch)"
+cmake -S cpp -B cpp/build -DCMAKE_BUILD_TYPE=Release ${Torch_DIR:+"-DTorch_DIR=$Torch_DIR"} >/dev/null
+cmake --build cpp/build --parallel >/dev/null
+
+echo "==> bench: building the C# program (Release)"
+dotnet build Mtl.Bench/Mtl.Bench.csproj -c Release -nologo -v:quiet -clp:NoSummary
+
+"$PYTHON" -c 'import torch' 2>/dev/null || { echo "error: $PYTHON cannot import torch (install python3-torch or set PYTHON)" >&2; exit 1; }
+
+if [ -n "${Torch_DIR:-}" ]; then
+  libtorch="from Torch_DIR"
+else
+  libtorch=$(dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null || echo "(version unknown)")
+fi
+echo "==> bench: $cores cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), libtorch $libtorch"
+echo "==> bench: $ROUNDS interleaved rounds (times are per training step)"
+"$PYTHON" compare.py --rounds "$ROUNDS" \
+  --mtl "dotnet Mtl.Bench/bin/Release/net10.0/Mtl.Bench.dll" \
+  --cpp "cpp/build/bench_cpp" \
+  --pytorch "$PYTHON pytorch_bench.py"
