@@ -13,7 +13,7 @@ namespace Mtl.Training.Weighting;
 /// official code (rescale = 1), d/(1 + c²). The reported weights are the coefficients of d on the
 /// task gradients, (1/K + λwᵢ)/(1 + c²). Task parameters get Σ Lᵢ.
 /// </remarks>
-public sealed class CAGrad : GradientWeighting
+public sealed class CAGrad : GramWeighting
 {
     private readonly double _c;
 

@@ -20,9 +20,6 @@ namespace Mtl.Training.Weighting;
 /// </remarks>
 public sealed class GradDrop(IReadOnlyList<double> fixedWeights) : GradientWeighting("graddrop", fixedWeights)
 {
-    protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context) =>
-        throw new NotSupportedException("GradDrop combines gradients element by element");
-
     protected override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
     {
         var purity = 0.5 * (1 + rows.sum(0) / (rows.abs().sum(0) + 1e-7));

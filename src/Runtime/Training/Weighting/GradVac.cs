@@ -13,7 +13,7 @@ namespace Mtl.Training.Weighting;
 /// the original gradients with the Gram matrix; the reported weight of task j is its total
 /// coefficient. Task parameters get Σ Lᵢ. The targets φ̂ are the state.
 /// </remarks>
-public sealed class GradVac : GradientWeighting
+public sealed class GradVac : GramWeighting
 {
     private readonly double _beta;
     private readonly double[,] _target;

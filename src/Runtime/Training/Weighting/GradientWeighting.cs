@@ -13,8 +13,7 @@ namespace Mtl.Training.Weighting;
 /// </summary>
 /// <remarks>
 /// Most methods produce a linear combination Σ wᵢgᵢ whose coefficients follow from the Gram
-/// matrix gᵢ·gⱼ alone; they implement <see cref="Solve"/> on that K×K matrix in doubles and the
-/// weights are reported. Methods that are no linear combination override <see cref="CombineRows"/>.
+/// matrix gᵢ·gⱼ alone: they derive from <see cref="GramWeighting"/>.
 /// </remarks>
 public abstract class GradientWeighting : TaskWeighting
 {
@@ -23,18 +22,11 @@ public abstract class GradientWeighting : TaskWeighting
     /// <summary>Whether the task parameters get Σ wᵢLᵢ with the method's weights (else Σ Lᵢ).</summary>
     protected virtual bool WeightsScaleTaskLosses => false;
 
-    /// <summary>The weights wₖ of the present tasks (in the order of <paramref name="tasks"/>) from their Gram matrix.</summary>
-    protected abstract double[] Solve(double[,] gram, int[] tasks, WeightingContext context);
-
     /// <summary>
-    /// The combined shared gradient from the task gradients (one row each) and the weights to report;
-    /// by default Σ wᵢgᵢ with <see cref="Solve"/>'s weights.
+    /// The combined shared gradient from the task gradients of the present <paramref name="tasks"/>
+    /// (one row each, in their order) and the weights to report.
     /// </summary>
-    protected virtual (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
-    {
-        var weights = Solve(TaskGradients.Gram(rows), tasks, context);
-        return (TaskGradients.Combine(rows, weights), weights);
-    }
+    protected abstract (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context);
 
     /// <summary>
     /// MGDA-UB: take the task gradients with respect to the shared representation z instead of the

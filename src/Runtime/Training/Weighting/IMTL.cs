@@ -12,7 +12,7 @@ namespace Mtl.Training.Weighting;
 /// alone. Should the system be singular (a zero or repeated task gradient), the weights fall
 /// back to 1/K for that step.
 /// </remarks>
-public sealed class IMTL(IReadOnlyList<double> fixedWeights) : GradientWeighting("imtl", fixedWeights)
+public sealed class IMTL(IReadOnlyList<double> fixedWeights) : GramWeighting("imtl", fixedWeights)
 {
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context)
     {

@@ -16,7 +16,7 @@ namespace Mtl.Training.Weighting;
 /// representation z (<see cref="WeightingContext.SharedRepresentation"/>) instead of the shared
 /// parameters, which needs one backward pass through the trunk instead of K.
 /// </remarks>
-public sealed class MGDA(IReadOnlyList<double> fixedWeights, bool upperBound = false) : GradientWeighting("mgda", fixedWeights)
+public sealed class MGDA(IReadOnlyList<double> fixedWeights, bool upperBound = false) : GramWeighting("mgda", fixedWeights)
 {
     protected override bool WeightsScaleTaskLosses => true;
 

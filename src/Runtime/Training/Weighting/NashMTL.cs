@@ -15,7 +15,7 @@ namespace Mtl.Training.Weighting;
 /// official code keeps the previous α instead). Σ αᵢLᵢ is then backpropagated into shared and
 /// task parameters, as in the official code (no update every-n-steps, no extra clipping).
 /// </remarks>
-public sealed class NashMTL(IReadOnlyList<double> fixedWeights) : GradientWeighting("nash_mtl", fixedWeights)
+public sealed class NashMTL(IReadOnlyList<double> fixedWeights) : GramWeighting("nash_mtl", fixedWeights)
 {
     private const double Ridge = 1e-8;
 
