@@ -17,7 +17,8 @@ namespace Mtl.Training.Weighting;
 /// default; the paper uses the network's optimizer), once per <see cref="TaskWeighting.Backward"/>,
 /// after the network's gradients were taken with the weights before the step; then the weights are
 /// kept above 1e-6 and renormalised to Σwᵢ = K. With gradient accumulation they thus update
-/// per micro-batch. Tasks without a loss get no weight gradient in that step.
+/// per micro-batch. Tasks without a loss get no weight gradient in that step. A task's first loss
+/// must be positive (it divides the later ones).
 /// </remarks>
 public sealed class GradNorm : LossWeighting
 {
@@ -49,7 +50,9 @@ public sealed class GradNorm : LossWeighting
         var values = losses.Select(l => l.detach().to(float64).item<double>()).ToArray();
         for (var k = 0; k < tasks.Length; k++)
         {
-            if (double.IsNaN(_initialLosses[tasks[k]])) _initialLosses[tasks[k]] = values[k];
+            if (!double.IsNaN(_initialLosses[tasks[k]])) continue;
+            if (!(values[k] > 0)) throw new InvalidOperationException($"gradnorm needs positive losses for its loss ratios; task {context.TaskNames[tasks[k]]} starts at {values[k]}");
+            _initialLosses[tasks[k]] = values[k];
         }
 
         var w = tensor(used).to(losses[0].dtype, losses[0].device).requires_grad_();

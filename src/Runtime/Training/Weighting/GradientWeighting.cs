@@ -1,5 +1,4 @@
 using Mtl.Torch;
-using Mtl.Torch.Modules;
 using static Mtl.Torch.torch;
 
 namespace Mtl.Training.Weighting;
@@ -30,7 +29,8 @@ public abstract class GradientWeighting : TaskWeighting
 
     /// <summary>
     /// MGDA-UB: take the task gradients with respect to the shared representation z instead of the
-    /// shared parameters, and backpropagate Σ wᵢLᵢ through everything (requires <see cref="WeightsScaleTaskLosses"/>).
+    /// shared parameters; the combined gradient then reaches the shared parameters through
+    /// backpropagating Σ hᵢLᵢ, so the method must also set <see cref="WeightsScaleTaskLosses"/>.
     /// </summary>
     protected virtual bool UsesRepresentation => false;
 
@@ -50,7 +50,7 @@ public abstract class GradientWeighting : TaskWeighting
             var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: the trainer set no shared representation for this step");
             (_, weights) = CombineRows(TaskGradients.PerTask(scaled, [z]), tasks, context);
             objective = HeadObjective(scaled, weights);
-            TaskGradients.Accumulate(objective, SharedAndTask(context));
+            TaskGradients.Accumulate(objective, AllParameters(context));
         }
         else
         {
@@ -66,9 +66,7 @@ public abstract class GradientWeighting : TaskWeighting
     }
 
     /// <summary>Σ hᵢLᵢ, what the task parameters are differentiated through.</summary>
-    protected Tensor HeadObjective(Tensor[] losses, double[] weights) =>
+    private Tensor HeadObjective(Tensor[] losses, double[] weights) =>
         WeightedSum(losses, WeightsScaleTaskLosses ? weights : Enumerable.Repeat(1.0, losses.Length).ToArray());
 
-    private static IReadOnlyList<Parameter> SharedAndTask(WeightingContext context) =>
-        [.. context.SharedParameters, .. context.TaskParameters];
 }
