@@ -2,14 +2,14 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// Aligned-MTL (Senushkin, Patakin, Kuznetsov and Konushin, "Independent Component Alignment
-/// for Multi-Task Learning", CVPR 2023), §4 and the official code's <c>procrustes_solver</c>.
+/// for Multi-Task Learning", CVPR 2023), and the official code's <c>procrustes_solver</c>.
 /// </summary>
 /// <remarks>
 /// With G the n×K matrix of task gradients, the eigen-decomposition GᵀG = VΛVᵀ (K×K, here by
 /// Jacobi rotations in doubles) gives the singular values σ = √λ; eigenvalues up to
 /// λ_max·K·ε, ε the float32 machine epsilon as in the official code, count as zero and their
 /// directions are dropped (the rank). The aligned matrix
-/// Ĝ = G·W with W = σ_min·VΣ⁻¹Vᵀ (eq. 10, scale "min" of the official code) has orthogonal columns
+/// Ĝ = G·W with W = σ_min·VΣ⁻¹Vᵀ (scale "min" of the official code) has orthogonal columns
 /// of equal norm σ_min, so the condition number of the system is 1. The update is Σ of Ĝ's columns,
 /// i.e. G·(W·1), and the reported weights are W·1. Task parameters get Σ Lᵢ.
 /// </remarks>

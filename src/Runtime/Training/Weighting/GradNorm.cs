@@ -5,14 +5,14 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// GradNorm (Chen, Badrinarayanan, Lee and Rabinovich, "GradNorm: Gradient Normalization for
-/// Adaptive Loss Balancing in Deep Multitask Networks", ICML 2018), §3.
+/// Adaptive Loss Balancing in Deep Multitask Networks", ICML 2018).
 /// </summary>
 /// <remarks>
 /// The network is trained on Σ wᵢLᵢ. The weights are learned: with W the last shared layer
 /// (<see cref="WeightingContext.LastSharedLayer"/>), G_W⁽ⁱ⁾ = ‖∇_W wᵢLᵢ‖ is taken through
 /// <c>autograd.grad</c> with <c>create_graph</c> so it stays differentiable in wᵢ; Ḡ_W is their mean,
 /// L̃ᵢ = Lᵢ(t)/Lᵢ(0) the loss ratio (Lᵢ(0) the task's first loss seen), rᵢ = L̃ᵢ / mean L̃ the
-/// relative inverse training rate, and L_grad = Σᵢ |G_W⁽ⁱ⁾ − Ḡ_W·rᵢ^α| (eq. 2) with the target held
+/// relative inverse training rate, and L_grad = Σᵢ |G_W⁽ⁱ⁾ − Ḡ_W·rᵢ^α| with the target held
 /// constant. ∇_w L_grad is summed over the micro-batches of an optimizer step and steps the
 /// weights by an internal Adam (learning rate <c>lr</c>, 0.025 by default; the paper uses the
 /// network's optimizer) once per optimizer step: at the first <see cref="TaskWeighting.Backward"/>
