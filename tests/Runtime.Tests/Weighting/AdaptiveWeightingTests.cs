@@ -20,13 +20,42 @@ public sealed class AdaptiveWeightingTests
         using var method = (GradNorm)TaskWeighting.Create("gradnorm", [1, 1], NoOptions);
         var context = tasks.Context();
         method.Backward(tasks.Losses(), context);
-        Expect.Close([1, 1], method.Weights);              // the network's gradient uses the weights before the step
+        Expect.Close([1, 1], method.Weights);
         Expect.Close([10, 1], tasks.ThetaGrad);
         Expect.Close([1, 1], tasks.HeadGrad);
+        Expect.Close([1, 1], method.TaskWeights);  // the update waits for the optimizer step
+
         // ∂L_grad/∂w = (sign(10 − 5.5)·10, sign(1 − 5.5)·1); Adam's first step moves each by lr·sign
+        context.Step++;
+        method.Backward(tasks.Losses(), context);
         double[] stepped = [1 - 0.025 * 10 / (10 + 1e-8), 1 + 0.025 * 1 / (1 + 1e-8)];
         var renormalise = 2 / stepped.Sum();
-        Expect.Close([stepped[0] * renormalise, stepped[1] * renormalise], method.TaskWeights, 1e-14);
+        Expect.Close([stepped[0] * renormalise, stepped[1] * renormalise], method.Weights, 1e-14);
+        Expect.Close(method.Weights, method.TaskWeights, 0);
+    }
+
+    [Fact]
+    public void GradNorm_steps_its_weights_once_per_optimizer_step_over_micro_batches()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[10, 0], [0, 1]], theta: [1, 1]);
+        using var once = (GradNorm)TaskWeighting.Create("gradnorm", [1, 1], NoOptions);
+        using var twice = (GradNorm)TaskWeighting.Create("gradnorm", [1, 1], NoOptions);
+        var a = tasks.Context();
+        var b = tasks.Context();
+        for (var step = 0; step < 3; step++)
+        {
+            once.Backward(tasks.Losses(), a);
+            twice.Backward(tasks.Losses(), b);
+            twice.Backward(tasks.Losses(), b);
+            a.Step++;
+            b.Step++;
+        }
+        once.Backward(tasks.Losses(), a);
+        twice.Backward(tasks.Losses(), b);
+        // Adam is invariant to a constant factor on its gradient (up to eps): the same weights
+        Expect.Close(once.TaskWeights, twice.TaskWeights, 1e-8);
+        Assert.True(once.TaskWeights[0] < 0.95);
     }
 
     [Fact]
@@ -40,7 +69,9 @@ public sealed class AdaptiveWeightingTests
         {
             tasks.ZeroGrad();
             method.Backward(tasks.Losses(), context);
+            context.Step++;
         }
+        method.Backward(tasks.Losses(), context);
         // equal norms 10w₁ = w₂ with w₁ + w₂ = 2: w = (2/11, 20/11)
         Expect.Close([2.0 / 11, 20.0 / 11], method.TaskWeights, 0.05);
         var w = method.TaskWeights;
@@ -59,7 +90,11 @@ public sealed class AdaptiveWeightingTests
         var context = tasks.Context();
         method.Backward(tasks.Losses(), context);
         using (no_grad()) tasks.Theta.copy_(tensor(new double[] { 1, 2 }));
-        for (var i = 0; i < 200; i++) method.Backward(tasks.Losses(), context);
+        for (var i = 0; i < 200; i++)
+        {
+            context.Step++;
+            method.Backward(tasks.Losses(), context);
+        }
         var w = method.TaskWeights;
         Assert.True(w[1] > w[0]);
         // equilibrium: w = Ḡ·r with Ḡ = (w₀ + w₁)/2 = 1: w ≈ (2/3, 4/3)

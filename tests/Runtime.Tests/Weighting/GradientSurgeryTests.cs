@@ -259,6 +259,34 @@ public sealed class GradientSurgeryTests
     }
 
     [Fact]
+    public void GradDrop_with_one_task_present_keeps_its_gradient_and_accumulates()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, -2, 0.5], [-1, 3, 2]]);
+        using var method = TaskWeighting.Create("graddrop", [1, 1], NoOptions);
+        var context = tasks.Context();
+        // alone, every element has purity 1 (positive) or 0 (negative): its own sign always wins
+        method.Backward(tasks.Losses(absent: 1), context);
+        Expect.Close([1, -2, 0.5], tasks.ThetaGrad, 1e-6);
+        method.Backward(tasks.Losses(absent: 1), context);
+        Expect.Close([2, -4, 1], tasks.ThetaGrad, 1e-6);
+        Expect.Close([2, 0], tasks.HeadGrad);
+        Assert.True(double.IsNaN(method.Weights[0]) && double.IsNaN(method.Weights[1]));
+    }
+
+    [Fact]
+    public void A_wrong_number_of_losses_is_an_error()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [0, 1]]);
+        foreach (var name in TaskWeighting.Names)
+        {
+            using var method = TaskWeighting.Create(name, [1, 1, 1], NoOptions);
+            Assert.Throws<ArgumentException>(() => method.Backward(tasks.Losses(), tasks.Context()));
+        }
+    }
+
+    [Fact]
     public void GradVac_moves_the_cosine_up_to_its_ema_target()
     {
         using var scope = NewDisposeScope();

@@ -2,17 +2,18 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// Aligned-MTL (Senushkin, Patakin, Kuznetsov and Konushin, "Independent Component Alignment
-/// for Multi-Task Learning", CVPR 2023), §4 and the official code's <c>procrustes_solver</c>.
+/// for Multi-Task Learning", CVPR 2023), and the official code's <c>procrustes_solver</c>.
 /// </summary>
 /// <remarks>
 /// With G the n×K matrix of task gradients, the eigen-decomposition GᵀG = VΛVᵀ (K×K, here by
 /// Jacobi rotations in doubles) gives the singular values σ = √λ; eigenvalues up to
-/// λ_max·K·1e-16 count as zero and their directions are dropped (the rank). The aligned matrix
-/// Ĝ = G·W with W = σ_min·VΣ⁻¹Vᵀ (eq. 10, scale "min" of the official code) has orthogonal columns
+/// λ_max·K·ε, ε the float32 machine epsilon as in the official code, count as zero and their
+/// directions are dropped (the rank). The aligned matrix
+/// Ĝ = G·W with W = σ_min·VΣ⁻¹Vᵀ (scale "min" of the official code) has orthogonal columns
 /// of equal norm σ_min, so the condition number of the system is 1. The update is Σ of Ĝ's columns,
 /// i.e. G·(W·1), and the reported weights are W·1. Task parameters get Σ Lᵢ.
 /// </remarks>
-public sealed class AlignedMTL(IReadOnlyList<double> fixedWeights) : GradientWeighting("aligned_mtl", fixedWeights)
+public sealed class AlignedMTL(IReadOnlyList<double> fixedWeights) : GramWeighting("aligned_mtl", fixedWeights)
 {
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context)
     {
@@ -26,6 +27,8 @@ public sealed class AlignedMTL(IReadOnlyList<double> fixedWeights) : GradientWei
         return weights;
     }
 
+    private const double Float32Epsilon = 1.1920928955078125e-7;  // torch.finfo(torch.float32).eps, 2⁻²³
+
     /// <summary>W = σ_min·V_r Σ_r⁻¹ V_rᵀ over the non-zero part of the spectrum of <paramref name="gram"/>.</summary>
     internal static double[,] Alignment(double[,] gram)
     {
@@ -34,7 +37,7 @@ public sealed class AlignedMTL(IReadOnlyList<double> fixedWeights) : GradientWei
         var max = values.Max();
         var w = new double[k, k];
         if (!(max > 0)) return w;
-        var tolerance = max * k * 1e-16;
+        var tolerance = max * k * Float32Epsilon;
         var kept = Enumerable.Range(0, k).Where(i => values[i] > tolerance).ToArray();
         var sigmaMin = Math.Sqrt(kept.Min(i => values[i]));
         foreach (var e in kept)

@@ -6,14 +6,14 @@ namespace Mtl.Training.Weighting;
 /// </summary>
 /// <remarks>
 /// With g₀ = (1/K)Σgᵢ the average gradient, the update d maximises minᵢ gᵢ·d within the ball
-/// ‖d − g₀‖ ≤ c‖g₀‖ (eq. 2). Its dual (eq. 3) is min over the simplex of
+/// ‖d − g₀‖ ≤ c‖g₀‖. Its dual is min over the simplex of
 /// F(w) = g_wᵀg₀ + √φ·‖g_w‖ with g_w = Σ wᵢgᵢ and √φ = c‖g₀‖, solved here by projected gradient
 /// descent with backtracking on the Gram matrix (the official code uses scipy's SLSQP on the same
-/// objective, with the same 1e-8 guards). Then d = g₀ + (√φ/‖g_w‖)·g_w (eq. 4), and, as in the
+/// objective, with the same 1e-8 guards). Then d = g₀ + (√φ/‖g_w‖)·g_w, and, as in the
 /// official code (rescale = 1), d/(1 + c²). The reported weights are the coefficients of d on the
 /// task gradients, (1/K + λwᵢ)/(1 + c²). Task parameters get Σ Lᵢ.
 /// </remarks>
-public sealed class CAGrad : GradientWeighting
+public sealed class CAGrad : GramWeighting
 {
     private readonly double _c;
 

@@ -4,7 +4,7 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// Dynamic Weight Average (Liu, Johns and Davison, "End-to-End Multi-Task Learning with
-/// Attention", CVPR 2019), eq. 7.
+/// Attention", CVPR 2019), its weighting rule:
 /// </summary>
 /// <remarks>
 /// wᵢ(t) = K·exp(rᵢ(t−1)/T) / Σⱼ exp(rⱼ(t−1)/T), with rᵢ(t−1) = Lᵢ(t−1)/Lᵢ(t−2) the ratio of

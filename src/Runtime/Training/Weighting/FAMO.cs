@@ -9,10 +9,10 @@ namespace Mtl.Training.Weighting;
 /// </summary>
 /// <remarks>
 /// Task weights zᵢ = softmax(ξ)ᵢ of logits ξ (starting at 0). The network is trained on
-/// Σ zᵢ/c · log(Lᵢ + 1e-8) with c = Σ zⱼ/(Lⱼ + 1e-8) held constant (eq. 7; the official code's
+/// Σ zᵢ/c · log(Lᵢ + 1e-8) with c = Σ zⱼ/(Lⱼ + 1e-8) held constant (the official code's
 /// minimum losses are 0), so the reported weight on ∇Lᵢ is zᵢ/(c·(Lᵢ + 1e-8)) and the weights sum
 /// to 1. After the optimizer step the trainer re-evaluates the batch (<see cref="NeedsLossesAfterStep"/>)
-/// and <see cref="AfterStep"/> updates ξ with δᵢ = log Lᵢ(before) − log Lᵢ(after) (eq. 9): the
+/// and <see cref="AfterStep"/> updates ξ with δᵢ = log Lᵢ(before) − log Lᵢ(after), the log-loss decrease: the
 /// gradient (∂z/∂ξ)ᵀδ, i.e. zᵢ(δᵢ − Σⱼzⱼδⱼ), is stepped by Adam with learning rate β = <c>lr</c>
 /// (0.025) and weight decay γ = <c>gamma</c> (0.01), the official defaults. With gradient
 /// accumulation, Lᵢ(before) is the mean over the step's micro-batches. A task without a loss

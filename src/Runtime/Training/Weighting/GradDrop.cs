@@ -5,13 +5,13 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// Gradient Sign Dropout (Chen, Ngiam, Huang, Luong, Kretzschmar, Chai and Anguelov, "Just Pick
-/// a Sign: Optimizing Deep Multitask Models with Gradient Sign Dropout", NeurIPS 2020), §3.
+/// a Sign: Optimizing Deep Multitask Models with Gradient Sign Dropout", NeurIPS 2020).
 /// </summary>
 /// <remarks>
-/// Per element of the shared gradient: the positive sign purity P = ½(1 + Σᵢgᵢ / Σᵢ|gᵢ|) (eq. 1;
+/// Per element of the shared gradient: the positive sign purity P = ½(1 + Σᵢgᵢ / Σᵢ|gᵢ|) (
 /// 1e-7 is added to the denominator, as common implementations do, so an element where every
 /// task's gradient is zero gets P = ½), one uniform draw U, and the masks
-/// Mᵢ = 𝟙[P &gt; U]·𝟙[gᵢ &gt; 0] + 𝟙[P &lt; U]·𝟙[gᵢ &lt; 0]; the update is Σ Mᵢgᵢ (eq. 2, leak 0).
+/// Mᵢ = 𝟙[P &gt; U]·𝟙[gᵢ &gt; 0] + 𝟙[P &lt; U]·𝟙[gᵢ &lt; 0]; the update is Σ Mᵢgᵢ (leak 0).
 /// The paper applies it to gradients at activations (with a batch-sign correction); here it is
 /// applied to the shared parameters' gradients. The draws come from
 /// <see cref="WeightingContext.Random"/>, one per element every step, in parameter order. The
@@ -20,9 +20,6 @@ namespace Mtl.Training.Weighting;
 /// </remarks>
 public sealed class GradDrop(IReadOnlyList<double> fixedWeights) : GradientWeighting("graddrop", fixedWeights)
 {
-    protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context) =>
-        throw new NotSupportedException("GradDrop combines gradients element by element");
-
     protected override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
     {
         var purity = 0.5 * (1 + rows.sum(0) / (rows.abs().sum(0) + 1e-7));

@@ -5,19 +5,21 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// GradNorm (Chen, Badrinarayanan, Lee and Rabinovich, "GradNorm: Gradient Normalization for
-/// Adaptive Loss Balancing in Deep Multitask Networks", ICML 2018), §3.
+/// Adaptive Loss Balancing in Deep Multitask Networks", ICML 2018).
 /// </summary>
 /// <remarks>
 /// The network is trained on Σ wᵢLᵢ. The weights are learned: with W the last shared layer
 /// (<see cref="WeightingContext.LastSharedLayer"/>), G_W⁽ⁱ⁾ = ‖∇_W wᵢLᵢ‖ is taken through
 /// <c>autograd.grad</c> with <c>create_graph</c> so it stays differentiable in wᵢ; Ḡ_W is their mean,
 /// L̃ᵢ = Lᵢ(t)/Lᵢ(0) the loss ratio (Lᵢ(0) the task's first loss seen), rᵢ = L̃ᵢ / mean L̃ the
-/// relative inverse training rate, and L_grad = Σᵢ |G_W⁽ⁱ⁾ − Ḡ_W·rᵢ^α| (eq. 2) with the target held
-/// constant. ∇_w L_grad steps the weights by an internal Adam (learning rate <c>lr</c>, 0.025 by
-/// default; the paper uses the network's optimizer), once per <see cref="TaskWeighting.Backward"/>,
-/// after the network's gradients were taken with the weights before the step; then the weights are
-/// kept above 1e-6 and renormalised to Σwᵢ = K. With gradient accumulation they thus update
-/// per micro-batch. Tasks without a loss get no weight gradient in that step.
+/// relative inverse training rate, and L_grad = Σᵢ |G_W⁽ⁱ⁾ − Ḡ_W·rᵢ^α| with the target held
+/// constant. ∇_w L_grad is summed over the micro-batches of an optimizer step and steps the
+/// weights by an internal Adam (learning rate <c>lr</c>, 0.025 by default; the paper uses the
+/// network's optimizer) once per optimizer step: at the first <see cref="TaskWeighting.Backward"/>
+/// that sees <see cref="WeightingContext.Step"/> advanced, so the network's gradients of a step all
+/// use the same weights. Then the weights are kept above 1e-6 and renormalised to Σwᵢ = K. Tasks
+/// without a loss get no weight gradient in that step. A task's first loss must be positive (it
+/// divides the later ones).
 /// </remarks>
 public sealed class GradNorm : LossWeighting
 {
@@ -27,6 +29,8 @@ public sealed class GradNorm : LossWeighting
     private readonly double[] _weights;
     private readonly double[] _initialLosses;
     private readonly SmallAdam _optimizer;
+    private readonly double[] _pendingGradient;
+    private long _pendingStep = -1;  // the optimizer step the pending gradient belongs to; −1: none
 
     public GradNorm(IReadOnlyList<double> fixedWeights, double alpha = 1.5, double lr = 0.025) : base("gradnorm", fixedWeights)
     {
@@ -36,20 +40,24 @@ public sealed class GradNorm : LossWeighting
         _weights = Enumerable.Repeat(1.0, fixedWeights.Count).ToArray();
         _initialLosses = Enumerable.Repeat(double.NaN, fixedWeights.Count).ToArray();
         _optimizer = new SmallAdam(fixedWeights.Count, lr);
+        _pendingGradient = new double[fixedWeights.Count];
     }
 
-    /// <summary>The learned weights wᵢ now (after the last update).</summary>
+    /// <summary>The learned weights wᵢ now (the update of the current step is still pending).</summary>
     public IReadOnlyList<double> TaskWeights => _weights;
 
     protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
     {
         var layer = context.LastSharedLayer;
         if (layer.Count == 0) throw new InvalidOperationException("gradnorm needs the last shared layer's weights (WeightingContext.LastSharedLayer)");
+        if (_pendingStep >= 0 && _pendingStep != context.Step) ApplyPendingUpdate();
         var used = tasks.Select(i => _weights[i]).ToArray();
         var values = losses.Select(l => l.detach().to(float64).item<double>()).ToArray();
         for (var k = 0; k < tasks.Length; k++)
         {
-            if (double.IsNaN(_initialLosses[tasks[k]])) _initialLosses[tasks[k]] = values[k];
+            if (!double.IsNaN(_initialLosses[tasks[k]])) continue;
+            if (!(values[k] > 0)) throw new InvalidOperationException($"gradnorm needs positive losses for its loss ratios; task {context.TaskNames[tasks[k]]} starts at {values[k]}");
+            _initialLosses[tasks[k]] = values[k];
         }
 
         var w = tensor(used).to(losses[0].dtype, losses[0].device).requires_grad_();
@@ -68,14 +76,19 @@ public sealed class GradNorm : LossWeighting
         var gradLoss = (g - tensor(targets).to(g.dtype, g.device)).abs().sum();
         var step = autograd.grad(gradLoss, [w], retain_graph: true)[0]!.to(float64).data<double>();
 
-        var full = new double[_weights.Length];
-        for (var k = 0; k < tasks.Length; k++) full[tasks[k]] = step[k];
-        _optimizer.Step(_weights, full);
+        for (var k = 0; k < tasks.Length; k++) _pendingGradient[tasks[k]] += step[k];
+        _pendingStep = context.Step;
+        return (WeightedSum(losses, used), used);
+    }
+
+    private void ApplyPendingUpdate()
+    {
+        _optimizer.Step(_weights, _pendingGradient);
         for (var i = 0; i < _weights.Length; i++) _weights[i] = Math.Max(_weights[i], Floor);
         var scale = _weights.Length / _weights.Sum();
         for (var i = 0; i < _weights.Length; i++) _weights[i] *= scale;
-
-        return (WeightedSum(losses, used), used);
+        Array.Clear(_pendingGradient);
+        _pendingStep = -1;
     }
 
     public override IReadOnlyDictionary<string, double> state_dict()
@@ -85,7 +98,9 @@ public sealed class GradNorm : LossWeighting
         {
             state[$"weight.{i}"] = _weights[i];
             state[$"initial_loss.{i}"] = _initialLosses[i];
+            state[$"pending_gradient.{i}"] = _pendingGradient[i];
         }
+        state["pending_step"] = _pendingStep;
         _optimizer.Save(state, "adam.");
         return state;
     }
@@ -96,7 +111,9 @@ public sealed class GradNorm : LossWeighting
         {
             _weights[i] = Get(state, $"weight.{i}");
             _initialLosses[i] = Get(state, $"initial_loss.{i}");
+            _pendingGradient[i] = Get(state, $"pending_gradient.{i}");
         }
+        _pendingStep = (long)Get(state, "pending_step");
         _optimizer.Load(state, "adam.");
     }
 }

@@ -2,18 +2,18 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// Gradient Vaccine (Wang, Tsvetkov, Firat and Cao, "Gradient Vaccine: Investigating and
-/// Improving Multi-task Optimization in Massively Multilingual Models", ICLR 2021), Algorithm 2.
+/// Improving Multi-task Optimization in Massively Multilingual Models", ICLR 2021), and the common implementation.
 /// </summary>
 /// <remarks>
 /// For each task i and every other task j in a random order (from
 /// <see cref="WeightingContext.Random"/>): φᵢⱼ = cos(g'ᵢ, gⱼ); when φᵢⱼ &lt; φ̂ᵢⱼ,
-/// g'ᵢ ← g'ᵢ + ‖g'ᵢ‖(φ̂ᵢⱼ√(1−φᵢⱼ²) − φᵢⱼ√(1−φ̂ᵢⱼ²)) / (‖gⱼ‖√(1−φ̂ᵢⱼ²))·gⱼ (eq. 6, against the
-/// original gⱼ), and then the target is updated, φ̂ᵢⱼ ← (1−β)φ̂ᵢⱼ + βφᵢⱼ (eq. 7, φ̂ starts at 0;
+/// g'ᵢ ← g'ᵢ + ‖g'ᵢ‖(φ̂ᵢⱼ√(1−φᵢⱼ²) − φᵢⱼ√(1−φ̂ᵢⱼ²)) / (‖gⱼ‖√(1−φ̂ᵢⱼ²))·gⱼ (against the
+/// original gⱼ), and then the target is updated, φ̂ᵢⱼ ← (1−β)φ̂ᵢⱼ + βφᵢⱼ (φ̂ starts at 0;
 /// β = 0.01 by default, the paper's value). The update is Σ g'ᵢ, carried out on the coefficients of
 /// the original gradients with the Gram matrix; the reported weight of task j is its total
 /// coefficient. Task parameters get Σ Lᵢ. The targets φ̂ are the state.
 /// </remarks>
-public sealed class GradVac : GradientWeighting
+public sealed class GradVac : GramWeighting
 {
     private readonly double _beta;
     private readonly double[,] _target;

@@ -1,5 +1,4 @@
 using Mtl.Torch;
-using Mtl.Torch.Modules;
 using static Mtl.Torch.torch;
 
 namespace Mtl.Training.Weighting;
@@ -13,8 +12,7 @@ namespace Mtl.Training.Weighting;
 /// </summary>
 /// <remarks>
 /// Most methods produce a linear combination Σ wᵢgᵢ whose coefficients follow from the Gram
-/// matrix gᵢ·gⱼ alone; they implement <see cref="Solve"/> on that K×K matrix in doubles and the
-/// weights are reported. Methods that are no linear combination override <see cref="CombineRows"/>.
+/// matrix gᵢ·gⱼ alone: they derive from <see cref="GramWeighting"/>.
 /// </remarks>
 public abstract class GradientWeighting : TaskWeighting
 {
@@ -23,22 +21,16 @@ public abstract class GradientWeighting : TaskWeighting
     /// <summary>Whether the task parameters get Σ wᵢLᵢ with the method's weights (else Σ Lᵢ).</summary>
     protected virtual bool WeightsScaleTaskLosses => false;
 
-    /// <summary>The weights wₖ of the present tasks (in the order of <paramref name="tasks"/>) from their Gram matrix.</summary>
-    protected abstract double[] Solve(double[,] gram, int[] tasks, WeightingContext context);
-
     /// <summary>
-    /// The combined shared gradient from the task gradients (one row each) and the weights to report;
-    /// by default Σ wᵢgᵢ with <see cref="Solve"/>'s weights.
+    /// The combined shared gradient from the task gradients of the present <paramref name="tasks"/>
+    /// (one row each, in their order) and the weights to report.
     /// </summary>
-    protected virtual (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
-    {
-        var weights = Solve(TaskGradients.Gram(rows), tasks, context);
-        return (TaskGradients.Combine(rows, weights), weights);
-    }
+    protected abstract (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context);
 
     /// <summary>
     /// MGDA-UB: take the task gradients with respect to the shared representation z instead of the
-    /// shared parameters, and backpropagate Σ wᵢLᵢ through everything (requires <see cref="WeightsScaleTaskLosses"/>).
+    /// shared parameters; the combined gradient then reaches the shared parameters through
+    /// backpropagating Σ hᵢLᵢ, so the method must also set <see cref="WeightsScaleTaskLosses"/>.
     /// </summary>
     protected virtual bool UsesRepresentation => false;
 
@@ -58,7 +50,7 @@ public abstract class GradientWeighting : TaskWeighting
             var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: the trainer set no shared representation for this step");
             (_, weights) = CombineRows(TaskGradients.PerTask(scaled, [z]), tasks, context);
             objective = HeadObjective(scaled, weights);
-            TaskGradients.Accumulate(objective, SharedAndTask(context));
+            TaskGradients.Accumulate(objective, AllParameters(context));
         }
         else
         {
@@ -74,9 +66,7 @@ public abstract class GradientWeighting : TaskWeighting
     }
 
     /// <summary>Σ hᵢLᵢ, what the task parameters are differentiated through.</summary>
-    protected Tensor HeadObjective(Tensor[] losses, double[] weights) =>
+    private Tensor HeadObjective(Tensor[] losses, double[] weights) =>
         WeightedSum(losses, WeightsScaleTaskLosses ? weights : Enumerable.Repeat(1.0, losses.Length).ToArray());
 
-    private static IReadOnlyList<Parameter> SharedAndTask(WeightingContext context) =>
-        [.. context.SharedParameters, .. context.TaskParameters];
 }

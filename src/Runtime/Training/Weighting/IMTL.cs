@@ -2,7 +2,7 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// Impartial Multi-Task Learning, gradient part IMTL-G (Liu, Li, Kuang, Xue, Chen, Yang, Liao and
-/// Zhang, "Towards Impartial Multi-task Learning", ICLR 2021), eq. 5–6.
+/// Zhang, "Towards Impartial Multi-task Learning", ICLR 2021).
 /// </summary>
 /// <remarks>
 /// The aggregated gradient g = Σ αᵢgᵢ with Σ αᵢ = 1 has equal projections onto every unit
@@ -12,7 +12,7 @@ namespace Mtl.Training.Weighting;
 /// alone. Should the system be singular (a zero or repeated task gradient), the weights fall
 /// back to 1/K for that step.
 /// </remarks>
-public sealed class IMTL(IReadOnlyList<double> fixedWeights) : GradientWeighting("imtl", fixedWeights)
+public sealed class IMTL(IReadOnlyList<double> fixedWeights) : GramWeighting("imtl", fixedWeights)
 {
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context)
     {

@@ -5,18 +5,18 @@ namespace Mtl.Training.Weighting;
 /// Learning as Multi-Objective Optimization", NeurIPS 2018).
 /// </summary>
 /// <remarks>
-/// The weights α solve eq. 3, min ‖Σ αᵢgᵢ‖² over the simplex (the min-norm point of the convex
-/// hull of the task gradients), by Frank–Wolfe (Algorithm 2) in its pairwise form: each step
+/// The weights α solve min ‖Σ αᵢgᵢ‖² over the simplex (the min-norm point of the convex
+/// hull of the task gradients), by Frank–Wolfe in its pairwise form: each step
 /// moves weight from the active task with the largest (Gα)ᵢ to the task with the smallest, with
-/// the exact line search of Algorithm 1 (for two tasks this is the closed form
+/// the exact two-point line search of the paper (for two tasks this is the closed form
 /// α₁ = clip((g₂−g₁)·g₂ / ‖g₁−g₂‖², 0, 1) in one step). The official code clips the line search
 /// to [0.001, 0.999]; here it is exact. No gradient normalisation is applied. Then, as in the
 /// official code, Σ αᵢLᵢ is backpropagated into shared and task parameters.
-/// With <c>ub</c> (MGDA-UB, §3.3) the gradients are taken with respect to the shared
+/// With <c>ub</c> (MGDA-UB) the gradients are taken with respect to the shared
 /// representation z (<see cref="WeightingContext.SharedRepresentation"/>) instead of the shared
 /// parameters, which needs one backward pass through the trunk instead of K.
 /// </remarks>
-public sealed class MGDA(IReadOnlyList<double> fixedWeights, bool upperBound = false) : GradientWeighting("mgda", fixedWeights)
+public sealed class MGDA(IReadOnlyList<double> fixedWeights, bool upperBound = false) : GramWeighting("mgda", fixedWeights)
 {
     protected override bool WeightsScaleTaskLosses => true;
 

@@ -5,7 +5,7 @@ namespace Mtl.Training.Weighting;
 /// Learning as a Bargaining Game", ICML 2022).
 /// </summary>
 /// <remarks>
-/// The Nash bargaining solution is the α &gt; 0 with GᵀGα = 1/α elementwise (eq. 3, Theorem 5.1).
+/// The Nash bargaining solution is the α &gt; 0 with GᵀGα = 1/α elementwise (the paper's characterisation of the bargaining solution).
 /// As in the official code the Gram matrix is first divided by its Frobenius norm (which scales α
 /// by √‖GᵀG‖ and makes the step size independent of the gradients' scale). Instead of the
 /// official sequence of convex approximations (CVXPY), α is found by damped Newton on the strictly
@@ -15,7 +15,7 @@ namespace Mtl.Training.Weighting;
 /// official code keeps the previous α instead). Σ αᵢLᵢ is then backpropagated into shared and
 /// task parameters, as in the official code (no update every-n-steps, no extra clipping).
 /// </remarks>
-public sealed class NashMTL(IReadOnlyList<double> fixedWeights) : GradientWeighting("nash_mtl", fixedWeights)
+public sealed class NashMTL(IReadOnlyList<double> fixedWeights) : GramWeighting("nash_mtl", fixedWeights)
 {
     private const double Ridge = 1e-8;
 

@@ -7,12 +7,12 @@ namespace Mtl.Training.Weighting;
 /// <remarks>
 /// For each task i, g'ᵢ starts as gᵢ; for every other task j in a random order (from
 /// <see cref="WeightingContext.Random"/>, drawn afresh for each i), when g'ᵢ·gⱼ &lt; 0,
-/// g'ᵢ ← g'ᵢ − (g'ᵢ·gⱼ/‖gⱼ‖²)·gⱼ (eq. 1, against the original gⱼ as in the official code). The shared
+/// g'ᵢ ← g'ᵢ − (g'ᵢ·gⱼ/‖gⱼ‖²)·gⱼ (against the original gⱼ as in the official code). The shared
 /// update is Σᵢ g'ᵢ. Each g'ᵢ stays a linear combination of the original gradients, so the
 /// projections are carried out on those coefficients with the Gram matrix, and the reported
 /// weight of task j is its total coefficient in the sum. Task parameters get Σ Lᵢ.
 /// </remarks>
-public sealed class PCGrad(IReadOnlyList<double> fixedWeights) : GradientWeighting("pcgrad", fixedWeights)
+public sealed class PCGrad(IReadOnlyList<double> fixedWeights) : GramWeighting("pcgrad", fixedWeights)
 {
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context)
     {

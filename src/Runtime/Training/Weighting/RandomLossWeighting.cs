@@ -4,7 +4,7 @@ namespace Mtl.Training.Weighting;
 
 /// <summary>
 /// Random Loss Weighting (Lin, Ye, Xu, Shi and Zhang, "Reasonable Effectiveness of Random
-/// Weighting: A Litmus Test for Multi-Task Learning", TMLR 2022), §3: λ = softmax(ε), ε ~ N(0, I),
+/// Weighting: A Litmus Test for Multi-Task Learning", TMLR 2022): λ = softmax(ε), ε ~ N(0, I),
 /// drawn afresh at every <see cref="TaskWeighting.Backward"/>; L = Σ λᵢLᵢ.
 /// </summary>
 /// <remarks>

@@ -75,10 +75,10 @@ internal static class TaskGradients
     /// <paramref name="parameters"/> into its <c>.grad</c>; a parameter the objective does not reach
     /// is left as it is.
     /// </summary>
-    public static void Accumulate(Tensor objective, IReadOnlyList<Parameter> parameters, bool retainGraph = false)
+    public static void Accumulate(Tensor objective, IReadOnlyList<Parameter> parameters)
     {
         if (parameters.Count == 0) return;
-        var grads = autograd.grad(objective, parameters, retain_graph: retainGraph, allow_unused: true);
+        var grads = autograd.grad(objective, parameters, allow_unused: true);
         for (var k = 0; k < parameters.Count; k++)
         {
             if (grads[k] is { } g) AddToGrad(parameters[k], g);

@@ -59,9 +59,9 @@ public abstract class TaskWeighting : IDisposable
     /// <summary>
     /// Computes the gradients of this step from the per-task losses (a null entry: the task has no
     /// labels in this batch and contributes nothing) and adds them into <c>.grad</c> of the shared
-    /// and task parameters, so micro-batches accumulate. Returns the value of the objective the
-    /// task parameters were differentiated through (for gradient-surgery methods ΣwᵢLᵢ with their
-    /// head weights), for logging.
+    /// and task parameters, so micro-batches accumulate. Returns, for logging, the value of the
+    /// objective the task parameters were differentiated through: the method's combined loss, or
+    /// Σ wᵢLᵢ with the fixed weights for the gradient-surgery methods, whose heads see plain losses.
     /// </summary>
     public abstract double Backward(IReadOnlyList<Tensor?> losses, WeightingContext context);
 
@@ -80,7 +80,8 @@ public abstract class TaskWeighting : IDisposable
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
     /// <summary>
-    /// The method named <paramref name="name"/> (its .mtl name). Options, each optional:
+    /// The method named <paramref name="name"/> (its .mtl name), for as many tasks as
+    /// <paramref name="fixedWeights"/> has entries. Options, each optional:
     /// dwa <c>temperature</c> (2); gradnorm <c>alpha</c> (1.5), <c>lr</c> (0.025);
     /// mgda <c>ub</c> (0; 1 for MGDA-UB); cagrad <c>c</c> (0.5); gradvac <c>beta</c> (0.01);
     /// famo <c>lr</c> (0.025), <c>gamma</c> (0.01). An unknown name or option is an error.
@@ -170,7 +171,7 @@ public abstract class TaskWeighting : IDisposable
         return total;
     }
 
-    /// <summary>Every parameter a loss-based method differentiates: shared, task, then its own.</summary>
+    /// <summary>Shared, task, then the method's own parameters: what a combined objective is differentiated for.</summary>
     protected IReadOnlyList<Parameter> AllParameters(WeightingContext context) =>
         [.. context.SharedParameters, .. context.TaskParameters, .. parameters()];
 

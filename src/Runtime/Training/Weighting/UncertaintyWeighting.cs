@@ -9,10 +9,10 @@ namespace Mtl.Training.Weighting;
 /// Uncertainty to Weigh Losses for Scene Geometry and Semantics", CVPR 2018).
 /// </summary>
 /// <remarks>
-/// Eq. 7 of the paper, L = Σᵢ 1/(2σᵢ²)·Lᵢ + log σᵢ, learned through sᵢ = log σᵢ² for numerical
-/// stability (as the paper recommends, §3.2): L = Σᵢ ½·exp(−sᵢ)·Lᵢ + ½·sᵢ. This is the exact
+/// The paper's Gaussian-likelihood loss L = Σᵢ 1/(2σᵢ²)·Lᵢ + log σᵢ, learned through sᵢ = log σᵢ² for numerical
+/// stability (as the paper recommends): L = Σᵢ ½·exp(−sᵢ)·Lᵢ + ½·sᵢ. This is the exact
 /// Gaussian-likelihood (regression) form for every task; the classification form (1/σ² instead
-/// of 1/(2σ²), eq. 10) only doubles a task's weight and is absorbed by sᵢ (shifted by log 2), so
+/// of 1/(2σ²)) only doubles a task's weight and is absorbed by sᵢ (shifted by log 2), so
 /// one form serves both. sᵢ starts at 0 (weights ½) and is stepped by the trainer's optimizer
 /// through <see cref="parameters"/>. Lᵢ here is the task loss scaled by its fixed weight.
 /// </remarks>

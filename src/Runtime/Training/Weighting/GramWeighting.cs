@@ -1,0 +1,22 @@
+using Mtl.Torch;
+
+namespace Mtl.Training.Weighting;
+
+/// <summary>
+/// A gradient method whose shared update is a linear combination Σ wᵢgᵢ of the task gradients
+/// with coefficients that follow from their Gram matrix gᵢ·gⱼ alone; <see cref="Solve"/> finds
+/// them on that K×K matrix in doubles, and they are the reported weights.
+/// </summary>
+public abstract class GramWeighting : GradientWeighting
+{
+    protected GramWeighting(string name, IReadOnlyList<double> fixedWeights) : base(name, fixedWeights) { }
+
+    /// <summary>The weights wₖ of the present tasks (in the order of <paramref name="tasks"/>) from their Gram matrix.</summary>
+    protected abstract double[] Solve(double[,] gram, int[] tasks, WeightingContext context);
+
+    protected sealed override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
+    {
+        var weights = Solve(TaskGradients.Gram(rows), tasks, context);
+        return (TaskGradients.Combine(rows, weights), weights);
+    }
+}
