@@ -5,6 +5,16 @@
 
 using namespace mtl;
 
+namespace {
+
+// The gradient an update follows: the parameter's, negated to maximize; undefined when it has none.
+at::Tensor direction(const at::Tensor& p, uint8_t maximize) {
+  auto grad = p.grad();
+  return grad.defined() && maximize ? -grad : grad;
+}
+
+}  // namespace
+
 // SGD. `momentum_buffer` may be NULL on the first step; a newly created buffer is returned in
 // `new_buffer` (NULL when none was created).
 MTL_API int32_t mtl_sgd_step(at::Tensor* param, at::Tensor* momentum_buffer, double lr,
@@ -14,7 +24,7 @@ MTL_API int32_t mtl_sgd_step(at::Tensor* param, at::Tensor* momentum_buffer, dou
     at::NoGradGuard no_grad;
     *new_buffer = nullptr;
     auto& p = *param;
-    auto d_p = maximize ? -p.grad() : p.grad();
+    auto d_p = direction(p, maximize);
     if (!d_p.defined()) return kOk;
     if (weight_decay != 0) d_p = d_p.add(p, weight_decay);
     if (momentum != 0) {
@@ -40,9 +50,8 @@ MTL_API int32_t mtl_adam_step(at::Tensor* param, at::Tensor* exp_avg, at::Tensor
   MTL_GUARD({
     at::NoGradGuard no_grad;
     auto& p = *param;
-    auto grad = p.grad();
+    auto grad = direction(p, maximize);
     if (!grad.defined()) return kOk;
-    if (maximize) grad = -grad;
     if (weight_decay != 0) {
       if (decoupled) {
         p.mul_(1 - lr * weight_decay);
@@ -76,9 +85,8 @@ MTL_API int32_t mtl_rmsprop_step(at::Tensor* param, at::Tensor* square_avg,
   MTL_GUARD({
     at::NoGradGuard no_grad;
     auto& p = *param;
-    auto grad = p.grad();
+    auto grad = direction(p, maximize);
     if (!grad.defined()) return kOk;
-    if (maximize) grad = -grad;
     if (weight_decay != 0) grad = grad.add(p, weight_decay);
     square_avg->mul_(alpha).addcmul_(grad, grad, 1 - alpha);
     at::Tensor avg;
