@@ -24,6 +24,10 @@ public sealed class Trainer : IDisposable
     private readonly WeightingContext _context;
     private readonly SeededRandom _random;
     private readonly HashSet<Tensor> _shared;
+    // The module tree is walked once here, not on every step.
+    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly IReadOnlyList<(Parameter a, Parameter b, double lambda)> _ties;
+    private readonly bool _maximizeMonitor;
     private readonly List<EpochRecord> _history = new();
     private readonly TrainingProgress _progress;
     private Dictionary<string, Tensor>? _best;
@@ -41,6 +45,8 @@ public sealed class Trainer : IDisposable
         _losses = tasks.Select(t => new TaskLoss(t)).ToArray();
         _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
         _random = new SeededRandom(Options.Seed);
+        _parameters = model.parameters().ToList();
+        _ties = Options.Ties.SelectMany(TiedPairs).ToList();
         var sharedParameters = model.SharedParameters();
         _shared = new HashSet<Tensor>(sharedParameters, ReferenceEqualityComparer.Instance);
         _context = new WeightingContext
@@ -57,7 +63,15 @@ public sealed class Trainer : IDisposable
         var extra = _weighting.parameters().Where(p => !optimized.Contains(p)).ToList();
         if (extra.Count > 0) optimizer.add_param_group(new ParamGroup(extra));
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
-        if (Options.EarlyStop is { } stop) ResolveMonitor(stop.Monitor);
+        if (Options.EarlyStop is { } stop) _maximizeMonitor = MonitorMaximizes(stop.Monitor);
+    }
+
+    private static IEnumerable<(Parameter, Parameter, double)> TiedPairs(SoftTie tie)
+    {
+        var a = tie.A.parameters().ToList();
+        var b = tie.B.parameters().ToList();
+        if (a.Count != b.Count) throw new ArgumentException($"a tie needs two blocks of the same shape, but {tie.A.GetName} has {a.Count} parameters and {tie.B.GetName} has {b.Count}");
+        return a.Zip(b, (x, y) => (x, y, tie.Lambda));
     }
 
     public IReadOnlyList<TaskSpec> Tasks { get; }
@@ -260,7 +274,7 @@ public sealed class Trainer : IDisposable
 
     private void DropGradients(bool shared)
     {
-        foreach (var parameter in _model.parameters())
+        foreach (var parameter in _parameters)
         {
             if (_shared.Contains(parameter) == shared) parameter.grad = null;
         }
@@ -285,28 +299,23 @@ public sealed class Trainer : IDisposable
         Tensor? penalty = null;
         if (Options.L2 > 0)
         {
-            foreach (var parameter in _model.parameters())
+            foreach (var parameter in _parameters)
             {
                 var term = parameter.pow(2).sum() * Options.L2;
                 penalty = penalty is null ? term : penalty + term;
             }
         }
-        foreach (var tie in Options.Ties)
+        foreach (var (a, b, lambda) in _ties)
         {
-            var a = tie.A.parameters().ToList();
-            var b = tie.B.parameters().ToList();
-            for (var i = 0; i < a.Count; i++)
-            {
-                var term = (a[i] - b[i]).pow(2).sum() * tie.Lambda;
-                penalty = penalty is null ? term : penalty + term;
-            }
+            var term = (a - b).pow(2).sum() * lambda;
+            penalty = penalty is null ? term : penalty + term;
         }
         return penalty;
     }
 
     private void OptimizerStep(MultiTaskBatch? batch)
     {
-        var norm = nn.utils.clip_grad_norm_(_model.parameters(), Options.ClipGradNorm ?? double.PositiveInfinity);
+        var norm = nn.utils.clip_grad_norm_(_parameters, Options.ClipGradNorm ?? double.PositiveInfinity);
         if (!double.IsFinite(norm))
         {
             throw new TrainingDivergedException($"the gradient norm became {Format(norm)} at step {Step + 1} (epoch {Epoch + 1}); no update was made. Lower the learning rate or clip gradients.");
@@ -397,24 +406,24 @@ public sealed class Trainer : IDisposable
 
     // ---- early stopping ------------------------------------------------------------------------
 
-    private (string task, string metric, bool maximize) ResolveMonitor(string monitor)
+    /// <summary>Checks the monitor names a task's metric (or a loss) and says whether larger is better.</summary>
+    private bool MonitorMaximizes(string monitor)
     {
-        if (monitor == "loss") return ("", "loss", Options.EarlyStop?.Maximize ?? false);
+        if (monitor == "loss") return Options.EarlyStop?.Maximize ?? false;
         var dot = monitor.IndexOf('.');
         var task = dot < 0 ? null : Tasks.FirstOrDefault(t => t.Name == monitor[..dot]);
         if (task is null) throw new ArgumentException($"early stopping monitors '{monitor}', but there is no task '{(dot < 0 ? monitor : monitor[..dot])}' (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})");
         var metric = monitor[(dot + 1)..];
-        if (metric == "loss") return (task.Name, metric, Options.EarlyStop?.Maximize ?? false);
+        if (metric == "loss") return Options.EarlyStop?.Maximize ?? false;
         if (!task.Metrics.Contains(metric)) throw new ArgumentException($"early stopping monitors '{monitor}', but task '{task.Name}' measures {string.Join(", ", task.Metrics.Append("loss"))}");
-        return (task.Name, metric, Options.EarlyStop?.Maximize ?? Metric.Create(metric, task.Kind, task.Size).HigherIsBetter);
+        return Options.EarlyStop?.Maximize ?? Metric.Create(metric, task.Kind, task.Size).HigherIsBetter;
     }
 
     private void TrackBest(EpochRecord record)
     {
         if (Options.EarlyStop is not { } stop) return;
         if (!record.Validation.TryGetValue(stop.Monitor, out var value) || double.IsNaN(value)) return;
-        var (_, _, maximize) = ResolveMonitor(stop.Monitor);
-        var improved = double.IsNaN(_bestValue) || (maximize ? value > _bestValue + stop.MinDelta : value < _bestValue - stop.MinDelta);
+        var improved = double.IsNaN(_bestValue) || (_maximizeMonitor ? value > _bestValue + stop.MinDelta : value < _bestValue - stop.MinDelta);
         if (!improved)
         {
             _epochsWithoutImprovement++;
