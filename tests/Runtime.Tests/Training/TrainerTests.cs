@@ -132,52 +132,41 @@ public sealed class TrainerTests : IDisposable
     public void Resume_from_a_checkpoint_reproduces_the_uninterrupted_run_exactly()
     {
         var path = Path.Combine(_folder, "run.ckpt");
-        TrainerOptions Options(int epochs, string? checkpoint = null) => new()
-        {
-            Epochs = epochs,
-            BatchSize = 32,
-            Seed = 9,
-            CheckpointPath = checkpoint,
-            EarlyStop = new EarlyStopping("kind.accuracy", Patience: 10),
-            RestoreBest = false,
-        };
 
-        float[] straight;
-        manual_seed(21);
-        using (var data = TwoTaskData.Make(200, seed: 8))
-        using (var validation = TwoTaskData.Make(64, seed: 9))
-        using (var model = new TwoTaskModel(dropout: 0.2))
-        using (var optimizer = optim.Adam(model.parameters(), lr: 1e-2))
-        using (var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, Options(2) with { Scheduler = optim.lr_scheduler.StepLR(optimizer, 3, 0.5) }))
+        // One run in a fresh trainer: optionally resumed from the checkpoint, optionally saving one.
+        float[] Run(long seed, int epochs, string? save = null, bool resume = false)
         {
+            manual_seed(seed);
+            using var data = TwoTaskData.Make(200, seed: 8);
+            using var validation = TwoTaskData.Make(64, seed: 9);
+            using var model = new TwoTaskModel(dropout: 0.2);
+            using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+            using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions
+            {
+                Epochs = epochs,
+                BatchSize = 32,
+                Seed = 9,
+                CheckpointPath = save,
+                EarlyStop = new EarlyStopping("kind.accuracy", Patience: 10),
+                RestoreBest = false,
+                Scheduler = optim.lr_scheduler.StepLR(optimizer, 3, 0.5),
+            });
+            if (resume)
+            {
+                Checkpoint.Load(path, trainer);
+                Assert.Equal(1, trainer.Epoch);
+                Assert.Single(trainer.History);
+            }
             trainer.Fit(data, validation);
-            straight = Weights(model);
+            Assert.Equal(epochs, trainer.History.Count);
+            return Weights(model);
         }
 
-        manual_seed(21);
-        using (var data = TwoTaskData.Make(200, seed: 8))
-        using (var validation = TwoTaskData.Make(64, seed: 9))
-        using (var model = new TwoTaskModel(dropout: 0.2))
-        using (var optimizer = optim.Adam(model.parameters(), lr: 1e-2))
-        using (var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, Options(1, path) with { Scheduler = optim.lr_scheduler.StepLR(optimizer, 3, 0.5) }))
-        {
-            trainer.Fit(data, validation);
-        }
-
-        manual_seed(999);
-        using (var data = TwoTaskData.Make(200, seed: 8))
-        using (var validation = TwoTaskData.Make(64, seed: 9))
-        using (var model = new TwoTaskModel(dropout: 0.2))
-        using (var optimizer = optim.Adam(model.parameters(), lr: 1e-2))
-        using (var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, Options(2) with { Scheduler = optim.lr_scheduler.StepLR(optimizer, 3, 0.5) }))
-        {
-            Checkpoint.Load(path, trainer);
-            Assert.Equal(1, trainer.Epoch);
-            Assert.Single(trainer.History);
-            trainer.Fit(data, validation);
-            Assert.Equal(straight, Weights(model));
-            Assert.Equal(2, trainer.History.Count);
-        }
+        var straight = Run(seed: 21, epochs: 2);
+        Run(seed: 21, epochs: 1, save: path);
+        // A different seed before loading: everything that matters must come from the checkpoint.
+        var resumed = Run(seed: 999, epochs: 2, resume: true);
+        Assert.Equal(straight, resumed);
     }
 
     [Fact]
