@@ -1,6 +1,7 @@
 // Trains a small two-task model — a shared trunk, a regression head and a 10-class head — with
 // Mtl's training runtime on synthetic data whose targets can be learned, then prints held-out
 // quality and where the log and report went. The model is the one bench/ times.
+using Mtl;
 using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Torch.Modules;

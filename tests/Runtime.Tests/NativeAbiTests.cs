@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Mtl.Runtime.Tests;
 
 /// <summary>
-/// The C ABI contract of BINDING.md, checked on the sources and on the built library: every
+/// The C ABI contract of docs/runtime.md ("The native ABI"), checked on the sources and on the built library: every
 /// export's whole body sits in MTL_GUARD, the library exports exactly the guarded functions, the
 /// managed side declares exactly those, and op codes agree on both sides.
 /// </summary>

@@ -5,9 +5,9 @@ internal static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 
-    public static string NativeSources => Path.Combine(Root, "src", "Runtime", "Native", "src");
+    public static string NativeSources => Path.Combine(Root, "src", "Torch", "Shim", "src");
 
-    public static string ManagedBinding => Path.Combine(Root, "src", "Runtime", "Torch");
+    public static string ManagedBinding => Path.Combine(Root, "src", "Torch");
 
     public static string NativeLibrary => Path.Combine(AppContext.BaseDirectory, "libmtl_torch.so");
 

@@ -14,14 +14,6 @@ public sealed record SharedBlock(string Name, CSharpName CSharpName, Pipeline Pi
     public long ParameterCount => Pipeline.ParameterCount;
 }
 
-public enum TaskKind
-{
-    Regression,
-    Binary,
-    Classes,
-    Multilabel,
-}
-
 /// <param name="Size">n of regression(n), k of classes(k) and multilabel(k); 1 for binary.</param>
 /// <param name="Target">The label each example carries: from the kind (classes: long scalar class index).</param>
 /// <param name="MissingLabels">Whether a label may be absent (NaN, or -1 for class indices) and is then skipped.</param>
@@ -46,15 +38,6 @@ public sealed record ParameterGroup(string Block, EquatableArray<Option> Options
 
 public sealed record Optimizer(Setting Setting, EquatableArray<ParameterGroup> Groups);
 
-public enum UpdateMode
-{
-    /// <summary>One step updates all parameters.</summary>
-    Joint,
-
-    /// <summary>Update the shared parameters with the heads fixed, then the heads with the shared fixed.</summary>
-    Alternate,
-}
-
 public enum MonitorMode
 {
     Min,
@@ -65,13 +48,6 @@ public enum MonitorMode
 /// <param name="Metric">A metric of the task, or <c>loss</c>.</param>
 public sealed record EarlyStop(string? Task, string Metric, int Patience, MonitorMode Mode, double MinDelta);
 
-public enum SamplingKind
-{
-    Proportional,
-    RoundRobin,
-    Temperature,
-}
-
 /// <param name="Temperature">T of temperature(T); 0 for the other kinds.</param>
 public sealed record Sampling(SamplingKind Kind, double Temperature);
 
@@ -79,13 +55,13 @@ public sealed record Sampling(SamplingKind Kind, double Temperature);
 public sealed record Tie(string First, string Second, double Lambda);
 
 /// <param name="ClipGradNorm">Max gradient norm, or null for no clipping.</param>
-/// <param name="Seed">The random seed, or null to leave it unset.</param>
+/// <param name="Seed">The random seed (42 unless the file sets one).</param>
 public sealed record Training(
     int Epochs,
     int BatchSize,
     double? ClipGradNorm,
     int Accumulate,
-    long? Seed,
+    long Seed,
     EarlyStop? EarlyStop,
     UpdateMode Update,
     Sampling Sampling,

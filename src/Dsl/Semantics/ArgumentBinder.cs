@@ -6,7 +6,7 @@ using Mtl.Dsl.Text;
 namespace Mtl.Dsl.Semantics;
 
 /// <summary>
-/// Binds written arguments and values to a <see cref="Signature"/>: positional and named
+/// Binds written arguments and values to a <see cref="SettingSpec"/>: positional and named
 /// arguments, types, ranges and defaults. Every option construct of the language goes through here.
 /// </summary>
 internal sealed class ArgumentBinder
@@ -22,7 +22,7 @@ internal sealed class ArgumentBinder
     /// Binds a bare name (<c>relu</c>) or a call (<c>dwa(temperature: 2)</c>) naming one of
     /// <paramref name="catalog"/>; reports an unknown name as an unknown <paramref name="category"/>.
     /// </summary>
-    public Setting? BindSetting(Dictionary<string, Signature> catalog, string category, ValueSyntax value)
+    public Setting? BindSetting(IReadOnlyDictionary<string, SettingSpec> catalog, string category, ValueSyntax value)
     {
         var (name, arguments) = SplitCall(value);
         if (name is null)
@@ -37,7 +37,7 @@ internal sealed class ArgumentBinder
 
         if (!catalog.TryGetValue(name.Text, out var signature))
         {
-            ReportUnknownChoice(category, name, catalog.Keys);
+            ReportUnknownChoice(category, name, catalog.Keys.ToList());
             return null;
         }
 
@@ -62,10 +62,10 @@ internal sealed class ArgumentBinder
 
     /// <summary>Binds arguments; null when any of them is wrong (each problem is reported).</summary>
     /// <param name="applyDefaults">False to keep only the options written (optimizer parameter groups).</param>
-    public Setting? Bind(Signature signature, IReadOnlyList<ArgumentSyntax> arguments, SourceSpan span, bool applyDefaults = true)
+    public Setting? Bind(SettingSpec signature, IReadOnlyList<ArgumentSyntax> arguments, SourceSpan span, bool applyDefaults = true)
     {
         var errors = _diagnostics.ErrorCount;
-        var parameters = signature.Parameters;
+        var parameters = signature.Options;
         var values = new OptionValue?[parameters.Count];
         var given = new bool[parameters.Count];
         var positional = 0;
@@ -145,25 +145,25 @@ internal sealed class ArgumentBinder
     }
 
     /// <summary>Binds one value to a parameter; null (with a diagnostic) when it does not fit.</summary>
-    public OptionValue? BindValue(string owner, Parameter parameter, ValueSyntax value)
+    public OptionValue? BindValue(string owner, OptionSpec parameter, ValueSyntax value)
     {
         switch (parameter.Type)
         {
-            case ParameterType.Integer:
-            case ParameterType.Number:
+            case OptionType.Integer:
+            case OptionType.Number:
                 return BindNumber(owner, parameter, value);
-            case ParameterType.Boolean when value is NameSyntax { Text: "true" or "false" } word:
+            case OptionType.Boolean when value is NameSyntax { Text: "true" or "false" } word:
                 return new BooleanValue(word.Text == "true");
-            case ParameterType.Choice when value is NameSyntax word && parameter.Choices!.Contains(word.Text):
+            case OptionType.Choice when value is NameSyntax word && parameter.Choices!.Contains(word.Text):
                 return new NameValue(word.Text);
-            case ParameterType.Choice when value is NameSyntax word:
+            case OptionType.Choice when value is NameSyntax word:
                 ReportWrongType(owner, parameter, value, Suggestions.DidYouMean(word.Text, parameter.Choices!));
                 return null;
-            case ParameterType.Monitor when value is NameSyntax { Text: TaskCatalog.LossMetric }:
+            case OptionType.Monitor when value is NameSyntax { Text: TaskCatalog.LossMetric }:
                 return new NameValue(TaskCatalog.LossMetric);
-            case ParameterType.Monitor when value is MemberAccessSyntax member:
+            case OptionType.Monitor when value is MemberAccessSyntax member:
                 return new NameValue(member.Target.Text + "." + member.Member.Text);
-            case ParameterType.IntegerList or ParameterType.NumberList when value is ListSyntax list:
+            case OptionType.IntegerList or OptionType.NumberList when value is ListSyntax list:
                 return BindList(owner, parameter, list);
             default:
                 ReportWrongType(owner, parameter, value, null);
@@ -171,7 +171,7 @@ internal sealed class ArgumentBinder
         }
     }
 
-    private ListValue? BindList(string owner, Parameter parameter, ListSyntax list)
+    private ListValue? BindList(string owner, OptionSpec parameter, ListSyntax list)
     {
         if (parameter.Length is { } length && list.Items.Count != length)
         {
@@ -179,7 +179,7 @@ internal sealed class ArgumentBinder
             return null;
         }
 
-        var itemType = parameter.Type == ParameterType.IntegerList ? ParameterType.Integer : ParameterType.Number;
+        var itemType = parameter.Type == OptionType.IntegerList ? OptionType.Integer : OptionType.Number;
         var item = parameter with { Type = itemType, Length = null };
         var items = new List<OptionValue>();
         foreach (var syntax in list.Items)
@@ -195,9 +195,9 @@ internal sealed class ArgumentBinder
         return new ListValue(items.ToEquatableArray());
     }
 
-    private OptionValue? BindNumber(string owner, Parameter parameter, ValueSyntax value)
+    private OptionValue? BindNumber(string owner, OptionSpec parameter, ValueSyntax value)
     {
-        if (value is not NumberSyntax number || (parameter.Type == ParameterType.Integer && !number.IsIntegerLiteral))
+        if (value is not NumberSyntax number || (parameter.Type == OptionType.Integer && !number.IsIntegerLiteral))
         {
             ReportWrongType(owner, parameter, value, null);
             return null;
@@ -209,7 +209,7 @@ internal sealed class ArgumentBinder
         }
 
         var range = parameter.Range;
-        if (parameter.Type == ParameterType.Integer && (number.Value > int.MaxValue || number.Value < int.MinValue))
+        if (parameter.Type == OptionType.Integer && (number.Value > int.MaxValue || number.Value < int.MinValue))
         {
             range = new ValueRange(range?.Min ?? int.MinValue, range?.MinExclusive ?? false, int.MaxValue, false);
         }
@@ -221,14 +221,14 @@ internal sealed class ArgumentBinder
             return null;
         }
 
-        return parameter.Type == ParameterType.Integer ? new IntegerValue((long)number.Value) : new NumberValue(number.Value);
+        return parameter.Type == OptionType.Integer ? new IntegerValue((long)number.Value) : new NumberValue(number.Value);
     }
 
-    private void ReportWrongType(string owner, Parameter parameter, ValueSyntax value, string? fix) =>
+    private void ReportWrongType(string owner, OptionSpec parameter, ValueSyntax value, string? fix) =>
         _diagnostics.ReportWithFix(
             DiagnosticCode.WrongValueType, value.Span, fix, owner, parameter.Name, parameter.Expected, SyntaxText.Of(value));
 
-    private static int IndexOf(IReadOnlyList<Parameter> parameters, string name)
+    private static int IndexOf(IReadOnlyList<OptionSpec> parameters, string name)
     {
         for (var i = 0; i < parameters.Count; i++)
         {

@@ -150,7 +150,7 @@ internal sealed class ModelBinder
             _arguments.ReportUnknownChoice("dtype", input.DType, [.. DTypes.Names]);
         }
 
-        var size = Parameter.Int("size", null, ValueRange.AtLeastOne);
+        var size = OptionSpec.Int("size", null, ValueRange.AtLeastOne);
         var dimensions = input.Dimensions.Select(d => _arguments.BindValue(input.Name.Text, size, d) as IntegerValue).ToList();
         if (dtype < 0 || dimensions.Any(d => d is null) || !names.TryGetValue(input.Name.Text, out var name))
         {

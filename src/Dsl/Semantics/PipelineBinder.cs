@@ -12,7 +12,7 @@ namespace Mtl.Dsl.Semantics;
 /// </summary>
 internal sealed class PipelineBinder
 {
-    private static readonly Parameter ConcatDim = Parameter.Int("dim", 1);
+    private static readonly OptionSpec ConcatDim = OptionSpec.Int("dim", 1);
 
     private readonly DiagnosticBag _diagnostics;
     private readonly ArgumentBinder _arguments;

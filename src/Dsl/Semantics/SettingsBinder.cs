@@ -9,7 +9,7 @@ internal sealed class SettingsBinder
 {
     private const string DefaultOptimizer = "adam";
 
-    private static readonly Dictionary<string, Signature> Regularizers = new(StringComparer.Ordinal) { ["l2"] = SettingCatalog.L2 };
+    private static readonly Dictionary<string, SettingSpec> Regularizers = new(StringComparer.Ordinal) { ["l2"] = SettingCatalog.L2 };
 
     private readonly DiagnosticBag _diagnostics;
     private readonly ArgumentBinder _arguments;
@@ -66,7 +66,7 @@ internal sealed class SettingsBinder
     }
 
     /// <summary><c>group block(lr: 5e-4)</c>: the optimizer's options, only those written.</summary>
-    private ParameterGroup? BindGroup(StatementSyntax statement, Signature optimizer, List<ParameterGroup> earlier)
+    private ParameterGroup? BindGroup(StatementSyntax statement, SettingSpec optimizer, List<ParameterGroup> earlier)
     {
         if (statement.Keyword.Text != SettingCatalog.Group)
         {

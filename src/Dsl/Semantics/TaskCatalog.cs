@@ -1,76 +1,43 @@
 using Mtl.Dsl.Model;
+using Shared = Mtl.Catalog;
 
 namespace Mtl.Dsl.Semantics;
 
-/// <summary>Task kinds with their target type, losses and metrics.</summary>
+/// <summary>
+/// The language's view of task kinds, losses and metrics: the shared tables (Mtl.Catalog) plus
+/// what only the language needs (statement words, output shapes and target types).
+/// </summary>
 internal static class TaskCatalog
 {
-    public static readonly Dictionary<string, (TaskKind Kind, Signature Signature)> Kinds = new(StringComparer.Ordinal)
-    {
-        ["regression"] = (TaskKind.Regression, new Signature("regression", Parameter.RequiredInt("n", ValueRange.AtLeastOne))),
-        ["binary"] = (TaskKind.Binary, new Signature("binary")),
-        ["classes"] = (TaskKind.Classes, new Signature("classes", Parameter.RequiredInt("k", ValueRange.AtLeastTwo))),
-        ["multilabel"] = (TaskKind.Multilabel, new Signature("multilabel", Parameter.RequiredInt("k", ValueRange.AtLeastOne))),
-    };
+    public static IReadOnlyDictionary<string, (TaskKind Kind, SettingSpec Spec)> Kinds => Shared.TaskCatalog.Kinds;
 
-    public static readonly Dictionary<string, Signature> KindSignatures =
-        Kinds.ToDictionary(k => k.Key, k => k.Value.Signature, StringComparer.Ordinal);
+    public static readonly Dictionary<string, SettingSpec> KindSignatures =
+        Kinds.ToDictionary(k => k.Key, k => k.Value.Spec, StringComparer.Ordinal);
 
-    public static readonly Dictionary<string, Signature> Losses = new Signature[]
-    {
-        new("mse"),
-        new("l1"),
-        new("huber", Parameter.Num("delta", 1.0, ValueRange.Positive)),
-        new("bce", Parameter.Num("pos_weight", null, ValueRange.Positive)),
-        new("cross_entropy",
-            Parameter.Num("label_smoothing", 0.0, ValueRange.UnitOpen),
-            new Parameter("class_weights", ParameterType.NumberList, Range: ValueRange.Positive)),
-    }.ToDictionary(s => s.Name, StringComparer.Ordinal);
+    public static IReadOnlyDictionary<string, SettingSpec> Losses => LossCatalog.All;
 
-    public const string LossMetric = "loss";
+    public const string LossMetric = MetricCatalog.Loss;
 
     /// <summary>The statements of a task body.</summary>
     public static readonly IReadOnlyList<string> Statements = ["loss", "weight", "metrics", "missing"];
 
-    public static readonly Parameter Weight = Parameter.Num("weight", 1.0, ValueRange.NonNegative);
+    public static OptionSpec Weight => Shared.TaskCatalog.Weight;
 
-    public static readonly IReadOnlyList<string> AllMetrics = ["accuracy", "macro_f1", "auc", "mae", "rmse", "r2", "mse"];
+    public static IReadOnlyList<string> AllMetrics => MetricCatalog.All;
 
-    public static string Name(TaskKind kind) => kind switch
-    {
-        TaskKind.Regression => "regression",
-        TaskKind.Binary => "binary",
-        TaskKind.Classes => "classes",
-        _ => "multilabel",
-    };
+    public static string Name(TaskKind kind) => Shared.TaskCatalog.Name(kind);
 
     /// <summary>"classes(7)", "binary": how a kind is written.</summary>
-    public static string Describe(TaskKind kind, int size) => kind == TaskKind.Binary ? "binary" : $"{Name(kind)}({size})";
+    public static string Describe(TaskKind kind, int size) => Shared.TaskCatalog.Describe(kind, size);
 
-    public static IReadOnlyList<string> LossesFor(TaskKind kind) => kind switch
-    {
-        TaskKind.Regression => ["mse", "l1", "huber"],
-        TaskKind.Classes => ["cross_entropy"],
-        _ => ["bce"],
-    };
+    public static IReadOnlyList<string> LossesFor(TaskKind kind) => LossCatalog.For(kind);
 
-    public static IReadOnlyList<string> MetricsFor(TaskKind kind) => kind switch
-    {
-        TaskKind.Regression => ["mae", "rmse", "r2", "mse"],
-        TaskKind.Binary => ["accuracy", "auc", "macro_f1"],
-        TaskKind.Classes => ["accuracy", "macro_f1"],
-        _ => ["accuracy", "macro_f1", "auc"],
-    };
+    public static IReadOnlyList<string> MetricsFor(TaskKind kind) => MetricCatalog.For(kind);
 
-    public static IReadOnlyList<string> DefaultMetrics(TaskKind kind) => kind switch
-    {
-        TaskKind.Regression => ["mae", "rmse"],
-        TaskKind.Binary => ["accuracy", "auc"],
-        _ => ["accuracy", "macro_f1"],
-    };
+    public static IReadOnlyList<string> DefaultMetrics(TaskKind kind) => MetricCatalog.DefaultFor(kind);
 
     /// <summary>Whether smaller is better, which sets early stopping's default mode.</summary>
-    public static bool LowerIsBetter(string metric) => metric is LossMetric or "mae" or "rmse" or "mse";
+    public static bool LowerIsBetter(string metric) => MetricCatalog.LowerIsBetter(metric);
 
     /// <summary>The output a task's pipeline must end with; binary has one logit.</summary>
     public static Shape OutputShape(TaskKind kind, int size) => Shape.Of(kind == TaskKind.Binary ? 1 : size);

@@ -7,14 +7,14 @@ namespace Mtl.Dsl.Semantics;
 /// <summary>Binds <c>train { ... }</c>: loop settings, early stopping, update mode, sampling and ties.</summary>
 internal sealed class TrainingBinder
 {
-    private static readonly Dictionary<string, Signature> SamplingSignatures = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, SettingSpec> SamplingSignatures = new(StringComparer.Ordinal)
     {
-        [SettingCatalog.Proportional] = new Signature(SettingCatalog.Proportional),
-        [SettingCatalog.RoundRobin] = new Signature(SettingCatalog.RoundRobin),
+        [SettingCatalog.Proportional] = new SettingSpec(SettingCatalog.Proportional),
+        [SettingCatalog.RoundRobin] = new SettingSpec(SettingCatalog.RoundRobin),
         [SettingCatalog.Temperature.Name] = SettingCatalog.Temperature,
     };
 
-    private static readonly Dictionary<string, Signature> TieTerms = new(StringComparer.Ordinal) { ["l2"] = SettingCatalog.L2 };
+    private static readonly Dictionary<string, SettingSpec> TieTerms = new(StringComparer.Ordinal) { ["l2"] = SettingCatalog.L2 };
 
     private readonly DiagnosticBag _diagnostics;
     private readonly ArgumentBinder _arguments;
@@ -99,7 +99,7 @@ internal sealed class TrainingBinder
             (int)Integer(values["batch_size"]),
             (values["clip_grad_norm"] as NumberValue)?.Value,
             (int)Integer(values["accumulate"]),
-            (values["seed"] as IntegerValue)?.Value,
+            ((IntegerValue)values["seed"]!).Value,
             earlyStop,
             (values["update"] as NameValue)?.Value == "alternate" ? UpdateMode.Alternate : UpdateMode.Joint,
             sampling!,

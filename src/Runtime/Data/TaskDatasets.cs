@@ -1,9 +1,11 @@
+using Mtl.Catalog;
+
 namespace Mtl.Data;
 
 /// <summary>Training data where each task comes with its own dataset (holding that task's targets only), and how to interleave them.</summary>
 public sealed class TaskDatasets : IDisposable
 {
-    public TaskDatasets(IReadOnlyDictionary<string, MultiTaskDataset> datasets, SamplingKind sampling = SamplingKind.RoundRobin, double temperature = 1.0)
+    public TaskDatasets(IReadOnlyDictionary<string, MultiTaskDataset> datasets, SamplingKind sampling = TrainCatalog.Sampling, double temperature = 1.0)
     {
         if (datasets.Count == 0) throw new ArgumentException("at least one task dataset is needed", nameof(datasets));
         foreach (var (task, data) in datasets)

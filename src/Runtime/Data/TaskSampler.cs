@@ -1,18 +1,5 @@
 namespace Mtl.Data;
 
-/// <summary>How the next batch's task is chosen when each task has its own dataset.</summary>
-public enum SamplingKind
-{
-    /// <summary>Tasks take turns, skipping a task whose batches for the epoch are used up.</summary>
-    RoundRobin,
-
-    /// <summary>A task is drawn with probability proportional to its dataset's size.</summary>
-    Proportional,
-
-    /// <summary>A task is drawn with probability ∝ Nₜ^(1/T): T = 1 is proportional, a large T nearly uniform.</summary>
-    Temperature,
-}
-
 /// <summary>
 /// Chooses which task's batch comes next. An epoch is Σₜ ⌈Nₜ / batch⌉ batches, the number it
 /// takes to see every dataset once; with round robin each dataset is seen exactly once, with

@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using static Mtl.Torch.torch;
 
@@ -12,16 +13,53 @@ public sealed class TaskLoss : IDisposable
 {
     private readonly Tensor? _classWeights;
 
+    private readonly Tensor? _posWeight;
+
     public TaskLoss(TaskSpec task)
     {
+        Check(task);
         Task = task;
+        if (task.ClassWeights is { } weights) _classWeights = tensor(weights.ToArray()).@float().DetachFromDisposeScope();
+        if (task.PosWeight is { } positive) _posWeight = tensor(positive).@float().DetachFromDisposeScope();
+    }
+
+    /// <summary>
+    /// Checks a spec against the language's tables: the loss and metrics fit the kind, and every
+    /// loss option is one the loss has, in its range. Errors name the task and the value.
+    /// </summary>
+    public static void Check(TaskSpec task)
+    {
+        var loss = task.Loss.Name();
+        var fits = LossCatalog.For(task.Kind);
+        if (!fits.Contains(loss)) throw new ArgumentException($"task '{task.Name}': loss {loss} does not fit a {TaskCatalog.Describe(task.Kind, task.Size)} task (it takes {string.Join(", ", fits)})");
+        var metrics = MetricCatalog.For(task.Kind);
+        foreach (var metric in task.Metrics)
+        {
+            if (!metrics.Contains(metric)) throw new ArgumentException($"task '{task.Name}': metric '{metric}' does not fit a {TaskCatalog.Describe(task.Kind, task.Size)} task (it reports {string.Join(", ", metrics)})");
+        }
+        if (!Weighting.TaskWeighting.IsValidWeight(task.Weight)) throw new ArgumentException($"task '{task.Name}': weight {task.Weight} must be finite and at least 0");
+        var options = new Dictionary<string, OptionValue>();
+        if (task.Loss == LossKind.Huber) options["delta"] = new NumberValue(task.HuberDelta);
+        else if (task.HuberDelta != 1.0) throw new ArgumentException($"task '{task.Name}': a huber delta is set, but the loss is {loss}");
+        if (task.PosWeight is { } positive)
+        {
+            if (task.Loss != LossKind.Bce) throw new ArgumentException($"task '{task.Name}': pos_weight is set, but the loss is {loss}");
+            options["pos_weight"] = new NumberValue(positive);
+        }
+        if (task.Loss == LossKind.CrossEntropy) options["label_smoothing"] = new NumberValue(task.LabelSmoothing);
+        else if (task.LabelSmoothing != 0) throw new ArgumentException($"task '{task.Name}': label smoothing is set, but the loss is {loss}");
         if (task.ClassWeights is { } weights)
         {
-            if (task.Kind != TaskKind.Classes || weights.Count != task.Size)
-            {
-                throw new ArgumentException($"task '{task.Name}': class weights need a classes({weights.Count}) task");
-            }
-            _classWeights = tensor(weights.ToArray()).@float().DetachFromDisposeScope();
+            if (task.Loss != LossKind.CrossEntropy || weights.Count != task.Size) throw new ArgumentException($"task '{task.Name}': {weights.Count} class weights need a classes({weights.Count}) task with cross_entropy");
+            options["class_weights"] = OptionValue.From(weights);
+        }
+        try
+        {
+            LossCatalog.All[loss].Resolve(options);
+        }
+        catch (ArgumentException error)
+        {
+            throw new ArgumentException($"task '{task.Name}': {error.Message}", error);
         }
     }
 
@@ -47,11 +85,21 @@ public sealed class TaskLoss : IDisposable
             LossKind.Mse => nn.functional.mse_loss(prediction, filled, Reduction.None),
             LossKind.L1 => nn.functional.l1_loss(prediction, filled, Reduction.None),
             LossKind.Huber => nn.functional.huber_loss(prediction, filled, Reduction.None, Task.HuberDelta),
-            LossKind.Bce => nn.functional.binary_cross_entropy_with_logits(prediction, filled, reduction: Reduction.None),
+            LossKind.Bce => Bce(prediction, filled),
             _ => throw new InvalidOperationException($"task '{Task.Name}': loss {Task.Loss} does not apply to {Task.Kind} targets"),
         };
         return perElement.masked_fill(mask.logical_not(), 0.0).sum() / count;
     }
 
-    public void Dispose() => _classWeights?.Dispose();
+    private Tensor Bce(Tensor prediction, Tensor target)
+    {
+        using var positive = _posWeight?.to(prediction.dtype, prediction.device);
+        return nn.functional.binary_cross_entropy_with_logits(prediction, target, reduction: Reduction.None, pos_weight: positive);
+    }
+
+    public void Dispose()
+    {
+        _classWeights?.Dispose();
+        _posWeight?.Dispose();
+    }
 }

@@ -1,6 +1,8 @@
+using Mtl.Catalog;
+
 namespace Mtl.Training;
 
-/// <summary>The loss a task trains with.</summary>
+/// <summary>The loss a task trains with; <see cref="LossKinds"/> maps each to its .mtl name.</summary>
 public enum LossKind
 {
     /// <summary>Mean squared error (regression default).</summary>
@@ -12,40 +14,52 @@ public enum LossKind
     /// <summary>Huber loss with <see cref="TaskSpec.HuberDelta"/>.</summary>
     Huber,
 
-    /// <summary>Binary cross entropy on logits (binary and multilabel default).</summary>
+    /// <summary>Binary cross entropy on logits (binary and multilabel default), with an optional <see cref="TaskSpec.PosWeight"/>.</summary>
     Bce,
 
     /// <summary>Cross entropy on logits (classes default), with optional label smoothing and class weights.</summary>
     CrossEntropy,
 }
 
+/// <summary>The .mtl names of <see cref="LossKind"/> (those of <see cref="LossCatalog"/>).</summary>
+public static class LossKinds
+{
+    public static string Name(this LossKind loss) => loss switch
+    {
+        LossKind.Mse => LossCatalog.Mse,
+        LossKind.L1 => LossCatalog.L1,
+        LossKind.Huber => LossCatalog.Huber,
+        LossKind.Bce => LossCatalog.Bce,
+        _ => LossCatalog.CrossEntropy,
+    };
+
+    public static LossKind Parse(string name)
+    {
+        foreach (var kind in Enum.GetValues<LossKind>())
+        {
+            if (kind.Name() == name) return kind;
+        }
+        throw new ArgumentException($"unknown loss '{name}': expected {string.Join(", ", LossCatalog.All.Keys)}", nameof(name));
+    }
+}
+
 /// <summary>
 /// One task of a multi-task model: what it predicts, how its loss is computed and weighted,
-/// and what is measured. Missing labels are NaN (float targets) or -1 (class targets).
+/// and what is measured. Missing labels are NaN (float targets) or -1 (class targets). Defaults
+/// (loss, metrics, weight, options) are those of the .mtl language, from the shared catalog;
+/// <see cref="TaskLoss"/> checks the whole spec against it.
 /// </summary>
 public sealed record TaskSpec
 {
     public TaskSpec(string name, TaskKind kind, int size = 1)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("a task needs a name", nameof(name));
-        if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), size, $"task '{name}': size must be positive");
-        if (kind == TaskKind.Binary && size != 1) throw new ArgumentException($"task '{name}': a binary task has size 1", nameof(size));
-        if (kind == TaskKind.Classes && size < 2) throw new ArgumentException($"task '{name}': a classes task needs at least 2 classes", nameof(size));
+        if (TaskCatalog.CheckSize(kind, size) is { } error) throw new ArgumentOutOfRangeException(nameof(size), size, $"task '{name}': {error}");
         Name = name;
         Kind = kind;
         Size = size;
-        Loss = kind switch
-        {
-            TaskKind.Regression => LossKind.Mse,
-            TaskKind.Classes => LossKind.CrossEntropy,
-            _ => LossKind.Bce,
-        };
-        Metrics = kind switch
-        {
-            TaskKind.Regression => ["mae", "rmse"],
-            TaskKind.Classes => ["accuracy", "macro_f1"],
-            _ => ["accuracy", "auc"],
-        };
+        Loss = LossKinds.Parse(TaskCatalog.DefaultLoss(kind));
+        Metrics = TaskCatalog.DefaultMetrics(kind);
     }
 
     public string Name { get; }
@@ -62,12 +76,18 @@ public sealed record TaskSpec
 
     public IReadOnlyList<string> Metrics { get; init; }
 
+    /// <summary>cross_entropy's <c>label_smoothing</c>, in [0, 1).</summary>
     public double LabelSmoothing { get; init; }
 
+    /// <summary>cross_entropy's <c>class_weights</c>: one positive weight per class, or null.</summary>
     public IReadOnlyList<double>? ClassWeights { get; init; }
 
+    /// <summary>huber's <c>delta</c>.</summary>
     public double HuberDelta { get; init; } = 1.0;
 
+    /// <summary>bce's <c>pos_weight</c>: the factor on the loss of positive labels, or null for 1.</summary>
+    public double? PosWeight { get; init; }
+
     /// <summary>Whether examples may lack this task's label; when false a missing label is a data error.</summary>
-    public bool MissingLabels { get; init; } = true;
+    public bool MissingLabels { get; init; } = TaskCatalog.MissingLabelsAllowed;
 }

@@ -1,18 +1,9 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
 using Mtl.Training.Weighting;
 
 namespace Mtl.Training;
-
-/// <summary>How shared and task parameters are updated.</summary>
-public enum UpdateMode
-{
-    /// <summary>One step on the whole objective.</summary>
-    Joint,
-
-    /// <summary>Per batch: shared parameters stepped with the heads fixed, then the heads with the shared fixed.</summary>
-    Alternate,
-}
 
 /// <summary>When the learning-rate schedule advances.</summary>
 public enum ScheduleInterval
@@ -22,7 +13,7 @@ public enum ScheduleInterval
 }
 
 /// <summary>Stop when the monitored <c>task.metric</c> (or <c>loss</c>) has not improved for <see cref="Patience"/> epochs.</summary>
-public sealed record EarlyStopping(string Monitor, int Patience = 5, bool? Maximize = null, double MinDelta = 0);
+public sealed record EarlyStopping(string Monitor, int Patience = TrainCatalog.EarlyStopPatience, bool? Maximize = null, double MinDelta = 0);
 
 /// <summary>An L2 tie λ‖θ_a − θ_b‖² between two modules of the same shape (soft parameter sharing).</summary>
 public sealed record SoftTie(torch.nn.Module A, torch.nn.Module B, double Lambda);
@@ -30,19 +21,19 @@ public sealed record SoftTie(torch.nn.Module A, torch.nn.Module B, double Lambda
 /// <summary>Settings of one training run; every value has the default a .mtl file would give it.</summary>
 public sealed record TrainerOptions
 {
-    public int Epochs { get; init; } = 10;
+    public int Epochs { get; init; } = TrainCatalog.Epochs;
 
-    public long BatchSize { get; init; } = 32;
+    public long BatchSize { get; init; } = TrainCatalog.BatchSize;
 
     /// <summary>Clip the joint gradient norm to this value; null leaves gradients alone.</summary>
     public double? ClipGradNorm { get; init; }
 
     /// <summary>Micro-batches whose gradients are summed before each optimizer step.</summary>
-    public int Accumulate { get; init; } = 1;
+    public int Accumulate { get; init; } = TrainCatalog.Accumulate;
 
-    public long Seed { get; init; } = 42;
+    public long Seed { get; init; } = TrainCatalog.Seed;
 
-    public UpdateMode Update { get; init; } = UpdateMode.Joint;
+    public UpdateMode Update { get; init; } = TrainCatalog.Update;
 
     /// <summary>λ of the explicit L2 term λΣ‖θ‖² added to the objective (0: none).</summary>
     public double L2 { get; init; }

@@ -312,7 +312,7 @@ public sealed class TrainerWeightingTests
         using var data = TwoTaskData.Make(256, seed: 3);
         using var model = new TwoTaskModel();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
-        using var weighting = Mtl.Training.Weighting.TaskWeighting.Create(method, TwoTaskData.Tasks.Select(t => t.Weight).ToList(), new Dictionary<string, double>());
+        using var weighting = Mtl.Training.Weighting.TaskWeighting.Create(method, TwoTaskData.Tasks.Select(t => t.Weight).ToList());
         using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 6, BatchSize = 32, Weighting = weighting });
         var history = trainer.Fit(data, data);
         Assert.Equal(6, history.Count);

@@ -9,7 +9,7 @@ namespace Mtl.Runtime.Tests.Weighting;
 /// <summary>The methods that learn their weights as training goes: GradNorm and FAMO.</summary>
 public sealed class AdaptiveWeightingTests
 {
-    private static readonly Dictionary<string, double> NoOptions = [];
+    private static readonly Dictionary<string, object> NoOptions = [];
 
     [Fact]
     public void GradNorm_first_step_by_hand()
@@ -86,7 +86,7 @@ public sealed class AdaptiveWeightingTests
         // r = (2/3, 4/3), so task 1's target norm is larger and its weight grows.
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks([[1, 0], [0, 1]], theta: [2, 2]);
-        using var method = (GradNorm)TaskWeighting.Create("gradnorm", [1, 1], new Dictionary<string, double> { ["alpha"] = 1 });
+        using var method = (GradNorm)TaskWeighting.Create("gradnorm", [1, 1], new Dictionary<string, object> { ["alpha"] = 1 });
         var context = tasks.Context();
         method.Backward(tasks.Losses(), context);
         using (no_grad()) tasks.Theta.copy_(tensor(new double[] { 1, 2 }));
@@ -134,7 +134,7 @@ public sealed class AdaptiveWeightingTests
     {
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks([[1, 2], [-3, 0.5]], theta: [1, 1], heads: [1, 4]);  // L = (4, 1.5)
-        using var method = (FAMO)TaskWeighting.Create("famo", [1, 1], new Dictionary<string, double> { ["lr"] = 0.1, ["gamma"] = 0.01 });
+        using var method = (FAMO)TaskWeighting.Create("famo", [1, 1], new Dictionary<string, object> { ["lr"] = 0.1, ["gamma"] = 0.01 });
         var context = tasks.Context();
         Assert.True(method.NeedsLossesAfterStep);
         method.Backward(tasks.Losses(), context);

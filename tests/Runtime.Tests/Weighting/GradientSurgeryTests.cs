@@ -7,9 +7,9 @@ namespace Mtl.Runtime.Tests.Weighting;
 
 public sealed class GradientSurgeryTests
 {
-    private static readonly Dictionary<string, double> NoOptions = [];
+    private static readonly Dictionary<string, object> NoOptions = [];
 
-    private static TaskWeighting Run(string name, LinearTasks tasks, IReadOnlyDictionary<string, double>? options = null, int seed = 7)
+    private static TaskWeighting Run(string name, LinearTasks tasks, IReadOnlyDictionary<string, object>? options = null, int seed = 7)
     {
         var method = TaskWeighting.Create(name, Enumerable.Repeat(1.0, tasks.K).ToArray(), options ?? NoOptions);
         var context = tasks.Context(seed);
@@ -122,7 +122,7 @@ public sealed class GradientSurgeryTests
         // z = 3θ, Lᵢ = aᵢ·z + hᵢ: ∇z Lᵢ = aᵢ decides α; θ then gets Σ αᵢ·3aᵢ.
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks([[1, 0], [0.5, 1]]);
-        using var method = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, double> { ["ub"] = 1 });
+        using var method = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, object> { ["ub"] = true });
         var context = tasks.Context();
         var z = tasks.Theta * 3.0;
         context.SharedRepresentation = z;
@@ -171,7 +171,7 @@ public sealed class GradientSurgeryTests
     {
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks([[1, 0], [-1, 1], [0.5, 2]]);
-        using var method = Run("cagrad", tasks, new Dictionary<string, double> { ["c"] = 0 });
+        using var method = Run("cagrad", tasks, new Dictionary<string, object> { ["c"] = 0 });
         Expect.Close([1.0 / 3, 1.0 / 3, 1.0 / 3], method.Weights, 1e-7);
         Expect.Close([0.5 / 3, 1], tasks.ThetaGrad, 1e-7);
         Expect.Close([1, 1, 1], tasks.HeadGrad);
@@ -184,7 +184,7 @@ public sealed class GradientSurgeryTests
         double[][] a = [[1, 0], [-0.8, 0.6]];
         const double c = 0.5;
         using var tasks = new LinearTasks(a);
-        using var method = Run("cagrad", tasks, new Dictionary<string, double> { ["c"] = c });
+        using var method = Run("cagrad", tasks, new Dictionary<string, object> { ["c"] = c });
 
         // The dual over w = (x, 1 − x): F(x) = g_w·g₀ + c‖g₀‖·‖g_w‖, minimised by golden-section search.
         double[] Gw(double x) => [x * a[0][0] + (1 - x) * a[1][0], x * a[0][1] + (1 - x) * a[1][1]];
@@ -291,7 +291,7 @@ public sealed class GradientSurgeryTests
     {
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks([[1, 0], [-1, 1]]);
-        using var method = (GradVac)TaskWeighting.Create("gradvac", [1, 1], new Dictionary<string, double> { ["beta"] = 0.1 });
+        using var method = (GradVac)TaskWeighting.Create("gradvac", [1, 1], new Dictionary<string, object> { ["beta"] = 0.1 });
         var context = tasks.Context();
         method.Backward(tasks.Losses(), context);
         // φ̂ = 0 at first, φ = −1/√2: g1' = g1 + 0.5·g2 = (0.5, 0.5), g2' = g2 + 1·g1 = (0, 1), as PCGrad

@@ -8,7 +8,7 @@ public sealed class LossWeightingTests
 {
     private static readonly double[][] A = [[1, 2], [-3, 0.5]];
 
-    private static readonly Dictionary<string, double> NoOptions = [];
+    private static readonly Dictionary<string, object> NoOptions = [];
 
     [Fact]
     public void Fixed_adds_the_gradient_of_the_weighted_sum()
@@ -87,7 +87,7 @@ public sealed class LossWeightingTests
     {
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks(A);
-        using var method = (DynamicWeightAverage)TaskWeighting.Create("dwa", [1, 1], new Dictionary<string, double> { ["temperature"] = 2 });
+        using var method = (DynamicWeightAverage)TaskWeighting.Create("dwa", [1, 1], new Dictionary<string, object> { ["temperature"] = 2 });
         var context = tasks.Context();
         Expect.Close([1, 1], method.EpochWeights);
         method.EndEpoch([4, 2], context);
@@ -104,7 +104,7 @@ public sealed class LossWeightingTests
         e = [Math.Exp(0.25), Math.Exp(0.5)];
         Expect.Close([2 * e[0] / (e[0] + e[1]), 2 * e[1] / (e[0] + e[1])], method.EpochWeights);
 
-        using var resumed = (DynamicWeightAverage)TaskWeighting.Create("dwa", [1, 1], new Dictionary<string, double> { ["temperature"] = 2 });
+        using var resumed = (DynamicWeightAverage)TaskWeighting.Create("dwa", [1, 1], new Dictionary<string, object> { ["temperature"] = 2 });
         resumed.load_state_dict(method.state_dict());
         Expect.Close(method.EpochWeights, resumed.EpochWeights, 0);
         method.EndEpoch([0.5, 1], context);
@@ -138,7 +138,7 @@ public sealed class LossWeightingTests
     public void Create_rejects_unknown_names_and_options()
     {
         Assert.Contains("unknown task weighting", Assert.Throws<ArgumentException>(() => TaskWeighting.Create("nope", [1], NoOptions)).Message);
-        Assert.Contains("'tau'", Assert.Throws<ArgumentException>(() => TaskWeighting.Create("dwa", [1], new Dictionary<string, double> { ["tau"] = 1 })).Message);
+        Assert.Contains("'tau'", Assert.Throws<ArgumentException>(() => TaskWeighting.Create("dwa", [1], new Dictionary<string, object> { ["tau"] = 1 })).Message);
         Assert.Throws<ArgumentException>(() => TaskWeighting.Create("fixed", [1, -1], NoOptions));
         foreach (var name in TaskWeighting.Names)
         {

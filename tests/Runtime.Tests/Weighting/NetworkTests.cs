@@ -57,7 +57,7 @@ public sealed class NetworkTests
         manual_seed(3);
         using var scope = NewDisposeScope();
         using var net = new Net();
-        using var method = TaskWeighting.Create(name, [1, 2], new Dictionary<string, double>());
+        using var method = TaskWeighting.Create(name, [1, 2], new Dictionary<string, object>());
         var context = new WeightingContext
         {
             TaskNames = ["a", "b"], SharedParameters = net.Shared, TaskParameters = net.TaskParameters,

@@ -41,7 +41,7 @@ public sealed class ResumeAndLeakTests
     {
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks(A, theta: [2, 1, 3], heads: [1, 2, 3]);
-        using var method = TaskWeighting.Create(name, [1, 0.5, 2], new Dictionary<string, double>());
+        using var method = TaskWeighting.Create(name, [1, 0.5, 2], new Dictionary<string, object>());
         var context = tasks.Context(seed: 5);
         method.Attach(context);
         for (var i = 0; i < 3; i++) Step(method, tasks, context);
@@ -54,7 +54,7 @@ public sealed class ResumeAndLeakTests
         var continued = new WeightingContext { TaskNames = context.TaskNames, SharedParameters = context.SharedParameters, TaskParameters = context.TaskParameters, LastSharedLayer = context.LastSharedLayer, Random = new Random(99), Step = context.Step, Epoch = context.Epoch };
         for (var i = 0; i < 3; i++) expected.Add(Step(method, tasks, continued));
 
-        using var resumed = TaskWeighting.Create(name, [1, 0.5, 2], new Dictionary<string, double>());
+        using var resumed = TaskWeighting.Create(name, [1, 0.5, 2], new Dictionary<string, object>());
         using (no_grad()) tasks.Theta.copy_(theta);
         var context2 = new WeightingContext { TaskNames = context.TaskNames, SharedParameters = context.SharedParameters, TaskParameters = context.TaskParameters, LastSharedLayer = context.LastSharedLayer, Random = new Random(99), Step = stepAndEpoch.Step, Epoch = stepAndEpoch.Epoch };
         resumed.Attach(context2);
@@ -71,7 +71,7 @@ public sealed class ResumeAndLeakTests
     public void Steps_do_not_grow_the_live_handle_count(string name)
     {
         using var tasks = new LinearTasks(A, theta: [2, 1, 3], heads: [1, 2, 3]);
-        using var method = TaskWeighting.Create(name, [1, 1, 1], new Dictionary<string, double>());
+        using var method = TaskWeighting.Create(name, [1, 1, 1], new Dictionary<string, object>());
         var context = tasks.Context();
         method.Attach(context);
         // θ stays put, so the linear losses stay positive (FAMO takes their logarithm)

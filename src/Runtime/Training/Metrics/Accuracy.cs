@@ -14,7 +14,6 @@ public sealed class Accuracy : Metric
         if (kind == TaskKind.Regression) throw new ArgumentException("accuracy does not apply to regression tasks: use mae, mse, rmse or r2", nameof(kind));
     }
 
-    public override bool HigherIsBetter => true;
 
     protected override void Accumulate(MetricBatch batch)
     {

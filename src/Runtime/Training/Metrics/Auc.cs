@@ -16,7 +16,6 @@ public sealed class Auc : Metric
         if (kind == TaskKind.Regression) throw new ArgumentException("auc does not apply to regression tasks: use mae, mse, rmse or r2", nameof(kind));
     }
 
-    public override bool HigherIsBetter => true;
 
     private List<(double score, bool positive)> Column(int index)
     {

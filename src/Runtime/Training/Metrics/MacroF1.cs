@@ -19,7 +19,6 @@ public sealed class MacroF1 : Metric
         (_tp, _fp, _fn) = (new long[size], new long[size], new long[size]);
     }
 
-    public override bool HigherIsBetter => true;
 
     private void EnsureSize(int size)
     {

@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 
 namespace Mtl.Training.Metrics;
@@ -21,8 +22,8 @@ public abstract class Metric
 
     public TaskKind Kind { get; }
 
-    /// <summary>Whether a larger value is better (early stopping's default mode follows it).</summary>
-    public abstract bool HigherIsBetter { get; }
+    /// <summary>Whether a larger value is better (early stopping's default mode follows it); from <see cref="MetricCatalog"/>.</summary>
+    public bool HigherIsBetter => !MetricCatalog.LowerIsBetter(Name);
 
     public void Update(Tensor outputs, Tensor targets)
     {
@@ -38,8 +39,15 @@ public abstract class Metric
 
     public abstract void Reset();
 
-    /// <summary>Creates a metric by its .mtl name for a task of <paramref name="kind"/> (classes: the class count).</summary>
-    public static Metric Create(string name, TaskKind kind, int classes = 0) => name switch
+    /// <summary>
+    /// Creates a metric by its .mtl name for a task of <paramref name="kind"/> (classes: the class
+    /// count). The metric must fit the kind, as <see cref="MetricCatalog.For"/> says.
+    /// </summary>
+    public static Metric Create(string name, TaskKind kind, int classes = 0) => !MetricCatalog.All.Contains(name)
+        ? throw new ArgumentException($"unknown metric '{name}': expected {string.Join(", ", MetricCatalog.All)}", nameof(name))
+        : !MetricCatalog.For(kind).Contains(name)
+        ? throw new ArgumentException($"metric '{name}' does not fit a {TaskCatalog.Name(kind)} task: it reports {string.Join(", ", MetricCatalog.For(kind))}", nameof(name))
+        : name switch
     {
         "accuracy" => new Accuracy(kind),
         "macro_f1" => new MacroF1(kind, classes),
@@ -48,6 +56,6 @@ public abstract class Metric
         "mse" => new MeanSquaredError(kind),
         "rmse" => new RootMeanSquaredError(kind),
         "r2" => new R2Score(kind),
-        _ => throw new ArgumentException($"unknown metric '{name}': expected accuracy, macro_f1, auc, mae, mse, rmse or r2", nameof(name)),
+        _ => throw new InvalidOperationException($"metric '{name}' is in the catalog but has no implementation"),
     };
 }

@@ -18,7 +18,6 @@ public abstract class RegressionMetric : Metric
         if (kind != TaskKind.Regression) throw new ArgumentException($"{name} applies to regression tasks only: use accuracy, macro_f1 or auc", nameof(kind));
     }
 
-    public override bool HigherIsBetter => false;
 
     protected override void Accumulate(MetricBatch batch)
     {
@@ -95,7 +94,6 @@ public sealed class RootMeanSquaredError(TaskKind kind) : RegressionMetric("rmse
 /// </summary>
 public sealed class R2Score(TaskKind kind) : RegressionMetric("r2", kind)
 {
-    public override bool HigherIsBetter => true;
 
     private protected override double Column(double count, double absolute, double squared, double sum, double sumSquares)
     {

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Mtl.Catalog;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
 
@@ -30,7 +30,7 @@ public abstract class TaskWeighting : IDisposable
         if (fixedWeights.Count == 0 && !allowEmpty) throw new ArgumentException("a weighting needs at least one task", nameof(fixedWeights));
         foreach (var w in fixedWeights)
         {
-            if (!double.IsFinite(w) || w < 0) throw new ArgumentException($"a task weight must be finite and not negative, not {w}", nameof(fixedWeights));
+            if (!IsValidWeight(w)) throw new ArgumentException($"a task weight must be finite and not negative, not {w}", nameof(fixedWeights));
         }
         Name = name;
         FixedWeights = fixedWeights.ToArray();
@@ -81,59 +81,44 @@ public abstract class TaskWeighting : IDisposable
 
     /// <summary>
     /// The method named <paramref name="name"/> (its .mtl name), for as many tasks as
-    /// <paramref name="fixedWeights"/> has entries. Options, each optional:
-    /// dwa <c>temperature</c> (2); gradnorm <c>alpha</c> (1.5), <c>lr</c> (0.025);
-    /// mgda <c>ub</c> (0; 1 for MGDA-UB); cagrad <c>c</c> (0.5); gradvac <c>beta</c> (0.01);
-    /// famo <c>lr</c> (0.025), <c>gamma</c> (0.01). An unknown name or option is an error.
+    /// <paramref name="fixedWeights"/> has entries. <paramref name="options"/> holds the method's
+    /// options by their .mtl names (numbers, bools, words); each one not given takes the
+    /// language's default. Names, options, defaults and ranges are those of
+    /// <see cref="WeightingCatalog"/>; an unknown name or option, or a value out of range, is an
+    /// <see cref="ArgumentException"/> that names it.
     /// </summary>
-    public static TaskWeighting Create(string name, IReadOnlyList<double> fixedWeights, IReadOnlyDictionary<string, double> options)
+    public static TaskWeighting Create(string name, IReadOnlyList<double> fixedWeights, IReadOnlyDictionary<string, object>? options = null)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var o = new Options(name, options ?? new Dictionary<string, double>());
-        TaskWeighting method = name switch
+        if (!WeightingCatalog.All.TryGetValue(name, out var spec)) throw new ArgumentException($"unknown task weighting '{name}'; known: {string.Join(", ", Names)}", nameof(name));
+        var given = options?.ToDictionary(p => p.Key, p => OptionValue.From(p.Value), StringComparer.Ordinal);
+        var o = spec.Resolve(given);
+        double Number(string option) => o[option]!.AsNumber();
+        return name switch
         {
             "fixed" => new FixedWeighting(fixedWeights),
             "uncertainty" => new UncertaintyWeighting(fixedWeights),
-            "dwa" => new DynamicWeightAverage(fixedWeights, o.Get("temperature", 2.0)),
-            "gradnorm" => new GradNorm(fixedWeights, o.Get("alpha", 1.5), o.Get("lr", 0.025)),
+            "dwa" => new DynamicWeightAverage(fixedWeights, Number("temperature")),
+            "gradnorm" => new GradNorm(fixedWeights, Number("alpha"), Number("lr")),
             "rlw" => new RandomLossWeighting(fixedWeights),
             "pcgrad" => new PCGrad(fixedWeights),
-            "mgda" => new MGDA(fixedWeights, o.Get("ub", 0.0) != 0),
-            "cagrad" => new CAGrad(fixedWeights, o.Get("c", 0.5)),
+            "mgda" => new MGDA(fixedWeights, ((BooleanValue)o["ub"]!).Value),
+            "cagrad" => new CAGrad(fixedWeights, Number("c")),
             "imtl" => new IMTL(fixedWeights),
-            "graddrop" => new GradDrop(fixedWeights),
-            "gradvac" => new GradVac(fixedWeights, o.Get("beta", 0.01)),
+            "graddrop" => Number("leak") == 0 ? new GradDrop(fixedWeights) : throw new NotSupportedException("graddrop: 'leak' other than 0 is not implemented yet"),
+            "gradvac" => new GradVac(fixedWeights, Number("beta")),
             "aligned_mtl" => new AlignedMTL(fixedWeights),
-            "nash_mtl" => new NashMTL(fixedWeights),
-            "famo" => new FAMO(fixedWeights, o.Get("lr", 0.025), o.Get("gamma", 0.01)),
-            _ => throw new ArgumentException($"unknown task weighting '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
+            "nash_mtl" => Number("update_every") == 1 ? new NashMTL(fixedWeights) : throw new NotSupportedException("nash_mtl: 'update_every' other than 1 is not implemented yet"),
+            "famo" => new FAMO(fixedWeights, Number("lr"), Number("gamma")),
+            _ => throw new InvalidOperationException($"task weighting '{name}' is in the catalog but has no implementation"),
         };
-        o.ThrowIfUnused();
-        return method;
     }
 
-    /// <summary>The .mtl names <see cref="Create"/> knows.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-        ["fixed", "uncertainty", "dwa", "gradnorm", "rlw", "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl", "famo"];
+    /// <summary>The .mtl names <see cref="Create"/> knows: those of <see cref="WeightingCatalog"/>.</summary>
+    public static IReadOnlyList<string> Names => WeightingCatalog.Names;
 
-    private sealed class Options(string method, IReadOnlyDictionary<string, double> values)
-    {
-        private readonly HashSet<string> _read = [];
-
-        public double Get(string key, double fallback)
-        {
-            _read.Add(key);
-            if (!values.TryGetValue(key, out var v)) return fallback;
-            if (!double.IsFinite(v)) throw new ArgumentException($"{method}: option '{key}' must be finite, not {v.ToString(CultureInfo.InvariantCulture)}");
-            return v;
-        }
-
-        public void ThrowIfUnused()
-        {
-            var unknown = values.Keys.Where(k => !_read.Contains(k)).ToList();
-            if (unknown.Count > 0) throw new ArgumentException($"{method} has no option {string.Join(", ", unknown.Select(k => $"'{k}'"))}");
-        }
-    }
+    /// <summary>Whether <paramref name="weight"/> can be a task's weight: finite and not negative (the language's range).</summary>
+    public static bool IsValidWeight(double weight) => double.IsFinite(weight) && TaskCatalog.Weight.Check(new NumberValue(weight)) is null;
 
     /// <summary>
     /// The tasks that have a loss this step: their indices and their losses scaled by the fixed

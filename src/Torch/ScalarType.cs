@@ -15,7 +15,8 @@ public enum ScalarType : sbyte
     BFloat16 = 15,
 }
 
-internal static class ScalarTypeInfo
+/// <summary>Facts about a dtype: its element size, whether it is floating point, which dtype a .NET type maps to.</summary>
+public static class ScalarTypeInfo
 {
     public static int ElementSize(ScalarType type) => type switch
     {

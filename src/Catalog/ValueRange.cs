@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Mtl.Dsl.Semantics;
+namespace Mtl.Catalog;
 
 /// <summary>An allowed numeric interval; a null bound is open-ended.</summary>
-internal sealed record ValueRange(double? Min, bool MinExclusive, double? Max, bool MaxExclusive)
+public sealed record ValueRange(double? Min, bool MinExclusive, double? Max, bool MaxExclusive)
 {
     public static readonly ValueRange AtLeastOne = new(1, false, null, false);
     public static readonly ValueRange AtLeastTwo = new(2, false, null, false);

@@ -1,6 +1,6 @@
 namespace Mtl.Torch.Native;
 
-// Op codes shared with src/Runtime/Native/src/*.cpp; the numbering must match the enums there
+// Op codes shared with src/Torch/Shim/src/*.cpp; the numbering must match the enums there
 // (a test compares both lists).
 
 internal enum UnaryOp

@@ -1,15 +1,15 @@
-namespace Mtl.Training;
+namespace Mtl;
 
 /// <summary>
-/// What a task predicts; fixes the target type, the output the head must produce and how
-/// missing labels are marked (NaN for float targets, -1 for class targets).
+/// What a task predicts; fixes the target type, the output the head must produce, the losses and
+/// metrics that fit, and how missing labels are marked (NaN for float targets, -1 for class targets).
 /// </summary>
 public enum TaskKind
 {
     /// <summary>n real values per example: outputs [N, n], float targets [N, n].</summary>
     Regression,
 
-    /// <summary>One logit per example: outputs [N] or [N, 1], float targets 0/1.</summary>
+    /// <summary>One logit per example: outputs [N, 1], float targets 0/1.</summary>
     Binary,
 
     /// <summary>k logits per example: outputs [N, k], int64 targets in [0, k).</summary>

@@ -154,7 +154,8 @@ public partial class Tensor : IDisposable
         return this;
     }
 
-    internal static string FormatShape(ReadOnlySpan<long> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+    /// <summary>A shape as messages print it: [2, 3].</summary>
+    public static string FormatShape(ReadOnlySpan<long> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 
     // ---- autograd ------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace Mtl.Dsl.Model;
+namespace Mtl.Catalog;
 
 /// <summary>
 /// An immutable array compared by its elements, so records holding one stay value-equatable

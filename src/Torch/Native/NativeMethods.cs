@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Mtl.Torch.Native;
 
-// One declaration per export of libmtl_torch.so (src/Runtime/Native/src). Every export returns a
+// One declaration per export of libmtl_torch.so (src/Torch/Shim/src). Every export returns a
 // status (0 = success) and hands results back through out-parameters; see NativeStatus.
 // Input tensors cross as TensorHandle (the marshaller keeps them alive during the call), new
 // tensors come back as raw handles that the caller wraps at once, lists as arrays of raw handles

@@ -1,6 +1,6 @@
 // Shared definitions for the C ABI of libmtl_torch.
 //
-// Rules every export follows (see BINDING.md):
+// Rules every export follows (see docs/runtime.md):
 //  - `MTL_API int32_t mtl_name(...)`: a status code, results through out-parameters;
 //  - the whole body sits inside MTL_GUARD, so no C++ exception ever crosses the ABI;
 //  - tensors cross as heap `at::Tensor*` (one reference each); NULL means undefined/None;

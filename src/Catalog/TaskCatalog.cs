@@ -1,0 +1,49 @@
+namespace Mtl.Catalog;
+
+/// <summary>Task kinds as the language writes them, with the loss and metrics each gets by default.</summary>
+public static class TaskCatalog
+{
+    /// <summary>Each kind's name and size option (<c>regression(n)</c>, <c>binary</c>, <c>classes(k)</c>, <c>multilabel(k)</c>).</summary>
+    public static IReadOnlyDictionary<string, (TaskKind Kind, SettingSpec Spec)> Kinds { get; } =
+        new Dictionary<string, (TaskKind, SettingSpec)>(StringComparer.Ordinal)
+        {
+            ["regression"] = (TaskKind.Regression, new SettingSpec("regression", OptionSpec.RequiredInt("n", ValueRange.AtLeastOne))),
+            ["binary"] = (TaskKind.Binary, new SettingSpec("binary")),
+            ["classes"] = (TaskKind.Classes, new SettingSpec("classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo))),
+            ["multilabel"] = (TaskKind.Multilabel, new SettingSpec("multilabel", OptionSpec.RequiredInt("k", ValueRange.AtLeastOne))),
+        };
+
+    /// <summary><c>weight w</c>: the task's factor in J = Σ wᵢ·Lᵢ (for adaptive methods, its prior).</summary>
+    public static OptionSpec Weight { get; } = OptionSpec.Num("weight", 1.0, ValueRange.NonNegative);
+
+    /// <summary>Whether examples may lack a label unless the file says <c>missing labels forbidden</c>.</summary>
+    public const bool MissingLabelsAllowed = true;
+
+    public static string Name(TaskKind kind) => kind switch
+    {
+        TaskKind.Regression => "regression",
+        TaskKind.Binary => "binary",
+        TaskKind.Classes => "classes",
+        _ => "multilabel",
+    };
+
+    /// <summary>"classes(7)", "binary": how a kind is written.</summary>
+    public static string Describe(TaskKind kind, int size) => kind == TaskKind.Binary ? "binary" : $"{Name(kind)}({size})";
+
+    /// <summary>
+    /// Why a task of this kind cannot have <paramref name="size"/> outputs, or null: binary has 1,
+    /// classes at least 2, the others at least 1.
+    /// </summary>
+    public static string? CheckSize(TaskKind kind, int size) => kind switch
+    {
+        TaskKind.Binary when size != 1 => $"a binary task has size 1, not {size}",
+        TaskKind.Classes when size < 2 => $"a classes task needs at least 2 classes, not {size}",
+        _ when size < 1 => $"a {Name(kind)} task needs a positive size, not {size}",
+        _ => null,
+    };
+
+    /// <summary>The loss a task of this kind trains with unless it says otherwise.</summary>
+    public static string DefaultLoss(TaskKind kind) => LossCatalog.For(kind)[0];
+
+    public static IReadOnlyList<string> DefaultMetrics(TaskKind kind) => MetricCatalog.DefaultFor(kind);
+}
