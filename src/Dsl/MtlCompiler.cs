@@ -12,14 +12,19 @@ public static class MtlCompiler
     /// <summary>
     /// Compiles <paramref name="text"/>; never throws. <paramref name="path"/> only labels the
     /// diagnostics, which come sorted by position. A model with errors is left out of
-    /// <see cref="MtlCompilation.Models"/>.
+    /// <see cref="MtlCompilation.Models"/>. A cancelled <paramref name="cancellationToken"/> is the
+    /// one exception: it throws <see cref="OperationCanceledException"/>, as a host expects.
     /// </summary>
-    public static MtlCompilation Compile(string text, string path)
+    public static MtlCompilation Compile(string text, string path, CancellationToken cancellationToken = default)
     {
         // The contract is "diagnostics, never exceptions"; the fuzz tests prove this guard is not needed.
         try
         {
-            return CompileCore(text, path);
+            return CompileCore(text, path, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
         }
         catch (Exception exception)
         {
@@ -30,10 +35,12 @@ public static class MtlCompiler
     }
 
     /// <summary>The pipeline without the guard; the fuzz tests call this so that a bug cannot hide.</summary>
-    internal static MtlCompilation CompileCore(string text, string path)
+    internal static MtlCompilation CompileCore(string text, string path, CancellationToken cancellationToken = default)
     {
         var diagnostics = new DiagnosticBag(path ?? string.Empty);
+        cancellationToken.ThrowIfCancellationRequested();
         var syntax = Parser.Parse(text ?? string.Empty, diagnostics);
+        cancellationToken.ThrowIfCancellationRequested();
         var models = Binder.Bind(syntax, diagnostics);
         var ordered = diagnostics.Items.OrderBy(d => d.Span.StartLine).ThenBy(d => d.Span.StartColumn);
         return new MtlCompilation(models.ToEquatableArray(), ordered.ToEquatableArray());

@@ -95,6 +95,20 @@ public sealed class TensorTests
     }
 
     [Fact]
+    public void Elu_and_softplus_follow_their_parameters()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new[] { -1.0, 0.2, 1.0 });
+        var elu = nn.functional.elu(x, alpha: 0.5).data<double>();
+        Assert.Equal(0.5 * (Math.Exp(-1) - 1), elu[0], 12);
+        Assert.Equal(new[] { 0.2, 1.0 }, elu[1..]);
+        var softplus = nn.functional.softplus(x, beta: 2, threshold: 1).data<double>();
+        Assert.Equal(Math.Log(1 + Math.Exp(-2)) / 2, softplus[0], 12);
+        Assert.Equal(Math.Log(1 + Math.Exp(0.4)) / 2, softplus[1], 12);
+        Assert.Equal(1.0, softplus[2]); // beta·x = 2 > threshold: linear
+    }
+
+    [Fact]
     public void Unary_comparison_and_masking_ops()
     {
         using var scope = NewDisposeScope();

@@ -1,4 +1,3 @@
-using Mtl.Dsl.Semantics;
 
 namespace Mtl.Dsl.Model;
 

@@ -7,7 +7,7 @@ public sealed record Shape(EquatableArray<int> Dimensions)
 
     public int Rank => Dimensions.Count;
 
-    public long ElementCount => Semantics.Saturating.Product(Dimensions);
+    public long ElementCount => Saturating.Product(Dimensions);
 
     public override string ToString() => "[" + string.Join(", ", Dimensions) + "]";
 }

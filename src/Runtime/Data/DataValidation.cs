@@ -18,6 +18,26 @@ public static class DataValidation
         throw new InvalidDataException($"{member}: row {row} holds {Format(value)}; inputs must be finite");
     }
 
+    /// <summary>
+    /// A model's input must be present, with the declared element type and per-example shape
+    /// (the first dimension counts examples); the error names the input, what was expected and
+    /// what was found.
+    /// </summary>
+    public static void RequireInput(IReadOnlyDictionary<string, Tensor> inputs, string name, ScalarType dtype, IReadOnlyList<long> shape)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!inputs.TryGetValue(name, out var tensor))
+        {
+            throw new InvalidDataException($"input '{name}' is missing (the data has {(inputs.Count == 0 ? "no inputs" : string.Join(", ", inputs.Keys.Select(k => $"'{k}'")))})");
+        }
+        var expected = $"{ScalarTypeInfo.Name(dtype)} [N{string.Concat(shape.Select(d => ", " + d))}]";
+        var found = $"{ScalarTypeInfo.Name(tensor.dtype)} {Tensor.FormatShape(tensor.shape)}";
+        var actual = tensor.shape;
+        var fits = tensor.dtype == dtype && actual.Length == shape.Count + 1;
+        for (var i = 0; fits && i < shape.Count; i++) fits = actual[i + 1] == shape[i];
+        if (!fits) throw new InvalidDataException($"input '{name}' must be {expected}, not {found}");
+    }
+
     /// <summary>Targets must fit the task: shape, dtype, class range, 0/1 labels; missing only where allowed.</summary>
     public static void RequireTargets(TaskSpec task, Tensor targets)
     {

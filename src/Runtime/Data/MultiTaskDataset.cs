@@ -81,6 +81,55 @@ public sealed class MultiTaskDataset : IDisposable
             size);
     }
 
+    /// <summary>The examples at <paramref name="rows"/>, in that order, as a new dataset holding copies.</summary>
+    public MultiTaskDataset Subset(IReadOnlyList<long> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        foreach (var row in rows)
+        {
+            if (row < 0 || row >= Count) throw new ArgumentOutOfRangeException(nameof(rows), row, $"row {row} is outside the dataset's [0, {Count})");
+        }
+        using var scope = NewDisposeScope();
+        using var index = tensor(rows.ToArray(), [rows.Count]);
+        return new MultiTaskDataset(
+            _inputs.ToDictionary(p => p.Key, p => p.Value.index_select(0, index)),
+            _targets.ToDictionary(p => p.Key, p => p.Value.index_select(0, index)),
+            Tasks);
+    }
+
+    /// <summary>
+    /// Splits the examples at random (a permutation that depends only on <paramref name="seed"/>):
+    /// ⌊<paramref name="trainFraction"/> · N⌉ of them for training, the rest for validation. Each
+    /// part keeps the examples in their original order.
+    /// </summary>
+    public (MultiTaskDataset Train, MultiTaskDataset Validation) Split(double trainFraction, long seed)
+    {
+        if (!(trainFraction > 0 && trainFraction < 1)) throw new ArgumentOutOfRangeException(nameof(trainFraction), trainFraction, "the training fraction must be in (0, 1)");
+        var order = Permutation(Count, seed);
+        var trainCount = (long)Math.Round(trainFraction * Count, MidpointRounding.AwayFromZero);
+        if (trainCount == 0 || trainCount == Count) throw new ArgumentException($"splitting {Count} examples at {trainFraction} leaves one part empty", nameof(trainFraction));
+        var train = order.Take((int)trainCount).Order().ToList();
+        var validation = order.Skip((int)trainCount).Order().ToList();
+        return (Subset(train), Subset(validation));
+    }
+
+    /// <summary>
+    /// The same examples with only the targets of <paramref name="tasks"/> (for separate per-task
+    /// datasets). The tensors are shared, not copied; each dataset still disposes its own handles.
+    /// </summary>
+    public MultiTaskDataset WithTargets(params string[] tasks)
+    {
+        foreach (var task in tasks)
+        {
+            if (!_targets.ContainsKey(task)) throw new ArgumentException($"the dataset holds no targets for '{task}' (it has: {string.Join(", ", _targets.Keys)})", nameof(tasks));
+        }
+        using var scope = NewDisposeScope();
+        return new MultiTaskDataset(
+            _inputs.ToDictionary(p => p.Key, p => p.Value.alias()),
+            tasks.ToDictionary(t => t, t => _targets[t].alias()),
+            Tasks);
+    }
+
     /// <summary>A Fisher–Yates permutation from a SplitMix64 stream: the same on every platform and run.</summary>
     internal static long[] Permutation(long count, long seed)
     {

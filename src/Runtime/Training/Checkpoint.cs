@@ -53,8 +53,8 @@ public static class Checkpoint
                 ["options"] = Numbers(g.options),
                 ["initial_lr"] = g.initial_lr is { } lr ? Number(lr) : null,
             }).ToArray()),
-            ["scheduler"] = trainer.Options.Scheduler is { } s ? Numbers(s.state_dict()) : null,
-            ["plateau"] = trainer.Options.Plateau is { } p ? Numbers(p.state_dict()) : null,
+            ["scheduler"] = trainer.ScheduleState.Scheduler is { } s ? Numbers(s) : null,
+            ["plateau"] = trainer.ScheduleState.Plateau is { } p ? Numbers(p) : null,
             ["weighting"] = Numbers(trainer.WeightingMethod.state_dict()),
             ["history"] = new JsonArray(trainer.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
         };
@@ -93,8 +93,7 @@ public static class Checkpoint
         }
         trainer.Optimizer.load_state_dict(new OptimizerState(entries, groupStates));
 
-        if (trainer.Options.Scheduler is { } scheduler && meta["scheduler"] is { } s) scheduler.load_state_dict(ReadNumbers(s));
-        if (trainer.Options.Plateau is { } plateau && meta["plateau"] is { } p) plateau.load_state_dict(ReadNumbers(p));
+        trainer.RestoreSchedule(meta["scheduler"] is { } s ? ReadNumbers(s) : null, meta["plateau"] is { } p ? ReadNumbers(p) : null);
         trainer.WeightingMethod.load_state_dict(ReadNumbers(meta["weighting"]));
         var weightingParameters = trainer.WeightingMethod.parameters().ToList();
         for (var i = 0; i < weightingParameters.Count; i++)

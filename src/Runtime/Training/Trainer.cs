@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mtl.Catalog;
 using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
@@ -30,6 +31,12 @@ public sealed class Trainer : IDisposable
     private readonly bool _maximizeMonitor;
     private readonly List<EpochRecord> _history = new();
     private readonly TrainingProgress _progress;
+    private LRScheduler? _scheduler;
+    private long _schedulerEnd = long.MaxValue;
+    private long _plateauFrom;
+    private ReduceLROnPlateau? _plateau;
+    private string? _plateauMonitor;
+    private (Dictionary<string, double>? Scheduler, Dictionary<string, double>? Plateau)? _pendingSchedule;
     private Dictionary<string, Tensor>? _best;
     private double _bestValue = double.NaN;
     private int _epochsWithoutImprovement;
@@ -62,8 +69,15 @@ public sealed class Trainer : IDisposable
         var optimized = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
         var extra = _weighting.parameters().Where(p => !optimized.Contains(p)).ToList();
         if (extra.Count > 0) optimizer.add_param_group(new ParamGroup(extra));
+        if (Options.Schedule is not null && (Options.Scheduler is not null || Options.Plateau is not null))
+        {
+            throw new ArgumentException("give either a Schedule (built when training starts) or a Scheduler and Plateau, not both", nameof(options));
+        }
+        _scheduler = Options.Scheduler;
+        _plateau = Options.Plateau;
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
-        if (Options.EarlyStop is { } stop) _maximizeMonitor = MonitorMaximizes(stop.Monitor);
+        if (Options.EarlyStop is { } stop) _maximizeMonitor = stop.Maximize ?? MonitorMaximizes(stop.Monitor);
+        if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
     }
 
     private static IEnumerable<(Parameter, Parameter, double)> TiedPairs(SoftTie tie)
@@ -108,6 +122,7 @@ public sealed class Trainer : IDisposable
 
     private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate)
     {
+        BuildSchedule(batchCount);
         _progress.Run(() =>
         {
             while (Epoch < Options.Epochs)
@@ -122,6 +137,25 @@ public sealed class Trainer : IDisposable
             }
         });
         return _history;
+    }
+
+    /// <summary>
+    /// Builds <see cref="TrainerOptions.Schedule"/> once the run's length is known: epochs times
+    /// the optimizer steps of one epoch (two per batch when updates alternate).
+    /// </summary>
+    private void BuildSchedule(long batchCount)
+    {
+        if (Options.Schedule is not { } schedule || _scheduler is not null || _plateau is not null) return;
+        var perEpoch = Options.Update == UpdateMode.Alternate ? 2 * batchCount : (batchCount + Options.Accumulate - 1) / Options.Accumulate;
+        var built = schedule.Build(_optimizer, perEpoch * Options.Epochs, MonitorMaximizes);
+        (_scheduler, _schedulerEnd, _plateau, _plateauFrom) = (built.Steps, built.StepsEnd, built.Plateau, built.StepsEnd);
+        _plateauMonitor = schedule.PlateauMonitor;
+        if (_pendingSchedule is { } pending)
+        {
+            if (pending.Scheduler is { } s) _scheduler?.load_state_dict(s);
+            if (pending.Plateau is { } p) _plateau?.load_state_dict(p);
+            _pendingSchedule = null;
+        }
     }
 
     private EpochRecord RunEpoch(Func<IEnumerable<MultiTaskBatch>> batchesOfEpoch, long batchCount, Func<Dictionary<string, double>>? validate)
@@ -166,10 +200,11 @@ public sealed class Trainer : IDisposable
         _weighting.EndEpoch(meanLosses, _context);
         var metrics = validate is null ? new Dictionary<string, double>() : validate();
         Epoch++;
-        if (Options.Scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Epoch) scheduler.step();
-        if (Options.Plateau is { } plateau)
+        if (_scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Epoch) scheduler.step();
+        if (_plateau is { } plateau && Step >= _plateauFrom)
         {
-            var monitored = Options.EarlyStop is { } stop && metrics.TryGetValue(stop.Monitor, out var m) ? m
+            var monitor = _plateauMonitor ?? Options.EarlyStop?.Monitor;
+            var monitored = monitor is not null && metrics.TryGetValue(monitor, out var m) ? m
                 : metrics.TryGetValue("loss", out var l) ? l : totalSum / Math.Max(1, batches);
             plateau.step(monitored);
         }
@@ -322,7 +357,7 @@ public sealed class Trainer : IDisposable
         }
         _optimizer.step();
         Step++;
-        if (Options.Scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Step) scheduler.step();
+        if (_scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Step && Step <= _schedulerEnd) scheduler.step();
         if (_weighting.NeedsLossesAfterStep && batch is not null)
         {
             using var mode = no_grad();
@@ -406,17 +441,16 @@ public sealed class Trainer : IDisposable
 
     // ---- early stopping ------------------------------------------------------------------------
 
-    /// <summary>Checks the monitor names a task's metric (or a loss) and says whether larger is better.</summary>
+    /// <summary>Checks the monitor names a task's metric (or a loss) and says whether larger is better by default.</summary>
     private bool MonitorMaximizes(string monitor)
     {
-        if (monitor == "loss") return Options.EarlyStop?.Maximize ?? false;
+        if (monitor == MetricCatalog.Loss) return false;
         var dot = monitor.IndexOf('.');
         var task = dot < 0 ? null : Tasks.FirstOrDefault(t => t.Name == monitor[..dot]);
-        if (task is null) throw new ArgumentException($"early stopping monitors '{monitor}', but there is no task '{(dot < 0 ? monitor : monitor[..dot])}' (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})");
+        if (task is null) throw new ArgumentException($"'{monitor}' is monitored, but there is no task '{(dot < 0 ? monitor : monitor[..dot])}' (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})");
         var metric = monitor[(dot + 1)..];
-        if (metric == "loss") return Options.EarlyStop?.Maximize ?? false;
-        if (!task.Metrics.Contains(metric)) throw new ArgumentException($"early stopping monitors '{monitor}', but task '{task.Name}' measures {string.Join(", ", task.Metrics.Append("loss"))}");
-        return Options.EarlyStop?.Maximize ?? Metric.Create(metric, task.Kind, task.Size).HigherIsBetter;
+        if (metric != MetricCatalog.Loss && !task.Metrics.Contains(metric)) throw new ArgumentException($"'{monitor}' is monitored, but task '{task.Name}' measures {string.Join(", ", task.Metrics.Append(MetricCatalog.Loss))}");
+        return !MetricCatalog.LowerIsBetter(metric);
     }
 
     private void TrackBest(EpochRecord record)
@@ -453,6 +487,26 @@ public sealed class Trainer : IDisposable
     // ---- checkpoint state ------------------------------------------------------------------------
 
     internal MultiTaskModule Model => _model;
+
+    /// <summary>The per-step scheduler: given in the options, or built from the schedule when training starts (null before).</summary>
+    internal LRScheduler? Scheduler => _scheduler;
+
+    internal ReduceLROnPlateau? Plateau => _plateau;
+
+    /// <summary>Restores scheduler state now, or, for a schedule not built yet, when training starts.</summary>
+    internal void RestoreSchedule(Dictionary<string, double>? scheduler, Dictionary<string, double>? plateau)
+    {
+        if (Options.Schedule is not null && _scheduler is null && _plateau is null)
+        {
+            _pendingSchedule = (scheduler, plateau);
+            return;
+        }
+        if (scheduler is not null) _scheduler?.load_state_dict(scheduler);
+        if (plateau is not null) _plateau?.load_state_dict(plateau);
+    }
+
+    internal (Dictionary<string, double>? Scheduler, Dictionary<string, double>? Plateau) ScheduleState =>
+        _pendingSchedule ?? (_scheduler?.state_dict(), _plateau?.state_dict());
 
     internal Optimizer Optimizer => _optimizer;
 

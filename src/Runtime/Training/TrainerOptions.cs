@@ -45,7 +45,14 @@ public sealed record TrainerOptions
     /// <summary>Restore the weights of the best epoch (by the early-stopping monitor) when training ends.</summary>
     public bool RestoreBest { get; init; } = true;
 
+    /// <summary>A scheduler stepped after every optimizer step (or epoch, see <see cref="SchedulerInterval"/>); or use <see cref="Schedule"/>.</summary>
     public LRScheduler? Scheduler { get; init; }
+
+    /// <summary>
+    /// A .mtl schedule chain, built when training starts (its length is then known); instead of
+    /// <see cref="Scheduler"/> and <see cref="Plateau"/>.
+    /// </summary>
+    public LearningRateSchedule? Schedule { get; init; }
 
     public ScheduleInterval SchedulerInterval { get; init; } = ScheduleInterval.Step;
 

@@ -43,3 +43,44 @@ public sealed class LogSoftmax(long dim) : nn.Module<Tensor, Tensor>(nameof(LogS
 {
     public override Tensor forward(Tensor input) => input.log_softmax(dim);
 }
+
+public sealed class ELU(double alpha = 1.0) : nn.Module<Tensor, Tensor>(nameof(ELU))
+{
+    public double alpha { get; } = alpha;
+
+    public override Tensor forward(Tensor input) => nn.functional.elu(input, alpha);
+}
+
+public sealed class SELU() : nn.Module<Tensor, Tensor>(nameof(SELU))
+{
+    public override Tensor forward(Tensor input) => nn.functional.selu(input);
+}
+
+public sealed class Mish() : nn.Module<Tensor, Tensor>(nameof(Mish))
+{
+    public override Tensor forward(Tensor input) => nn.functional.mish(input);
+}
+
+public sealed class Softplus(double beta = 1.0, double threshold = 20.0) : nn.Module<Tensor, Tensor>(nameof(Softplus))
+{
+    public double beta { get; } = beta;
+
+    public double threshold { get; } = threshold;
+
+    public override Tensor forward(Tensor input) => nn.functional.softplus(input, beta, threshold);
+}
+
+public sealed class ReLU6() : nn.Module<Tensor, Tensor>(nameof(ReLU6))
+{
+    public override Tensor forward(Tensor input) => nn.functional.relu6(input);
+}
+
+public sealed class Hardswish() : nn.Module<Tensor, Tensor>(nameof(Hardswish))
+{
+    public override Tensor forward(Tensor input) => nn.functional.hardswish(input);
+}
+
+public sealed class Hardsigmoid() : nn.Module<Tensor, Tensor>(nameof(Hardsigmoid))
+{
+    public override Tensor forward(Tensor input) => nn.functional.hardsigmoid(input);
+}

@@ -8,6 +8,11 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
 {
     private readonly List<nn.Module<Tensor, Tensor>> _layers = new();
 
+    /// <summary>An empty sequence: its forward returns (an alias of) its input.</summary>
+    public Sequential() : base(nameof(Sequential))
+    {
+    }
+
     public Sequential(params nn.Module<Tensor, Tensor>[] modules) : base(nameof(Sequential))
     {
         foreach (var module in modules) append(module);

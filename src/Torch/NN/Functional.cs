@@ -28,10 +28,10 @@ public static partial class torch
                 _ => throw new ArgumentException($"gelu: approximate must be 'none' or 'tanh', not '{approximate}'", nameof(approximate)),
             };
             public static Tensor silu(Tensor x) => x.Unary(UnaryOp.Silu);
-            public static Tensor elu(Tensor x) => x.Unary(UnaryOp.Elu);
+            public static Tensor elu(Tensor x, double alpha = 1.0) => Op(NativeMethods.mtl_elu(x.Handle, alpha, out var r), r);
             public static Tensor selu(Tensor x) => x.Unary(UnaryOp.Selu);
             public static Tensor mish(Tensor x) => x.Unary(UnaryOp.Mish);
-            public static Tensor softplus(Tensor x) => x.Unary(UnaryOp.Softplus);
+            public static Tensor softplus(Tensor x, double beta = 1.0, double threshold = 20.0) => Op(NativeMethods.mtl_softplus(x.Handle, beta, threshold, out var r), r);
             public static Tensor hardswish(Tensor x) => x.Unary(UnaryOp.Hardswish);
             public static Tensor hardsigmoid(Tensor x) => x.Unary(UnaryOp.Hardsigmoid);
             public static Tensor logsigmoid(Tensor x) => x.Unary(UnaryOp.LogSigmoid);

@@ -31,10 +31,18 @@ public static partial class torch
         public static LeakyReLU LeakyReLU(double negative_slope = 0.01) => new(negative_slope);
         public static GELU GELU(string approximate = "none") => new(approximate);
         public static SiLU SiLU() => new();
+        public static ELU ELU(double alpha = 1.0) => new(alpha);
+        public static SELU SELU() => new();
+        public static Mish Mish() => new();
+        public static Softplus Softplus(double beta = 1.0, double threshold = 20.0) => new(beta, threshold);
+        public static ReLU6 ReLU6() => new();
+        public static Hardswish Hardswish() => new();
+        public static Hardsigmoid Hardsigmoid() => new();
         public static Tanh Tanh() => new();
         public static Sigmoid Sigmoid() => new();
         public static Softmax Softmax(long dim) => new(dim);
         public static LogSoftmax LogSoftmax(long dim) => new(dim);
+        public static Sequential Sequential() => new();
         public static Sequential Sequential(params Module<Tensor, Tensor>[] modules) => new(modules);
         public static Sequential Sequential(params (string name, Module<Tensor, Tensor> module)[] modules) => new(modules);
         public static ModuleList<T> ModuleList<T>(params T[] modules) where T : Module => new(modules);

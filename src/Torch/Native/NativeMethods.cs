@@ -73,6 +73,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] public static partial int mtl_binary_(int op, TensorHandle a, TensorHandle b, double alpha);
     [LibraryImport(Library)] public static partial int mtl_binary_scalar_(int op, TensorHandle a, double value, long intValue, byte isInt);
     [LibraryImport(Library)] public static partial int mtl_leaky_relu(TensorHandle a, double slope, out nint result);
+    [LibraryImport(Library)] public static partial int mtl_elu(TensorHandle a, double alpha, out nint result);
+    [LibraryImport(Library)] public static partial int mtl_softplus(TensorHandle a, double beta, double threshold, out nint result);
     [LibraryImport(Library)] public static partial int mtl_clamp(TensorHandle a, double min, byte hasMin, double max, byte hasMax, out nint result);
     [LibraryImport(Library)] public static partial int mtl_clamp_(TensorHandle a, double min, byte hasMin, double max, byte hasMax);
     [LibraryImport(Library)] public static partial int mtl_where(TensorHandle condition, TensorHandle a, TensorHandle b, out nint result);

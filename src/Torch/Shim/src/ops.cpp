@@ -226,6 +226,14 @@ MTL_API int32_t mtl_leaky_relu(const at::Tensor* a, double slope, at::Tensor** o
   MTL_GUARD({ *out = wrap(at::leaky_relu(ref(a), slope)); });
 }
 
+MTL_API int32_t mtl_elu(const at::Tensor* a, double alpha, at::Tensor** out) {
+  MTL_GUARD({ *out = wrap(at::elu(ref(a), alpha)); });
+}
+
+MTL_API int32_t mtl_softplus(const at::Tensor* a, double beta, double threshold, at::Tensor** out) {
+  MTL_GUARD({ *out = wrap(at::softplus(ref(a), beta, threshold)); });
+}
+
 MTL_API int32_t mtl_clamp(const at::Tensor* a, double min, uint8_t has_min, double max,
                           uint8_t has_max, at::Tensor** out) {
   MTL_GUARD({

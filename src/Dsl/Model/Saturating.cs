@@ -1,4 +1,4 @@
-namespace Mtl.Dsl.Semantics;
+namespace Mtl.Dsl.Model;
 
 /// <summary>Arithmetic for sizes and parameter counts that stops at long.MaxValue instead of wrapping.</summary>
 internal static class Saturating

@@ -1,0 +1,182 @@
+using Mtl.Dsl.Model;
+using Mtl.Generator.Model;
+
+namespace Mtl.Generator.Emit;
+
+/// <summary>
+/// <c>XDataset</c>: examples held as tensors, built from <c>XExample</c> rows or from tensors, with
+/// every input checked against its declared dtype and shape and every label against its task;
+/// <c>Split</c> for a validation part. And <c>XTaskDatasets</c>, one dataset per task for training
+/// on separate datasets.
+/// </summary>
+internal static class DatasetEmitter
+{
+    public static string Emit(ModelSpec spec)
+    {
+        var model = spec.Model;
+        var name = GeneratedNames.Dataset(model);
+        var example = GeneratedNames.Example(model);
+        var trainer = GeneratedNames.Trainer(model);
+        var w = new CodeWriter();
+        using (SourceFile.Open(w, spec))
+        {
+            w.Summary($"Examples of {model.Name} in memory as tensors, checked against the model's inputs and tasks when built. Owns its tensors: dispose it.");
+            w.Line(SourceFile.GeneratedCodeAttribute);
+            using (w.Block($"public sealed partial class {name} : global::System.IDisposable"))
+            {
+                w.Summary("Wraps a dataset whose inputs and targets are named as in the .mtl file (checked against the declared dtypes and shapes).");
+                using (w.Block($"public {name}({Types.MultiTaskDataset} data)"))
+                {
+                    w.Line("global::System.ArgumentNullException.ThrowIfNull(data);");
+                    foreach (var input in model.Inputs)
+                    {
+                        w.Line($"{Types.DataValidation}.RequireInput(data.Inputs, {Literals.String(input.Name)}, {Types.ScalarTypeOf(input.Type.DType)}, {Shape(input.Type.Shape)});");
+                    }
+                    w.Line("Data = data;");
+                }
+                w.Line();
+                w.Summary("The examples as the runtime's dataset (inputs by input name, targets by task name).");
+                w.Line($"public {Types.MultiTaskDataset} Data {{ get; }}");
+                w.Line();
+                w.Summary("The number of examples.");
+                w.Line("public long Count => Data.Count;");
+                w.Line();
+                FromExamples(w, model, name, example, trainer);
+                w.Line();
+                FromTensors(w, model, name, trainer);
+                w.Line();
+                InputsOf(w, model, example);
+                w.Line();
+                w.Summary("Splits the examples at random (the same way for the same seed): a share for training, the rest for validation. Both parts are new datasets.");
+                using (w.Block($"public ({name} Train, {name} Validation) Split(double trainFraction, long seed = {TrainCatalog.Seed})"))
+                {
+                    w.Line("var (train, validation) = Data.Split(trainFraction, seed);");
+                    w.Line($"return (new {name}(train), new {name}(validation));");
+                }
+                w.Line();
+                w.Line("public void Dispose() => Data.Dispose();");
+            }
+        }
+        return w.ToString();
+    }
+
+    public static string EmitTaskDatasets(ModelSpec spec)
+    {
+        var w = new CodeWriter();
+        using (SourceFile.Open(w, spec))
+        {
+            TaskDatasets(w, spec.Model);
+        }
+        return w.ToString();
+    }
+
+    private static string Shape(Shape shape) => "new long[] { " + string.Join(", ", shape.Dimensions) + " }";
+
+    private static void FromExamples(CodeWriter w, MtlModel model, string name, string example, string trainer)
+    {
+        var names = new NameScope(model);
+        var examples = names.Reserve("examples");
+        var rows = names.Reserve("rows");
+        var row = names.Reserve("row");
+        var item = names.Reserve("example");
+        var scope = names.Reserve("scope");
+        w.Summary("Builds a dataset from examples; an input of the wrong length, a value that is not finite or a label outside its task's range is an error naming the member, the row and the value.");
+        using (w.Block($"public static {name} From({Types.Enumerable}<{example}> {examples})"))
+        {
+            w.Line($"global::System.ArgumentNullException.ThrowIfNull({examples});");
+            w.Line($"var {rows} = {examples} as {Types.ReadOnlyList}<{example}> ?? new {Types.List}<{example}>({examples});");
+            Columns(w, model, rows, withTargets: true, trainer);
+            using (w.Block($"for (var {row} = 0; {row} < {rows}.Count; {row}++)"))
+            {
+                w.Line($"var {item} = {rows}[{row}] ?? throw new global::System.ArgumentException($\"example {{{row}}} is null\", nameof({examples}));");
+                foreach (var input in model.Inputs) w.Line($"{input.CSharpName.Camel}.Set({row}, {item}.{input.CSharpName.Pascal});");
+                foreach (var task in model.Tasks) w.Line($"{task.CSharpName.Camel}.Set({row}, {item}.{task.CSharpName.Pascal});");
+            }
+            w.Line($"using var {scope} = {Types.Torch}.NewDisposeScope();");
+            w.Line($"return new {name}(new {Types.MultiTaskDataset}(");
+            w.Indent();
+            w.Line($"new {Types.Dictionary}<string, {Types.Tensor}> {{ {string.Join(", ", model.Inputs.Select(i => $"[{Literals.String(i.Name)}] = {i.CSharpName.Camel}.ToTensor()"))} }},");
+            w.Line($"new {Types.Dictionary}<string, {Types.Tensor}> {{ {string.Join(", ", model.Tasks.Select(t => $"[{Literals.String(t.Name)}] = {t.CSharpName.Camel}.ToTensor()"))} }},");
+            w.Line($"{trainer}.Tasks));");
+            w.Outdent();
+        }
+    }
+
+    private static void Columns(CodeWriter w, MtlModel model, string rows, bool withTargets, string trainer)
+    {
+        foreach (var input in model.Inputs)
+        {
+            w.Line($"var {input.CSharpName.Camel} = new {Types.InputColumn(input.Type.DType)}({Literals.String(input.Name)}, {Shape(input.Type.Shape)}, {rows}.Count);");
+        }
+        if (!withTargets) return;
+        for (var i = 0; i < model.Tasks.Count; i++)
+        {
+            w.Line($"var {model.Tasks[i].CSharpName.Camel} = new {Types.TargetColumn}({trainer}.Tasks[{i}], {rows}.Count);");
+        }
+    }
+
+    private static void FromTensors(CodeWriter w, MtlModel model, string name, string trainer)
+    {
+        var names = new NameScope(model);
+        var inputs = names.Reserve("inputs");
+        var targets = names.Reserve("targets");
+        var data = names.Reserve("targetTensors");
+        var scope = names.Reserve("scope");
+        w.Summary("Builds a dataset from tensors (copied: the caller keeps owning its tensors); a task whose targets are null has no labels here.");
+        using (w.Block($"public static {name} From({GeneratedNames.Inputs(model)} {inputs}, {GeneratedNames.Targets(model)} {targets})"))
+        {
+            w.Line($"global::System.ArgumentNullException.ThrowIfNull({inputs});");
+            w.Line($"global::System.ArgumentNullException.ThrowIfNull({targets});");
+            w.Line($"using var {scope} = {Types.Torch}.NewDisposeScope();");
+            w.Line($"var {data} = new {Types.Dictionary}<string, {Types.Tensor}>();");
+            foreach (var task in model.Tasks)
+            {
+                w.Line($"if ({targets}.{task.CSharpName.Pascal} is {{ }} {task.CSharpName.Camel}) {data}[{Literals.String(task.Name)}] = {task.CSharpName.Camel}.clone();");
+            }
+            w.Line($"return new {name}(new {Types.MultiTaskDataset}(");
+            w.Indent();
+            w.Line($"new {Types.Dictionary}<string, {Types.Tensor}> {{ {string.Join(", ", model.Inputs.Select(i => $"[{Literals.String(i.Name)}] = {inputs}.{i.CSharpName.Pascal}.clone()"))} }},");
+            w.Line($"{data},");
+            w.Line($"{trainer}.Tasks));");
+            w.Outdent();
+        }
+    }
+
+    private static void InputsOf(CodeWriter w, MtlModel model, string example)
+    {
+        var names = new NameScope(model);
+        var examples = names.Reserve("examples");
+        var rows = names.Reserve("rows");
+        var row = names.Reserve("row");
+        w.Summary("The inputs of examples as tensors (labels are ignored), for prediction; the caller owns the tensors.");
+        using (w.Block($"public static {GeneratedNames.Inputs(model)} InputsOf({Types.Enumerable}<{example}> {examples})"))
+        {
+            w.Line($"global::System.ArgumentNullException.ThrowIfNull({examples});");
+            w.Line($"var {rows} = {examples} as {Types.ReadOnlyList}<{example}> ?? new {Types.List}<{example}>({examples});");
+            Columns(w, model, rows, withTargets: false, "");
+            using (w.Block($"for (var {row} = 0; {row} < {rows}.Count; {row}++)"))
+            {
+                foreach (var input in model.Inputs) w.Line($"{input.CSharpName.Camel}.Set({row}, {rows}[{row}].{input.CSharpName.Pascal});");
+            }
+            w.Line($"return new {GeneratedNames.Inputs(model)}({string.Join(", ", model.Inputs.Select(i => i.CSharpName.Camel + ".ToTensor()"))});");
+        }
+    }
+
+    private static void TaskDatasets(CodeWriter w, MtlModel model)
+    {
+        var dataset = GeneratedNames.Dataset(model);
+        w.Summary($"Training data where each task of {model.Name} has its own dataset: only that task's labels are used from it, and batches are drawn from the datasets as the file's sampling says.");
+        w.Line(SourceFile.GeneratedCodeAttribute);
+        using (w.Block($"public sealed partial class {GeneratedNames.TaskDatasets(model)}"))
+        {
+            var first = true;
+            foreach (var task in model.Tasks)
+            {
+                if (!first) w.Line();
+                first = false;
+                w.Summary($"The examples of task {task.Name}, or null when it has none.");
+                w.Line($"public {dataset}? {task.CSharpName.Pascal} {{ get; init; }}");
+            }
+        }
+    }
+}

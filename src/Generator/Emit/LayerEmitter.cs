@@ -1,0 +1,98 @@
+using System.Globalization;
+using Mtl.Dsl.Model;
+
+namespace Mtl.Generator.Emit;
+
+/// <summary>The C# that builds each layer of a pipeline as a module, with every inferred size written out.</summary>
+internal static class LayerEmitter
+{
+    /// <summary>
+    /// Lines of an expression building a <c>Sequential</c> of <paramref name="layers"/>, one layer
+    /// per line; the last line ends with <paramref name="end"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Sequential(IReadOnlyList<Layer> layers, string end)
+    {
+        if (layers.Count == 0) return [$"{Types.Nn}.Sequential(){end}"];
+        var lines = new List<string> { $"{Types.Nn}.Sequential(" };
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var module = Module(layers[i]);
+            var last = module.Count - 1;
+            for (var j = 0; j < module.Count; j++)
+            {
+                var suffix = j < last ? "" : i < layers.Count - 1 ? "," : ")" + end;
+                lines.Add("    " + module[j] + suffix);
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>The lines of one layer's module expression (one line except for residual).</summary>
+    public static IReadOnlyList<string> Module(Layer layer)
+    {
+        var s = layer.Setting;
+        var input = layer.Input.Shape.Dimensions;
+        var dtype = layer.Input.DType == DType.Double ? $", dtype: {Types.ScalarType}.Float64" : "";
+        string Int(string option) => s.Integer(option).ToString(CultureInfo.InvariantCulture);
+        string Num(string option) => Literals.Double(s.Number(option));
+        string Flag(string option) => Literals.Bool(s.Boolean(option));
+        string Nn(string call) => $"{Types.Nn}.{call}";
+        return layer.Kind switch
+        {
+            LayerKind.Linear => [Nn($"Linear({input[input.Count - 1]}, {Int("out")}, hasBias: {Flag("bias")}{dtype})")],
+            LayerKind.Conv1d or LayerKind.Conv2d => [Nn($"{(layer.Kind == LayerKind.Conv1d ? "Conv1d" : "Conv2d")}({input[0]}, {Int("out")}, {Int("kernel")}, stride: {Int("stride")}, padding: {Int("padding")}, dilation: {Int("dilation")}, groups: {Int("groups")}, bias: {Flag("bias")}{dtype})")],
+            LayerKind.MaxPool1d or LayerKind.MaxPool2d => [Nn($"{layer.Kind}({Int("kernel")}, stride: {Int("stride")}, padding: {Int("padding")}, dilation: {Int("dilation")})")],
+            LayerKind.AvgPool1d or LayerKind.AvgPool2d => [Nn($"{layer.Kind}({Int("kernel")}, stride: {Int("stride")}, padding: {Int("padding")})")],
+            LayerKind.AdaptiveAvgPool1d or LayerKind.AdaptiveAvgPool2d => [Nn($"{layer.Kind}({Int("out")})")],
+            LayerKind.BatchNorm1d or LayerKind.BatchNorm2d => [Nn($"{layer.Kind}({input[0]}, eps: {Num("eps")}, momentum: {Num("momentum")}{dtype})")],
+            LayerKind.LayerNorm => [Nn($"LayerNorm({input[input.Count - 1]}, eps: {Num("eps")}{dtype})")],
+            LayerKind.Dropout => [Nn($"Dropout({Num("p")})")],
+            LayerKind.Embedding => [Nn($"Embedding({Int("vocab")}, {Int("dim")})")],
+            LayerKind.Flatten => [input.Count == 0 ? $"new {Types.Layers}.Reshape(1)" : Nn("Flatten()")],
+            LayerKind.Lstm or LayerKind.Gru => [Recurrent(layer, input[input.Count - 1], dtype)],
+            LayerKind.Relu => [Nn("ReLU()")],
+            LayerKind.LeakyRelu => [Nn($"LeakyReLU({Num("slope")})")],
+            LayerKind.Gelu => [Nn("GELU()")],
+            LayerKind.Silu => [Nn("SiLU()")],
+            LayerKind.Tanh => [Nn("Tanh()")],
+            LayerKind.Sigmoid => [Nn("Sigmoid()")],
+            LayerKind.Elu => [Nn($"ELU({Num("alpha")})")],
+            LayerKind.Selu => [Nn("SELU()")],
+            LayerKind.Mish => [Nn("Mish()")],
+            LayerKind.Softplus => [Nn($"Softplus({Num("beta")}, {Num("threshold")})")],
+            LayerKind.Relu6 => [Nn("ReLU6()")],
+            LayerKind.Hardswish => [Nn("Hardswish()")],
+            LayerKind.Hardsigmoid => [Nn("Hardsigmoid()")],
+            LayerKind.Identity => [Nn("Identity()")],
+            LayerKind.Softmax => [Nn($"Softmax({Int("dim")})")],
+            LayerKind.LogSoftmax => [Nn($"LogSoftmax({Int("dim")})")],
+            LayerKind.Mean => [Reduce("Mean", Int("dim"))],
+            LayerKind.Sum => [Reduce("Sum", Int("dim"))],
+            LayerKind.Max => [Reduce("Max", Int("dim"))],
+            LayerKind.Residual => Residual(layer),
+            _ => throw new ArgumentOutOfRangeException(nameof(layer), layer.Kind, "no module for this layer"),
+        };
+    }
+
+    private static string Reduce(string mode, string dim) => $"new {Types.Layers}.Reduce({Types.Layers}.ReduceMode.{mode}, {dim})";
+
+    private static string Recurrent(Layer layer, int features, string dtype)
+    {
+        var s = layer.Setting;
+        var rnn = layer.Kind == LayerKind.Lstm ? "LSTM" : "GRU";
+        var output = s.Word("reduce") switch
+        {
+            "last" => "Last",
+            "mean" => "Mean",
+            _ => "Sequence",
+        };
+        return $"new {Types.Layers}.Recurrent({Types.Nn}.{rnn}({features}, {s.Integer("hidden")}, num_layers: {s.Integer("layers")}, batch_first: true, "
+            + $"dropout: {Literals.Double(s.Number("dropout"))}, bidirectional: {Literals.Bool(s.Boolean("bidirectional"))}{dtype}), {Types.Layers}.RecurrentOutput.{output})";
+    }
+
+    private static IReadOnlyList<string> Residual(Layer layer)
+    {
+        var body = Sequential(layer.Body, ")");
+        return [$"new {Types.Layers}.Residual(" + body[0], .. body.Skip(1)];
+    }
+}

@@ -1,0 +1,183 @@
+using Mtl.Dsl.Model;
+using Mtl.Generator.Model;
+
+namespace Mtl.Generator.Emit;
+
+/// <summary>
+/// <c>XModel</c>: one module property per shared block and task head, built exactly as the
+/// pipelines say, the forward the trainer calls (named inputs in, one output per task out) and a
+/// typed forward beside it.
+/// </summary>
+internal static class ModelEmitter
+{
+    public static string Emit(ModelSpec spec)
+    {
+        var model = spec.Model;
+        var name = GeneratedNames.Model(model);
+        var w = new CodeWriter();
+        using (SourceFile.Open(w, spec))
+        {
+            w.Summary(Docs.With(model.Doc, $"The {model.Name} model of {spec.FileName}: {Describe(model)}."));
+            w.Line(SourceFile.GeneratedCodeAttribute);
+            using (w.Block($"public sealed partial class {name} : {Types.MultiTaskModule}"))
+            {
+                w.Summary("The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).");
+                w.Line($"public const long ParameterCount = {model.ParameterCount}L;");
+                w.Line();
+                Constructor(w, model, name);
+                foreach (var entry in Entries(model))
+                {
+                    w.Line();
+                    w.Summary(Docs.With(entry.Doc, $"{(entry.IsTask ? "task" : "shared")} {entry.Name}: {Docs.Type(entry.Pipeline.Source.Output)} -> {Docs.Type(entry.Pipeline.Output)}, {entry.Pipeline.ParameterCount} parameters."));
+                    w.Line($"public {ModuleType(entry.Pipeline)} {entry.Pascal} {{ get; }}");
+                }
+                w.Line();
+                Forward(w, model, name);
+                w.Line();
+                TypedForward(w, model);
+                w.Line();
+                w.Summary("The shared blocks: their parameters are the shared parameters that task weighting balances.");
+                var shared = model.SharedBlocks.Select(b => b.CSharpName.Pascal).ToList();
+                w.Line($"public override {Types.Enumerable}<{Types.Module}> SharedModules() => "
+                    + (shared.Count == 0 ? $"global::System.Array.Empty<{Types.Module}>();" : $"new {Types.Module}[] {{ {string.Join(", ", shared)} }};"));
+            }
+        }
+        return w.ToString();
+    }
+
+    private sealed record Entry(string Name, string Pascal, string Camel, Pipeline Pipeline, bool IsTask, string? Doc);
+
+    /// <summary>Blocks and tasks in the model's order (every one after its sources).</summary>
+    private static IReadOnlyList<Entry> Entries(MtlModel model)
+    {
+        var blocks = model.SharedBlocks.ToDictionary(b => b.Name, b => new Entry(b.Name, b.CSharpName.Pascal, b.CSharpName.Camel, b.Pipeline, false, b.Doc));
+        var tasks = model.Tasks.ToDictionary(t => t.Name, t => new Entry(t.Name, t.CSharpName.Pascal, t.CSharpName.Camel, t.Pipeline, true, t.Doc));
+        return model.Order.Select(n => blocks.TryGetValue(n, out var b) ? b : tasks[n]).ToList();
+    }
+
+    private static string Describe(MtlModel model) =>
+        $"{model.Inputs.Count} input(s), {model.SharedBlocks.Count} shared block(s), {model.Tasks.Count} task(s), {model.ParameterCount} parameters";
+
+    private static string ModuleType(Pipeline pipeline) =>
+        pipeline.Source is MergeSource ? $"{Types.Layers}.Merge" : Types.Sequential;
+
+    private static void Constructor(CodeWriter w, MtlModel model, string name)
+    {
+        w.Summary("Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).");
+        using (w.Block($"public {name}() : base(nameof({name}))"))
+        {
+            var entries = Entries(model);
+            foreach (var entry in entries)
+            {
+                var lines = Pipeline(entry.Pipeline);
+                w.Line($"{entry.Pascal} = {lines[0]}");
+                foreach (var line in lines.Skip(1)) w.Line(line);
+            }
+            foreach (var entry in entries)
+            {
+                w.Line($"register_module({Literals.String(entry.Name)}, {entry.Pascal});");
+            }
+        }
+    }
+
+    /// <summary>The module of one block or task: a Sequential, or a Merge of branches followed by layers.</summary>
+    private static IReadOnlyList<string> Pipeline(Pipeline pipeline)
+    {
+        if (pipeline.Source is not MergeSource merge) return LayerEmitter.Sequential(pipeline.Layers, ";");
+        var mode = merge.Kind == MergeKind.Concat ? "Concat" : "Add";
+        var lines = new List<string> { $"new {Types.Layers}.Merge(", $"    {Types.Layers}.MergeMode.{mode},", $"    {merge.Dim},", $"    new {Types.Sequential}[]", "    {" };
+        foreach (var branch in merge.Branches)
+        {
+            lines.AddRange(LayerEmitter.Sequential(branch.Layers, ",").Select(l => "        " + l));
+        }
+        lines.Add("    },");
+        lines.AddRange(LayerEmitter.Sequential(pipeline.Layers, ");").Select(l => "    " + l));
+        return lines;
+    }
+
+    private static void Forward(CodeWriter w, MtlModel model, string name)
+    {
+        var names = new NameScope(model);
+        var inputs = names.Reserve("inputs");
+        w.Summary("Runs the model on a batch: named inputs in, each task's raw output (logits or values) out. The trainer calls this.");
+        using (w.Block($"public override {Types.MultiTaskOutput} forward({Types.ReadOnlyDictionary}<string, {Types.Tensor}> {inputs})"))
+        {
+            var used = Used(model);
+            foreach (var input in model.Inputs.Where(i => used.Contains(i.Name)))
+            {
+                w.Line($"var {input.CSharpName.Camel} = {Types.ModelInputs}.Require({inputs}, {Literals.String(input.Name)}, nameof({name}));");
+            }
+            foreach (var entry in Entries(model).Where(e => used.Contains(e.Name)))
+            {
+                w.Line($"var {entry.Camel} = {entry.Pascal}.forward({Source(model, entry.Pipeline.Source)});");
+            }
+            var outputs = string.Join(", ", model.Tasks.Select(t => $"[{Literals.String(t.Name)}] = {t.CSharpName.Camel}"));
+            var shared = SharedRepresentation(model);
+            w.Line($"return new {Types.MultiTaskOutput}(new {Types.Dictionary}<string, {Types.Tensor}> {{ {outputs} }}, {(shared is null ? "null" : Camel(model, shared))});");
+        }
+    }
+
+    private static void TypedForward(CodeWriter w, MtlModel model)
+    {
+        var names = new NameScope(model);
+        var inputs = names.Reserve("inputs");
+        var output = names.Reserve("output");
+        var inputsType = GeneratedNames.Inputs(model);
+        w.Summary("Runs the model on a batch of typed inputs; each task's raw output (logits or values).");
+        using (w.Block($"public {GeneratedNames.Outputs(model)} forward({inputsType} {inputs})"))
+        {
+            var named = string.Join(", ", model.Inputs.Select(i => $"[{Literals.String(i.Name)}] = {inputs}.{i.CSharpName.Pascal}"));
+            w.Line($"var {output} = forward(new {Types.Dictionary}<string, {Types.Tensor}> {{ {named} }});");
+            var tasks = string.Join(", ", model.Tasks.Select(t => $"{output}.Tasks[{Literals.String(t.Name)}]"));
+            w.Line($"return new {GeneratedNames.Outputs(model)}({tasks});");
+        }
+    }
+
+    /// <summary>What a pipeline's first layer receives: a local, or the list of a merge's sources.</summary>
+    private static string Source(MtlModel model, PipelineSource source) => source switch
+    {
+        ReferenceSource reference => Camel(model, reference.Name),
+        MergeSource merge => $"new {Types.Tensor}[] {{ {string.Join(", ", merge.Branches.Select(b => Source(model, b.Source)))} }}",
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, "unknown pipeline source"),
+    };
+
+    private static string Camel(MtlModel model, string name) =>
+        model.Inputs.FirstOrDefault(i => i.Name == name)?.CSharpName.Camel
+        ?? model.SharedBlocks.FirstOrDefault(b => b.Name == name)?.CSharpName.Camel
+        ?? model.Tasks.First(t => t.Name == name).CSharpName.Camel;
+
+    /// <summary>Inputs, blocks and tasks a task's output depends on (unused ones are built but not run).</summary>
+    private static HashSet<string> Used(MtlModel model)
+    {
+        var pipelines = model.SharedBlocks.ToDictionary(b => b.Name, b => b.Pipeline);
+        foreach (var task in model.Tasks) pipelines[task.Name] = task.Pipeline;
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(model.Tasks.Select(t => t.Name));
+        while (pending.Count > 0)
+        {
+            var name = pending.Pop();
+            if (!used.Add(name) || !pipelines.TryGetValue(name, out var pipeline)) continue;
+            foreach (var source in Sources(pipeline.Source)) pending.Push(source);
+        }
+        return used;
+    }
+
+    private static IEnumerable<string> Sources(PipelineSource source) => source switch
+    {
+        ReferenceSource reference => [reference.Name],
+        MergeSource merge => merge.Branches.SelectMany(b => Sources(b.Source)),
+        _ => [],
+    };
+
+    /// <summary>
+    /// The shared representation that MGDA-UB differentiates at: the one shared block every task
+    /// reads directly, or none when the tasks read different things.
+    /// </summary>
+    private static string? SharedRepresentation(MtlModel model)
+    {
+        var sources = model.Tasks.Select(t => t.Pipeline.Source as ReferenceSource).ToList();
+        if (sources.Any(s => s is null || s.Kind != SourceKind.Shared)) return null;
+        var names = sources.Select(s => s!.Name).Distinct().ToList();
+        return names.Count == 1 ? names[0] : null;
+    }
+}

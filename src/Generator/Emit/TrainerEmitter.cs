@@ -1,0 +1,350 @@
+using System.Globalization;
+using Mtl.Dsl.Model;
+using Mtl.Generator.Model;
+
+namespace Mtl.Generator.Emit;
+
+/// <summary>
+/// <c>XTrainer</c>: the file's tasks, optimizer with its parameter groups, schedule, weighting,
+/// regularisation, ties and loop settings over the runtime's <c>Trainer</c>, with typed
+/// <c>Fit</c>, <c>Evaluate</c>, <c>Predict</c>, <c>Save</c> and <c>Load</c>.
+/// </summary>
+internal static class TrainerEmitter
+{
+    public static string Emit(ModelSpec spec)
+    {
+        var model = spec.Model;
+        var name = GeneratedNames.Trainer(model);
+        var modelType = GeneratedNames.Model(model);
+        var w = new CodeWriter();
+        using (SourceFile.Open(w, spec))
+        {
+            w.Summary($"Trains {GeneratedNames.Model(model)} as {spec.FileName} says: {Summary(model)}. Dispose it to free the model, optimizer and weighting.");
+            w.Line(SourceFile.GeneratedCodeAttribute);
+            using (w.Block($"public sealed partial class {name} : global::System.IDisposable"))
+            {
+                w.Line($"private readonly {Types.Trainer} _trainer;");
+                w.Line();
+                Tasks(w, model);
+                w.Line();
+                DefaultOptions(w, model, spec.FileName);
+                w.Line();
+                Constructor(w, model, name, modelType);
+                w.Line();
+                Properties(w, modelType);
+                w.Line();
+                CreateOptimizer(w, model, modelType);
+                w.Line();
+                Fit(w, model);
+                w.Line();
+                w.Summary("Evaluates on a dataset: the weighted loss and each task's loss and metrics.");
+                w.Line($"public {GeneratedNames.Metrics(model)} Evaluate({GeneratedNames.Dataset(model)} data) => new {GeneratedNames.Metrics(model)}(_trainer.Evaluate((data ?? throw new global::System.ArgumentNullException(nameof(data))).Data));");
+                w.Line();
+                Predict(w, model);
+                w.Line();
+                w.Summary("Writes a checkpoint (weights, optimizer, schedule, weighting and loop state) atomically; Load continues from it exactly.");
+                w.Line($"public void Save(string path) => {Types.Checkpoint}.Save(path, _trainer);");
+                w.Line();
+                w.Summary("Restores a checkpoint written by Save for this model and these settings.");
+                w.Line($"public void Load(string path) => {Types.Checkpoint}.Load(path, _trainer);");
+                w.Line();
+                using (w.Block("public void Dispose()"))
+                {
+                    w.Line("_trainer.Dispose();");
+                    w.Line("Options.Weighting?.Dispose();");
+                    w.Line("Optimizer.Dispose();");
+                    w.Line("Model.Dispose();");
+                }
+            }
+        }
+        return w.ToString();
+    }
+
+    private static string Summary(MtlModel model) =>
+        $"{model.Optimizer.Setting.Name}, {model.Weighting.Name} weighting, {model.Training.Epochs} epochs of batches of {model.Training.BatchSize}";
+
+    private static void Tasks(CodeWriter w, MtlModel model)
+    {
+        w.Summary("The tasks as the file declares them: kind, loss and its options, weight, metrics and whether labels may be missing.");
+        w.Line($"public static {Types.ReadOnlyList}<{Types.TaskSpec}> Tasks {{ get; }} = new {Types.TaskSpec}[]");
+        w.Line("{");
+        w.Indent();
+        foreach (var task in model.Tasks)
+        {
+            var init = new List<string>
+            {
+                $"Loss = {Types.LossKind}.{LossKind(task.Loss.Name)}",
+                $"Weight = {Literals.Double(task.Weight)}",
+                $"Metrics = new[] {{ {string.Join(", ", task.Metrics.Select(Literals.String))} }}",
+                $"MissingLabels = {Literals.Bool(task.MissingLabels)}",
+            };
+            switch (task.Loss.Name)
+            {
+                case "huber":
+                    init.Add($"HuberDelta = {Literals.Double(task.Loss.Number("delta"))}");
+                    break;
+                case "bce" when task.Loss["pos_weight"] is { } positive:
+                    init.Add($"PosWeight = {Literals.Double(positive.AsNumber())}");
+                    break;
+                case "cross_entropy":
+                    init.Add($"LabelSmoothing = {Literals.Double(task.Loss.Number("label_smoothing"))}");
+                    if (task.Loss["class_weights"] is ListValue weights) init.Add($"ClassWeights = new[] {{ {string.Join(", ", weights.Items.Select(i => Literals.Double(i.AsNumber())))} }}");
+                    break;
+            }
+            w.Line($"new {Types.TaskSpec}({Literals.String(task.Name)}, {Types.TaskKind}.{task.Kind}, {task.Size}) {{ {string.Join(", ", init)} }},");
+        }
+        w.Outdent();
+        w.Line("};");
+    }
+
+    private static string LossKind(string loss) => loss switch
+    {
+        "mse" => "Mse",
+        "l1" => "L1",
+        "huber" => "Huber",
+        "bce" => "Bce",
+        _ => "CrossEntropy",
+    };
+
+    private static void DefaultOptions(CodeWriter w, MtlModel model, string file)
+    {
+        var t = model.Training;
+        w.Summary($"The loop settings of {file}: a new object on every call (it holds a new weighting method). Change what you need with a with-expression and pass it to the constructor.");
+        w.Line($"public static {Types.TrainerOptions} DefaultOptions() => new {Types.TrainerOptions}");
+        w.Line("{");
+        w.Indent();
+        w.Line($"Epochs = {t.Epochs},");
+        w.Line($"BatchSize = {t.BatchSize},");
+        if (t.ClipGradNorm is { } clip) w.Line($"ClipGradNorm = {Literals.Double(clip)},");
+        w.Line($"Accumulate = {t.Accumulate},");
+        w.Line($"Seed = {Literals.Long(t.Seed)},");
+        w.Line($"Update = {Types.UpdateMode}.{t.Update},");
+        if (model.L2 > 0) w.Line($"L2 = {Literals.Double(model.L2)},");
+        if (t.EarlyStop is { } stop)
+        {
+            var monitor = stop.Task is null ? stop.Metric : stop.Task + "." + stop.Metric;
+            w.Line($"EarlyStop = new {Types.EarlyStopping}({Literals.String(monitor)}, Patience: {stop.Patience}, Maximize: {Literals.Bool(stop.Mode == MonitorMode.Max)}, MinDelta: {Literals.Double(stop.MinDelta)}),");
+        }
+        w.Line($"Weighting = {Weighting(model)},");
+        if (model.Schedule.Count > 0)
+        {
+            w.Line($"Schedule = new {Types.LearningRateSchedule}(new[]");
+            w.Line("{");
+            w.Indent();
+            foreach (var phase in model.Schedule) w.Line($"new {Types.SchedulePhase}({Literals.String(phase.Name)}{Options(phase)}),");
+            w.Outdent();
+            w.Line("}),");
+        }
+        w.Outdent();
+        w.Line("};");
+    }
+
+    private static string Weighting(MtlModel model)
+    {
+        var weights = string.Join(", ", model.Tasks.Select(t => Literals.Double(t.Weight)));
+        return $"{Types.TaskWeighting}.Create({Literals.String(model.Weighting.Name)}, new[] {{ {weights} }}{Options(model.Weighting)})";
+    }
+
+    /// <summary>", new Dictionary&lt;string, object&gt; { [...] = ... }" with every option that has a value, or nothing.</summary>
+    private static string Options(Setting setting)
+    {
+        var options = setting.Options.Where(o => o.Value is not null).ToList();
+        if (options.Count == 0) return "";
+        return $", new {Types.Dictionary}<string, object> {{ {string.Join(", ", options.Select(o => $"[{Literals.String(o.Name)}] = {Literals.Option(o.Value!)}"))} }}";
+    }
+
+    private static void Constructor(CodeWriter w, MtlModel model, string name, string modelType)
+    {
+        w.Summary("Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights), its optimizer and the training loop.");
+        w.Param("options", "The loop settings; null for DefaultOptions(). The trainer owns (and disposes) their weighting method.");
+        using (w.Block($"public {name}({Types.TrainerOptions}? options = null)"))
+        {
+            w.Line("options ??= DefaultOptions();");
+            w.Line($"{Types.Torch}.manual_seed(options.Seed);");
+            w.Line($"Model = new {modelType}();");
+            w.Line("Optimizer = CreateOptimizer(Model);");
+            var ties = model.Training.Ties;
+            if (ties.Count > 0)
+            {
+                var list = string.Join(", ", ties.Select(t => $"new {Types.SoftTie}(Model.{Pascal(model, t.First)}, Model.{Pascal(model, t.Second)}, {Literals.Double(t.Lambda)})"));
+                w.Line($"Options = options.Ties.Count > 0 ? options : options with {{ Ties = new[] {{ {list} }} }};");
+            }
+            else
+            {
+                w.Line("Options = options;");
+            }
+            w.Line($"_trainer = new {Types.Trainer}(Model, Tasks, Optimizer, Options);");
+        }
+    }
+
+    private static string Pascal(MtlModel model, string block) =>
+        model.SharedBlocks.FirstOrDefault(b => b.Name == block)?.CSharpName.Pascal ?? model.Tasks.First(t => t.Name == block).CSharpName.Pascal;
+
+    private static void Properties(CodeWriter w, string modelType)
+    {
+        w.Summary("The model being trained.");
+        w.Line($"public {modelType} Model {{ get; }}");
+        w.Line();
+        w.Summary("The optimizer over the model's parameters (and those of the weighting method, if it has any).");
+        w.Line($"public {Types.Optimizer} Optimizer {{ get; }}");
+        w.Line();
+        w.Summary("The settings this trainer runs with.");
+        w.Line($"public {Types.TrainerOptions} Options {{ get; }}");
+        w.Line();
+        w.Summary("One record per completed epoch: losses, weights, learning rates, validation metrics.");
+        w.Line($"public {Types.ReadOnlyList}<{Types.EpochRecord}> History => _trainer.History;");
+        w.Line();
+        w.Summary("Epochs completed so far (also after Load).");
+        w.Line("public int Epoch => _trainer.Epoch;");
+        w.Line();
+        w.Summary("Optimizer steps taken so far.");
+        w.Line("public long Step => _trainer.Step;");
+    }
+
+    private static void CreateOptimizer(CodeWriter w, MtlModel model, string modelType)
+    {
+        var optimizer = model.Optimizer;
+        var setting = optimizer.Setting;
+        w.Summary($"The file's optimizer, {setting.Name}, over the model's parameters{(optimizer.Groups.Count == 0 ? "" : ", with its parameter groups")}.");
+        using (w.Block($"public static {Types.Optimizer} CreateOptimizer({modelType} model)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
+            if (optimizer.Groups.Count == 0)
+            {
+                w.Line($"var groups = new[] {{ new {Types.ParamGroup}(model.parameters()) }};");
+            }
+            else
+            {
+                w.Line("var groups = global::Mtl.Training.ParameterGroups.Split(");
+                w.Indent();
+                w.Line("model,");
+                for (var i = 0; i < optimizer.Groups.Count; i++)
+                {
+                    var group = optimizer.Groups[i];
+                    var options = string.Join(", ", GroupOptions(group.Options).Select(o => $"[{Literals.String(o.Key)}] = {o.Value}"));
+                    w.Line($"(model.{Pascal(model, group.Block)}, new {Types.Dictionary}<string, double> {{ {options} }}){(i < optimizer.Groups.Count - 1 ? "," : ");")}");
+                }
+                w.Outdent();
+            }
+            var arguments = string.Join(", ", OptimizerArguments(setting.Options));
+            w.Line($"return {Types.Optim}.{Factory(setting.Name)}(groups, {arguments});");
+        }
+    }
+
+    private static string Factory(string optimizer) => optimizer switch
+    {
+        "sgd" => "SGD",
+        "adam" => "Adam",
+        "adamw" => "AdamW",
+        _ => "RMSprop",
+    };
+
+    /// <summary>The runtime's argument for each option: PyTorch's names, <c>betas</c> as beta1 and beta2.</summary>
+    private static IEnumerable<string> OptimizerArguments(IEnumerable<Option> options)
+    {
+        foreach (var option in options)
+        {
+            if (option.Value is ListValue betas && option.Name == "betas")
+            {
+                yield return $"beta1: {Literals.Double(betas.Items[0].AsNumber())}";
+                yield return $"beta2: {Literals.Double(betas.Items[1].AsNumber())}";
+            }
+            else if (option.Value is BooleanValue flag)
+            {
+                yield return $"{option.Name}: {Literals.Bool(flag.Value)}";
+            }
+            else if (option.Value is { } value)
+            {
+                yield return $"{option.Name}: {Literals.Double(value.AsNumber())}";
+            }
+        }
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> GroupOptions(IEnumerable<Option> options)
+    {
+        foreach (var option in options)
+        {
+            switch (option.Value)
+            {
+                case ListValue betas when option.Name == "betas":
+                    yield return new("beta1", Literals.Double(betas.Items[0].AsNumber()));
+                    yield return new("beta2", Literals.Double(betas.Items[1].AsNumber()));
+                    break;
+                case BooleanValue flag:
+                    yield return new(option.Name, flag.Value ? "1.0" : "0.0");
+                    break;
+                case { } value:
+                    yield return new(option.Name, Literals.Double(value.AsNumber()));
+                    break;
+            }
+        }
+    }
+
+    private static void Fit(CodeWriter w, MtlModel model)
+    {
+        var dataset = GeneratedNames.Dataset(model);
+        var taskDatasets = GeneratedNames.TaskDatasets(model);
+        w.Summary("Trains until the epochs are done or early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules.");
+        using (w.Block($"public {Types.ReadOnlyList}<{Types.EpochRecord}> Fit({dataset} train, {dataset}? validation = null)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(train);");
+            w.Line("return _trainer.Fit(train.Data, validation?.Data);");
+        }
+        w.Line();
+        var sampling = model.Training.Sampling;
+        w.Summary($"Trains on a dataset per task: each batch comes from one task's data ({SamplingWord(sampling.Kind)} sampling, as the file says) and only that task's loss flows.");
+        using (w.Block($"public {Types.ReadOnlyList}<{Types.EpochRecord}> Fit({taskDatasets} train, {taskDatasets}? validation = null)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(train);");
+            w.Line("using var trainData = PerTask(train);");
+            w.Line("using var validationData = validation is null ? null : PerTask(validation);");
+            w.Line("return _trainer.Fit(trainData, validationData);");
+        }
+        w.Line();
+        using (w.Block($"private static {Types.TaskDatasets} PerTask({taskDatasets} data)"))
+        {
+            w.Line($"var datasets = new {Types.Dictionary}<string, {Types.MultiTaskDataset}>();");
+            foreach (var task in model.Tasks)
+            {
+                w.Line($"if (data.{task.CSharpName.Pascal} is {{ }} {Local(task)}) datasets[{Literals.String(task.Name)}] = {Local(task)}.Data.WithTargets({Literals.String(task.Name)});");
+            }
+            var temperature = sampling.Kind == SamplingKind.Temperature ? Literals.Double(sampling.Temperature) : "1.0";
+            w.Line($"return new {Types.TaskDatasets}(datasets, {Types.SamplingKind}.{sampling.Kind}, {temperature});");
+        }
+    }
+
+    /// <summary>A task's local in the generated methods: never clashes with <c>data</c>, <c>datasets</c> or <c>inputs</c>.</summary>
+    private static string Local(TaskHead task) => task.CSharpName.Camel.TrimStart('@') + "Task";
+
+    private static string SamplingWord(SamplingKind kind) => TrainCatalog.Word(kind).Replace('_', ' ');
+
+    private static void Predict(CodeWriter w, MtlModel model)
+    {
+        var prediction = GeneratedNames.Prediction(model);
+        var inputsType = GeneratedNames.Inputs(model);
+        w.Summary("Predicts each example of a batch of inputs, in evaluation mode without gradients.");
+        using (w.Block($"public {Types.ReadOnlyList}<{prediction}> Predict({inputsType} inputs)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(inputs);");
+            w.Line($"using var scope = {Types.Torch}.NewDisposeScope();");
+            var named = string.Join(", ", model.Inputs.Select(i => $"[{Literals.String(i.Name)}] = inputs.{i.CSharpName.Pascal}"));
+            w.Line($"var output = _trainer.Predict(new {Types.Dictionary}<string, {Types.Tensor}> {{ {named} }});");
+            foreach (var task in model.Tasks)
+            {
+                w.Line($"var {Local(task)} = {Types.Predictions}.{PredictionEmitter.Reader(task)}(output.Tasks[{Literals.String(task.Name)}]);");
+            }
+            w.Line($"var result = new {prediction}[{Local(model.Tasks[0])}.Length];");
+            w.Line($"for (var i = 0; i < result.Length; i++) result[i] = new {prediction}({string.Join(", ", model.Tasks.Select(t => Local(t) + "[i]"))});");
+            w.Line("return result;");
+        }
+        w.Line();
+        w.Summary("Predicts each example (their labels are not used).");
+        using (w.Block($"public {Types.ReadOnlyList}<{prediction}> Predict({Types.Enumerable}<{GeneratedNames.Example(model)}> examples)"))
+        {
+            w.Line($"using var scope = {Types.Torch}.NewDisposeScope();");
+            w.Line($"return Predict({GeneratedNames.Dataset(model)}.InputsOf(examples));");
+        }
+    }
+
+    internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

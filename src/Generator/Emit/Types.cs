@@ -1,0 +1,74 @@
+using Mtl.Dsl.Model;
+
+namespace Mtl.Generator.Emit;
+
+/// <summary>
+/// Fully qualified names of the runtime types generated code uses: always <c>global::</c>, so a
+/// user's own type named <c>Tensor</c> or <c>Trainer</c> in the same namespace changes nothing.
+/// </summary>
+internal static class Types
+{
+    public const string Tensor = "global::Mtl.Torch.Tensor";
+    public const string Torch = "global::Mtl.Torch.torch";
+    public const string Nn = "global::Mtl.Torch.torch.nn";
+    public const string ScalarType = "global::Mtl.Torch.ScalarType";
+    public const string Module = "global::Mtl.Torch.torch.nn.Module";
+    public const string Sequential = "global::Mtl.Torch.Modules.Sequential";
+    public const string Optimizer = "global::Mtl.Torch.Modules.Optimizer";
+    public const string ParamGroup = "global::Mtl.Torch.Modules.ParamGroup";
+    public const string Parameter = "global::Mtl.Torch.Modules.Parameter";
+    public const string Optim = "global::Mtl.Torch.torch.optim";
+    public const string MultiTaskModule = "global::Mtl.Training.MultiTaskModule";
+    public const string MultiTaskOutput = "global::Mtl.Training.MultiTaskOutput";
+    public const string ModelInputs = "global::Mtl.Training.ModelInputs";
+    public const string TaskSpec = "global::Mtl.Training.TaskSpec";
+    public const string TaskKind = "global::Mtl.TaskKind";
+    public const string LossKind = "global::Mtl.Training.LossKind";
+    public const string UpdateMode = "global::Mtl.UpdateMode";
+    public const string SamplingKind = "global::Mtl.SamplingKind";
+    public const string Trainer = "global::Mtl.Training.Trainer";
+    public const string TrainerOptions = "global::Mtl.Training.TrainerOptions";
+    public const string EarlyStopping = "global::Mtl.Training.EarlyStopping";
+    public const string SoftTie = "global::Mtl.Training.SoftTie";
+    public const string EpochRecord = "global::Mtl.Training.EpochRecord";
+    public const string Checkpoint = "global::Mtl.Training.Checkpoint";
+    public const string LearningRateSchedule = "global::Mtl.Training.LearningRateSchedule";
+    public const string SchedulePhase = "global::Mtl.Training.SchedulePhase";
+    public const string TaskWeighting = "global::Mtl.Training.Weighting.TaskWeighting";
+    public const string Predictions = "global::Mtl.Training.Predictions";
+    public const string BinaryPrediction = "global::Mtl.Training.BinaryPrediction";
+    public const string ClassPrediction = "global::Mtl.Training.ClassPrediction";
+    public const string MultilabelPrediction = "global::Mtl.Training.MultilabelPrediction";
+    public const string MultiTaskDataset = "global::Mtl.Data.MultiTaskDataset";
+    public const string TaskDatasets = "global::Mtl.Data.TaskDatasets";
+    public const string DataValidation = "global::Mtl.Data.DataValidation";
+    public const string TargetColumn = "global::Mtl.Data.TargetColumn";
+    public const string Layers = "global::Mtl.Layers";
+    public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
+    public const string Dictionary = "global::System.Collections.Generic.Dictionary";
+    public const string ReadOnlyDictionary = "global::System.Collections.Generic.IReadOnlyDictionary";
+    public const string ReadOnlyList = "global::System.Collections.Generic.IReadOnlyList";
+    public const string Enumerable = "global::System.Collections.Generic.IEnumerable";
+    public const string List = "global::System.Collections.Generic.List";
+
+    /// <summary>The .NET element type of a dtype: what an example's array holds.</summary>
+    public static string Element(DType dtype) => dtype switch
+    {
+        DType.Float => "float",
+        DType.Double => "double",
+        DType.Long => "long",
+        DType.Int => "int",
+        _ => "bool",
+    };
+
+    public static string ScalarTypeOf(DType dtype) => dtype switch
+    {
+        DType.Float => ScalarType + ".Float32",
+        DType.Double => ScalarType + ".Float64",
+        DType.Long => ScalarType + ".Int64",
+        DType.Int => ScalarType + ".Int32",
+        _ => ScalarType + ".Bool",
+    };
+
+    public static string InputColumn(DType dtype) => $"global::Mtl.Data.InputColumn<{Element(dtype)}>";
+}

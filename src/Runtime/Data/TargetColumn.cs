@@ -1,0 +1,113 @@
+using System.Globalization;
+using Mtl.Torch;
+using Mtl.Training;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Data;
+
+/// <summary>
+/// One task's labels gathered row by row from .NET values, in the form the task's kind takes:
+/// a <c>bool</c> for binary, an <c>int</c> class for classes(k), a <c>float</c> (regression(1)) or
+/// <c>float[]</c> (regression(n)), a <c>bool[]</c> for multilabel(k). A null label is a missing one
+/// (stored as NaN, or -1 for a class) and is an error when the task forbids missing labels.
+/// Errors name the task, the row and the value.
+/// </summary>
+public sealed class TargetColumn
+{
+    private readonly float[]? _floats;
+    private readonly long[]? _classes;
+
+    public TargetColumn(TaskSpec task, int rows)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "row count must not be negative");
+        Task = task;
+        Rows = rows;
+        if (task.Kind == TaskKind.Classes) _classes = new long[rows];
+        else _floats = new float[checked(rows * task.Size)];
+    }
+
+    public TaskSpec Task { get; }
+
+    public int Rows { get; }
+
+    /// <summary>A binary label (true = 1).</summary>
+    public void Set(int row, bool? label)
+    {
+        Require(row, TaskKind.Binary, "a bool");
+        _floats![row] = label is { } value ? (value ? 1f : 0f) : Missing(row);
+    }
+
+    /// <summary>A class in [0, k).</summary>
+    public void Set(int row, int? label)
+    {
+        Require(row, TaskKind.Classes, "an int class");
+        if (label is not { } value)
+        {
+            Missing(row);
+            _classes![row] = -1;
+            return;
+        }
+        if (value < 0 || value >= Task.Size) throw new InvalidDataException($"task '{Task.Name}', row {row}: class {value} is outside [0, {Task.Size})");
+        _classes![row] = value;
+    }
+
+    /// <summary>The value of a regression(1) task.</summary>
+    public void Set(int row, float? value)
+    {
+        Require(row, TaskKind.Regression, "a float");
+        if (Task.Size != 1) throw new InvalidDataException($"task '{Task.Name}', row {row}: a regression({Task.Size}) task takes {Task.Size} values per row, not one");
+        _floats![row] = value is { } v ? Finite(row, 0, v) : Missing(row);
+    }
+
+    /// <summary>The values of a regression(n) task; a NaN element is a missing value.</summary>
+    public void Set(int row, float[]? values)
+    {
+        Require(row, TaskKind.Regression, "float values");
+        if (values is null)
+        {
+            _floats.AsSpan(row * Task.Size, Task.Size).Fill(Missing(row));
+            return;
+        }
+        Length(row, values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            _floats![row * Task.Size + i] = float.IsNaN(values[i]) ? Missing(row) : Finite(row, i, values[i]);
+        }
+    }
+
+    /// <summary>The labels of a multilabel(k) task.</summary>
+    public void Set(int row, bool[]? labels)
+    {
+        Require(row, TaskKind.Multilabel, "bool labels");
+        if (labels is null)
+        {
+            _floats.AsSpan(row * Task.Size, Task.Size).Fill(Missing(row));
+            return;
+        }
+        Length(row, labels.Length);
+        for (var i = 0; i < labels.Length; i++) _floats![row * Task.Size + i] = labels[i] ? 1f : 0f;
+    }
+
+    /// <summary>The labels as a tensor: long <c>[rows]</c> for classes, float <c>[rows, size]</c> otherwise; the caller owns it.</summary>
+    public Tensor ToTensor() => _classes is not null ? tensor<long>(_classes.AsSpan(), [Rows]) : tensor<float>(_floats.AsSpan(), [Rows, Task.Size]);
+
+    private void Require(int row, TaskKind kind, string what)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"task '{Task.Name}': row {row} is outside [0, {Rows})");
+        if (Task.Kind != kind) throw new InvalidOperationException($"task '{Task.Name}' is {Catalog.TaskCatalog.Describe(Task.Kind, Task.Size)}; its label is not {what}");
+    }
+
+    private void Length(int row, int length)
+    {
+        if (length != Task.Size) throw new InvalidDataException($"task '{Task.Name}', row {row}: expected {Task.Size} values, found {length}");
+    }
+
+    private float Missing(int row) => Task.MissingLabels
+        ? float.NaN
+        : throw new InvalidDataException($"task '{Task.Name}', row {row}: the label is missing, and this task forbids missing labels");
+
+    private float Finite(int row, int index, float value) => float.IsFinite(value)
+        ? value
+        : throw new InvalidDataException($"task '{Task.Name}', row {row}{(Task.Size == 1 ? "" : $" at index {index}")}: {value.ToString(CultureInfo.InvariantCulture)} is not a finite value");
+}
