@@ -23,7 +23,7 @@ internal static class MetricsEmitter
             {
                 var names = new NameScope(model);
                 var values = names.Reserve("values");
-                w.Summary("Reads the values by their names ("loss", "task.loss", "task.metric"), as the trainer's Evaluate returns them.");
+                w.Summary("Reads the values by their names (loss, task.loss, task.metric), as the trainer's Evaluate returns them.");
                 using (w.Block($"public {name}({Types.ReadOnlyDictionary}<string, double> {values})"))
                 {
                     w.Line($"global::System.ArgumentNullException.ThrowIfNull({values});");
