@@ -16,11 +16,14 @@ namespace Mtl.Training.Weighting;
 /// representation z (<see cref="WeightingContext.SharedRepresentation"/>) instead of the shared
 /// parameters, which needs one backward pass through the trunk instead of K.
 /// </remarks>
-public sealed class MGDA(IReadOnlyList<double> fixedWeights, bool upperBound = false) : GramWeighting("mgda", fixedWeights)
+public sealed class MGDA(IReadOnlyList<double> fixedWeights, bool ub = false) : GramWeighting("mgda", fixedWeights)
 {
+    /// <summary>Whether this is MGDA-UB: gradients at the shared representation.</summary>
+    public bool UB => ub;
+
     protected override bool WeightsScaleTaskLosses => true;
 
-    protected override bool UsesRepresentation => upperBound;
+    protected override bool UsesRepresentation => ub;
 
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context) => MinNorm(gram);
 

@@ -160,6 +160,20 @@ public abstract class TaskWeighting : IDisposable
     protected IReadOnlyList<Parameter> AllParameters(WeightingContext context) =>
         [.. context.SharedParameters, .. context.TaskParameters, .. parameters()];
 
+    /// <summary>
+    /// <paramref name="value"/> when it is a valid value of <paramref name="option"/> of
+    /// <paramref name="method"/> in <see cref="WeightingCatalog"/> (its range or its words: the
+    /// check the language and <see cref="Create"/> make), else an
+    /// <see cref="ArgumentOutOfRangeException"/> for <paramref name="parameter"/> that names the option.
+    /// </summary>
+    protected static T CheckOption<T>(string method, string option, T value, string parameter)
+        where T : notnull
+    {
+        var spec = WeightingCatalog.All[method].Option(option) ?? throw new InvalidOperationException($"'{method}' has no option '{option}' in the catalog");
+        if (spec.Check(OptionValue.From(value)) is { } error) throw new ArgumentOutOfRangeException(parameter, value, $"'{option}' of '{method}' {error}");
+        return value;
+    }
+
     protected internal static double Get(IReadOnlyDictionary<string, double> state, string key) =>
         state.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"weighting state has no '{key}'");
 }
