@@ -373,6 +373,43 @@ public sealed class GradientSurgeryTests
         }
     }
 
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(1.0)]
+    public void GradDrop_leak_lets_that_share_of_every_gradient_through(double leak)
+    {
+        // the paper's update Σᵢ (ℓ + (1 − ℓ)Mᵢ)gᵢ, with the masks and draws of the leak-free test
+        double[][] a = [[1, -2, 3, 0.5, -1], [-1, -1, 1, 0.5, 0], [2, 1, -3, 0.5, 0]];
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks(a);
+        using var method = (GradDrop)Run("graddrop", tasks, new Dictionary<string, object> { ["leak"] = leak }, seed: 21);
+        Assert.Equal(leak, method.Leak);
+
+        var random = new Random(21);
+        var expected = new double[5];
+        for (var e = 0; e < 5; e++)
+        {
+            var purity = 0.5 * (1 + a.Sum(g => g[e]) / (a.Sum(g => Math.Abs(g[e])) + 1e-7));
+            var u = random.NextDouble();
+            foreach (var g in a)
+            {
+                var mask = (purity > u && g[e] > 0) || (purity < u && g[e] < 0) ? 1 : 0;
+                expected[e] += (leak + (1 - leak) * mask) * g[e];
+            }
+        }
+        Expect.Close(expected, tasks.ThetaGrad, 1e-12);
+        if (leak == 1)
+        {
+            Expect.Close([2, -2, 1, 1.5, -1], tasks.ThetaGrad, 1e-12);  // the plain sum
+            Expect.Close([1, 1, 1], method.Weights);
+        }
+        else
+        {
+            Assert.All(method.Weights, w => Assert.True(double.IsNaN(w)));
+        }
+        Expect.Close([1, 1, 1], tasks.HeadGrad);
+    }
+
     private static double[,] Gram(double[][] g)
     {
         var m = new double[g.Length, g.Length];

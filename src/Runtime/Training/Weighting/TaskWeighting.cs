@@ -105,7 +105,7 @@ public abstract class TaskWeighting : IDisposable
             "mgda" => new MGDA(fixedWeights, ((BooleanValue)o["ub"]!).Value),
             "cagrad" => new CAGrad(fixedWeights, Number("c")),
             "imtl" => new IMTL(fixedWeights),
-            "graddrop" => Number("leak") == 0 ? new GradDrop(fixedWeights) : throw new NotSupportedException("graddrop: 'leak' other than 0 is not implemented yet"),
+            "graddrop" => new GradDrop(fixedWeights, Number("leak")),
             "gradvac" => new GradVac(fixedWeights, Number("beta")),
             "aligned_mtl" => new AlignedMTL(fixedWeights),
             "nash_mtl" => Number("update_every") == 1 ? new NashMTL(fixedWeights) : throw new NotSupportedException("nash_mtl: 'update_every' other than 1 is not implemented yet"),
