@@ -410,6 +410,69 @@ public sealed class GradientSurgeryTests
         Expect.Close([1, 1, 1], tasks.HeadGrad);
     }
 
+    [Fact]
+    public void Nash_mtl_update_every_reuses_the_last_weights_between_solves()
+    {
+        using var scope = NewDisposeScope();
+        using var first = new LinearTasks([[1, 0], [0, 2]]);
+        using var second = new LinearTasks([[1, 0], [0, 1]]);
+        using var method = (NashMTL)TaskWeighting.Create("nash_mtl", [1, 1], new Dictionary<string, object> { ["update_every"] = 2 });
+        Assert.Equal(2, method.UpdateEvery);
+        var s = Math.Pow(17, 0.25);
+        var context = first.Context();
+
+        // step 0 solves on g = (1, 0), (0, 2): α = (s, s/2), as in the one-step test
+        method.Backward(first.Losses(), context);
+        Expect.Close([s, s / 2], method.Weights, 1e-7);
+
+        // step 1 reuses α on other gradients: Σ αᵢaᵢ and αᵢ on the heads, no solve
+        context = second.Context();
+        context.Step = 1;
+        method.Backward(second.Losses(), context);
+        Expect.Close([s, s / 2], method.Weights, 1e-7);
+        Expect.Close([s, s / 2], second.ThetaGrad, 1e-7);
+        Expect.Close([s, s / 2], second.HeadGrad, 1e-7);
+
+        // step 2 solves again, now on (1, 0), (0, 1): M = I/√2, αᵢ = 2^¼
+        second.ZeroGrad();
+        context.Step = 2;
+        method.Backward(second.Losses(), context);
+        Expect.Close([Math.Pow(2, 0.25), Math.Pow(2, 0.25)], method.Weights, 1e-7);
+        Expect.Close([Math.Pow(2, 0.25), Math.Pow(2, 0.25)], second.ThetaGrad, 1e-7);
+    }
+
+    [Fact]
+    public void Nash_mtl_solves_when_a_task_has_no_weight_yet_and_resumes_mid_cycle()
+    {
+        using var scope = NewDisposeScope();
+        using var first = new LinearTasks([[1, 0], [0, 2]]);
+        using var second = new LinearTasks([[1, 0], [0, 1]]);
+        var options = new Dictionary<string, object> { ["update_every"] = 3 };
+        using var method = TaskWeighting.Create("nash_mtl", [1, 1], options);
+        var context = first.Context();
+        method.Backward(first.Losses(absent: 1), context);  // step 0: only task 0 gets an α
+        Expect.Close(1, method.Weights[0], 1e-7);           // alone: M = (1 + 1e-8), α = 1/√M
+        context.Step = 1;
+        method.Backward(first.Losses(), context);           // task 1 has none: solve off-cycle
+        var s = Math.Pow(17, 0.25);
+        Expect.Close([s, s / 2], method.Weights, 1e-7);
+
+        // a resumed copy reuses the saved α at step 2 and solves at step 3, as the original does
+        using var resumed = TaskWeighting.Create("nash_mtl", [1, 1], options);
+        resumed.load_state_dict(method.state_dict());
+        foreach (var m in new[] { method, resumed })
+        {
+            var c = second.Context();
+            c.Step = 2;
+            m.Backward(second.Losses(), c);
+            Expect.Close([s, s / 2], m.Weights, 1e-7);
+            c.Step = 3;
+            m.Backward(second.Losses(), c);
+            Expect.Close([Math.Pow(2, 0.25), Math.Pow(2, 0.25)], m.Weights, 1e-7);
+        }
+        Assert.Equal(method.state_dict(), resumed.state_dict());
+    }
+
     private static double[,] Gram(double[][] g)
     {
         var m = new double[g.Length, g.Length];

@@ -34,6 +34,13 @@ public abstract class GradientWeighting : TaskWeighting
     /// </summary>
     protected virtual bool UsesRepresentation => false;
 
+    /// <summary>
+    /// Weights wᵢ to use this step without taking task gradients (Nash-MTL between two solves), or
+    /// null to take them: Σ wᵢLᵢ is then backpropagated into every shared, task and own
+    /// parameter in one pass.
+    /// </summary>
+    protected virtual double[]? WeightsWithoutGradients(int[] tasks, WeightingContext context) => null;
+
     public override double Backward(IReadOnlyList<Tensor?> losses, WeightingContext context)
     {
         using var scope = NewDisposeScope();
@@ -45,7 +52,13 @@ public abstract class GradientWeighting : TaskWeighting
         }
         Tensor objective;
         double[] weights;
-        if (UsesRepresentation)
+        if (WeightsWithoutGradients(tasks, context) is { } reused)
+        {
+            weights = reused;
+            objective = WeightedSum(scaled, weights);
+            TaskGradients.Accumulate(objective, AllParameters(context));
+        }
+        else if (UsesRepresentation)
         {
             var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: the trainer set no shared representation for this step");
             (_, weights) = CombineRows(TaskGradients.PerTask(scaled, [z]), tasks, context);

@@ -108,7 +108,7 @@ public abstract class TaskWeighting : IDisposable
             "graddrop" => new GradDrop(fixedWeights, Number("leak")),
             "gradvac" => new GradVac(fixedWeights, Number("beta")),
             "aligned_mtl" => new AlignedMTL(fixedWeights),
-            "nash_mtl" => Number("update_every") == 1 ? new NashMTL(fixedWeights) : throw new NotSupportedException("nash_mtl: 'update_every' other than 1 is not implemented yet"),
+            "nash_mtl" => new NashMTL(fixedWeights, ((IntegerValue)o["update_every"]!).Value),
             "famo" => new FAMO(fixedWeights, Number("lr"), Number("gamma")),
             _ => throw new InvalidOperationException($"task weighting '{name}' is in the catalog but has no implementation"),
         };
