@@ -19,7 +19,7 @@ public static class WeightingCatalog
         new("pcgrad"),
         new("mgda", OptionSpec.Bool("ub", false)),
         new("cagrad", OptionSpec.Num("c", 0.4, ValueRange.UnitOpen)),
-        new("imtl"),
+        new("imtl", OptionSpec.Choice("mode", "hybrid", "hybrid", "gradient", "loss")),
         new("graddrop", OptionSpec.Num("leak", 0.0, ValueRange.Probability)),
         new("gradvac", OptionSpec.Num("beta", 0.01, ValueRange.UnitLeftOpen)),
         new("aligned_mtl"),

@@ -9,6 +9,8 @@ public sealed class GradientSurgeryTests
 {
     private static readonly Dictionary<string, object> NoOptions = [];
 
+    private static readonly Dictionary<string, object> Gradient = new() { ["mode"] = "gradient" };
+
     private static TaskWeighting Run(string name, LinearTasks tasks, IReadOnlyDictionary<string, object>? options = null, int seed = 7)
     {
         var method = TaskWeighting.Create(name, Enumerable.Repeat(1.0, tasks.K).ToArray(), options ?? NoOptions);
@@ -214,7 +216,7 @@ public sealed class GradientSurgeryTests
     {
         using var scope = NewDisposeScope();
         using (var two = new LinearTasks([[1, 0], [0, 2]]))
-        using (var method = Run("imtl", two))
+        using (var method = Run("imtl", two, Gradient))
         {
             // α₁·1 = α₂·2 with α₁ + α₂ = 1
             Expect.Close([2.0 / 3, 1.0 / 3], method.Weights, 1e-12);
@@ -223,7 +225,7 @@ public sealed class GradientSurgeryTests
         }
         double[][] a = [[1, 0.5, 0], [-2, 1, 0.3], [0.2, -0.4, 3]];
         using var tasks = new LinearTasks(a);
-        using var three = Run("imtl", tasks);
+        using var three = Run("imtl", tasks, Gradient);
         Expect.Close(1, three.Weights.Sum(), 1e-12);
         var g = tasks.ThetaGrad;
         var projections = a.Select(ai => ai.Zip(g, (x, y) => x * y).Sum() / Math.Sqrt(ai.Sum(x => x * x))).ToArray();
@@ -471,6 +473,90 @@ public sealed class GradientSurgeryTests
             Expect.Close([Math.Pow(2, 0.25), Math.Pow(2, 0.25)], m.Weights, 1e-7);
         }
         Assert.Equal(method.state_dict(), resumed.state_dict());
+    }
+
+    /// <summary>IMTL on θ = (1, 1), heads (1, 1), a = ((1, 0), (0, 2)) with fixed weights (1, 2): L = (2, 6) after the fixed weights.</summary>
+    private static (IMTL Method, LinearTasks Tasks, double Value) ImtlStep(string mode, double[] s)
+    {
+        var tasks = new LinearTasks([[1, 0], [0, 2]], theta: [1, 1], heads: [1, 1]);
+        var method = (IMTL)TaskWeighting.Create("imtl", [1, 2], new Dictionary<string, object> { ["mode"] = mode });
+        var context = tasks.Context();
+        method.Attach(context);
+        using (no_grad()) method.Scales!.copy_(tensor(s));
+        var value = method.Backward(tasks.Losses(), context);
+        return (method, tasks, value);
+    }
+
+    [Fact]
+    public void Imtl_hybrid_balances_the_gradients_of_the_learned_loss_scales()
+    {
+        using var scope = NewDisposeScope();
+        double[] s = [0.5, -0.2];
+        var (method, tasks, value) = ImtlStep("hybrid", s);
+        using var _ = method;
+        using var __ = tasks;
+        Assert.Equal("hybrid", method.Mode);
+        double[] l = [2, 6];
+        double[] e = [Math.Exp(s[0]), Math.Exp(s[1])];
+        // scaled losses eˢⁱLᵢ − sᵢ; their θ-gradients g'₁ = e^{s₁}(1, 0), g'₂ = e^{s₂}·2·(0, 2) are
+        // orthogonal, so equal projections αᵢ‖g'ᵢ‖ with Σα = 1 give αᵢ ∝ 1/‖g'ᵢ‖
+        double[] norm = [e[0], 4 * e[1]];
+        var total = 1 / norm[0] + 1 / norm[1];
+        double[] alpha = [1 / norm[0] / total, 1 / norm[1] / total];
+        Expect.Close([alpha[0] * e[0], 0 + alpha[1] * e[1] * 2 * 2], tasks.ThetaGrad, 1e-12);
+        Expect.Close([alpha[0] * e[0], alpha[1] * e[1] * 2], method.Weights, 1e-12);  // factors on ∇Lᵢ of the unscaled losses
+        Expect.Close([e[0], 2 * e[1]], tasks.HeadGrad, 1e-12);                     // heads: Σ (eˢⁱLᵢ − sᵢ)
+        Expect.Close([e[0] * l[0] - 1, e[1] * l[1] - 1], method.Scales!.grad!.data<double>(), 1e-12);
+        Expect.Close(e[0] * l[0] - s[0] + e[1] * l[1] - s[1], value, 1e-12);
+        Assert.Same(method.Scales, Assert.Single(method.parameters()));
+    }
+
+    [Fact]
+    public void Imtl_loss_mode_backpropagates_the_scaled_losses_and_gradient_mode_has_no_scales()
+    {
+        using var scope = NewDisposeScope();
+        double[] s = [0.5, -0.2];
+        var (method, tasks, value) = ImtlStep("loss", s);
+        using var _ = method;
+        using var __ = tasks;
+        double[] l = [2, 6];
+        double[] e = [Math.Exp(s[0]), Math.Exp(s[1])];
+        Expect.Close([e[0] * 1, e[1] * 2 * 2], tasks.ThetaGrad, 1e-12);
+        Expect.Close([e[0], 2 * e[1]], method.Weights, 1e-12);
+        Expect.Close([e[0], 2 * e[1]], tasks.HeadGrad, 1e-12);
+        Expect.Close([e[0] * l[0] - 1, e[1] * l[1] - 1], method.Scales!.grad!.data<double>(), 1e-12);
+        Expect.Close(e[0] * l[0] - s[0] + e[1] * l[1] - s[1], value, 1e-12);
+
+        using var gradient = (IMTL)TaskWeighting.Create("imtl", [1, 2], Gradient);
+        Assert.Null(gradient.Scales);
+        Assert.Empty(gradient.parameters());
+    }
+
+    [Fact]
+    public void Imtl_hybrid_at_zero_scales_is_imtl_g_and_the_scales_settle_where_every_scaled_loss_is_one()
+    {
+        using var scope = NewDisposeScope();
+        double[][] a = [[1, 0.5, 0], [-2, 1, 0.3], [0.2, -0.4, 3]];
+        using var tasks = new LinearTasks(a, theta: [1, 1, 1], heads: [3, 3, 3]);
+        using var hybrid = (IMTL)TaskWeighting.Create("imtl", [1, 1, 1], NoOptions);
+        using var gradient = TaskWeighting.Create("imtl", [1, 1, 1], Gradient);
+        var context = tasks.Context();
+        hybrid.Attach(context);
+        gradient.Backward(tasks.Losses(), context);
+        var expected = gradient.Weights.ToArray();
+        tasks.ZeroGrad();
+        hybrid.Backward(tasks.Losses(), context);
+        Expect.Close(expected, hybrid.Weights, 1e-12);
+
+        // gradient descent on s alone (θ fixed): ∂/∂sᵢ = eˢⁱLᵢ − 1 vanishes at sᵢ = −log Lᵢ
+        for (var step = 0; step < 300; step++)
+        {
+            hybrid.Scales!.zero_grad();
+            hybrid.Backward(tasks.Losses(), context);
+            using (no_grad()) hybrid.Scales.sub_(hybrid.Scales.grad! * 0.1);
+        }
+        using var losses = stack(tasks.Losses().Select(l => l!).ToArray()).detach();
+        Expect.Close(losses.data<double>().Select(l => -Math.Log(l)).ToArray(), hybrid.Scales!.detach().data<double>(), 1e-9);
     }
 
     private static double[,] Gram(double[][] g)

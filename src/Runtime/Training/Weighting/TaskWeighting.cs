@@ -94,6 +94,7 @@ public abstract class TaskWeighting : IDisposable
         var given = options?.ToDictionary(p => p.Key, p => OptionValue.From(p.Value), StringComparer.Ordinal);
         var o = spec.Resolve(given);
         double Number(string option) => o[option]!.AsNumber();
+        string Word(string option) => ((NameValue)o[option]!).Value;
         return name switch
         {
             "fixed" => new FixedWeighting(fixedWeights),
@@ -104,7 +105,7 @@ public abstract class TaskWeighting : IDisposable
             "pcgrad" => new PCGrad(fixedWeights),
             "mgda" => new MGDA(fixedWeights, ((BooleanValue)o["ub"]!).Value),
             "cagrad" => new CAGrad(fixedWeights, Number("c")),
-            "imtl" => new IMTL(fixedWeights),
+            "imtl" => new IMTL(fixedWeights, Word("mode")),
             "graddrop" => new GradDrop(fixedWeights, Number("leak")),
             "gradvac" => new GradVac(fixedWeights, Number("beta")),
             "aligned_mtl" => new AlignedMTL(fixedWeights),
