@@ -17,7 +17,7 @@ public static class WeightingCatalog
         new("gradnorm", OptionSpec.Num("alpha", 1.5, ValueRange.NonNegative), OptionSpec.Num("lr", 0.025, ValueRange.Positive)),
         new("rlw"),
         new("pcgrad"),
-        new("mgda", OptionSpec.Bool("ub", false)),
+        new("mgda", OptionSpec.Bool("ub", false), OptionSpec.Choice("normalization", "none", "none", "l2", "loss", "loss_plus")),
         new("cagrad", OptionSpec.Num("c", 0.4, ValueRange.UnitOpen)),
         new("imtl", OptionSpec.Choice("mode", "hybrid", "hybrid", "gradient", "loss")),
         new("graddrop", OptionSpec.Num("leak", 0.0, ValueRange.Probability)),

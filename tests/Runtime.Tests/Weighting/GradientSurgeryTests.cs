@@ -559,6 +559,62 @@ public sealed class GradientSurgeryTests
         Expect.Close(losses.data<double>().Select(l => -Math.Log(l)).ToArray(), hybrid.Scales!.detach().data<double>(), 1e-9);
     }
 
+    /// <summary>MGDA's closed form for two gradients: α₁ = clip((g₂ − g₁)·g₂ / ‖g₁ − g₂‖², 0, 1).</summary>
+    private static double[] TwoTaskMinNorm(double[] g1, double[] g2)
+    {
+        var d = g2.Zip(g1, (x, y) => x - y).ToArray();
+        var a1 = Math.Clamp(d.Zip(g2, (x, y) => x * y).Sum() / d.Sum(x => x * x), 0, 1);
+        return [a1, 1 - a1];
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("l2")]
+    [InlineData("loss")]
+    [InlineData("loss_plus")]
+    public void Mgda_normalization_solves_on_normalised_gradients_and_weights_the_plain_losses(string normalization)
+    {
+        // θ = (1, 1), heads (1, 1): L = (2, 2.5), g = (1, 0), (0.5, 1)
+        using var scope = NewDisposeScope();
+        double[][] a = [[1, 0], [0.5, 1]];
+        using var tasks = new LinearTasks(a, theta: [1, 1], heads: [1, 1]);
+        using var method = (MGDA)Run("mgda", tasks, new Dictionary<string, object> { ["normalization"] = normalization });
+        Assert.Equal(normalization, method.Normalization);
+        double[] l = [2, 2.5];
+        double[] norm = [1, Math.Sqrt(1.25)];
+        var n = normalization switch
+        {
+            "none" => new[] { 1.0, 1.0 },
+            "l2" => norm,
+            "loss" => l,
+            _ => [l[0] * norm[0], l[1] * norm[1]],
+        };
+        var alpha = TwoTaskMinNorm(a[0].Select(x => x / n[0]).ToArray(), a[1].Select(x => x / n[1]).ToArray());
+        Expect.Close(alpha, method.Weights, 1e-12);
+        Expect.Close(tasks.Combination(alpha), tasks.ThetaGrad, 1e-12);
+        Expect.Close(alpha, tasks.HeadGrad, 1e-12);
+        var byHand = normalization switch
+        {
+            "none" => new[] { 0.6, 0.4 },   // ((g₂ − g₁)·g₂)/‖g₁ − g₂‖² = 0.75/1.25
+            "l2" => [0.5, 0.5],             // unit vectors: always the midpoint
+            "loss" => [0.4, 0.6],           // ĝ = (0.5, 0), (0.2, 0.4): 0.1/0.25
+            _ => alpha,
+        };
+        Expect.Close(byHand, alpha, 1e-12);
+    }
+
+    [Fact]
+    public void Mgda_loss_normalization_needs_positive_losses()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [0.5, 1]]);  // θ = 0, heads 0: L = (0, 0)
+        using var method = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, object> { ["normalization"] = "loss_plus" });
+        Assert.Contains("positive losses", Assert.Throws<InvalidOperationException>(() => method.Backward(tasks.Losses(), tasks.Context())).Message);
+        using var l2 = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, object> { ["normalization"] = "l2" });
+        l2.Backward(tasks.Losses(), tasks.Context());  // l2 does not look at the losses
+        Expect.Close([0.5, 0.5], l2.Weights, 1e-12);
+    }
+
     private static double[,] Gram(double[][] g)
     {
         var m = new double[g.Length, g.Length];

@@ -33,7 +33,7 @@ public sealed class GradDrop : GradientWeighting
     /// <summary>ℓ, the share of every task gradient that passes whatever its sign.</summary>
     public double Leak => _leak;
 
-    protected override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
+    protected override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context)
     {
         var purity = 0.5 * (1 + rows.sum(0) / (rows.abs().sum(0) + 1e-7));
         var draws = new double[rows.size(1)];

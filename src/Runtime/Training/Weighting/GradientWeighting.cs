@@ -23,9 +23,10 @@ public abstract class GradientWeighting : TaskWeighting
 
     /// <summary>
     /// The combined shared gradient from the task gradients of the present <paramref name="tasks"/>
-    /// (one row each, in their order) and the weights to report (on the rows).
+    /// (one row each, in their order) and the weights to report (on the rows);
+    /// <paramref name="losses"/> are the losses the rows are the gradients of.
     /// </summary>
-    protected abstract (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context);
+    protected abstract (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context);
 
     /// <summary>
     /// MGDA-UB: take the task gradients with respect to the shared representation z instead of the
@@ -70,7 +71,7 @@ public abstract class GradientWeighting : TaskWeighting
         else if (UsesRepresentation)
         {
             var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: the trainer set no shared representation for this step");
-            (_, weights) = CombineRows(TaskGradients.PerTask(work, [z]), tasks, context);
+            (_, weights) = CombineRows(TaskGradients.PerTask(work, [z]), work, tasks, context);
             objective = HeadObjective(work, weights);
             TaskGradients.Accumulate(objective, AllParameters(context));
         }
@@ -78,7 +79,7 @@ public abstract class GradientWeighting : TaskWeighting
         {
             var rows = TaskGradients.PerTask(work, context.SharedParameters);
             Tensor combined;
-            (combined, weights) = CombineRows(rows, tasks, context);
+            (combined, weights) = CombineRows(rows, work, tasks, context);
             TaskGradients.AddToGrad(context.SharedParameters, combined);
             objective = HeadObjective(work, weights);
             TaskGradients.Accumulate(objective, [.. context.TaskParameters, .. parameters()]);

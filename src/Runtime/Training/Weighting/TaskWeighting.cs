@@ -94,6 +94,7 @@ public abstract class TaskWeighting : IDisposable
         var given = options?.ToDictionary(p => p.Key, p => OptionValue.From(p.Value), StringComparer.Ordinal);
         var o = spec.Resolve(given);
         double Number(string option) => o[option]!.AsNumber();
+        bool Flag(string option) => ((BooleanValue)o[option]!).Value;
         string Word(string option) => ((NameValue)o[option]!).Value;
         return name switch
         {
@@ -103,7 +104,7 @@ public abstract class TaskWeighting : IDisposable
             "gradnorm" => new GradNorm(fixedWeights, Number("alpha"), Number("lr")),
             "rlw" => new RandomLossWeighting(fixedWeights),
             "pcgrad" => new PCGrad(fixedWeights),
-            "mgda" => new MGDA(fixedWeights, ((BooleanValue)o["ub"]!).Value),
+            "mgda" => new MGDA(fixedWeights, Flag("ub"), Word("normalization")),
             "cagrad" => new CAGrad(fixedWeights, Number("c")),
             "imtl" => new IMTL(fixedWeights, Word("mode")),
             "graddrop" => new GradDrop(fixedWeights, Number("leak")),
