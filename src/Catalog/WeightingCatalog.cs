@@ -17,14 +17,14 @@ public static class WeightingCatalog
         new("gradnorm", OptionSpec.Num("alpha", 1.5, ValueRange.NonNegative), OptionSpec.Num("lr", 0.025, ValueRange.Positive)),
         new("rlw"),
         new("pcgrad"),
-        new("mgda", OptionSpec.Bool("ub", false)),
+        new("mgda", OptionSpec.Bool("ub", false), OptionSpec.Choice("normalization", "none", "none", "l2", "loss", "loss_plus")),
         new("cagrad", OptionSpec.Num("c", 0.4, ValueRange.UnitOpen)),
-        new("imtl"),
+        new("imtl", OptionSpec.Choice("mode", "hybrid", "hybrid", "gradient", "loss")),
         new("graddrop", OptionSpec.Num("leak", 0.0, ValueRange.Probability)),
-        new("gradvac", OptionSpec.Num("beta", 0.5, ValueRange.Probability)),
+        new("gradvac", OptionSpec.Num("beta", 0.01, ValueRange.UnitLeftOpen)),
         new("aligned_mtl"),
         new("nash_mtl", OptionSpec.Int("update_every", 1, ValueRange.AtLeastOne)),
-        new("famo", OptionSpec.Num("lr", 0.025, ValueRange.Positive), OptionSpec.Num("gamma", 0.001, ValueRange.NonNegative)),
+        new("famo", OptionSpec.Num("lr", 0.025, ValueRange.Positive), OptionSpec.Num("gamma", 0.01, ValueRange.NonNegative)),
     }.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
     /// <summary>The method names in the order the docs list them.</summary>

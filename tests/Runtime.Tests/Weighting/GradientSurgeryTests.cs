@@ -9,6 +9,8 @@ public sealed class GradientSurgeryTests
 {
     private static readonly Dictionary<string, object> NoOptions = [];
 
+    private static readonly Dictionary<string, object> Gradient = new() { ["mode"] = "gradient" };
+
     private static TaskWeighting Run(string name, LinearTasks tasks, IReadOnlyDictionary<string, object>? options = null, int seed = 7)
     {
         var method = TaskWeighting.Create(name, Enumerable.Repeat(1.0, tasks.K).ToArray(), options ?? NoOptions);
@@ -214,7 +216,7 @@ public sealed class GradientSurgeryTests
     {
         using var scope = NewDisposeScope();
         using (var two = new LinearTasks([[1, 0], [0, 2]]))
-        using (var method = Run("imtl", two))
+        using (var method = Run("imtl", two, Gradient))
         {
             // α₁·1 = α₂·2 with α₁ + α₂ = 1
             Expect.Close([2.0 / 3, 1.0 / 3], method.Weights, 1e-12);
@@ -223,7 +225,7 @@ public sealed class GradientSurgeryTests
         }
         double[][] a = [[1, 0.5, 0], [-2, 1, 0.3], [0.2, -0.4, 3]];
         using var tasks = new LinearTasks(a);
-        using var three = Run("imtl", tasks);
+        using var three = Run("imtl", tasks, Gradient);
         Expect.Close(1, three.Weights.Sum(), 1e-12);
         var g = tasks.ThetaGrad;
         var projections = a.Select(ai => ai.Zip(g, (x, y) => x * y).Sum() / Math.Sqrt(ai.Sum(x => x * x))).ToArray();
@@ -371,6 +373,246 @@ public sealed class GradientSurgeryTests
                 Expect.Close(1 / alpha[i], ma, 1e-9, $"trial {trial}, (Mα)[{i}]");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(1.0)]
+    public void GradDrop_leak_lets_that_share_of_every_gradient_through(double leak)
+    {
+        // the paper's update Σᵢ (ℓ + (1 − ℓ)Mᵢ)gᵢ, with the masks and draws of the leak-free test
+        double[][] a = [[1, -2, 3, 0.5, -1], [-1, -1, 1, 0.5, 0], [2, 1, -3, 0.5, 0]];
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks(a);
+        using var method = (GradDrop)Run("graddrop", tasks, new Dictionary<string, object> { ["leak"] = leak }, seed: 21);
+        Assert.Equal(leak, method.Leak);
+
+        var random = new Random(21);
+        var expected = new double[5];
+        for (var e = 0; e < 5; e++)
+        {
+            var purity = 0.5 * (1 + a.Sum(g => g[e]) / (a.Sum(g => Math.Abs(g[e])) + 1e-7));
+            var u = random.NextDouble();
+            foreach (var g in a)
+            {
+                var mask = (purity > u && g[e] > 0) || (purity < u && g[e] < 0) ? 1 : 0;
+                expected[e] += (leak + (1 - leak) * mask) * g[e];
+            }
+        }
+        Expect.Close(expected, tasks.ThetaGrad, 1e-12);
+        if (leak == 1)
+        {
+            Expect.Close([2, -2, 1, 1.5, -1], tasks.ThetaGrad, 1e-12);  // the plain sum
+            Expect.Close([1, 1, 1], method.Weights);
+        }
+        else
+        {
+            Assert.All(method.Weights, w => Assert.True(double.IsNaN(w)));
+        }
+        Expect.Close([1, 1, 1], tasks.HeadGrad);
+    }
+
+    [Fact]
+    public void Nash_mtl_update_every_reuses_the_last_weights_between_solves()
+    {
+        using var scope = NewDisposeScope();
+        using var first = new LinearTasks([[1, 0], [0, 2]]);
+        using var second = new LinearTasks([[1, 0], [0, 1]]);
+        using var method = (NashMTL)TaskWeighting.Create("nash_mtl", [1, 1], new Dictionary<string, object> { ["update_every"] = 2 });
+        Assert.Equal(2, method.UpdateEvery);
+        var s = Math.Pow(17, 0.25);
+        var context = first.Context();
+
+        // step 0 solves on g = (1, 0), (0, 2): α = (s, s/2), as in the one-step test
+        method.Backward(first.Losses(), context);
+        Expect.Close([s, s / 2], method.Weights, 1e-7);
+
+        // step 1 reuses α on other gradients: Σ αᵢaᵢ and αᵢ on the heads, no solve
+        context = second.Context();
+        context.Step = 1;
+        method.Backward(second.Losses(), context);
+        Expect.Close([s, s / 2], method.Weights, 1e-7);
+        Expect.Close([s, s / 2], second.ThetaGrad, 1e-7);
+        Expect.Close([s, s / 2], second.HeadGrad, 1e-7);
+
+        // step 2 solves again, now on (1, 0), (0, 1): M = I/√2, αᵢ = 2^¼
+        second.ZeroGrad();
+        context.Step = 2;
+        method.Backward(second.Losses(), context);
+        Expect.Close([Math.Pow(2, 0.25), Math.Pow(2, 0.25)], method.Weights, 1e-7);
+        Expect.Close([Math.Pow(2, 0.25), Math.Pow(2, 0.25)], second.ThetaGrad, 1e-7);
+    }
+
+    [Fact]
+    public void Nash_mtl_solves_when_a_task_has_no_weight_yet_and_resumes_mid_cycle()
+    {
+        using var scope = NewDisposeScope();
+        using var first = new LinearTasks([[1, 0], [0, 2]]);
+        using var second = new LinearTasks([[1, 0], [0, 1]]);
+        var options = new Dictionary<string, object> { ["update_every"] = 3 };
+        using var method = TaskWeighting.Create("nash_mtl", [1, 1], options);
+        var context = first.Context();
+        method.Backward(first.Losses(absent: 1), context);  // step 0: only task 0 gets an α
+        Expect.Close(1, method.Weights[0], 1e-7);           // alone: M = (1 + 1e-8), α = 1/√M
+        context.Step = 1;
+        method.Backward(first.Losses(), context);           // task 1 has none: solve off-cycle
+        var s = Math.Pow(17, 0.25);
+        Expect.Close([s, s / 2], method.Weights, 1e-7);
+
+        // a resumed copy reuses the saved α at step 2 and solves at step 3, as the original does
+        using var resumed = TaskWeighting.Create("nash_mtl", [1, 1], options);
+        resumed.load_state_dict(method.state_dict());
+        foreach (var m in new[] { method, resumed })
+        {
+            var c = second.Context();
+            c.Step = 2;
+            m.Backward(second.Losses(), c);
+            Expect.Close([s, s / 2], m.Weights, 1e-7);
+            c.Step = 3;
+            m.Backward(second.Losses(), c);
+            Expect.Close([Math.Pow(2, 0.25), Math.Pow(2, 0.25)], m.Weights, 1e-7);
+        }
+        Assert.Equal(method.state_dict(), resumed.state_dict());
+    }
+
+    /// <summary>IMTL on θ = (1, 1), heads (1, 1), a = ((1, 0), (0, 2)) with fixed weights (1, 2): L = (2, 6) after the fixed weights.</summary>
+    private static (IMTL Method, LinearTasks Tasks, double Value) ImtlStep(string mode, double[] s)
+    {
+        var tasks = new LinearTasks([[1, 0], [0, 2]], theta: [1, 1], heads: [1, 1]);
+        var method = (IMTL)TaskWeighting.Create("imtl", [1, 2], new Dictionary<string, object> { ["mode"] = mode });
+        var context = tasks.Context();
+        method.Attach(context);
+        using (no_grad()) method.Scales!.copy_(tensor(s));
+        var value = method.Backward(tasks.Losses(), context);
+        return (method, tasks, value);
+    }
+
+    [Fact]
+    public void Imtl_hybrid_balances_the_gradients_of_the_learned_loss_scales()
+    {
+        using var scope = NewDisposeScope();
+        double[] s = [0.5, -0.2];
+        var (method, tasks, value) = ImtlStep("hybrid", s);
+        using var _ = method;
+        using var __ = tasks;
+        Assert.Equal("hybrid", method.Mode);
+        double[] l = [2, 6];
+        double[] e = [Math.Exp(s[0]), Math.Exp(s[1])];
+        // scaled losses eˢⁱLᵢ − sᵢ; their θ-gradients g'₁ = e^{s₁}(1, 0), g'₂ = e^{s₂}·2·(0, 2) are
+        // orthogonal, so equal projections αᵢ‖g'ᵢ‖ with Σα = 1 give αᵢ ∝ 1/‖g'ᵢ‖
+        double[] norm = [e[0], 4 * e[1]];
+        var total = 1 / norm[0] + 1 / norm[1];
+        double[] alpha = [1 / norm[0] / total, 1 / norm[1] / total];
+        Expect.Close([alpha[0] * e[0], 0 + alpha[1] * e[1] * 2 * 2], tasks.ThetaGrad, 1e-12);
+        Expect.Close([alpha[0] * e[0], alpha[1] * e[1] * 2], method.Weights, 1e-12);  // factors on ∇Lᵢ of the unscaled losses
+        Expect.Close([e[0], 2 * e[1]], tasks.HeadGrad, 1e-12);                     // heads: Σ (eˢⁱLᵢ − sᵢ)
+        Expect.Close([e[0] * l[0] - 1, e[1] * l[1] - 1], method.Scales!.grad!.data<double>(), 1e-12);
+        Expect.Close(e[0] * l[0] - s[0] + e[1] * l[1] - s[1], value, 1e-12);
+        Assert.Same(method.Scales, Assert.Single(method.parameters()));
+    }
+
+    [Fact]
+    public void Imtl_loss_mode_backpropagates_the_scaled_losses_and_gradient_mode_has_no_scales()
+    {
+        using var scope = NewDisposeScope();
+        double[] s = [0.5, -0.2];
+        var (method, tasks, value) = ImtlStep("loss", s);
+        using var _ = method;
+        using var __ = tasks;
+        double[] l = [2, 6];
+        double[] e = [Math.Exp(s[0]), Math.Exp(s[1])];
+        Expect.Close([e[0] * 1, e[1] * 2 * 2], tasks.ThetaGrad, 1e-12);
+        Expect.Close([e[0], 2 * e[1]], method.Weights, 1e-12);
+        Expect.Close([e[0], 2 * e[1]], tasks.HeadGrad, 1e-12);
+        Expect.Close([e[0] * l[0] - 1, e[1] * l[1] - 1], method.Scales!.grad!.data<double>(), 1e-12);
+        Expect.Close(e[0] * l[0] - s[0] + e[1] * l[1] - s[1], value, 1e-12);
+
+        using var gradient = (IMTL)TaskWeighting.Create("imtl", [1, 2], Gradient);
+        Assert.Null(gradient.Scales);
+        Assert.Empty(gradient.parameters());
+    }
+
+    [Fact]
+    public void Imtl_hybrid_at_zero_scales_is_imtl_g_and_the_scales_settle_where_every_scaled_loss_is_one()
+    {
+        using var scope = NewDisposeScope();
+        double[][] a = [[1, 0.5, 0], [-2, 1, 0.3], [0.2, -0.4, 3]];
+        using var tasks = new LinearTasks(a, theta: [1, 1, 1], heads: [3, 3, 3]);
+        using var hybrid = (IMTL)TaskWeighting.Create("imtl", [1, 1, 1], NoOptions);
+        using var gradient = TaskWeighting.Create("imtl", [1, 1, 1], Gradient);
+        var context = tasks.Context();
+        hybrid.Attach(context);
+        gradient.Backward(tasks.Losses(), context);
+        var expected = gradient.Weights.ToArray();
+        tasks.ZeroGrad();
+        hybrid.Backward(tasks.Losses(), context);
+        Expect.Close(expected, hybrid.Weights, 1e-12);
+
+        // gradient descent on s alone (θ fixed): ∂/∂sᵢ = eˢⁱLᵢ − 1 vanishes at sᵢ = −log Lᵢ
+        for (var step = 0; step < 300; step++)
+        {
+            hybrid.Scales!.zero_grad();
+            hybrid.Backward(tasks.Losses(), context);
+            using (no_grad()) hybrid.Scales.sub_(hybrid.Scales.grad! * 0.1);
+        }
+        using var losses = stack(tasks.Losses().Select(l => l!).ToArray()).detach();
+        Expect.Close(losses.data<double>().Select(l => -Math.Log(l)).ToArray(), hybrid.Scales!.detach().data<double>(), 1e-9);
+    }
+
+    /// <summary>MGDA's closed form for two gradients: α₁ = clip((g₂ − g₁)·g₂ / ‖g₁ − g₂‖², 0, 1).</summary>
+    private static double[] TwoTaskMinNorm(double[] g1, double[] g2)
+    {
+        var d = g2.Zip(g1, (x, y) => x - y).ToArray();
+        var a1 = Math.Clamp(d.Zip(g2, (x, y) => x * y).Sum() / d.Sum(x => x * x), 0, 1);
+        return [a1, 1 - a1];
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("l2")]
+    [InlineData("loss")]
+    [InlineData("loss_plus")]
+    public void Mgda_normalization_solves_on_normalised_gradients_and_weights_the_plain_losses(string normalization)
+    {
+        // θ = (1, 1), heads (1, 1): L = (2, 2.5), g = (1, 0), (0.5, 1)
+        using var scope = NewDisposeScope();
+        double[][] a = [[1, 0], [0.5, 1]];
+        using var tasks = new LinearTasks(a, theta: [1, 1], heads: [1, 1]);
+        using var method = (MGDA)Run("mgda", tasks, new Dictionary<string, object> { ["normalization"] = normalization });
+        Assert.Equal(normalization, method.Normalization);
+        double[] l = [2, 2.5];
+        double[] norm = [1, Math.Sqrt(1.25)];
+        var n = normalization switch
+        {
+            "none" => new[] { 1.0, 1.0 },
+            "l2" => norm,
+            "loss" => l,
+            _ => [l[0] * norm[0], l[1] * norm[1]],
+        };
+        var alpha = TwoTaskMinNorm(a[0].Select(x => x / n[0]).ToArray(), a[1].Select(x => x / n[1]).ToArray());
+        Expect.Close(alpha, method.Weights, 1e-12);
+        Expect.Close(tasks.Combination(alpha), tasks.ThetaGrad, 1e-12);
+        Expect.Close(alpha, tasks.HeadGrad, 1e-12);
+        var byHand = normalization switch
+        {
+            "none" => new[] { 0.6, 0.4 },   // ((g₂ − g₁)·g₂)/‖g₁ − g₂‖² = 0.75/1.25
+            "l2" => [0.5, 0.5],             // unit vectors: always the midpoint
+            "loss" => [0.4, 0.6],           // ĝ = (0.5, 0), (0.2, 0.4): 0.1/0.25
+            _ => alpha,
+        };
+        Expect.Close(byHand, alpha, 1e-12);
+    }
+
+    [Fact]
+    public void Mgda_loss_normalization_needs_positive_losses()
+    {
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [0.5, 1]]);  // θ = 0, heads 0: L = (0, 0)
+        using var method = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, object> { ["normalization"] = "loss_plus" });
+        Assert.Contains("positive losses", Assert.Throws<InvalidOperationException>(() => method.Backward(tasks.Losses(), tasks.Context())).Message);
+        using var l2 = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, object> { ["normalization"] = "l2" });
+        l2.Backward(tasks.Losses(), tasks.Context());  // l2 does not look at the losses
+        Expect.Close([0.5, 0.5], l2.Weights, 1e-12);
     }
 
     private static double[,] Gram(double[][] g)

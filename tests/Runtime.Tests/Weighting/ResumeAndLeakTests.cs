@@ -12,6 +12,17 @@ public sealed class ResumeAndLeakTests
 
     public static TheoryData<string> Names() => [.. TaskWeighting.Names];
 
+    /// <summary>Options whose code paths the defaults do not take.</summary>
+    public static TheoryData<string, string, object> Variants() => new()
+    {
+        { "graddrop", "leak", 0.3 },
+        { "nash_mtl", "update_every", 2 },
+        { "imtl", "mode", "gradient" },
+        { "imtl", "mode", "loss" },
+        { "mgda", "normalization", "l2" },
+        { "mgda", "normalization", "loss_plus" },
+    };
+
     /// <summary>One training step on θ by SGD, with every hook a trainer calls; returns the weights.</summary>
     private static double[] Step(TaskWeighting method, LinearTasks tasks, WeightingContext context, double lr = 0.05)
     {
@@ -37,11 +48,18 @@ public sealed class ResumeAndLeakTests
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void State_dict_round_trip_reproduces_the_following_steps_exactly(string name)
+    public void State_dict_round_trip_reproduces_the_following_steps_exactly(string name) => RoundTrip(name, []);
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void State_dict_round_trip_reproduces_the_following_steps_exactly_with_options(string name, string option, object value) =>
+        RoundTrip(name, new Dictionary<string, object> { [option] = value });
+
+    private static void RoundTrip(string name, Dictionary<string, object> options)
     {
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks(A, theta: [2, 1, 3], heads: [1, 2, 3]);
-        using var method = TaskWeighting.Create(name, [1, 0.5, 2], new Dictionary<string, object>());
+        using var method = TaskWeighting.Create(name, [1, 0.5, 2], options);
         var context = tasks.Context(seed: 5);
         method.Attach(context);
         for (var i = 0; i < 3; i++) Step(method, tasks, context);
@@ -54,7 +72,7 @@ public sealed class ResumeAndLeakTests
         var continued = new WeightingContext { TaskNames = context.TaskNames, SharedParameters = context.SharedParameters, TaskParameters = context.TaskParameters, LastSharedLayer = context.LastSharedLayer, Random = new Random(99), Step = context.Step, Epoch = context.Epoch };
         for (var i = 0; i < 3; i++) expected.Add(Step(method, tasks, continued));
 
-        using var resumed = TaskWeighting.Create(name, [1, 0.5, 2], new Dictionary<string, object>());
+        using var resumed = TaskWeighting.Create(name, [1, 0.5, 2], options);
         using (no_grad()) tasks.Theta.copy_(theta);
         var context2 = new WeightingContext { TaskNames = context.TaskNames, SharedParameters = context.SharedParameters, TaskParameters = context.TaskParameters, LastSharedLayer = context.LastSharedLayer, Random = new Random(99), Step = stepAndEpoch.Step, Epoch = stepAndEpoch.Epoch };
         resumed.Attach(context2);
@@ -68,10 +86,17 @@ public sealed class ResumeAndLeakTests
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void Steps_do_not_grow_the_live_handle_count(string name)
+    public void Steps_do_not_grow_the_live_handle_count(string name) => NoGrowth(name, []);
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Steps_do_not_grow_the_live_handle_count_with_options(string name, string option, object value) =>
+        NoGrowth(name, new Dictionary<string, object> { [option] = value });
+
+    private static void NoGrowth(string name, Dictionary<string, object> options)
     {
         using var tasks = new LinearTasks(A, theta: [2, 1, 3], heads: [1, 2, 3]);
-        using var method = TaskWeighting.Create(name, [1, 1, 1], new Dictionary<string, object>());
+        using var method = TaskWeighting.Create(name, [1, 1, 1], options);
         var context = tasks.Context();
         method.Attach(context);
         // θ stays put, so the linear losses stay positive (FAMO takes their logarithm)

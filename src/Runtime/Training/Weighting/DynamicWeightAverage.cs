@@ -9,7 +9,7 @@ namespace Mtl.Training.Weighting;
 /// <remarks>
 /// wᵢ(t) = K·exp(rᵢ(t−1)/T) / Σⱼ exp(rⱼ(t−1)/T), with rᵢ(t−1) = Lᵢ(t−1)/Lᵢ(t−2) the ratio of
 /// the task's mean losses over the last two epochs (reported by <see cref="EndEpoch"/>) and T the
-/// temperature. wᵢ = 1 until two epochs have ended. The weights are held for a whole epoch and
+/// temperature (2 by default, the paper's value). wᵢ = 1 until two epochs have ended. The weights are held for a whole epoch and
 /// multiply the fixed-weighted losses. A task whose mean loss over an epoch is not a positive
 /// number (it had no labels) keeps ratio 1.
 /// </remarks>
@@ -23,12 +23,14 @@ public sealed class DynamicWeightAverage : LossWeighting
 
     public DynamicWeightAverage(IReadOnlyList<double> fixedWeights, double temperature = 2.0) : base("dwa", fixedWeights)
     {
-        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "the temperature must be positive");
-        _temperature = temperature;
+        _temperature = CheckOption("dwa", "temperature", temperature, nameof(temperature));
         _previous = new double[fixedWeights.Count];
         _beforeThat = new double[fixedWeights.Count];
         _current = Enumerable.Repeat(1.0, fixedWeights.Count).ToArray();
     }
+
+    /// <summary>T, the temperature of the softmax over the loss ratios.</summary>
+    public double Temperature => _temperature;
 
     /// <summary>The weights wᵢ(t) in force for the current epoch.</summary>
     public IReadOnlyList<double> EpochWeights => _current;

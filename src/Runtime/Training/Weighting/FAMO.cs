@@ -29,14 +29,20 @@ public sealed class FAMO : LossWeighting
 
     public FAMO(IReadOnlyList<double> fixedWeights, double lr = 0.025, double gamma = 0.01) : base("famo", fixedWeights)
     {
-        if (!(lr > 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "the learning rate must be positive");
-        if (gamma < 0) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "the weight decay must not be negative");
+        LR = CheckOption("famo", "lr", lr, nameof(lr));
+        Gamma = CheckOption("famo", "gamma", gamma, nameof(gamma));
         var k = fixedWeights.Count;
         _logits = new double[k];
         _optimizer = new SmallAdam(k, lr, weightDecay: gamma);
         _lossSum = new double[k];
         _lossCount = new int[k];
     }
+
+    /// <summary>β, the learning rate of the Adam that steps the logits.</summary>
+    public double LR { get; }
+
+    /// <summary>γ, the weight decay of that Adam.</summary>
+    public double Gamma { get; }
 
     /// <summary>The logits ξ.</summary>
     public IReadOnlyList<double> Logits => _logits;

@@ -11,16 +11,29 @@ namespace Mtl.Training.Weighting;
 /// Per element of the shared gradient: the positive sign purity P = ½(1 + Σᵢgᵢ / Σᵢ|gᵢ|) (
 /// 1e-7 is added to the denominator, as common implementations do, so an element where every
 /// task's gradient is zero gets P = ½), one uniform draw U, and the masks
-/// Mᵢ = 𝟙[P &gt; U]·𝟙[gᵢ &gt; 0] + 𝟙[P &lt; U]·𝟙[gᵢ &lt; 0]; the update is Σ Mᵢgᵢ (leak 0).
+/// Mᵢ = 𝟙[P &gt; U]·𝟙[gᵢ &gt; 0] + 𝟙[P &lt; U]·𝟙[gᵢ &lt; 0]. The update is the paper's
+/// Σᵢ (ℓ + (1 − ℓ)Mᵢ)·gᵢ with the leak ℓ = <c>leak</c>: ℓ = 0 (the default) keeps only the
+/// chosen sign, ℓ = 1 is the plain sum Σᵢgᵢ. The paper allows a leak per task (ℓᵢ = 1 for a main
+/// task whose gradient should pass whole); here one leak applies to every task.
 /// The paper applies it to gradients at activations (with a batch-sign correction); here it is
 /// applied to the shared parameters' gradients. The draws come from
-/// <see cref="WeightingContext.Random"/>, one per element every step, in parameter order. The
-/// update is no linear combination of task gradients, so the reported weights are NaN; task
-/// parameters get Σ Lᵢ.
+/// <see cref="WeightingContext.Random"/>, one per element every step, in parameter order, whatever
+/// the leak. The update is no linear combination of task gradients unless ℓ = 1, so the reported
+/// weights are NaN (1 each for ℓ = 1); task parameters get Σ Lᵢ.
 /// </remarks>
-public sealed class GradDrop(IReadOnlyList<double> fixedWeights) : GradientWeighting("graddrop", fixedWeights)
+public sealed class GradDrop : GradientWeighting
 {
-    protected override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
+    private readonly double _leak;
+
+    public GradDrop(IReadOnlyList<double> fixedWeights, double leak = 0.0) : base("graddrop", fixedWeights)
+    {
+        _leak = CheckOption("graddrop", "leak", leak, nameof(leak));
+    }
+
+    /// <summary>ℓ, the share of every task gradient that passes whatever its sign.</summary>
+    public double Leak => _leak;
+
+    protected override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context)
     {
         var purity = 0.5 * (1 + rows.sum(0) / (rows.abs().sum(0) + 1e-7));
         var draws = new double[rows.size(1)];
@@ -28,8 +41,9 @@ public sealed class GradDrop(IReadOnlyList<double> fixedWeights) : GradientWeigh
         var u = tensor(draws).to(rows.dtype, rows.device);
         var keepPositive = purity > u;
         var keepNegative = purity < u;
-        var mask = (keepPositive.unsqueeze(0) & (rows > 0)) | (keepNegative.unsqueeze(0) & (rows < 0));
-        var combined = (rows * mask.to(rows.dtype)).sum(0);
-        return (combined, Enumerable.Repeat(double.NaN, tasks.Length).ToArray());
+        var mask = ((keepPositive.unsqueeze(0) & (rows > 0)) | (keepNegative.unsqueeze(0) & (rows < 0))).to(rows.dtype);
+        var factor = _leak == 0 ? mask : _leak + (1 - _leak) * mask;
+        var combined = (rows * factor).sum(0);
+        return (combined, Enumerable.Repeat(_leak == 1 ? 1.0 : double.NaN, tasks.Length).ToArray());
     }
 }

@@ -14,8 +14,9 @@ namespace Mtl.Training.Weighting;
 /// L̃ᵢ = Lᵢ(t)/Lᵢ(0) the loss ratio (Lᵢ(0) the task's first loss seen), rᵢ = L̃ᵢ / mean L̃ the
 /// relative inverse training rate, and L_grad = Σᵢ |G_W⁽ⁱ⁾ − Ḡ_W·rᵢ^α| with the target held
 /// constant. ∇_w L_grad is summed over the micro-batches of an optimizer step and steps the
-/// weights by an internal Adam (learning rate <c>lr</c>, 0.025 by default; the paper uses the
-/// network's optimizer) once per optimizer step: at the first <see cref="TaskWeighting.Backward"/>
+/// weights by an internal Adam (learning rate <c>lr</c>; the paper gives the weights no step size
+/// of their own, 0.025 by default is what the Nash-MTL and FAMO code give a method's own
+/// parameters) once per optimizer step: at the first <see cref="TaskWeighting.Backward"/>
 /// that sees <see cref="WeightingContext.Step"/> advanced, so the network's gradients of a step all
 /// use the same weights. Then the weights are kept above 1e-6 and renormalised to Σwᵢ = K. Tasks
 /// without a loss get no weight gradient in that step. A task's first loss must be positive (it
@@ -34,14 +35,19 @@ public sealed class GradNorm : LossWeighting
 
     public GradNorm(IReadOnlyList<double> fixedWeights, double alpha = 1.5, double lr = 0.025) : base("gradnorm", fixedWeights)
     {
-        if (alpha < 0) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must not be negative");
-        if (!(lr > 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "the learning rate must be positive");
-        _alpha = alpha;
+        _alpha = CheckOption("gradnorm", "alpha", alpha, nameof(alpha));
+        CheckOption("gradnorm", "lr", lr, nameof(lr));
         _weights = Enumerable.Repeat(1.0, fixedWeights.Count).ToArray();
         _initialLosses = Enumerable.Repeat(double.NaN, fixedWeights.Count).ToArray();
         _optimizer = new SmallAdam(fixedWeights.Count, lr);
         _pendingGradient = new double[fixedWeights.Count];
     }
+
+    /// <summary>α, the strength of the pull towards equal training rates.</summary>
+    public double Alpha => _alpha;
+
+    /// <summary>The learning rate of the Adam that steps the weights.</summary>
+    public double LR => _optimizer.LearningRate;
 
     /// <summary>The learned weights wᵢ now (the update of the current step is still pending).</summary>
     public IReadOnlyList<double> TaskWeights => _weights;

@@ -20,10 +20,12 @@ public sealed class GradVac : GramWeighting
 
     public GradVac(IReadOnlyList<double> fixedWeights, double beta = 0.01) : base("gradvac", fixedWeights)
     {
-        if (!(beta is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must lie in (0, 1]");
-        _beta = beta;
+        _beta = CheckOption("gradvac", "beta", beta, nameof(beta));
         _target = new double[fixedWeights.Count, fixedWeights.Count];
     }
+
+    /// <summary>β, the rate of the exponential moving average of the target cosines.</summary>
+    public double Beta => _beta;
 
     /// <summary>φ̂ᵢⱼ, the EMA target cosine of tasks i and j.</summary>
     public double Target(int i, int j) => _target[i, j];

@@ -23,9 +23,10 @@ public abstract class GradientWeighting : TaskWeighting
 
     /// <summary>
     /// The combined shared gradient from the task gradients of the present <paramref name="tasks"/>
-    /// (one row each, in their order) and the weights to report.
+    /// (one row each, in their order) and the weights to report (on the rows);
+    /// <paramref name="losses"/> are the losses the rows are the gradients of.
     /// </summary>
-    protected abstract (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context);
+    protected abstract (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context);
 
     /// <summary>
     /// MGDA-UB: take the task gradients with respect to the shared representation z instead of the
@@ -33,6 +34,21 @@ public abstract class GradientWeighting : TaskWeighting
     /// backpropagating Σ hᵢLᵢ, so the method must also set <see cref="WeightsScaleTaskLosses"/>.
     /// </summary>
     protected virtual bool UsesRepresentation => false;
+
+    /// <summary>
+    /// The losses the method works on, from the present tasks' losses (already scaled by the fixed
+    /// weights), and the factor each puts on the gradient of its task's loss (null: all 1). The
+    /// task gradients, the combination and what the task and the method's own parameters are
+    /// differentiated through all use these losses (IMTL-L scales them by learned factors).
+    /// </summary>
+    protected virtual (Tensor[] Losses, double[]? Factors) Transform(int[] tasks, Tensor[] losses) => (losses, null);
+
+    /// <summary>
+    /// Weights wᵢ to use this step without taking task gradients (Nash-MTL between two solves), or
+    /// null to take them: Σ wᵢLᵢ is then backpropagated into every shared, task and own
+    /// parameter in one pass.
+    /// </summary>
+    protected virtual double[]? WeightsWithoutGradients(int[] tasks, WeightingContext context) => null;
 
     public override double Backward(IReadOnlyList<Tensor?> losses, WeightingContext context)
     {
@@ -43,30 +59,36 @@ public abstract class GradientWeighting : TaskWeighting
             ReportWeights(losses.Count, tasks, []);
             return 0;
         }
+        var (work, factors) = Transform(tasks, scaled);
         Tensor objective;
         double[] weights;
-        if (UsesRepresentation)
+        if (WeightsWithoutGradients(tasks, context) is { } reused)
+        {
+            weights = reused;
+            objective = WeightedSum(work, weights);
+            TaskGradients.Accumulate(objective, AllParameters(context));
+        }
+        else if (UsesRepresentation)
         {
             var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: the trainer set no shared representation for this step");
-            (_, weights) = CombineRows(TaskGradients.PerTask(scaled, [z]), tasks, context);
-            objective = HeadObjective(scaled, weights);
+            (_, weights) = CombineRows(TaskGradients.PerTask(work, [z]), work, tasks, context);
+            objective = HeadObjective(work, weights);
             TaskGradients.Accumulate(objective, AllParameters(context));
         }
         else
         {
-            var rows = TaskGradients.PerTask(scaled, context.SharedParameters);
+            var rows = TaskGradients.PerTask(work, context.SharedParameters);
             Tensor combined;
-            (combined, weights) = CombineRows(rows, tasks, context);
+            (combined, weights) = CombineRows(rows, work, tasks, context);
             TaskGradients.AddToGrad(context.SharedParameters, combined);
-            objective = HeadObjective(scaled, weights);
-            TaskGradients.Accumulate(objective, context.TaskParameters);
+            objective = HeadObjective(work, weights);
+            TaskGradients.Accumulate(objective, [.. context.TaskParameters, .. parameters()]);
         }
-        ReportWeights(losses.Count, tasks, weights);
+        ReportWeights(losses.Count, tasks, factors is null ? weights : weights.Select((w, k) => w * factors[k]).ToArray());
         return objective.to(float64).item<double>();
     }
 
     /// <summary>Σ hᵢLᵢ, what the task parameters are differentiated through.</summary>
     private Tensor HeadObjective(Tensor[] losses, double[] weights) =>
         WeightedSum(losses, WeightsScaleTaskLosses ? weights : Enumerable.Repeat(1.0, losses.Length).ToArray());
-
 }

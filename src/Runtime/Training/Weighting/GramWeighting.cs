@@ -14,9 +14,16 @@ public abstract class GramWeighting : GradientWeighting
     /// <summary>The weights wₖ of the present tasks (in the order of <paramref name="tasks"/>) from their Gram matrix.</summary>
     protected abstract double[] Solve(double[,] gram, int[] tasks, WeightingContext context);
 
-    protected sealed override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, int[] tasks, WeightingContext context)
+    /// <summary>
+    /// The matrix <see cref="Solve"/> sees, from the Gram matrix of the task gradients and the
+    /// losses they are the gradients of: the Gram matrix itself unless the method normalises the
+    /// gradients first (MGDA). The weights apply to the gradients as they are.
+    /// </summary>
+    protected virtual double[,] SolverMatrix(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context) => gram;
+
+    protected sealed override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context)
     {
-        var weights = Solve(TaskGradients.Gram(rows), tasks, context);
+        var weights = Solve(SolverMatrix(TaskGradients.Gram(rows), losses, tasks, context), tasks, context);
         return (TaskGradients.Combine(rows, weights), weights);
     }
 }

@@ -1,19 +1,83 @@
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using static Mtl.Torch.torch;
+
 namespace Mtl.Training.Weighting;
 
 /// <summary>
-/// Impartial Multi-Task Learning, gradient part IMTL-G (Liu, Li, Kuang, Xue, Chen, Yang, Liao and
-/// Zhang, "Towards Impartial Multi-task Learning", ICLR 2021).
+/// Impartial Multi-Task Learning (Liu, Li, Kuang, Xue, Chen, Yang, Liao and Zhang, "Towards
+/// Impartial Multi-task Learning", ICLR 2021): the hybrid IMTL by default, or either half alone.
 /// </summary>
 /// <remarks>
-/// The aggregated gradient g = Σ αᵢgᵢ with Σ αᵢ = 1 has equal projections onto every unit
-/// gradient uᵢ = gᵢ/‖gᵢ‖. With D = [g₁ − g₂, …, g₁ − g_K]ᵀ and U = [u₁ − u₂, …, u₁ − u_K]ᵀ, the
-/// closed form is α₂..K = g₁Uᵀ(DUᵀ)⁻¹ and α₁ = 1 − Σ α₂..K; every inner product comes from the
-/// Gram matrix. The loss part IMTL-L is not applied: task parameters get Σ Lᵢ, as with IMTL-G
-/// alone. Should the system be singular (a zero or repeated task gradient), the weights fall
-/// back to 1/K for that step.
+/// <para>IMTL-L (loss balance): each task loss Lᵢ becomes the scaled loss e^{sᵢ}Lᵢ − sᵢ with a
+/// learned scale sᵢ (starting at 0). Its derivative in sᵢ, e^{sᵢ}Lᵢ − 1, drives e^{sᵢ}Lᵢ towards
+/// 1, so every task's scaled loss is kept at the same scale. The sᵢ are
+/// <see cref="parameters"/>, stepped by the trainer's optimizer like the network.</para>
+/// <para>IMTL-G (gradient balance): the shared update g = Σ αᵢgᵢ with Σ αᵢ = 1 has equal
+/// projections onto every unit gradient uᵢ = gᵢ/‖gᵢ‖. With D = [g₁ − g₂, …, g₁ − g_K]ᵀ and
+/// U = [u₁ − u₂, …, u₁ − u_K]ᵀ, the closed form is α₂..K = g₁Uᵀ(DUᵀ)⁻¹ and α₁ = 1 − Σ α₂..K;
+/// every inner product comes from the Gram matrix. Should the system be singular (a zero or
+/// repeated task gradient), the weights fall back to 1/K for that step. The paper takes gᵢ at the
+/// shared representation for speed; here, as in LibMTL by default, at the shared parameters.</para>
+/// <para><c>mode</c>: <c>hybrid</c> (the paper's IMTL, Algorithm 1): gᵢ are the gradients of the
+/// scaled losses, the shared parameters get Σ αᵢgᵢ, the task parameters and the scales the
+/// gradient of Σ (e^{sᵢ}Lᵢ − sᵢ). <c>gradient</c>: IMTL-G on the plain losses, task parameters
+/// get Σ Lᵢ (no scales). <c>loss</c>: IMTL-L alone, Σ (e^{sᵢ}Lᵢ − sᵢ) backpropagated into every
+/// parameter in one pass (no task gradients). The reported weight of a task is the factor on
+/// its ∇Lᵢ in the shared update: αᵢe^{sᵢ}, αᵢ or e^{sᵢ}.</para>
 /// </remarks>
-public sealed class IMTL(IReadOnlyList<double> fixedWeights) : GramWeighting("imtl", fixedWeights)
+public sealed class IMTL : GramWeighting
 {
+    public const string Hybrid = "hybrid";
+    public const string Gradient = "gradient";
+    public const string Loss = "loss";
+
+    private Parameter? _scales;
+
+    public IMTL(IReadOnlyList<double> fixedWeights, string mode = Hybrid) : base("imtl", fixedWeights)
+    {
+        Mode = CheckOption("imtl", "mode", mode, nameof(mode));
+        if (Mode != Gradient) _scales = new Parameter(zeros([fixedWeights.Count], dtype: float32));
+    }
+
+    /// <summary><c>hybrid</c>, <c>gradient</c> (IMTL-G) or <c>loss</c> (IMTL-L).</summary>
+    public string Mode { get; }
+
+    /// <summary>The learned scales sᵢ (null in <c>gradient</c> mode).</summary>
+    public Parameter? Scales => _scales;
+
+    /// <summary>Puts sᵢ on the shared parameters' device and dtype; call before building the optimizer.</summary>
+    public override void Attach(WeightingContext context)
+    {
+        if (_scales is null || context.SharedParameters.Count == 0) return;
+        var like = context.SharedParameters[0];
+        if (like.device == _scales.device && like.dtype == _scales.dtype) return;
+        using var scope = NewDisposeScope();
+        var moved = new Parameter(_scales.to(like.dtype, like.device));
+        _scales.Dispose();
+        _scales = moved;
+    }
+
+    public override IEnumerable<Parameter> parameters() => _scales is null ? [] : [_scales];
+
+    protected override (Tensor[] Losses, double[]? Factors) Transform(int[] tasks, Tensor[] losses)
+    {
+        if (_scales is null) return (losses, null);
+        var s = _scales.detach().to(float64).data<double>();
+        var scaled = new Tensor[tasks.Length];
+        var factors = new double[tasks.Length];
+        for (var k = 0; k < tasks.Length; k++)
+        {
+            var si = _scales[tasks[k]];
+            scaled[k] = si.exp() * losses[k] - si;
+            factors[k] = Math.Exp(s[tasks[k]]);
+        }
+        return (scaled, factors);
+    }
+
+    protected override double[]? WeightsWithoutGradients(int[] tasks, WeightingContext context) =>
+        Mode == Loss ? Enumerable.Repeat(1.0, tasks.Length).ToArray() : null;
+
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context)
     {
         var k = tasks.Length;
@@ -43,5 +107,11 @@ public sealed class IMTL(IReadOnlyList<double> fixedWeights) : GramWeighting("im
             return uniform;
         }
         return [1 - rest.Sum(), .. rest];
+    }
+
+    public override void Dispose()
+    {
+        _scales?.Dispose();
+        base.Dispose();
     }
 }

@@ -1,3 +1,6 @@
+using Mtl.Torch;
+using static Mtl.Torch.torch;
+
 namespace Mtl.Training.Weighting;
 
 /// <summary>
@@ -10,17 +13,71 @@ namespace Mtl.Training.Weighting;
 /// moves weight from the active task with the largest (Gα)ᵢ to the task with the smallest, with
 /// the exact two-point line search of the paper (for two tasks this is the closed form
 /// α₁ = clip((g₂−g₁)·g₂ / ‖g₁−g₂‖², 0, 1) in one step). The official code clips the line search
-/// to [0.001, 0.999]; here it is exact. No gradient normalisation is applied. Then, as in the
-/// official code, Σ αᵢLᵢ is backpropagated into shared and task parameters.
+/// to [0.001, 0.999]; here it is exact. Then, as in the official code, Σ αᵢLᵢ is
+/// backpropagated into shared and task parameters.
 /// With <c>ub</c> (MGDA-UB) the gradients are taken with respect to the shared
 /// representation z (<see cref="WeightingContext.SharedRepresentation"/>) instead of the shared
 /// parameters, which needs one backward pass through the trunk instead of K.
+/// <c>normalization</c> is the official code's <c>gradient_normalizers</c>, which its comment
+/// calls optional and not part of the paper: α is solved for the normalised gradients gᵢ/nᵢ
+/// (the Gram matrix becomes Gᵢⱼ/(nᵢnⱼ)) and then applied to the losses as they are, as there;
+/// nᵢ = 1 (<c>none</c>, the paper's algorithm and the default), ‖gᵢ‖ (<c>l2</c>), Lᵢ
+/// (<c>loss</c>) or Lᵢ‖gᵢ‖ (<c>loss_plus</c>, the code's <c>loss+</c>), with Lᵢ the task's
+/// loss (times its fixed weight) this step. A zero gradient keeps nᵢ = 1 (it stays zero); the
+/// loss normalisations need positive losses.
 /// </remarks>
-public sealed class MGDA(IReadOnlyList<double> fixedWeights, bool upperBound = false) : GramWeighting("mgda", fixedWeights)
+public sealed class MGDA : GramWeighting
 {
+    public const string None = "none";
+    public const string L2 = "l2";
+    public const string Loss = "loss";
+    public const string LossPlus = "loss_plus";
+
+    public MGDA(IReadOnlyList<double> fixedWeights, bool ub = false, string normalization = None) : base("mgda", fixedWeights)
+    {
+        UB = ub;
+        Normalization = CheckOption("mgda", "normalization", normalization, nameof(normalization));
+    }
+
+    /// <summary>Whether this is MGDA-UB: gradients at the shared representation.</summary>
+    public bool UB { get; }
+
+    /// <summary><c>none</c>, <c>l2</c>, <c>loss</c> or <c>loss_plus</c>: what each task gradient is divided by before solving.</summary>
+    public string Normalization { get; }
+
     protected override bool WeightsScaleTaskLosses => true;
 
-    protected override bool UsesRepresentation => upperBound;
+    protected override bool UsesRepresentation => UB;
+
+    protected override double[,] SolverMatrix(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context)
+    {
+        if (Normalization == None) return gram;
+        var k = tasks.Length;
+        var n = new double[k];
+        for (var i = 0; i < k; i++)
+        {
+            var norm = Math.Sqrt(gram[i, i]);
+            var loss = 1.0;
+            if (Normalization is Loss or LossPlus)
+            {
+                loss = losses[i].detach().to(float64).item<double>();
+                if (!(loss > 0) || double.IsInfinity(loss)) throw new InvalidOperationException($"mgda normalization '{Normalization}' needs positive losses; task {context.TaskNames[tasks[i]]} has {loss}");
+            }
+            n[i] = Normalization switch
+            {
+                L2 => norm,
+                Loss => loss,
+                _ => loss * norm,
+            };
+            if (n[i] == 0) n[i] = 1;
+        }
+        var normalized = new double[k, k];
+        for (var i = 0; i < k; i++)
+        {
+            for (var j = 0; j < k; j++) normalized[i, j] = gram[i, j] / (n[i] * n[j]);
+        }
+        return normalized;
+    }
 
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context) => MinNorm(gram);
 

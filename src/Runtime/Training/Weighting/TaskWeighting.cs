@@ -94,6 +94,8 @@ public abstract class TaskWeighting : IDisposable
         var given = options?.ToDictionary(p => p.Key, p => OptionValue.From(p.Value), StringComparer.Ordinal);
         var o = spec.Resolve(given);
         double Number(string option) => o[option]!.AsNumber();
+        bool Flag(string option) => ((BooleanValue)o[option]!).Value;
+        string Word(string option) => ((NameValue)o[option]!).Value;
         return name switch
         {
             "fixed" => new FixedWeighting(fixedWeights),
@@ -102,13 +104,13 @@ public abstract class TaskWeighting : IDisposable
             "gradnorm" => new GradNorm(fixedWeights, Number("alpha"), Number("lr")),
             "rlw" => new RandomLossWeighting(fixedWeights),
             "pcgrad" => new PCGrad(fixedWeights),
-            "mgda" => new MGDA(fixedWeights, ((BooleanValue)o["ub"]!).Value),
+            "mgda" => new MGDA(fixedWeights, Flag("ub"), Word("normalization")),
             "cagrad" => new CAGrad(fixedWeights, Number("c")),
-            "imtl" => new IMTL(fixedWeights),
-            "graddrop" => Number("leak") == 0 ? new GradDrop(fixedWeights) : throw new NotSupportedException("graddrop: 'leak' other than 0 is not implemented yet"),
+            "imtl" => new IMTL(fixedWeights, Word("mode")),
+            "graddrop" => new GradDrop(fixedWeights, Number("leak")),
             "gradvac" => new GradVac(fixedWeights, Number("beta")),
             "aligned_mtl" => new AlignedMTL(fixedWeights),
-            "nash_mtl" => Number("update_every") == 1 ? new NashMTL(fixedWeights) : throw new NotSupportedException("nash_mtl: 'update_every' other than 1 is not implemented yet"),
+            "nash_mtl" => new NashMTL(fixedWeights, ((IntegerValue)o["update_every"]!).Value),
             "famo" => new FAMO(fixedWeights, Number("lr"), Number("gamma")),
             _ => throw new InvalidOperationException($"task weighting '{name}' is in the catalog but has no implementation"),
         };
@@ -159,6 +161,20 @@ public abstract class TaskWeighting : IDisposable
     /// <summary>Shared, task, then the method's own parameters: what a combined objective is differentiated for.</summary>
     protected IReadOnlyList<Parameter> AllParameters(WeightingContext context) =>
         [.. context.SharedParameters, .. context.TaskParameters, .. parameters()];
+
+    /// <summary>
+    /// <paramref name="value"/> when it is a valid value of <paramref name="option"/> of
+    /// <paramref name="method"/> in <see cref="WeightingCatalog"/> (its range or its words: the
+    /// check the language and <see cref="Create"/> make), else an
+    /// <see cref="ArgumentOutOfRangeException"/> for <paramref name="parameter"/> that names the option.
+    /// </summary>
+    protected static T CheckOption<T>(string method, string option, T value, string parameter)
+        where T : notnull
+    {
+        var spec = WeightingCatalog.All[method].Option(option) ?? throw new InvalidOperationException($"'{method}' has no option '{option}' in the catalog");
+        if (spec.Check(OptionValue.From(value)) is { } error) throw new ArgumentOutOfRangeException(parameter, value, $"'{option}' of '{method}' {error}");
+        return value;
+    }
 
     protected internal static double Get(IReadOnlyDictionary<string, double> state, string key) =>
         state.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"weighting state has no '{key}'");
