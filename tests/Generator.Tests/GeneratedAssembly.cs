@@ -1,0 +1,79 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Mtl.Dsl;
+using Mtl.Dsl.Model;
+using Mtl.Torch;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Generator.Tests;
+
+/// <summary>The generated code of a .mtl text compiled into an assembly and loaded, to train it through reflection.</summary>
+internal sealed class GeneratedAssembly
+{
+    private GeneratedAssembly(Assembly assembly, IReadOnlyList<MtlModel> models)
+    {
+        Assembly = assembly;
+        Models = models;
+    }
+
+    public Assembly Assembly { get; }
+
+    public IReadOnlyList<MtlModel> Models { get; }
+
+    public static GeneratedAssembly Compile(string mtl)
+    {
+        var run = GeneratorHarness.Generate(mtl);
+        using var stream = new MemoryStream();
+        var result = run.Output.Emit(stream);
+        if (!result.Success) throw new InvalidOperationException(CompileTests.Describe(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        stream.Position = 0;
+        var assembly = new AssemblyLoadContext(null, isCollectible: false).LoadFromStream(stream);
+        return new GeneratedAssembly(assembly, MtlCompiler.Compile(mtl, "model.mtl").Models);
+    }
+
+    public Type Type(string name) => Assembly.GetType($"{GeneratorHarness.RootNamespace}.{name}", throwOnError: true)!;
+
+    public object Create(string type, params object?[] arguments) => Activator.CreateInstance(Type(type), arguments)!;
+
+    public static object? Call(object target, string method, params object?[] arguments) =>
+        target.GetType().GetMethods().Single(m => m.Name == method && m.GetParameters().Length == arguments.Length
+            && m.GetParameters().Zip(arguments).All(p => p.Second is null || p.First.ParameterType.IsInstanceOfType(p.Second))).Invoke(target, arguments);
+
+    public static object? Get(object target, string property) => target.GetType().GetProperty(property)!.GetValue(target);
+
+    /// <summary>
+    /// A dataset of <paramref name="count"/> random examples for <paramref name="model"/>: normal
+    /// floating-point inputs, ids in [0, 2) for integer inputs, labels of each task's kind.
+    /// </summary>
+    public object Dataset(MtlModel model, int count, long seed)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(seed);
+        var inputs = model.Inputs.Select(i => (object?)Input(i.Type, count)).ToArray();
+        var targets = model.Tasks.Select(t => (object?)Target(t, count)).ToArray();
+        var inputsObject = Create(GeneratedNames.Inputs(model), inputs);
+        var targetsObject = Create(GeneratedNames.Targets(model), targets);
+        return Type(GeneratedNames.Dataset(model)).GetMethod("From", [inputsObject.GetType(), targetsObject.GetType()])!.Invoke(null, [inputsObject, targetsObject])!;
+    }
+
+    private static Tensor Input(TensorType type, int count)
+    {
+        long[] shape = [count, .. type.Shape.Dimensions.Select(d => (long)d)];
+        return type.DType switch
+        {
+            DType.Float => randn(shape),
+            DType.Double => randn(shape).to(ScalarType.Float64),
+            DType.Long => randint(2, shape),
+            DType.Int => randint(2, shape).to(ScalarType.Int32),
+            _ => randint(2, shape).to(ScalarType.Bool),
+        };
+    }
+
+    private static Tensor Target(TaskHead task, int count) => task.Kind switch
+    {
+        TaskKind.Classes => randint(task.Size, [count]),
+        TaskKind.Regression => randn(count, task.Size),
+        _ => randint(2, [count, task.Size]).to(ScalarType.Float32),
+    };
+}

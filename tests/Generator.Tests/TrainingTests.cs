@@ -1,0 +1,34 @@
+using Mtl.Dsl.Model;
+using Mtl.Training;
+using Xunit;
+
+namespace Mtl.Generator.Tests;
+
+/// <summary>The generated trainer of every model in docs/language.md trains: a few epochs on random data lower its loss.</summary>
+public sealed class TrainingTests
+{
+    public static TheoryData<int> Examples => new(Enumerable.Range(0, DocExamples.Blocks.Count));
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Every_model_of_the_language_reference_trains_through_its_generated_trainer(int example)
+    {
+        var generated = GeneratedAssembly.Compile(DocExamples.Blocks[example]);
+        foreach (var model in generated.Models)
+        {
+            var trainerType = generated.Type(GeneratedNames.Trainer(model));
+            var defaults = (TrainerOptions)trainerType.GetMethod("DefaultOptions")!.Invoke(null, null)!;
+            var options = defaults with { Epochs = 6, BatchSize = 16, EarlyStop = null };
+            using var trainer = (IDisposable)generated.Create(GeneratedNames.Trainer(model), options);
+            using var data = (IDisposable)generated.Dataset(model, 64, seed: 5);
+
+            var before = (double)GeneratedAssembly.Get(GeneratedAssembly.Call(trainer, "Evaluate", data)!, "Loss")!;
+            var history = (IReadOnlyList<EpochRecord>)GeneratedAssembly.Call(trainer, "Fit", data, null)!;
+            var after = (double)GeneratedAssembly.Get(GeneratedAssembly.Call(trainer, "Evaluate", data)!, "Loss")!;
+
+            Assert.Equal(6, history.Count);
+            Assert.All(history, r => Assert.True(double.IsFinite(r.TrainLoss), $"{model.Name}: epoch {r.Epoch} loss {r.TrainLoss}"));
+            Assert.True(after < before, $"{model.Name}: the loss went from {before} to {after}");
+        }
+    }
+}
