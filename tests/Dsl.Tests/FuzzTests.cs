@@ -93,9 +93,10 @@ public sealed class FuzzTests
     {
         var result = MtlCompiler.CompileCore(text, "fuzz.mtl");
         var lineCount = 1;
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
-            lineCount += c == '\n' ? 1 : 0;
+            // "\r\n", "\n" and a lone "\r" are one line break each.
+            lineCount += text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')) ? 1 : 0;
         }
 
         foreach (var diagnostic in result.Diagnostics)

@@ -123,6 +123,24 @@ public sealed class ParserTests
         Assert.Equal(new SourceSpan(3, 7, 3, 8), tokens[3].Span);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Every_line_ending_is_one_line_break(string newline)
+    {
+        var lines = new[] { "model M", "/// The input.", "input x: float[4] // a comment", "/* two", "lines */ task t: binary = x", "  -> linear(1) $" };
+
+        var result = TestCompiler.Compile(string.Join(newline, lines) + newline);
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(("MTL0001", new SourceSpan(6, 16, 6, 17)), (diagnostic.Id, diagnostic.Span));
+        var file = Parse(string.Join(newline, lines.Take(5)) + " -> linear(1)" + newline);
+        Assert.Equal("The input.", Assert.IsType<InputSyntax>(file.Models[0].Members[0]).Doc);
+        var task = Assert.IsType<TaskSyntax>(file.Models[0].Members[1]);
+        Assert.Equal(new SourceSpan(5, 15, 5, 16), task.Name.Span);
+    }
+
     private static FileSyntax Parse(string text)
     {
         var diagnostics = new DiagnosticBag("x");

@@ -55,9 +55,12 @@ internal sealed class Lexer
         }
     }
 
+    /// <summary>A line break is "\r\n", "\n" or a lone "\r"; the "\r" of "\r\n" is not a break of its own.</summary>
+    private bool AtLineBreak => Current == '\n' || (Current == '\r' && Peek(1) != '\n');
+
     private void Advance()
     {
-        if (_text[_position] == '\n')
+        if (AtLineBreak)
         {
             _line++;
             _column = 1;
@@ -100,7 +103,7 @@ internal sealed class Lexer
         var isDoc = Peek(2) == '/' && Peek(3) != '/';
         var start = _position;
         var span = new SourceSpan(_line, _column, _line, _column + 3);
-        while (!AtEnd && Current != '\n')
+        while (!AtEnd && Current != '\n' && Current != '\r')
         {
             Advance();
         }
@@ -110,7 +113,7 @@ internal sealed class Lexer
             return;
         }
 
-        var line = _text.Substring(start + 3, _position - start - 3).TrimEnd('\r');
+        var line = _text.Substring(start + 3, _position - start - 3);
         if (line.StartsWith(" ", StringComparison.Ordinal))
         {
             line = line.Substring(1);
