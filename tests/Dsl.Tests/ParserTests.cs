@@ -85,6 +85,20 @@ public sealed class ParserTests
         Assert.Equal(new SourceSpan(2, 19, 2, 24), diagnostic.Span);
     }
 
+    [Theory]
+    [InlineData("model\ninput x: float[4]\ntask t: binary = x -> linear(1)\n", "1:1-1:6", "expected a model name, found end of line", "model")]
+    [InlineData("model M\ninput\nx: float[4]\ntask t: binary = x -> linear(1)\n", "2:1-2:6", "expected an input name, found end of line", "input")]
+    [InlineData("model M\ninput x: float[4]\nshared\n  s = x -> relu\ntask t: binary = s -> linear(1)\n", "3:1-3:7", "expected a block name, found end of line", "shared")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> linear(1)\ntask\n", "4:1-4:5", "expected a task name, found end of line", "task")]
+    [InlineData("namespace\nmodel M\ninput x: float[4]\ntask t: binary = x -> linear(1)\n", "1:1-1:10", "expected a namespace name, found end of line", "namespace")]
+    public void A_declaration_name_must_be_on_the_keyword_line(string text, string span, string message, string keyword)
+    {
+        var diagnostic = TestCompiler.Single(text);
+
+        Assert.Equal(("MTL0004", span, message), (diagnostic.Id, diagnostic.Span.ToString(), diagnostic.Message));
+        Assert.Equal($"write the name on the same line as '{keyword}'", diagnostic.Fix);
+    }
+
     [Fact]
     public void A_missing_closing_brace_does_not_swallow_the_next_declaration()
     {
