@@ -89,6 +89,35 @@ public sealed class ShapeInferenceTests
         Assert.Equal(output, source.Output.Shape.ToString());
     }
 
+    [Theory]
+    [InlineData("concat(a, b)", "float", "double", DType.Double)]
+    [InlineData("concat(b, a)", "float", "double", DType.Double)]
+    [InlineData("add(a, b)", "float", "double", DType.Double)]
+    [InlineData("add(b, a)", "float", "double", DType.Double)]
+    [InlineData("concat(a, b)", "float", "float", DType.Float)]
+    [InlineData("add(a, b)", "double", "double", DType.Double)]
+    public void Merges_promote_the_element_type_in_any_order(string merge, string a, string b, DType expected)
+    {
+        var model = TestCompiler.Model(
+            $"model M\ninput a: {a}[4]\ninput b: {b}[4]\nshared s = {merge}\ntask t: regression(1) = s -> linear(1)\n");
+
+        Assert.Equal(expected, model.SharedBlocks[0].Pipeline.Output.DType);
+        Assert.Equal(expected, model.Tasks[0].Pipeline.Layers[0].Input.DType);
+    }
+
+    [Theory]
+    [InlineData("concat(a, b)", "long")]
+    [InlineData("concat(b, a)", "int")]
+    [InlineData("add(a, b)", "bool")]
+    public void Merges_of_integer_or_bool_branches_are_an_error(string merge, string other)
+    {
+        var diagnostic = TestCompiler.Single(
+            $"model M\ninput a: float[4]\ninput b: {other}[4]\ntask t: regression(1) = {merge} -> linear(1)\n");
+
+        Assert.Equal("MTL0206", diagnostic.Id);
+        Assert.Contains($"input is {other}[4]", diagnostic.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Concat_records_a_positive_dim()
     {

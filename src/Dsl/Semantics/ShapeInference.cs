@@ -157,7 +157,7 @@ internal sealed class ShapeInference
 
         var dims = first.Shape.Dimensions.ToArray();
         dims[axis] = (int)total;
-        return new TensorType(first.DType, Shape.Of(dims));
+        return new TensorType(Promote(branches), Shape.Of(dims));
     }
 
     /// <summary>The output of <c>add(...)</c>, or null unless all shapes are equal.</summary>
@@ -175,8 +175,15 @@ internal sealed class ShapeInference
             return null;
         }
 
-        return branches[0];
+        return new TensorType(Promote(branches), branches[0].Shape);
     }
+
+    /// <summary>
+    /// The element type of a merge of floating-point branches, as PyTorch promotes it: double when
+    /// any branch is double, whatever the order.
+    /// </summary>
+    private static DType Promote(IEnumerable<TensorType> branches) =>
+        branches.Any(b => b.DType == DType.Double) ? DType.Double : DType.Float;
 
     private Layer? Convolution(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
     {
