@@ -145,6 +145,40 @@ public sealed class ShapeInferenceTests
         Assert.Equal(17, diagnostic.Span.StartColumn);
     }
 
+    [Theory]
+    [InlineData("float[1, 2, 2]", "conv2d(1000000000, 1)", "conv2d")]
+    [InlineData("float[1, 4]", "conv1d(1, 1, padding: 2147483647)", "conv1d")]
+    [InlineData("float[1, 4, 4]", "adaptive_avgpool2d(100000)", "adaptive_avgpool2d")]
+    [InlineData("long[100000]", "embedding(vocab: 10, dim: 100000)", "embedding")]
+    [InlineData("float[100000, 4]", "lstm(100000)", "lstm")]
+    [InlineData("float[4, 4]", "gru(2147483647, bidirectional: true, reduce: last)", "gru")]
+    [InlineData("float[1, 100000]", "residual(relu) -> conv1d(100000, 1)", "conv1d")]
+    public void Every_layer_output_above_int_max_elements_is_reported(string input, string layers, string layer)
+    {
+        var diagnostic = TestCompiler.Single($"model M\ninput x: {input}\nshared s = x -> {layers}\ntask t: regression(1) = s -> flatten -> linear(1)\n");
+
+        Assert.Equal(("MTL0210", $"'{layer}' output has more than 2147483647 elements per example"), (diagnostic.Id, diagnostic.Message));
+        Assert.Equal(3, diagnostic.Span.StartLine);
+    }
+
+    [Fact]
+    public void A_merge_output_above_int_max_elements_is_reported()
+    {
+        var diagnostic = TestCompiler.Single("model M\ninput x: float[1073741824]\ntask t: binary = concat(x, x) -> linear(1)\n");
+
+        Assert.Equal(("MTL0210", "'concat' output has more than 2147483647 elements per example"), (diagnostic.Id, diagnostic.Message));
+        Assert.Equal("3:18-3:30", diagnostic.Span.ToString());
+    }
+
+    [Fact]
+    public void An_input_above_int_max_elements_is_reported_at_its_dimensions()
+    {
+        var diagnostic = TestCompiler.Single("model M\ninput x: float[65536, 65536]\ntask t: binary = x -> flatten -> linear(1)\n");
+
+        Assert.Equal(("MTL0210", "input 'x' has more than 2147483647 elements per example"), (diagnostic.Id, diagnostic.Message));
+        Assert.Equal("2:16-2:28", diagnostic.Span.ToString());
+    }
+
     [Fact]
     public void A_failed_block_does_not_cascade_into_its_readers()
     {

@@ -42,7 +42,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.GroupsMismatch => "'{0}' groups {1} must divide both in channels {2} and out channels {3}",
         DiagnosticCode.DimOutOfRange => "'{0}' dim {1} is out of range for input {2}",
         DiagnosticCode.TieMismatch => "tie needs blocks with the same parameters: '{0}' has {1}, '{2}' has {3}",
-        DiagnosticCode.ShapeTooLarge => "'{0}' output has more than 2147483647 elements per example",
+        DiagnosticCode.ShapeTooLarge => "{0} has more than 2147483647 elements per example",
         DiagnosticCode.PaddingTooLarge => "'{0}' padding {1} must be at most half the kernel {2}",
 
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",

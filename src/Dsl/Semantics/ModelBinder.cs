@@ -1,6 +1,7 @@
 using Mtl.Dsl.Diagnostics;
 using Mtl.Dsl.Model;
 using Mtl.Dsl.Syntax;
+using Mtl.Dsl.Text;
 
 namespace Mtl.Dsl.Semantics;
 
@@ -157,7 +158,15 @@ internal sealed class ModelBinder
             return null;
         }
 
-        var type = new TensorType((DType)dtype, Shape.Of([.. dimensions.Select(d => (int)d!.Value)]));
+        var span = input.Dimensions.Count == 0
+            ? input.Name.Span
+            : SourceSpan.Between(input.Dimensions[0].Span, input.Dimensions[input.Dimensions.Count - 1].Span);
+        var shape = dimensions.Select(d => d!.Value).ToList();
+        if (new ShapeInference(_diagnostics).Type($"input '{input.Name.Text}'", (DType)dtype, shape, span) is not { } type)
+        {
+            return null;
+        }
+
         var bound = new ModelInput(input.Name.Text, name, type, input.Doc);
         _scope.AddInput(bound);
         return bound;
