@@ -60,6 +60,18 @@ public sealed class DiagnosticTests
         AssertDiagnostic(TestCompiler.Header + TestCompiler.Task + declaration + "\n", code, message, span, fix);
     }
 
+    [Theory]
+    [InlineData("model M\ninput x: float[4]\nshared block = x -> linear(4)\ntask block: binary = x -> linear(1)\n", "MTL0101", "4:6-4:11")]
+    [InlineData("model M\ninput x: float[4]\ntask x: binary = x -> linear(1)\n", "MTL0101", "3:6-3:7")]
+    [InlineData("model M\ninput x: float[4]\ntask t binary = x -> linear(1)\n", "MTL0004", "3:8-3:14")]
+    [InlineData("model M\ninput x: float[4]\ntask\n", "MTL0004", "3:1-3:5")]
+    public void A_task_that_fails_to_declare_is_still_a_task(string text, string code, string span)
+    {
+        var diagnostic = TestCompiler.Single(text);
+
+        Assert.Equal((code, span), (diagnostic.Id, diagnostic.Span.ToString()));
+    }
+
     [Fact]
     public void A_doc_comment_at_the_end_of_the_file_is_reported()
     {

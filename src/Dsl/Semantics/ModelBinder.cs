@@ -90,7 +90,8 @@ internal sealed class ModelBinder
             ReportUnused(inputs, nodes, graph);
         }
 
-        if (!nodes.Any(n => n is TaskSyntax))
+        // A task whose name is a duplicate or failed to parse still counts: its error is already reported.
+        if (!model.Members.Any(m => m is TaskSyntax))
         {
             _diagnostics.Report(DiagnosticCode.NoTasks, model.Name.Span, model.Name.Text);
         }
