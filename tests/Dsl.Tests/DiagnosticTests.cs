@@ -52,7 +52,8 @@ public sealed class DiagnosticTests
     [InlineData("task u: binary = x -> linear(1) {\n  missing labels maybe\n}", "MTL0314", "'missing' expects 'missing labels allowed' or 'missing labels forbidden'", "5:3-5:23", null)]
     [InlineData("task u: binary = x -> linear(1) {\n  metrics accuracy, accuracy\n}", "MTL0303", "'accuracy' is given twice to 'metrics'", "5:21-5:29", null)]
     [InlineData("task u: binary = x -> linear(1) {\n  metrics acuracy\n}", "MTL0306", "unknown metric 'acuracy'", "5:11-5:18", "did you mean 'accuracy'?")]
-    [InlineData("task u: binary = x -> linear(1) {\n  weight -1\n}", "MTL0305", "'weight' of 'task' must be at least 0; found -1", "5:10-5:12", null)]
+    [InlineData("task u: binary = x -> linear(1) {\n  weight -1\n}", "MTL0305", "'weight' of task 'u' must be at least 0; found -1", "5:10-5:12", null)]
+    [InlineData("task u: binary = x -> linear(1) {\n  weight high\n}", "MTL0304", "'weight' of task 'u' expects a number; found 'high'", "5:10-5:14", null)]
     [InlineData("shared a = a -> relu", "MTL0102", "'a' depends on itself: a -> a", "4:8-4:9", null)]
     [InlineData("model N\ninput y: float[1]\ntask Income: binary = y -> linear(1)\ntask income: binary = y -> linear(1)", "MTL0104", "'Income' and 'income' both become the C# name 'Income'", "7:6-7:12", null)]
     public void Declarations(string declaration, string code, string message, string span, string? fix)

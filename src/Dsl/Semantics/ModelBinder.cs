@@ -153,7 +153,7 @@ internal sealed class ModelBinder
         }
 
         var size = Parameter.Int("size", null, ValueRange.AtLeastOne);
-        var dimensions = input.Dimensions.Select(d => _arguments.BindValue(input.Name.Text, size, d) as IntegerValue).ToList();
+        var dimensions = input.Dimensions.Select(d => _arguments.BindValue(ArgumentBinder.Quoted(input.Name.Text), size, d) as IntegerValue).ToList();
         if (dtype < 0 || dimensions.Any(d => d is null) || !names.TryGetValue(input.Name.Text, out var name))
         {
             return null;

@@ -74,7 +74,7 @@ internal sealed class TrainingBinder
             }
 
             var value = _forms.SingleValue(statement, parameter.Expected) is { } syntax
-                ? _arguments.BindValue("train", parameter, syntax)
+                ? _arguments.BindValue("'train'", parameter, syntax)
                 : null;
             ok &= value is not null;
             values[parameter.Name] = value;
