@@ -229,6 +229,18 @@ internal sealed class ArgumentBinder
         _diagnostics.ReportWithFix(
             DiagnosticCode.WrongValueType, value.Span, fix, owner, parameter.Name, parameter.Expected, SyntaxText.Of(value));
 
+    /// <summary>The argument written for <paramref name="parameter"/>, named or positional; null when it was not written.</summary>
+    public static ArgumentSyntax? ArgumentFor(Signature signature, IReadOnlyList<ArgumentSyntax> arguments, string parameter)
+    {
+        if (arguments.FirstOrDefault(a => a.Name?.Text == parameter) is { } named)
+        {
+            return named;
+        }
+
+        var index = IndexOf(signature.Parameters, parameter);
+        return index >= 0 && index < arguments.Count && arguments.Take(index + 1).All(a => a.Name is null) ? arguments[index] : null;
+    }
+
     /// <summary>A construct's name as an owner in messages: <c>'linear'</c>.</summary>
     public static string Quoted(string name) => "'" + name + "'";
 
