@@ -99,6 +99,27 @@ public sealed class ParserTests
         Assert.Equal($"write the name on the same line as '{keyword}'", diagnostic.Fix);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\n  \t\r\n")]
+    [InlineData("// nothing yet\n/* still\n nothing */\n")]
+    [InlineData("namespace Contoso.Models\n")]
+    public void A_file_without_a_model_is_reported(string text)
+    {
+        var diagnostic = TestCompiler.Single(text);
+
+        Assert.Equal(("MTL0010", "file declares no model", "1:1-1:1"), (diagnostic.Id, diagnostic.Message, diagnostic.Span.ToString()));
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+    }
+
+    [Fact]
+    public void A_file_without_a_model_but_with_errors_reports_only_those()
+    {
+        var diagnostic = TestCompiler.Single("input x: float[4]\n");
+
+        Assert.Equal("MTL0007", diagnostic.Id);
+    }
+
     [Fact]
     public void A_missing_closing_brace_does_not_swallow_the_next_declaration()
     {

@@ -15,6 +15,7 @@ public enum DiagnosticCode
     StatementOutsideModel = 7,
     MisplacedNamespace = 8,
     DocCommentNotAttached = 9,
+    NoModel = 10,
 
     UnknownName = 100,
     DuplicateName = 101,

@@ -17,6 +17,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.StatementOutsideModel => "'{0}' must be inside a model: start one with 'model Name'",
         DiagnosticCode.MisplacedNamespace => "'namespace' may appear once, before the first model",
         DiagnosticCode.DocCommentNotAttached => "'///' documents only a model, input, shared block or task: use '//' here",
+        DiagnosticCode.NoModel => "file declares no model",
 
         DiagnosticCode.UnknownName => "unknown {0} '{1}'",
         DiagnosticCode.DuplicateName => "'{0}' is already declared in model '{1}'",

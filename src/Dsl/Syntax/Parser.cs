@@ -106,6 +106,12 @@ internal sealed class Parser
         }
 
         Advance(); // the end of file, which may carry a stray doc comment
+        if (models.Count == 0 && _diagnostics.ErrorCount == 0)
+        {
+            // An empty file (or one of comments) is most likely a mistake; a file with errors already says what is wrong.
+            _diagnostics.ReportWithFix(DiagnosticCode.NoModel, new SourceSpan(1, 1, 1, 1), "start one with 'model Name'");
+        }
+
         return new FileSyntax(ns, models);
     }
 
