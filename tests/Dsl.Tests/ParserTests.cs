@@ -137,6 +137,44 @@ public sealed class ParserTests
         Assert.Equal(["MTL0004", "MTL0005", "MTL0307"], result.Diagnostics.Select(d => d.Id).OrderBy(id => id));
     }
 
+    [Theory]
+    [InlineData("$", "'$'", 1, null)]
+    [InlineData("\u200B", "U+200B (zero width space)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\uFEFF", "U+FEFF (byte order mark)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u2060", "U+2060 (word joiner)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u202E", "U+202E (right-to-left override)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u0000", "U+0000 (null)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u0007", "U+0007", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u0301", "U+0301", 1, "delete it")]
+    [InlineData("\uE000", "U+E000", 1, "delete it")]
+    [InlineData("\uFFFD", "U+FFFD (replacement character)", 1, "save the file as UTF-8: this character stands for bytes that were not valid text")]
+    [InlineData("\uD83D\uDE00", "'\uD83D\uDE00'", 2, null)]
+    public void Unexpected_characters_that_do_not_show_are_named_by_code_point(string character, string shown, int width, string? fix)
+    {
+        var diagnostic = TestCompiler.Single("model M\ninput x: float[4] " + character + "\ntask t: binary = x -> linear(1)\n");
+
+        Assert.Equal(("MTL0001", "unexpected character " + shown, fix), (diagnostic.Id, diagnostic.Message, diagnostic.Fix));
+        Assert.Equal(new SourceSpan(2, 19, 2, 19 + width), diagnostic.Span);
+    }
+
+    [Fact]
+    public void A_lone_surrogate_is_named_by_code_point()
+    {
+        // Built at run time: a lone surrogate does not survive as an attribute argument.
+        var diagnostic = TestCompiler.Single(TestCompiler.Header + TestCompiler.Task + (char)0xD800 + "\n");
+
+        Assert.Equal(("unexpected character U+D800", "4:1-4:2"), (diagnostic.Message, diagnostic.Span.ToString()));
+    }
+
+    [Fact]
+    public void A_byte_order_mark_at_the_start_is_ignored()
+    {
+        var file = Parse("\uFEFFmodel M\ninput x: float[4]\n");
+
+        Assert.Equal(new SourceSpan(1, 7, 1, 8), file.Models[0].Name.Span);
+        Assert.Empty(TestCompiler.Compile("\uFEFF" + TestCompiler.Header + TestCompiler.Task).Diagnostics);
+    }
+
     [Fact]
     public void Negative_numbers_and_arrows_are_told_apart()
     {

@@ -8,7 +8,7 @@ internal static class DiagnosticDescriptor
 
     public static string Format(DiagnosticCode code) => code switch
     {
-        DiagnosticCode.UnexpectedCharacter => "unexpected character '{0}'",
+        DiagnosticCode.UnexpectedCharacter => "unexpected character {0}",
         DiagnosticCode.UnterminatedComment => "unterminated block comment: expected '*/'",
         DiagnosticCode.NumberOutOfRange => "number '{0}' is out of range",
         DiagnosticCode.UnexpectedToken => "expected {0}, found {1}",

@@ -25,6 +25,12 @@ internal sealed class Lexer
     {
         _text = text;
         _diagnostics = diagnostics;
+
+        // A byte order mark at the very start is how some editors mark UTF-8; it is not text.
+        if (text.Length > 0 && text[0] == '\uFEFF')
+        {
+            _position = 1;
+        }
     }
 
     public static IReadOnlyList<Token> Tokenize(string text, DiagnosticBag diagnostics)
@@ -190,9 +196,7 @@ internal sealed class Lexer
 
         if (kind is null)
         {
-            Advance();
-            var text = char.IsControl(c) ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString();
-            _diagnostics.Report(DiagnosticCode.UnexpectedCharacter, new SourceSpan(line, column, line, column + 1), text);
+            ReportUnexpectedCharacter();
             return;
         }
 
@@ -203,6 +207,20 @@ internal sealed class Lexer
         }
 
         Add(kind.Value, start, line, column);
+    }
+
+    /// <summary>Reports the character here (a surrogate pair is one character) and skips it.</summary>
+    private void ReportUnexpectedCharacter()
+    {
+        int line = _line, column = _column;
+        var length = Characters.Length(_text, _position);
+        var (text, fix) = Characters.Describe(_text, _position);
+        for (var i = 0; i < length; i++)
+        {
+            Advance();
+        }
+
+        _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, new SourceSpan(line, column, line, column + length), fix, text);
     }
 
     private void LexNumber(int start, int line, int column)
