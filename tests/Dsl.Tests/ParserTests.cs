@@ -175,6 +175,40 @@ public sealed class ParserTests
         Assert.Empty(TestCompiler.Compile("\uFEFF" + TestCompiler.Header + TestCompiler.Task).Diagnostics);
     }
 
+    [Theory]
+    [InlineData("task t: binary = x \u2192 linear(1)", "'\u2192'", "3:20-3:21", "->")]
+    [InlineData("task t: binary = x\n  \u2192 linear(1)", "'\u2192'", "4:3-4:4", "->")]
+    [InlineData("task t: binary = x \u2013> linear(1)", "'\u2013'", "3:20-3:22", "->")]
+    [InlineData("task t: binary = x \u2014\uFF1E linear(1)", "'\u2014'", "3:20-3:22", "->")]
+    [InlineData("task t: binary = x -\uFF1E linear(1)", "'-'", "3:20-3:22", "->")]
+    [InlineData("task t\uFF1A binary = x -> linear(1)", "'\uFF1A'", "3:7-3:8", ":")]
+    [InlineData("task t: binary \uFF1D x -> linear(1)", "'\uFF1D'", "3:16-3:17", "=")]
+    [InlineData("task t: binary = x -> linear(1\uFF09", "'\uFF09'", "3:31-3:32", ")")]
+    [InlineData("task t: classes(2) = x -> linear(2) {\n  loss cross_entropy(class_weights: [1.0\uFF0C 2.0])\n}", "'\uFF0C'", "4:41-4:42", ",")]
+    public void A_pasted_look_alike_is_reported_once_and_read_as_what_it_resembles(string task, string character, string span, string ascii)
+    {
+        var result = TestCompiler.Compile(TestCompiler.Header + task + "\n");
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(("MTL0001", "unexpected character " + character, span), (diagnostic.Id, diagnostic.Message, diagnostic.Span.ToString()));
+        Assert.Equal($"use '{ascii}'", diagnostic.Fix);
+    }
+
+    [Fact]
+    public void A_pasted_minus_sign_is_reported_and_read_as_minus()
+    {
+        var diagnostics = new DiagnosticBag("x");
+
+        var tokens = Lexer.Tokenize("weight \u22122.5 \u20131", diagnostics);
+
+        Assert.Equal([TokenKind.Identifier, TokenKind.Number, TokenKind.Number, TokenKind.EndOfFile], tokens.Select(t => t.Kind));
+        Assert.Equal([("-2.5", -2.5), ("-1", -1)], tokens.Skip(1).Take(2).Select(t => (t.Text, t.Number)));
+        Assert.True(new NumberSyntax(tokens[2].Text, tokens[2].Number, tokens[2].Span).IsIntegerLiteral);
+        Assert.Equal(
+            ["1:8-1:9 unexpected character '\u2212' use '-'", "1:13-1:14 unexpected character '\u2013' use '-'"],
+            diagnostics.Items.Select(d => $"{d.Span} {d.Message} {d.Fix}"));
+    }
+
     [Fact]
     public void Negative_numbers_and_arrows_are_told_apart()
     {

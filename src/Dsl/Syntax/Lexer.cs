@@ -11,6 +11,32 @@ internal sealed class Lexer
     // A token longer than this is reported by its first characters only.
     private const int MaxQuotedLength = 40;
 
+    // Dashes and minus signs that word processors and chat substitute for '-'.
+    private const string Dashes = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uFE63\uFF0D";
+
+    /// <summary>
+    /// Pasted look-alikes of the language's punctuation (longest first) and the token each stands
+    /// for. They are reported, with the ASCII to type instead, and then read as that token, so
+    /// that one pasted arrow does not also break the statement around it.
+    /// </summary>
+    private static readonly (string Text, TokenKind Kind, string Ascii)[] LookAlikes =
+    [
+        .. Dashes.Select(d => (d + ">", TokenKind.Arrow, "->")),
+        .. (Dashes + "-").Select(d => (d + "\uFF1E", TokenKind.Arrow, "->")),
+        ("\u2192", TokenKind.Arrow, "->"),
+        ("\u27F6", TokenKind.Arrow, "->"),
+        ("\uFF08", TokenKind.OpenParen, "("),
+        ("\uFF09", TokenKind.CloseParen, ")"),
+        ("\uFF3B", TokenKind.OpenBracket, "["),
+        ("\uFF3D", TokenKind.CloseBracket, "]"),
+        ("\uFF5B", TokenKind.OpenBrace, "{"),
+        ("\uFF5D", TokenKind.CloseBrace, "}"),
+        ("\uFF0C", TokenKind.Comma, ","),
+        ("\uFF1A", TokenKind.Colon, ":"),
+        ("\uFF1D", TokenKind.Equals, "="),
+        ("\uFF0E", TokenKind.Dot, "."),
+    ];
+
     private readonly string _text;
     private readonly DiagnosticBag _diagnostics;
     private readonly List<Token> _tokens = [];
@@ -172,7 +198,7 @@ internal sealed class Lexer
             return;
         }
 
-        if (IsDigit(c) || (c == '-' && IsDigit(Peek(1))))
+        if (IsDigit(c) || ((c == '-' || Dashes.IndexOf(c) >= 0) && IsDigit(Peek(1))))
         {
             LexNumber(start, line, column);
             return;
@@ -196,7 +222,7 @@ internal sealed class Lexer
 
         if (kind is null)
         {
-            ReportUnexpectedCharacter();
+            LexLookAlike();
             return;
         }
 
@@ -207,6 +233,31 @@ internal sealed class Lexer
         }
 
         Add(kind.Value, start, line, column);
+    }
+
+    /// <summary>A look-alike of a token is reported and read as that token; any other character is reported and skipped.</summary>
+    private void LexLookAlike()
+    {
+        int start = _position, line = _line, column = _column;
+        foreach (var (text, kind, ascii) in LookAlikes)
+        {
+            if (string.CompareOrdinal(_text, _position, text, 0, text.Length) != 0)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < text.Length; i++)
+            {
+                Advance();
+            }
+
+            var span = new SourceSpan(line, column, line, column + text.Length);
+            _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, span, $"use '{ascii}'", Characters.Describe(_text, start).Text);
+            Add(kind, start, line, column);
+            return;
+        }
+
+        ReportUnexpectedCharacter();
     }
 
     /// <summary>Reports the character here (a surrogate pair is one character) and skips it.</summary>
@@ -225,7 +276,8 @@ internal sealed class Lexer
 
     private void LexNumber(int start, int line, int column)
     {
-        if (Current == '-')
+        var pastedMinus = Dashes.IndexOf(Current) >= 0;
+        if (!IsDigit(Current))
         {
             Advance();
         }
@@ -247,6 +299,13 @@ internal sealed class Lexer
 
         var text = _text.Substring(start, _position - start);
         var span = new SourceSpan(line, column, _line, _column);
+        if (pastedMinus)
+        {
+            var minus = new SourceSpan(line, column, line, column + 1);
+            _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, minus, "use '-'", Characters.Describe(_text, start).Text);
+            text = "-" + text.Substring(1);
+        }
+
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ||
             double.IsInfinity(value))
         {
