@@ -209,6 +209,37 @@ public sealed class ParserTests
             diagnostics.Items.Select(d => $"{d.Span} {d.Message} {d.Fix}"));
     }
 
+    [Theory]
+    [InlineData("gr\u00F6\u00DFe", 5)]
+    [InlineData("\u03BB", 1)]
+    [InlineData("\u0437\u0430\u0434\u0430\u0447\u0430", 6)]
+    [InlineData("cafe\u0301", 5)]
+    [InlineData("\uD835\uDC65_2", 4)]
+    [InlineData("x\uFF3Fy", 3)]
+    public void A_non_ascii_name_is_reported_once_per_use_without_a_cascade(string name, int width)
+    {
+        var result = TestCompiler.Compile($"model M\ninput {name}: float[4]\ntask t: binary = {name} -> linear(1)\n");
+
+        Assert.Equal(
+            [$"2:7-2:{7 + width}", $"3:18-3:{18 + width}"],
+            result.Diagnostics.Select(d => d.Span.ToString()));
+        Assert.All(result.Diagnostics, d => Assert.Equal(
+            ("MTL0011", $"name '{name}' has non-ASCII characters: names use ASCII letters, digits and '_'"),
+            (d.Id, d.Message)));
+    }
+
+    [Fact]
+    public void An_invisible_character_inside_a_name_is_reported_and_left_out()
+    {
+        var result = TestCompiler.Compile("model M\nin\u200Bput x\u200D: float[4]\ntask t: binary = x -> linear(1)\n");
+
+        Assert.Equal(
+            ["2:3-2:4 MTL0001 U+200B (zero width space)", "2:9-2:10 MTL0001 U+200D (zero width joiner)"],
+            result.Diagnostics.Select(d => $"{d.Span} {d.Id} {d.Message.Substring("unexpected character ".Length)}"));
+        var tokens = Lexer.Tokenize("in\u200Bput", new DiagnosticBag("x"));
+        Assert.Equal(("input", new SourceSpan(1, 1, 1, 7)), (tokens[0].Text, tokens[0].Span));
+    }
+
     [Fact]
     public void Negative_numbers_and_arrows_are_told_apart()
     {

@@ -16,6 +16,7 @@ public enum DiagnosticCode
     MisplacedNamespace = 8,
     DocCommentNotAttached = 9,
     NoModel = 10,
+    NonAsciiName = 11,
 
     UnknownName = 100,
     DuplicateName = 101,

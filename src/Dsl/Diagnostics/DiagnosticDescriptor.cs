@@ -18,6 +18,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.MisplacedNamespace => "'namespace' may appear once, before the first model",
         DiagnosticCode.DocCommentNotAttached => "'///' documents only a model, input, shared block or task: use '//' here",
         DiagnosticCode.NoModel => "file declares no model",
+        DiagnosticCode.NonAsciiName => "name '{0}' has non-ASCII characters: names use ASCII letters, digits and '_'",
 
         DiagnosticCode.UnknownName => "unknown {0} '{1}'",
         DiagnosticCode.DuplicateName => "'{0}' is already declared in model '{1}'",

@@ -187,14 +187,9 @@ internal sealed class Lexer
     {
         int start = _position, line = _line, column = _column;
         var c = Current;
-        if (IsIdentifierStart(c))
+        if (IsIdentifierStart(c) || (c > '\x7F' && IsLetter(CharUnicodeInfo.GetUnicodeCategory(_text, _position))))
         {
-            while (IsIdentifierPart(Current))
-            {
-                Advance();
-            }
-
-            Add(TokenKind.Identifier, start, line, column);
+            LexName(start, line, column);
             return;
         }
 
@@ -234,6 +229,58 @@ internal sealed class Lexer
 
         Add(kind.Value, start, line, column);
     }
+
+    /// <summary>
+    /// A name. Letters, digits and marks outside ASCII are read as part of it, so that such a name
+    /// is reported once, as a whole, and its uses still match its declaration. An invisible format
+    /// character inside a name (a zero-width space) is reported and left out of it.
+    /// </summary>
+    private void LexName(int start, int line, int column)
+    {
+        StringBuilder? text = null; // only once a character has been left out
+        var nonAscii = false;
+        while (!AtEnd)
+        {
+            var from = _position;
+            var category = CharUnicodeInfo.GetUnicodeCategory(_text, _position);
+            if (category == UnicodeCategory.Format)
+            {
+                text ??= new StringBuilder(_text.Substring(start, _position - start));
+                ReportUnexpectedCharacter();
+                continue;
+            }
+
+            if (!IsIdentifierPart(Current) && !(Current > '\x7F' && IsNamePart(category)))
+            {
+                break;
+            }
+
+            nonAscii |= Current > '\x7F';
+            for (var i = Characters.Length(_text, _position); i > 0; i--)
+            {
+                Advance();
+            }
+
+            text?.Append(_text, from, _position - from);
+        }
+
+        var name = text?.ToString() ?? _text.Substring(start, _position - start);
+        var span = new SourceSpan(line, column, _line, _column);
+        if (nonAscii)
+        {
+            _diagnostics.Report(DiagnosticCode.NonAsciiName, span, Quote(name));
+        }
+
+        AddWithValue(TokenKind.Identifier, name, span, 0);
+    }
+
+    private static bool IsLetter(UnicodeCategory category) => category is
+        UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter or
+        UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter or UnicodeCategory.LetterNumber;
+
+    private static bool IsNamePart(UnicodeCategory category) => IsLetter(category) || category is
+        UnicodeCategory.DecimalDigitNumber or UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or
+        UnicodeCategory.ConnectorPunctuation;
 
     /// <summary>A look-alike of a token is reported and read as that token; any other character is reported and skipped.</summary>
     private void LexLookAlike()
