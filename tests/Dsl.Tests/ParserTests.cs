@@ -180,7 +180,7 @@ public sealed class ParserTests
     [InlineData("task t: binary = x\n  \u2192 linear(1)", "'\u2192'", "4:3-4:4", "->")]
     [InlineData("task t: binary = x \u2013> linear(1)", "'\u2013'", "3:20-3:22", "->")]
     [InlineData("task t: binary = x \u2014\uFF1E linear(1)", "'\u2014'", "3:20-3:22", "->")]
-    [InlineData("task t: binary = x -\uFF1E linear(1)", "'-'", "3:20-3:22", "->")]
+    [InlineData("task t: binary = x -\uFF1E linear(1)", "'\uFF1E'", "3:20-3:22", "->")]
     [InlineData("task t\uFF1A binary = x -> linear(1)", "'\uFF1A'", "3:7-3:8", ":")]
     [InlineData("task t: binary \uFF1D x -> linear(1)", "'\uFF1D'", "3:16-3:17", "=")]
     [InlineData("task t: binary = x -> linear(1\uFF09", "'\uFF09'", "3:31-3:32", ")")]

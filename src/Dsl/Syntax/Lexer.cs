@@ -298,8 +298,10 @@ internal sealed class Lexer
                 Advance();
             }
 
+            // The message names the character that is not ASCII: the '＞' of "-＞".
+            var odd = start + (text[0] == '-' ? 1 : 0);
             var span = new SourceSpan(line, column, line, column + text.Length);
-            _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, span, $"use '{ascii}'", Characters.Describe(_text, start).Text);
+            _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, span, $"use '{ascii}'", Characters.Describe(_text, odd).Text);
             Add(kind, start, line, column);
             return;
         }
