@@ -16,7 +16,9 @@ public sealed class DiagnosticTests
     [InlineData("optimizer adam(betas: [0.9])", "MTL0304", "'betas' of 'adam' expects a list of 2 numbers; found '[...]'", "4:23-4:28", null)]
     [InlineData("optimizer adam {\n  group trnk(lr: 1)\n}", "MTL0100", "unknown shared block or task 'trnk'", "5:9-5:13", null)]
     [InlineData("optimizer adam {\n  grop t(lr: 1)\n}", "MTL0005", "unknown optimizer statement 'grop'", "5:3-5:7", "did you mean 'group'?")]
-    [InlineData("schedule plateau(monitor: u.auc)", "MTL0111", "plateau monitors unknown task 'u'", "4:10-4:33", "did you mean 't'?")]
+    [InlineData("schedule plateau(monitor: u.auc)", "MTL0111", "plateau monitors unknown task 'u'", "4:27-4:32", "did you mean 't'?")]
+    [InlineData("schedule warmup(steps: 5) -> plateau(t.rmse, patience: 2)", "MTL0112", "task 't' does not report 'rmse': it reports accuracy, auc, loss", "4:38-4:44", null)]
+    [InlineData("train {\n  early_stop(t.rmse)\n}", "MTL0112", "task 't' does not report 'rmse': it reports accuracy, auc, loss", "5:14-5:20", null)]
     [InlineData("schedule cosine(steps: 10) -> warmup(steps: 5) -> exponential(0.9)", null, null, null, null)]
     [InlineData("weighting cagrad(c: 1)", "MTL0305", "'c' of 'cagrad' must be in [0, 1); found 1", "4:21-4:22", null)]
     [InlineData("weighting pcgrad(c: 1)", "MTL0300", "'pcgrad' has no option 'c'", "4:18-4:19", "'pcgrad' takes no options")]
@@ -52,12 +54,25 @@ public sealed class DiagnosticTests
     [InlineData("task u: binary = x -> linear(1) {\n  missing labels maybe\n}", "MTL0314", "'missing' expects 'missing labels allowed' or 'missing labels forbidden'", "5:3-5:23", null)]
     [InlineData("task u: binary = x -> linear(1) {\n  metrics accuracy, accuracy\n}", "MTL0303", "'accuracy' is given twice to 'metrics'", "5:21-5:29", null)]
     [InlineData("task u: binary = x -> linear(1) {\n  metrics acuracy\n}", "MTL0306", "unknown metric 'acuracy'", "5:11-5:18", "did you mean 'accuracy'?")]
-    [InlineData("task u: binary = x -> linear(1) {\n  weight -1\n}", "MTL0305", "'weight' of 'task' must be at least 0; found -1", "5:10-5:12", null)]
+    [InlineData("task u: binary = x -> linear(1) {\n  weight -1\n}", "MTL0305", "'weight' of task 'u' must be at least 0; found -1", "5:10-5:12", null)]
+    [InlineData("task u: binary = x -> linear(1) {\n  weight high\n}", "MTL0304", "'weight' of task 'u' expects a number; found 'high'", "5:10-5:14", null)]
     [InlineData("shared a = a -> relu", "MTL0102", "'a' depends on itself: a -> a", "4:8-4:9", null)]
     [InlineData("model N\ninput y: float[1]\ntask Income: binary = y -> linear(1)\ntask income: binary = y -> linear(1)", "MTL0104", "'Income' and 'income' both become the C# name 'Income'", "7:6-7:12", null)]
     public void Declarations(string declaration, string code, string message, string span, string? fix)
     {
         AssertDiagnostic(TestCompiler.Header + TestCompiler.Task + declaration + "\n", code, message, span, fix);
+    }
+
+    [Theory]
+    [InlineData("model M\ninput x: float[4]\nshared block = x -> linear(4)\ntask block: binary = x -> linear(1)\n", "MTL0101", "4:6-4:11")]
+    [InlineData("model M\ninput x: float[4]\ntask x: binary = x -> linear(1)\n", "MTL0101", "3:6-3:7")]
+    [InlineData("model M\ninput x: float[4]\ntask t binary = x -> linear(1)\n", "MTL0004", "3:8-3:14")]
+    [InlineData("model M\ninput x: float[4]\ntask\n", "MTL0004", "3:1-3:5")]
+    public void A_task_that_fails_to_declare_is_still_a_task(string text, string code, string span)
+    {
+        var diagnostic = TestCompiler.Single(text);
+
+        Assert.Equal((code, span), (diagnostic.Id, diagnostic.Span.ToString()));
     }
 
     [Fact]

@@ -46,6 +46,28 @@ public sealed class DiagnosticsDocTests
     }
 
     [Fact]
+    public void Each_codes_title_and_help_link_are_its_documented_heading()
+    {
+        foreach (var (heading, _) in Sections())
+        {
+            var code = DiagnosticCatalog.Codes.Single(c => DiagnosticCatalog.Id(c) == heading.Substring(0, 7));
+            var warning = DiagnosticCatalog.Severity(code) == DiagnosticSeverity.Warning ? " (warning)" : "";
+            Assert.Equal(heading, $"{DiagnosticCatalog.Id(code)}: {DiagnosticCatalog.Title(code)}{warning}");
+            Assert.EndsWith("#" + heading.ToLowerInvariant().Replace(":", "").Replace("(", "").Replace(")", "").Replace("#", "").Replace(' ', '-'), DiagnosticCatalog.HelpLink(code));
+        }
+    }
+
+    [Fact]
+    public void Categories_follow_the_code_ranges()
+    {
+        Assert.Equal("Syntax", DiagnosticCatalog.Category(DiagnosticCode.UnexpectedCharacter));
+        Assert.Equal("Names", DiagnosticCatalog.Category(DiagnosticCode.UnknownName));
+        Assert.Equal("Shapes", DiagnosticCatalog.Category(DiagnosticCode.WrongRank));
+        Assert.Equal("Options", DiagnosticCatalog.Category(DiagnosticCode.UnknownOption));
+        Assert.Equal("Compiler", DiagnosticCatalog.Category(DiagnosticCode.InternalError));
+    }
+
+    [Fact]
     public void Only_unused_declarations_and_stray_doc_comments_are_warnings()
     {
         foreach (var code in Enum.GetValues<DiagnosticCode>())

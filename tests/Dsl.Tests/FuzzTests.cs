@@ -23,6 +23,9 @@ public sealed class FuzzTests
         "linear", "conv2d(8, 3)", "flatten", "lstm(4, reduce: last)", "concat(", "add(", "residual(", "relu",
         "x", "trunk", "income", "loss", "metrics", "weight", "group", "tie", "early_stop(monitor: ", "a.b",
         "classes(0)", "binary", "regression(", "dim: 0", "stride: 0", "padding: 99", "true", "false", "_",
+        "\r", "\r\n", "\uFEFF", "\u200B", "\u00A0", "\u2192", "\u2013>", "\u2014\uFF1E", "\u2212", "\u22121", "\uFF1D", "\uFF08",
+        "\uFF5D", "gr\u00F6\u00DFe", "\u03BB", "\u0437\u0430\u0434\u0430\u0447\u0430", "e\u0301", "\uD835\uDC65", "\uD83D\uDE00",
+        "\uD800", "\uDC00", "\uFFFD",
     ];
 
     private readonly ITestOutputHelper _output;
@@ -55,6 +58,17 @@ public sealed class FuzzTests
         _output.WriteLine($"{Cases} mutated files compiled in {stopwatch.Elapsed.TotalSeconds:F1} s");
     }
 
+    [Fact]
+    public void Lone_surrogates_at_the_end_of_names_and_files_give_diagnostics()
+    {
+        // Built at run time: a lone surrogate does not survive as an attribute argument.
+        foreach (var surrogate in new[] { (char)0xD835, (char)0xDC65 })
+        {
+            Assert.NotEmpty(Check("model M\ninput x" + surrogate, 0));
+            Assert.NotEmpty(Check("model M\ninput x" + surrogate + ": float[4]\n" + TestCompiler.Task, 0));
+        }
+    }
+
     [Theory]
     [InlineData("(", 100_000)]
     [InlineData("[", 100_000)]
@@ -83,6 +97,16 @@ public sealed class FuzzTests
     [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> linear(2147483647) -> linear(2147483647) -> linear(1)")]
     [InlineData("model M\ninput x: float[4, 4]\ntask t: binary = x -> lstm(2147483647, layers: 2147483647) -> flatten -> linear(1)")]
     [InlineData("model M\ninput x: float[1, 4, 4]\ntask t: binary = x -> conv2d(1, 2147483647, padding: 2147483647) -> flatten -> linear(1)")]
+    [InlineData("\uFEFF")]
+    [InlineData("\uFEFF\uFEFF")]
+    [InlineData("\r\r\n\r")]
+    [InlineData("model M\rinput x: float[4]\rtask t: binary = x \u2192 linear(1)\r")]
+    [InlineData("model gr\u00F6\u00DFe\ninput \u03BB: float[4]\ntask \u0437\u0430\u0434\u0430\u0447\u0430: binary = \u03BB -> linear(1)")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x \u2013\uFF1E linear(1\uFF09")]
+    [InlineData("model M\nin\u200Bput x\u200D: float[4]\u200B")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> dropout(\u2212")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> dropout(\u2013")]
+    [InlineData("model\n\nM\ninput\rx\r\ntask\n")]
     public void Pathological_input_gives_diagnostics(string text)
     {
         Check(text, 0);
@@ -93,9 +117,10 @@ public sealed class FuzzTests
     {
         var result = MtlCompiler.CompileCore(text, "fuzz.mtl");
         var lineCount = 1;
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
-            lineCount += c == '\n' ? 1 : 0;
+            // "\r\n", "\n" and a lone "\r" are one line break each.
+            lineCount += text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')) ? 1 : 0;
         }
 
         foreach (var diagnostic in result.Diagnostics)
@@ -114,7 +139,7 @@ public sealed class FuzzTests
     private static string Mutate(string text, Random random)
     {
         var position = random.Next(text.Length + 1);
-        switch (random.Next(7))
+        switch (random.Next(8))
         {
             case 0: // delete a range
                 var length = Math.Min(random.Next(1, 20), text.Length - position);
@@ -140,6 +165,8 @@ public sealed class FuzzTests
             case 5: // deep nesting
                 var opener = new[] { "(", "[", "{", "residual(", "concat(" }[random.Next(5)];
                 return text.Insert(position, string.Concat(Enumerable.Repeat(opener, random.Next(60, 300))));
+            case 6: // other line endings: CRLF or old Mac CR
+                return text.Replace("\n", random.Next(2) == 0 ? "\r" : "\r\n");
             default: // duplicate a line
                 var all = text.Split('\n').ToList();
                 var line = random.Next(all.Count);

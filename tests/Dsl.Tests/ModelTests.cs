@@ -185,6 +185,31 @@ public sealed class ModelTests
         Assert.Equal("B", Assert.Single(result.Models).Name);
     }
 
+    [Theory]
+    [InlineData("model A\ninput x: float[4] $\ntask t: binary = x -> linear(1)\n", "MTL0001")]
+    [InlineData("model A\ninput x: float[4]\ntask t: binary = x \u2192 linear(1)\n", "MTL0001")]
+    [InlineData("model A\ninput x\u200B: float[4]\ntask t: binary = x -> linear(1)\n", "MTL0001")]
+    [InlineData("model A\ninput gr\u00F6\u00DFe: float[4]\ntask t: binary = gr\u00F6\u00DFe -> linear(1)\n", "MTL0011")]
+    [InlineData("model\nA\ninput x: float[4]\ntask t: binary = x -> linear(1)\n", "MTL0004")]
+    [InlineData("model A\ninput\n  x: float[4]\ntask t: binary = x -> linear(1)\n", "MTL0004")]
+    public void A_model_with_syntax_errors_is_left_out_even_when_they_were_recovered_from(string model, string code)
+    {
+        var result = TestCompiler.Compile(model + "model B\ninput x: float[4]\n" + TestCompiler.Task);
+
+        Assert.Contains(result.Diagnostics, d => d.Id == code);
+        Assert.True(result.HasErrors);
+        Assert.Equal("B", Assert.Single(result.Models).Name);
+    }
+
+    [Fact]
+    public void Syntax_errors_before_the_first_model_leave_every_model_out()
+    {
+        var result = TestCompiler.Compile("namespace\n  N\nmodel A\ninput x: float[4]\n" + TestCompiler.Task + "model B\ninput x: float[4]\n" + TestCompiler.Task);
+
+        Assert.Equal("MTL0004", Assert.Single(result.Diagnostics).Id);
+        Assert.Empty(result.Models);
+    }
+
     [Fact]
     public void Models_compare_by_value_and_ignore_formatting()
     {

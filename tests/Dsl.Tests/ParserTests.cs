@@ -85,6 +85,41 @@ public sealed class ParserTests
         Assert.Equal(new SourceSpan(2, 19, 2, 24), diagnostic.Span);
     }
 
+    [Theory]
+    [InlineData("model\ninput x: float[4]\ntask t: binary = x -> linear(1)\n", "1:1-1:6", "expected a model name, found end of line", "model")]
+    [InlineData("model M\ninput\nx: float[4]\ntask t: binary = x -> linear(1)\n", "2:1-2:6", "expected an input name, found end of line", "input")]
+    [InlineData("model M\ninput x: float[4]\nshared\n  s = x -> relu\ntask t: binary = s -> linear(1)\n", "3:1-3:7", "expected a block name, found end of line", "shared")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> linear(1)\ntask\n", "4:1-4:5", "expected a task name, found end of line", "task")]
+    [InlineData("namespace\nmodel M\ninput x: float[4]\ntask t: binary = x -> linear(1)\n", "1:1-1:10", "expected a namespace name, found end of line", "namespace")]
+    public void A_declaration_name_must_be_on_the_keyword_line(string text, string span, string message, string keyword)
+    {
+        var diagnostic = TestCompiler.Single(text);
+
+        Assert.Equal(("MTL0004", span, message), (diagnostic.Id, diagnostic.Span.ToString(), diagnostic.Message));
+        Assert.Equal($"write the name on the same line as '{keyword}'", diagnostic.Fix);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\n  \t\r\n")]
+    [InlineData("// nothing yet\n/* still\n nothing */\n")]
+    [InlineData("namespace Contoso.Models\n")]
+    public void A_file_without_a_model_is_reported(string text)
+    {
+        var diagnostic = TestCompiler.Single(text);
+
+        Assert.Equal(("MTL0010", "file declares no model", "1:1-1:1"), (diagnostic.Id, diagnostic.Message, diagnostic.Span.ToString()));
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+    }
+
+    [Fact]
+    public void A_file_without_a_model_but_with_errors_reports_only_those()
+    {
+        var diagnostic = TestCompiler.Single("input x: float[4]\n");
+
+        Assert.Equal("MTL0007", diagnostic.Id);
+    }
+
     [Fact]
     public void A_missing_closing_brace_does_not_swallow_the_next_declaration()
     {
@@ -100,6 +135,109 @@ public sealed class ParserTests
         var result = TestCompiler.Compile(TestCompiler.Header + "task t: binary = x -> linear(1) {\n  weight )\n  metrics rmse\n  losss bce\n}\n");
 
         Assert.Equal(["MTL0004", "MTL0005", "MTL0307"], result.Diagnostics.Select(d => d.Id).OrderBy(id => id));
+    }
+
+    [Theory]
+    [InlineData("$", "'$'", 1, null)]
+    [InlineData("\u200B", "U+200B (zero width space)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\uFEFF", "U+FEFF (byte order mark)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u2060", "U+2060 (word joiner)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u202E", "U+202E (right-to-left override)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u0000", "U+0000 (null)", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u0007", "U+0007", 1, "delete it: it is invisible in most editors")]
+    [InlineData("\u0301", "U+0301", 1, "delete it")]
+    [InlineData("\uE000", "U+E000", 1, "delete it")]
+    [InlineData("\uFFFD", "U+FFFD (replacement character)", 1, "save the file as UTF-8: this character stands for bytes that were not valid text")]
+    [InlineData("\uD83D\uDE00", "'\uD83D\uDE00'", 2, null)]
+    public void Unexpected_characters_that_do_not_show_are_named_by_code_point(string character, string shown, int width, string? fix)
+    {
+        var diagnostic = TestCompiler.Single("model M\ninput x: float[4] " + character + "\ntask t: binary = x -> linear(1)\n");
+
+        Assert.Equal(("MTL0001", "unexpected character " + shown, fix), (diagnostic.Id, diagnostic.Message, diagnostic.Fix));
+        Assert.Equal(new SourceSpan(2, 19, 2, 19 + width), diagnostic.Span);
+    }
+
+    [Fact]
+    public void A_lone_surrogate_is_named_by_code_point()
+    {
+        // Built at run time: a lone surrogate does not survive as an attribute argument.
+        var diagnostic = TestCompiler.Single(TestCompiler.Header + TestCompiler.Task + (char)0xD800 + "\n");
+
+        Assert.Equal(("unexpected character U+D800", "4:1-4:2"), (diagnostic.Message, diagnostic.Span.ToString()));
+    }
+
+    [Fact]
+    public void A_byte_order_mark_at_the_start_is_ignored()
+    {
+        var file = Parse("\uFEFFmodel M\ninput x: float[4]\n");
+
+        Assert.Equal(new SourceSpan(1, 7, 1, 8), file.Models[0].Name.Span);
+        Assert.Empty(TestCompiler.Compile("\uFEFF" + TestCompiler.Header + TestCompiler.Task).Diagnostics);
+    }
+
+    [Theory]
+    [InlineData("task t: binary = x \u2192 linear(1)", "'\u2192'", "3:20-3:21", "->")]
+    [InlineData("task t: binary = x\n  \u2192 linear(1)", "'\u2192'", "4:3-4:4", "->")]
+    [InlineData("task t: binary = x \u2013> linear(1)", "'\u2013'", "3:20-3:22", "->")]
+    [InlineData("task t: binary = x \u2014\uFF1E linear(1)", "'\u2014'", "3:20-3:22", "->")]
+    [InlineData("task t: binary = x -\uFF1E linear(1)", "'\uFF1E'", "3:20-3:22", "->")]
+    [InlineData("task t\uFF1A binary = x -> linear(1)", "'\uFF1A'", "3:7-3:8", ":")]
+    [InlineData("task t: binary \uFF1D x -> linear(1)", "'\uFF1D'", "3:16-3:17", "=")]
+    [InlineData("task t: binary = x -> linear(1\uFF09", "'\uFF09'", "3:31-3:32", ")")]
+    [InlineData("task t: classes(2) = x -> linear(2) {\n  loss cross_entropy(class_weights: [1.0\uFF0C 2.0])\n}", "'\uFF0C'", "4:41-4:42", ",")]
+    public void A_pasted_look_alike_is_reported_once_and_read_as_what_it_resembles(string task, string character, string span, string ascii)
+    {
+        var result = TestCompiler.Compile(TestCompiler.Header + task + "\n");
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(("MTL0001", "unexpected character " + character, span), (diagnostic.Id, diagnostic.Message, diagnostic.Span.ToString()));
+        Assert.Equal($"use '{ascii}'", diagnostic.Fix);
+    }
+
+    [Fact]
+    public void A_pasted_minus_sign_is_reported_and_read_as_minus()
+    {
+        var diagnostics = new DiagnosticBag("x");
+
+        var tokens = Lexer.Tokenize("weight \u22122.5 \u20131", diagnostics);
+
+        Assert.Equal([TokenKind.Identifier, TokenKind.Number, TokenKind.Number, TokenKind.EndOfFile], tokens.Select(t => t.Kind));
+        Assert.Equal([("-2.5", -2.5), ("-1", -1)], tokens.Skip(1).Take(2).Select(t => (t.Text, t.Number)));
+        Assert.True(new NumberSyntax(tokens[2].Text, tokens[2].Number, tokens[2].Span).IsIntegerLiteral);
+        Assert.Equal(
+            ["1:8-1:9 unexpected character '\u2212' use '-'", "1:13-1:14 unexpected character '\u2013' use '-'"],
+            diagnostics.Items.Select(d => $"{d.Span} {d.Message} {d.Fix}"));
+    }
+
+    [Theory]
+    [InlineData("gr\u00F6\u00DFe", 5)]
+    [InlineData("\u03BB", 1)]
+    [InlineData("\u0437\u0430\u0434\u0430\u0447\u0430", 6)]
+    [InlineData("cafe\u0301", 5)]
+    [InlineData("\uD835\uDC65_2", 4)]
+    [InlineData("x\uFF3Fy", 3)]
+    public void A_non_ascii_name_is_reported_once_per_use_without_a_cascade(string name, int width)
+    {
+        var result = TestCompiler.Compile($"model M\ninput {name}: float[4]\ntask t: binary = {name} -> linear(1)\n");
+
+        Assert.Equal(
+            [$"2:7-2:{7 + width}", $"3:18-3:{18 + width}"],
+            result.Diagnostics.Select(d => d.Span.ToString()));
+        Assert.All(result.Diagnostics, d => Assert.Equal(
+            ("MTL0011", $"name '{name}' has non-ASCII characters: names use ASCII letters, digits and '_'"),
+            (d.Id, d.Message)));
+    }
+
+    [Fact]
+    public void An_invisible_character_inside_a_name_is_reported_and_left_out()
+    {
+        var result = TestCompiler.Compile("model M\nin\u200Bput x\u200D: float[4]\ntask t: binary = x -> linear(1)\n");
+
+        Assert.Equal(
+            ["2:3-2:4 MTL0001 U+200B (zero width space)", "2:9-2:10 MTL0001 U+200D (zero width joiner)"],
+            result.Diagnostics.Select(d => $"{d.Span} {d.Id} {d.Message.Substring("unexpected character ".Length)}"));
+        var tokens = Lexer.Tokenize("in\u200Bput", new DiagnosticBag("x"));
+        Assert.Equal(("input", new SourceSpan(1, 1, 1, 7)), (tokens[0].Text, tokens[0].Span));
     }
 
     [Fact]
@@ -121,6 +259,24 @@ public sealed class ParserTests
         // 'd' is first on its line: only a comment precedes it there.
         Assert.Equal([true, false, true, true, true], tokens.Select(t => t.FirstOnLine));
         Assert.Equal(new SourceSpan(3, 7, 3, 8), tokens[3].Span);
+    }
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Every_line_ending_is_one_line_break(string newline)
+    {
+        var lines = new[] { "model M", "/// The input.", "input x: float[4] // a comment", "/* two", "lines */ task t: binary = x", "  -> linear(1) $" };
+
+        var result = TestCompiler.Compile(string.Join(newline, lines) + newline);
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(("MTL0001", new SourceSpan(6, 16, 6, 17)), (diagnostic.Id, diagnostic.Span));
+        var file = Parse(string.Join(newline, lines.Take(5)) + " -> linear(1)" + newline);
+        Assert.Equal("The input.", Assert.IsType<InputSyntax>(file.Models[0].Members[0]).Doc);
+        var task = Assert.IsType<TaskSyntax>(file.Models[0].Members[1]);
+        Assert.Equal(new SourceSpan(5, 15, 5, 16), task.Name.Span);
     }
 
     private static FileSyntax Parse(string text)

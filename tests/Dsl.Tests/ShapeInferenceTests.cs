@@ -89,6 +89,35 @@ public sealed class ShapeInferenceTests
         Assert.Equal(output, source.Output.Shape.ToString());
     }
 
+    [Theory]
+    [InlineData("concat(a, b)", "float", "double", DType.Double)]
+    [InlineData("concat(b, a)", "float", "double", DType.Double)]
+    [InlineData("add(a, b)", "float", "double", DType.Double)]
+    [InlineData("add(b, a)", "float", "double", DType.Double)]
+    [InlineData("concat(a, b)", "float", "float", DType.Float)]
+    [InlineData("add(a, b)", "double", "double", DType.Double)]
+    public void Merges_promote_the_element_type_in_any_order(string merge, string a, string b, DType expected)
+    {
+        var model = TestCompiler.Model(
+            $"model M\ninput a: {a}[4]\ninput b: {b}[4]\nshared s = {merge}\ntask t: regression(1) = s -> linear(1)\n");
+
+        Assert.Equal(expected, model.SharedBlocks[0].Pipeline.Output.DType);
+        Assert.Equal(expected, model.Tasks[0].Pipeline.Layers[0].Input.DType);
+    }
+
+    [Theory]
+    [InlineData("concat(a, b)", "long")]
+    [InlineData("concat(b, a)", "int")]
+    [InlineData("add(a, b)", "bool")]
+    public void Merges_of_integer_or_bool_branches_are_an_error(string merge, string other)
+    {
+        var diagnostic = TestCompiler.Single(
+            $"model M\ninput a: float[4]\ninput b: {other}[4]\ntask t: regression(1) = {merge} -> linear(1)\n");
+
+        Assert.Equal("MTL0206", diagnostic.Id);
+        Assert.Contains($"input is {other}[4]", diagnostic.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Concat_records_a_positive_dim()
     {
@@ -114,6 +143,40 @@ public sealed class ShapeInferenceTests
         Assert.Equal(fix, diagnostic.Fix);
         Assert.Equal(3, diagnostic.Span.StartLine);
         Assert.Equal(17, diagnostic.Span.StartColumn);
+    }
+
+    [Theory]
+    [InlineData("float[1, 2, 2]", "conv2d(1000000000, 1)", "conv2d")]
+    [InlineData("float[1, 4]", "conv1d(1, 1, padding: 2147483647)", "conv1d")]
+    [InlineData("float[1, 4, 4]", "adaptive_avgpool2d(100000)", "adaptive_avgpool2d")]
+    [InlineData("long[100000]", "embedding(vocab: 10, dim: 100000)", "embedding")]
+    [InlineData("float[100000, 4]", "lstm(100000)", "lstm")]
+    [InlineData("float[4, 4]", "gru(2147483647, bidirectional: true, reduce: last)", "gru")]
+    [InlineData("float[1, 100000]", "residual(relu) -> conv1d(100000, 1)", "conv1d")]
+    public void Every_layer_output_above_int_max_elements_is_reported(string input, string layers, string layer)
+    {
+        var diagnostic = TestCompiler.Single($"model M\ninput x: {input}\nshared s = x -> {layers}\ntask t: regression(1) = s -> flatten -> linear(1)\n");
+
+        Assert.Equal(("MTL0210", $"'{layer}' output has more than 2147483647 elements per example"), (diagnostic.Id, diagnostic.Message));
+        Assert.Equal(3, diagnostic.Span.StartLine);
+    }
+
+    [Fact]
+    public void A_merge_output_above_int_max_elements_is_reported()
+    {
+        var diagnostic = TestCompiler.Single("model M\ninput x: float[1073741824]\ntask t: binary = concat(x, x) -> linear(1)\n");
+
+        Assert.Equal(("MTL0210", "'concat' output has more than 2147483647 elements per example"), (diagnostic.Id, diagnostic.Message));
+        Assert.Equal("3:18-3:30", diagnostic.Span.ToString());
+    }
+
+    [Fact]
+    public void An_input_above_int_max_elements_is_reported_at_its_dimensions()
+    {
+        var diagnostic = TestCompiler.Single("model M\ninput x: float[65536, 65536]\ntask t: binary = x -> flatten -> linear(1)\n");
+
+        Assert.Equal(("MTL0210", "input 'x' has more than 2147483647 elements per example"), (diagnostic.Id, diagnostic.Message));
+        Assert.Equal("2:16-2:28", diagnostic.Span.ToString());
     }
 
     [Fact]

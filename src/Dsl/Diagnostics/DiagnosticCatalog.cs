@@ -21,6 +21,8 @@ public static class DiagnosticCatalog
         [DiagnosticCode.StatementOutsideModel] = "statement outside a model",
         [DiagnosticCode.MisplacedNamespace] = "misplaced namespace",
         [DiagnosticCode.DocCommentNotAttached] = "doc comment documents nothing",
+        [DiagnosticCode.NoModel] = "file declares no model",
+        [DiagnosticCode.NonAsciiName] = "non-ASCII name",
         [DiagnosticCode.UnknownName] = "unknown name",
         [DiagnosticCode.DuplicateName] = "duplicate name",
         [DiagnosticCode.Cycle] = "cycle",

@@ -15,6 +15,8 @@ public enum DiagnosticCode
     StatementOutsideModel = 7,
     MisplacedNamespace = 8,
     DocCommentNotAttached = 9,
+    NoModel = 10,
+    NonAsciiName = 11,
 
     UnknownName = 100,
     DuplicateName = 101,

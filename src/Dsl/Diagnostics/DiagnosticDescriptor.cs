@@ -8,7 +8,7 @@ internal static class DiagnosticDescriptor
 
     public static string Format(DiagnosticCode code) => code switch
     {
-        DiagnosticCode.UnexpectedCharacter => "unexpected character '{0}'",
+        DiagnosticCode.UnexpectedCharacter => "unexpected character {0}",
         DiagnosticCode.UnterminatedComment => "unterminated block comment: expected '*/'",
         DiagnosticCode.NumberOutOfRange => "number '{0}' is out of range",
         DiagnosticCode.UnexpectedToken => "expected {0}, found {1}",
@@ -17,6 +17,8 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.StatementOutsideModel => "'{0}' must be inside a model: start one with 'model Name'",
         DiagnosticCode.MisplacedNamespace => "'namespace' may appear once, before the first model",
         DiagnosticCode.DocCommentNotAttached => "'///' documents only a model, input, shared block or task: use '//' here",
+        DiagnosticCode.NoModel => "file declares no model",
+        DiagnosticCode.NonAsciiName => "name '{0}' has non-ASCII characters: names use ASCII letters, digits and '_'",
 
         DiagnosticCode.UnknownName => "unknown {0} '{1}'",
         DiagnosticCode.DuplicateName => "'{0}' is already declared in model '{1}'",
@@ -42,15 +44,15 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.GroupsMismatch => "'{0}' groups {1} must divide both in channels {2} and out channels {3}",
         DiagnosticCode.DimOutOfRange => "'{0}' dim {1} is out of range for input {2}",
         DiagnosticCode.TieMismatch => "tie needs blocks with the same parameters: '{0}' has {1}, '{2}' has {3}",
-        DiagnosticCode.ShapeTooLarge => "'{0}' output has more than 2147483647 elements per example",
+        DiagnosticCode.ShapeTooLarge => "{0} has more than 2147483647 elements per example",
         DiagnosticCode.PaddingTooLarge => "'{0}' padding {1} must be at most half the kernel {2}",
 
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",
         DiagnosticCode.TooManyArguments => "'{0}' takes at most {1} positional argument(s); found {2}",
         DiagnosticCode.MissingArgument => "'{0}' needs '{1}'",
         DiagnosticCode.DuplicateArgument => "'{0}' is given twice to '{1}'",
-        DiagnosticCode.WrongValueType => "'{1}' of '{0}' expects {2}; found '{3}'",
-        DiagnosticCode.ValueOutOfRange => "'{1}' of '{0}' must be {2}; found {3}",
+        DiagnosticCode.WrongValueType => "'{1}' of {0} expects {2}; found '{3}'",
+        DiagnosticCode.ValueOutOfRange => "'{1}' of {0} must be {2}; found {3}",
         DiagnosticCode.UnknownChoice => "unknown {0} '{1}'",
         DiagnosticCode.MetricDoesNotFit => "metric '{0}' does not fit task '{1}' ({2})",
         DiagnosticCode.LossDoesNotFit => "loss '{0}' does not fit task '{1}' ({2})",

@@ -11,4 +11,6 @@ internal static class Saturating
     public static long Sum(IEnumerable<long> values) => values.Aggregate(0L, Add);
 
     public static long Product(IEnumerable<int> values) => values.Aggregate(1L, (p, v) => Multiply(p, v));
+
+    public static long Product(IEnumerable<long> values) => values.Aggregate(1L, Multiply);
 }

@@ -119,7 +119,7 @@ internal sealed class ArgumentBinder
             }
 
             given[index] = true;
-            values[index] = BindValue(signature.Name, parameters[index], argument.Value);
+            values[index] = BindValue(Quoted(signature.Name), parameters[index], argument.Value);
         }
 
         var options = new List<Option>();
@@ -145,6 +145,7 @@ internal sealed class ArgumentBinder
     }
 
     /// <summary>Binds one value to a parameter; null (with a diagnostic) when it does not fit.</summary>
+    /// <param name="owner">What the parameter belongs to, as messages name it: <c>'linear'</c>, <c>task 'income'</c>.</param>
     public OptionValue? BindValue(string owner, OptionSpec parameter, ValueSyntax value)
     {
         switch (parameter.Type)
@@ -227,6 +228,21 @@ internal sealed class ArgumentBinder
     private void ReportWrongType(string owner, OptionSpec parameter, ValueSyntax value, string? fix) =>
         _diagnostics.ReportWithFix(
             DiagnosticCode.WrongValueType, value.Span, fix, owner, parameter.Name, parameter.Expected, SyntaxText.Of(value));
+
+    /// <summary>The argument written for <paramref name="parameter"/>, named or positional; null when it was not written.</summary>
+    public static ArgumentSyntax? ArgumentFor(SettingSpec signature, IReadOnlyList<ArgumentSyntax> arguments, string parameter)
+    {
+        if (arguments.FirstOrDefault(a => a.Name?.Text == parameter) is { } named)
+        {
+            return named;
+        }
+
+        var index = IndexOf(signature.Options, parameter);
+        return index >= 0 && index < arguments.Count && arguments.Take(index + 1).All(a => a.Name is null) ? arguments[index] : null;
+    }
+
+    /// <summary>A construct's name as an owner in messages: <c>'linear'</c>.</summary>
+    public static string Quoted(string name) => "'" + name + "'";
 
     private static int IndexOf(IReadOnlyList<OptionSpec> parameters, string name)
     {

@@ -1,6 +1,7 @@
 using Mtl.Dsl.Diagnostics;
 using Mtl.Dsl.Model;
 using Mtl.Dsl.Syntax;
+using Mtl.Dsl.Text;
 
 namespace Mtl.Dsl.Semantics;
 
@@ -89,7 +90,8 @@ internal sealed class ModelBinder
             ReportUnused(inputs, nodes, graph);
         }
 
-        if (!nodes.Any(n => n is TaskSyntax))
+        // A task whose name is a duplicate or failed to parse still counts: its error is already reported.
+        if (!model.Members.Any(m => m is TaskSyntax))
         {
             _diagnostics.Report(DiagnosticCode.NoTasks, model.Name.Span, model.Name.Text);
         }
@@ -151,13 +153,21 @@ internal sealed class ModelBinder
         }
 
         var size = OptionSpec.Int("size", null, ValueRange.AtLeastOne);
-        var dimensions = input.Dimensions.Select(d => _arguments.BindValue(input.Name.Text, size, d) as IntegerValue).ToList();
+        var dimensions = input.Dimensions.Select(d => _arguments.BindValue(ArgumentBinder.Quoted(input.Name.Text), size, d) as IntegerValue).ToList();
         if (dtype < 0 || dimensions.Any(d => d is null) || !names.TryGetValue(input.Name.Text, out var name))
         {
             return null;
         }
 
-        var type = new TensorType((DType)dtype, Shape.Of([.. dimensions.Select(d => (int)d!.Value)]));
+        var span = input.Dimensions.Count == 0
+            ? input.Name.Span
+            : SourceSpan.Between(input.Dimensions[0].Span, input.Dimensions[input.Dimensions.Count - 1].Span);
+        var shape = dimensions.Select(d => d!.Value).ToList();
+        if (new ShapeInference(_diagnostics).Type($"input '{input.Name.Text}'", (DType)dtype, shape, span) is not { } type)
+        {
+            return null;
+        }
+
         var bound = new ModelInput(input.Name.Text, name, type, input.Doc);
         _scope.AddInput(bound);
         return bound;

@@ -75,7 +75,7 @@ internal sealed class PipelineBinder
             }
             else if (kind == MergeKind.Concat && argument.Name.Text == ConcatDim.Name)
             {
-                dim = (_arguments.BindValue(call.Name.Text, ConcatDim, argument.Value) as IntegerValue)?.Value ?? dim;
+                dim = (_arguments.BindValue(ArgumentBinder.Quoted(call.Name.Text), ConcatDim, argument.Value) as IntegerValue)?.Value ?? dim;
             }
             else
             {

@@ -153,7 +153,9 @@ internal sealed class SettingsBinder
 
         if (schedule.Name == "plateau" && schedule.Word("monitor") is { } monitor)
         {
-            return _scope.ResolveMonitor(schedule.Name, monitor, syntax.Span) is { } resolved
+            var written = ArgumentBinder.ArgumentFor(
+                SettingCatalog.Schedules[schedule.Name], ArgumentBinder.SplitCall(syntax).Arguments, "monitor");
+            return _scope.ResolveMonitor(schedule.Name, monitor, written?.Value.Span ?? syntax.Span) is { } resolved
                 ? WithDerivedMode(schedule, resolved.Metric)
                 : null;
         }

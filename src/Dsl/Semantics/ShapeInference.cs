@@ -41,7 +41,7 @@ internal sealed class ShapeInference
 
                 var output = setting.Integer("out");
                 var parameters = Saturating.Add(Saturating.Multiply(dims[0], output), setting.Boolean("bias") ? output : 0);
-                return Make(kind, setting, input, [(int)output], parameters);
+                return Make(kind, setting, input, [output], parameters, span);
             }
 
             case LayerKind.Conv1d:
@@ -63,8 +63,8 @@ internal sealed class ShapeInference
                     return null;
                 }
 
-                var size = (int)setting.Integer("out");
-                return Make(kind, setting, input, is2d ? [dims[0], size, size] : [dims[0], size], 0);
+                var size = setting.Integer("out");
+                return Make(kind, setting, input, is2d ? [dims[0], size, size] : [dims[0], size], 0, span);
             }
 
             case LayerKind.BatchNorm1d:
@@ -77,26 +77,25 @@ internal sealed class ShapeInference
                 }
 
                 var resolved = rank == 3 ? LayerKind.BatchNorm2d : LayerKind.BatchNorm1d;
-                return Make(resolved, setting, input, dims, 2L * dims[0]);
+                return Make(resolved, setting, input, [.. dims], 2L * dims[0], span);
             }
 
             case LayerKind.LayerNorm:
                 return CheckRank(name, input, span, -1, "at least one dimension")
-                    ? Make(kind, setting, input, dims, 2L * dims[rank - 1])
+                    ? Make(kind, setting, input, [.. dims], 2L * dims[rank - 1], span)
                     : null;
 
             case LayerKind.Embedding:
             {
-                var dim = (int)setting.Integer("dim");
+                var dim = setting.Integer("dim");
                 var parameters = Saturating.Multiply(setting.Integer("vocab"), dim);
-                return Make(kind, setting, input, [.. dims, dim], parameters, DType.Float);
+                return Make(kind, setting, input, [.. dims, dim], parameters, span, DType.Float);
             }
 
             case LayerKind.Flatten:
             {
                 // A scalar per example becomes [1], so it can feed 'linear'.
-                var count = Saturating.Product(dims);
-                return CheckSize(name, count, span) ? Make(kind, setting, input, [(int)count], 0) : null;
+                return Make(kind, setting, input, [input.Shape.ElementCount], 0, span);
             }
 
             case LayerKind.Lstm:
@@ -105,7 +104,7 @@ internal sealed class ShapeInference
 
             case LayerKind.Softmax:
             case LayerKind.LogSoftmax:
-                return ResolveDim(name, setting.Integer("dim"), input, span) is null ? null : Make(kind, setting, input, dims, 0);
+                return ResolveDim(name, setting.Integer("dim"), input, span) is null ? null : Make(kind, setting, input, [.. dims], 0, span);
 
             case LayerKind.Mean:
             case LayerKind.Sum:
@@ -116,12 +115,12 @@ internal sealed class ShapeInference
                     return null;
                 }
 
-                return Make(kind, setting, input, dims.Where((_, i) => i != dim - 1).ToArray(), 0);
+                return Make(kind, setting, input, [.. dims.Where((_, i) => i != dim - 1)], 0, span);
             }
 
             default:
                 // Dropout and the element-wise activations keep the shape.
-                return Make(kind, setting, input, dims, 0);
+                return Make(kind, setting, input, [.. dims], 0, span);
         }
     }
 
@@ -149,15 +148,9 @@ internal sealed class ShapeInference
             return null;
         }
 
-        var total = branches.Aggregate(0L, (sum, b) => Saturating.Add(sum, b.Shape.Dimensions[axis]));
-        if (!CheckSize("concat", total, span))
-        {
-            return null;
-        }
-
-        var dims = first.Shape.Dimensions.ToArray();
-        dims[axis] = (int)total;
-        return new TensorType(first.DType, Shape.Of(dims));
+        var dims = first.Shape.Dimensions.Select(d => (long)d).ToArray();
+        dims[axis] = branches.Aggregate(0L, (sum, b) => Saturating.Add(sum, b.Shape.Dimensions[axis]));
+        return Type("'concat' output", Promote(branches), dims, span);
     }
 
     /// <summary>The output of <c>add(...)</c>, or null unless all shapes are equal.</summary>
@@ -175,8 +168,15 @@ internal sealed class ShapeInference
             return null;
         }
 
-        return branches[0];
+        return Type("'add' output", Promote(branches), [.. branches[0].Shape.Dimensions], span);
     }
+
+    /// <summary>
+    /// The element type of a merge of floating-point branches, as PyTorch promotes it: double when
+    /// any branch is double, whatever the order.
+    /// </summary>
+    private static DType Promote(IEnumerable<TensorType> branches) =>
+        branches.Any(b => b.DType == DType.Double) ? DType.Double : DType.Float;
 
     private Layer? Convolution(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
     {
@@ -204,7 +204,7 @@ internal sealed class ShapeInference
 
         var weights = Saturating.Multiply(Saturating.Multiply(output, channels / groups), is2d ? kernel * kernel : kernel);
         var parameters = Saturating.Add(weights, setting.Boolean("bias") ? output : 0);
-        return Make(kind, setting, input, [(int)output, .. spatial], parameters);
+        return Make(kind, setting, input, [output, .. spatial], parameters, span);
     }
 
     private Layer? Pool(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
@@ -226,14 +226,14 @@ internal sealed class ShapeInference
         var dims = input.Shape.Dimensions;
         var dilation = setting["dilation"] is null ? 1 : setting.Integer("dilation");
         var spatial = SlidingWindow(setting, input, span, dims.Skip(1).ToArray(), dilation);
-        return spatial is null ? null : Make(kind, setting, input, [dims[0], .. spatial], 0);
+        return spatial is null ? null : Make(kind, setting, input, [dims[0], .. spatial], 0, span);
     }
 
     /// <summary>floor((size + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1 per spatial dimension.</summary>
-    private int[]? SlidingWindow(Setting setting, TensorType input, SourceSpan span, int[] sizes, long dilation)
+    private long[]? SlidingWindow(Setting setting, TensorType input, SourceSpan span, int[] sizes, long dilation)
     {
         long kernel = setting.Integer("kernel"), stride = setting.Integer("stride"), padding = setting.Integer("padding");
-        var result = new int[sizes.Length];
+        var result = new long[sizes.Length];
         for (var i = 0; i < sizes.Length; i++)
         {
             var reach = Saturating.Add(Saturating.Multiply(dilation, kernel - 1), 1);
@@ -245,12 +245,7 @@ internal sealed class ShapeInference
                 return null;
             }
 
-            if (!CheckSize(setting.Name, size, span))
-            {
-                return null;
-            }
-
-            result[i] = (int)size;
+            result[i] = size;
         }
 
         return result;
@@ -268,10 +263,6 @@ internal sealed class ShapeInference
         var directions = setting.Boolean("bidirectional") ? 2 : 1;
         var gates = kind == LayerKind.Lstm ? 4 : 3;
         var output = hidden * directions;
-        if (!CheckSize(setting.Name, output, span))
-        {
-            return null;
-        }
 
         // Per layer and direction: gates·(hidden·in + hidden·hidden + 2·hidden), PyTorch's two bias vectors;
         // the first layer reads the features, later layers the previous layer's output.
@@ -281,8 +272,8 @@ internal sealed class ShapeInference
         var parameters = Saturating.Add(
             PerLayer(dims[1]), Saturating.Multiply(setting.Integer("layers") - 1, PerLayer(output)));
 
-        int[] shape = setting.Word("reduce") == "none" ? [dims[0], (int)output] : [(int)output];
-        return Make(kind, setting, input, shape, parameters);
+        long[] shape = setting.Word("reduce") == "none" ? [dims[0], output] : [output];
+        return Make(kind, setting, input, shape, parameters, span);
     }
 
     /// <summary>The 1-based per-example position of a PyTorch dim, or null (reported) when out of range.</summary>
@@ -358,18 +349,26 @@ internal sealed class ShapeInference
         _diagnostics.ReportWithFix(DiagnosticCode.WrongRank, span, fix, name, expected, input.Shape);
     }
 
-    private bool CheckSize(string name, long size, SourceSpan span)
+    /// <summary>
+    /// The one place every shape is made, so none escapes the size check: a tensor type, or null
+    /// (reported as <paramref name="what"/>, "'conv2d' output" or "input 'x'") when a dimension or
+    /// the element count per example is above int.MaxValue, which PyTorch indexing and the
+    /// generated code cannot hold.
+    /// </summary>
+    public TensorType? Type(string what, DType dtype, IReadOnlyList<long> dimensions, SourceSpan span)
     {
-        if (size <= int.MaxValue)
+        if (dimensions.Any(d => d > int.MaxValue) || Saturating.Product(dimensions) > int.MaxValue)
         {
-            return true;
+            _diagnostics.Report(DiagnosticCode.ShapeTooLarge, span, what);
+            return null;
         }
 
-        _diagnostics.Report(DiagnosticCode.ShapeTooLarge, span, name);
-        return false;
+        return new TensorType(dtype, new Shape(dimensions.Select(d => (int)d).ToEquatableArray()));
     }
 
-    private static Layer Make(
-        LayerKind kind, Setting setting, TensorType input, IEnumerable<int> output, long parameters, DType? dtype = null) =>
-        new(kind, setting, input, new TensorType(dtype ?? input.DType, new Shape(output.ToEquatableArray())), parameters, default);
+    private Layer? Make(
+        LayerKind kind, Setting setting, TensorType input, IReadOnlyList<long> output, long parameters, SourceSpan span, DType? dtype = null) =>
+        Type($"'{setting.Name}' output", dtype ?? input.DType, output, span) is { } type
+            ? new Layer(kind, setting, input, type, parameters, default)
+            : null;
 }

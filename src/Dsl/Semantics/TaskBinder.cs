@@ -53,7 +53,7 @@ internal sealed class TaskBinder
 
         var body = _forms.FirstOfEach(statements);
         var loss = BindLoss(body.TryGetValue("loss", out var lossSyntax) ? lossSyntax : null, taskName, kind, size);
-        var weight = BindWeight(body.TryGetValue("weight", out var weightSyntax) ? weightSyntax : null);
+        var weight = BindWeight(body.TryGetValue("weight", out var weightSyntax) ? weightSyntax : null, taskName);
         var metrics = BindMetrics(body.TryGetValue("metrics", out var metricsSyntax) ? metricsSyntax : null, taskName, kind, size);
         var missingLabels = BindMissingLabels(body.TryGetValue(Missing, out var missingSyntax) ? missingSyntax : null);
 
@@ -133,7 +133,7 @@ internal sealed class TaskBinder
         return loss;
     }
 
-    private double? BindWeight(StatementSyntax? statement)
+    private double? BindWeight(StatementSyntax? statement, string task)
     {
         if (statement is null)
         {
@@ -141,7 +141,7 @@ internal sealed class TaskBinder
         }
 
         return _forms.SingleValue(statement, "a number: weight 0.5") is { } value &&
-               _arguments.BindValue("task", TaskCatalog.Weight, value) is NumberValue weight
+               _arguments.BindValue($"task '{task}'", TaskCatalog.Weight, value) is NumberValue weight
             ? weight.Value
             : null;
     }

@@ -74,7 +74,7 @@ internal sealed class TrainingBinder
             }
 
             var value = _forms.SingleValue(statement, parameter.Expected) is { } syntax
-                ? _arguments.BindValue("train", parameter, syntax)
+                ? _arguments.BindValue("'train'", parameter, syntax)
                 : null;
             ok &= value is not null;
             values[parameter.Name] = value;
@@ -121,8 +121,8 @@ internal sealed class TrainingBinder
             return null;
         }
 
-        var monitorSyntax = statement.Arguments!.FirstOrDefault(a => a.Name?.Text == "monitor") ?? statement.Arguments![0];
-        if (_scope.ResolveMonitor(SettingCatalog.EarlyStop.Name, monitor, monitorSyntax.Value.Span) is not { } resolved)
+        var written = ArgumentBinder.ArgumentFor(SettingCatalog.EarlyStop, statement.Arguments!, "monitor");
+        if (_scope.ResolveMonitor(SettingCatalog.EarlyStop.Name, monitor, written?.Value.Span ?? statement.Span) is not { } resolved)
         {
             return null;
         }

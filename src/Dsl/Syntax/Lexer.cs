@@ -11,6 +11,32 @@ internal sealed class Lexer
     // A token longer than this is reported by its first characters only.
     private const int MaxQuotedLength = 40;
 
+    // Dashes and minus signs that word processors and chat substitute for '-'.
+    private const string Dashes = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uFE63\uFF0D";
+
+    /// <summary>
+    /// Pasted look-alikes of the language's punctuation (longest first) and the token each stands
+    /// for. They are reported, with the ASCII to type instead, and then read as that token, so
+    /// that one pasted arrow does not also break the statement around it.
+    /// </summary>
+    private static readonly (string Text, TokenKind Kind, string Ascii)[] LookAlikes =
+    [
+        .. Dashes.Select(d => (d + ">", TokenKind.Arrow, "->")),
+        .. (Dashes + "-").Select(d => (d + "\uFF1E", TokenKind.Arrow, "->")),
+        ("\u2192", TokenKind.Arrow, "->"),
+        ("\u27F6", TokenKind.Arrow, "->"),
+        ("\uFF08", TokenKind.OpenParen, "("),
+        ("\uFF09", TokenKind.CloseParen, ")"),
+        ("\uFF3B", TokenKind.OpenBracket, "["),
+        ("\uFF3D", TokenKind.CloseBracket, "]"),
+        ("\uFF5B", TokenKind.OpenBrace, "{"),
+        ("\uFF5D", TokenKind.CloseBrace, "}"),
+        ("\uFF0C", TokenKind.Comma, ","),
+        ("\uFF1A", TokenKind.Colon, ":"),
+        ("\uFF1D", TokenKind.Equals, "="),
+        ("\uFF0E", TokenKind.Dot, "."),
+    ];
+
     private readonly string _text;
     private readonly DiagnosticBag _diagnostics;
     private readonly List<Token> _tokens = [];
@@ -25,6 +51,12 @@ internal sealed class Lexer
     {
         _text = text;
         _diagnostics = diagnostics;
+
+        // A byte order mark at the very start is how some editors mark UTF-8; it is not text.
+        if (text.Length > 0 && text[0] == '\uFEFF')
+        {
+            _position = 1;
+        }
     }
 
     public static IReadOnlyList<Token> Tokenize(string text, DiagnosticBag diagnostics)
@@ -55,9 +87,12 @@ internal sealed class Lexer
         }
     }
 
+    /// <summary>A line break is "\r\n", "\n" or a lone "\r"; the "\r" of "\r\n" is not a break of its own.</summary>
+    private bool AtLineBreak => Current == '\n' || (Current == '\r' && Peek(1) != '\n');
+
     private void Advance()
     {
-        if (_text[_position] == '\n')
+        if (AtLineBreak)
         {
             _line++;
             _column = 1;
@@ -100,7 +135,7 @@ internal sealed class Lexer
         var isDoc = Peek(2) == '/' && Peek(3) != '/';
         var start = _position;
         var span = new SourceSpan(_line, _column, _line, _column + 3);
-        while (!AtEnd && Current != '\n')
+        while (!AtEnd && Current != '\n' && Current != '\r')
         {
             Advance();
         }
@@ -110,7 +145,7 @@ internal sealed class Lexer
             return;
         }
 
-        var line = _text.Substring(start + 3, _position - start - 3).TrimEnd('\r');
+        var line = _text.Substring(start + 3, _position - start - 3);
         if (line.StartsWith(" ", StringComparison.Ordinal))
         {
             line = line.Substring(1);
@@ -152,18 +187,13 @@ internal sealed class Lexer
     {
         int start = _position, line = _line, column = _column;
         var c = Current;
-        if (IsIdentifierStart(c))
+        if (IsIdentifierStart(c) || (c > '\x7F' && IsLetter(CharUnicodeInfo.GetUnicodeCategory(_text, _position))))
         {
-            while (IsIdentifierPart(Current))
-            {
-                Advance();
-            }
-
-            Add(TokenKind.Identifier, start, line, column);
+            LexName(start, line, column);
             return;
         }
 
-        if (IsDigit(c) || (c == '-' && IsDigit(Peek(1))))
+        if (IsDigit(c) || ((c == '-' || Dashes.IndexOf(c) >= 0) && IsDigit(Peek(1))))
         {
             LexNumber(start, line, column);
             return;
@@ -187,9 +217,7 @@ internal sealed class Lexer
 
         if (kind is null)
         {
-            Advance();
-            var text = char.IsControl(c) ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString();
-            _diagnostics.Report(DiagnosticCode.UnexpectedCharacter, new SourceSpan(line, column, line, column + 1), text);
+            LexLookAlike();
             return;
         }
 
@@ -202,9 +230,103 @@ internal sealed class Lexer
         Add(kind.Value, start, line, column);
     }
 
+    /// <summary>
+    /// A name. Letters, digits and marks outside ASCII are read as part of it, so that such a name
+    /// is reported once, as a whole, and its uses still match its declaration. An invisible format
+    /// character inside a name (a zero-width space) is reported and left out of it.
+    /// </summary>
+    private void LexName(int start, int line, int column)
+    {
+        StringBuilder? text = null; // only once a character has been left out
+        var nonAscii = false;
+        while (!AtEnd)
+        {
+            var from = _position;
+            var category = CharUnicodeInfo.GetUnicodeCategory(_text, _position);
+            if (category == UnicodeCategory.Format)
+            {
+                text ??= new StringBuilder(_text.Substring(start, _position - start));
+                ReportUnexpectedCharacter();
+                continue;
+            }
+
+            if (!IsIdentifierPart(Current) && !(Current > '\x7F' && IsNamePart(category)))
+            {
+                break;
+            }
+
+            nonAscii |= Current > '\x7F';
+            for (var i = Characters.Length(_text, _position); i > 0; i--)
+            {
+                Advance();
+            }
+
+            text?.Append(_text, from, _position - from);
+        }
+
+        var name = text?.ToString() ?? _text.Substring(start, _position - start);
+        var span = new SourceSpan(line, column, _line, _column);
+        if (nonAscii)
+        {
+            _diagnostics.Report(DiagnosticCode.NonAsciiName, span, Quote(name));
+        }
+
+        AddWithValue(TokenKind.Identifier, name, span, 0);
+    }
+
+    private static bool IsLetter(UnicodeCategory category) => category is
+        UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter or
+        UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter or UnicodeCategory.LetterNumber;
+
+    private static bool IsNamePart(UnicodeCategory category) => IsLetter(category) || category is
+        UnicodeCategory.DecimalDigitNumber or UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or
+        UnicodeCategory.ConnectorPunctuation;
+
+    /// <summary>A look-alike of a token is reported and read as that token; any other character is reported and skipped.</summary>
+    private void LexLookAlike()
+    {
+        int start = _position, line = _line, column = _column;
+        foreach (var (text, kind, ascii) in LookAlikes)
+        {
+            if (string.CompareOrdinal(_text, _position, text, 0, text.Length) != 0)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < text.Length; i++)
+            {
+                Advance();
+            }
+
+            // The message names the character that is not ASCII: the '＞' of "-＞".
+            var odd = start + (text[0] == '-' ? 1 : 0);
+            var span = new SourceSpan(line, column, line, column + text.Length);
+            _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, span, $"use '{ascii}'", Characters.Describe(_text, odd).Text);
+            Add(kind, start, line, column);
+            return;
+        }
+
+        ReportUnexpectedCharacter();
+    }
+
+    /// <summary>Reports the character here (a surrogate pair is one character) and skips it.</summary>
+    private void ReportUnexpectedCharacter()
+    {
+        int line = _line, column = _column;
+        var length = Characters.Length(_text, _position);
+        var (text, fix) = Characters.Describe(_text, _position);
+        for (var i = 0; i < length; i++)
+        {
+            Advance();
+        }
+
+        _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, new SourceSpan(line, column, line, column + length), fix, text);
+    }
+
     private void LexNumber(int start, int line, int column)
     {
-        if (Current == '-')
+        var pastedMinus = Dashes.IndexOf(Current) >= 0;
+        if (!IsDigit(Current))
         {
             Advance();
         }
@@ -226,6 +348,13 @@ internal sealed class Lexer
 
         var text = _text.Substring(start, _position - start);
         var span = new SourceSpan(line, column, _line, _column);
+        if (pastedMinus)
+        {
+            var minus = new SourceSpan(line, column, line, column + 1);
+            _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, minus, "use '-'", Characters.Describe(_text, start).Text);
+            text = "-" + text.Substring(1);
+        }
+
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ||
             double.IsInfinity(value))
         {

@@ -106,13 +106,20 @@ internal sealed class Parser
         }
 
         Advance(); // the end of file, which may carry a stray doc comment
+        if (models.Count == 0 && _diagnostics.ErrorCount == 0)
+        {
+            // An empty file (or one of comments) is most likely a mistake; a file with errors already says what is wrong.
+            _diagnostics.ReportWithFix(DiagnosticCode.NoModel, new SourceSpan(1, 1, 1, 1), "start one with 'model Name'");
+        }
+
         return new FileSyntax(ns, models);
     }
 
     private NamespaceSyntax ParseNamespace()
     {
-        var start = Advance().Span;
-        var name = ExpectName("a namespace name").Text;
+        var keyword = Advance();
+        var start = keyword.Span;
+        var name = ExpectDeclaredName(keyword, "a namespace name").Text;
         while (!_failed && Current.Kind == TokenKind.Dot)
         {
             Advance();
@@ -126,7 +133,7 @@ internal sealed class Parser
     {
         var start = _position;
         var keyword = Advance();
-        var name = ExpectName("a model name");
+        var name = ExpectDeclaredName(keyword, "a model name");
         EndStatement(start, stopAtCloseBrace: false);
         var members = new List<MemberSyntax>();
         while (!AtEnd && !IsWord(Keywords.Model) && !IsWord(Keywords.Namespace))
@@ -196,7 +203,7 @@ internal sealed class Parser
     private InputSyntax ParseInput()
     {
         var keyword = Advance();
-        var name = ExpectName("an input name");
+        var name = ExpectDeclaredName(keyword, "an input name");
         Expect(TokenKind.Colon);
         var dtype = ExpectName("a dtype (float, double, long, int, bool)");
         var dimensions = new List<NumberSyntax>();
@@ -232,7 +239,7 @@ internal sealed class Parser
     private SharedSyntax ParseShared()
     {
         var keyword = Advance();
-        var name = ExpectName("a block name");
+        var name = ExpectDeclaredName(keyword, "a block name");
         Expect(TokenKind.Equals);
         var pipeline = ParseValue();
         return new SharedSyntax(name, pipeline, keyword.Doc?.Text, From(keyword.Span));
@@ -241,7 +248,7 @@ internal sealed class Parser
     private TaskSyntax ParseTask()
     {
         var keyword = Advance();
-        var name = ExpectName("a task name");
+        var name = ExpectDeclaredName(keyword, "a task name");
         Expect(TokenKind.Colon);
         var kind = ParsePrimary();
         Expect(TokenKind.Equals);
@@ -467,6 +474,35 @@ internal sealed class Parser
 
         Fail(what);
         return new NameSyntax(string.Empty, Current.Span);
+    }
+
+    /// <summary>
+    /// The name after <paramref name="keyword"/>, which must be on the same line: otherwise a bare
+    /// <c>model</c> line would take the next line's <c>input</c> as its name. The error is reported
+    /// at the keyword. When the next line starts with a word that is not a keyword, it is taken as
+    /// the name all the same, so that references to it do not add errors.
+    /// </summary>
+    private NameSyntax ExpectDeclaredName(Token keyword, string what)
+    {
+        if (_failed || !Current.FirstOnLine)
+        {
+            return ExpectName(what);
+        }
+
+        _diagnostics.ReportWithFix(
+            DiagnosticCode.UnexpectedToken,
+            keyword.Span,
+            $"write the name on the same line as '{keyword.Text}'",
+            what,
+            "end of line");
+        if (Current.Kind == TokenKind.Identifier && !Keywords.StartsDeclaration(Current.Text))
+        {
+            var token = Advance();
+            return new NameSyntax(token.Text, token.Span);
+        }
+
+        _failed = true;
+        return new NameSyntax(string.Empty, keyword.Span);
     }
 
     private void Expect(TokenKind kind)
