@@ -32,7 +32,7 @@ internal sealed class GeneratedAssembly
         return new GeneratedAssembly(assembly, MtlCompiler.Compile(mtl, "model.mtl").Models);
     }
 
-    public Type Type(string name) => Assembly.GetType($"{GeneratorHarness.RootNamespace}.{name}", throwOnError: true)!;
+    public Type Type(string name) => Assembly.GetTypes().Single(t => t.Name == name);
 
     public object Create(string type, params object?[] arguments) => Activator.CreateInstance(Type(type), arguments)!;
 

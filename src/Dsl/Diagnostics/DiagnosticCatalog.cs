@@ -35,6 +35,8 @@ public static class DiagnosticCatalog
         [DiagnosticCode.DuplicateGroup] = "block in two parameter groups",
         [DiagnosticCode.NoTasks] = "model without tasks",
         [DiagnosticCode.UnknownMonitorTask] = "monitor names an unknown task",
+        [DiagnosticCode.ReservedName] = "name reserved by the generated code",
+        [DiagnosticCode.WeightingNeedsShared] = "weighting needs shared parameters",
         [DiagnosticCode.UnknownMonitorMetric] = "monitor names a metric the task does not report",
         [DiagnosticCode.WrongRank] = "wrong input rank",
         [DiagnosticCode.EmptyOutput] = "empty output",

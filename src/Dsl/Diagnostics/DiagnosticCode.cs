@@ -31,6 +31,8 @@ public enum DiagnosticCode
     NoTasks = 110,
     UnknownMonitorTask = 111,
     UnknownMonitorMetric = 112,
+    ReservedName = 113,
+    WeightingNeedsShared = 114,
 
     WrongRank = 200,
     EmptyOutput = 201,

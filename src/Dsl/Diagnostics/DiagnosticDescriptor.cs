@@ -33,6 +33,8 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.NoTasks => "model '{0}' declares no tasks",
         DiagnosticCode.UnknownMonitorTask => "{0} monitors unknown task '{1}'",
         DiagnosticCode.UnknownMonitorMetric => "task '{0}' does not report '{1}': it reports {2}",
+        DiagnosticCode.ReservedName => "'{0}' becomes the C# name '{1}', which the generated code uses for {2}",
+        DiagnosticCode.WeightingNeedsShared => "weighting '{0}' needs {1}, but {2}",
 
         DiagnosticCode.WrongRank => "'{0}' expects {1} input; input is {2}",
         DiagnosticCode.EmptyOutput => "'{0}' leaves no output: input is {1}",

@@ -24,6 +24,24 @@ public sealed record MtlModel(
     EquatableArray<Setting> Schedule,
     Training Training)
 {
+    /// <summary>
+    /// The shared block every task reads directly (its output is the shared representation that
+    /// MGDA-UB differentiates at), or null when the tasks read different sources.
+    /// </summary>
+    public string? SharedRepresentation => SharedRepresentationOf(Tasks);
+
+    public static string? SharedRepresentationOf(IEnumerable<TaskHead> tasks)
+    {
+        var sources = tasks.Select(t => t.Pipeline.Source as ReferenceSource).ToList();
+        if (sources.Count == 0 || sources.Any(s => s is null || s.Kind != SourceKind.Shared))
+        {
+            return null;
+        }
+
+        var names = sources.Select(s => s!.Name).Distinct().ToList();
+        return names.Count == 1 ? names[0] : null;
+    }
+
     public long ParameterCount =>
         Saturating.Sum(SharedBlocks.Select(b => b.ParameterCount).Concat(Tasks.Select(t => t.ParameterCount)));
 }

@@ -50,7 +50,7 @@ internal sealed class ModelBinder
             }
         }
 
-        var names = DeriveNames(inputs.Cast<MemberSyntax>().Concat(nodes));
+        var names = DeriveNames(inputs.Cast<MemberSyntax>().Concat(nodes), modelName);
         var boundInputs = inputs.Select(i => BindInput(i, names)).ToList();
         var graph = new DependencyGraph(nodes.Select(NameOf).Select(n => n.Text).ToList(), nodes.Select(PipelineOf).ToList());
         var order = graph.TopologicalOrder();
@@ -105,6 +105,11 @@ internal sealed class ModelBinder
         var l2 = settings.BindL2(Statement(Keywords.Regularize));
         var training = new TrainingBinder(_diagnostics, _scope).Bind(Statement(Keywords.Train));
 
+        if (weighting is not null && _diagnostics.ErrorCount == errors)
+        {
+            CheckWeightingNeeds(weighting, Statement(Keywords.Weighting), shared, heads);
+        }
+
         if (_diagnostics.ErrorCount != errors || modelName is null || weighting is null || optimizer is null ||
             schedule is null || l2 is null || training is null || boundInputs.Any(i => i is null))
         {
@@ -125,6 +130,30 @@ internal sealed class ModelBinder
             l2.Value,
             schedule.Value,
             training);
+    }
+
+    /// <summary>
+    /// GradNorm measures gradient norms at the last shared layer, and MGDA-UB differentiates at the
+    /// representation every task reads: a model without them cannot use the method.
+    /// </summary>
+    private void CheckWeightingNeeds(Setting weighting, StatementSyntax? statement, List<SharedBlock> shared, List<TaskHead> heads)
+    {
+        if (statement is null)
+        {
+            return;
+        }
+
+        var span = statement.Values.Count > 0 ? statement.Values[0].Span : statement.Keyword.Span;
+        if (weighting.Name == "gradnorm" && !shared.Any(b => b.ParameterCount > 0))
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.WeightingNeedsShared, span, "read the tasks from a shared block with a layer", "gradnorm",
+                "a shared block with parameters (it balances gradient norms at the last shared layer)", "the model has none");
+        }
+        else if (weighting.Name == "mgda" && weighting.Boolean("ub") && MtlModel.SharedRepresentationOf(heads) is null)
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.WeightingNeedsShared, span, "let every task read one shared block, or drop 'ub'", "mgda(ub: true)",
+                "one shared block that every task reads directly (its gradients are taken there)", "the tasks read different sources");
+        }
     }
 
     private MemberSyntax? Declare(ModelSyntax model, MemberSyntax member)
@@ -174,7 +203,7 @@ internal sealed class ModelBinder
     }
 
     /// <summary>C# names for every declaration; reports names that cannot become one and collisions.</summary>
-    private Dictionary<string, CSharpName> DeriveNames(IEnumerable<MemberSyntax> declarations)
+    private Dictionary<string, CSharpName> DeriveNames(IEnumerable<MemberSyntax> declarations, CSharpName? modelName)
     {
         var names = new Dictionary<string, CSharpName>(StringComparer.Ordinal);
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -190,6 +219,12 @@ internal sealed class ModelBinder
             if (owners.TryGetValue(derived.Pascal, out var owner))
             {
                 _diagnostics.Report(DiagnosticCode.IdentifierCollision, name.Span, owner, name.Text, derived.Pascal);
+                continue;
+            }
+
+            if (modelName is not null && GeneratedNames.Conflict(modelName.Pascal, derived.Pascal) is { } conflict)
+            {
+                _diagnostics.ReportWithFix(DiagnosticCode.ReservedName, name.Span, "rename it", name.Text, derived.Pascal, conflict);
                 continue;
             }
 

@@ -112,7 +112,7 @@ internal static class ModelEmitter
                 w.Line($"var {entry.Camel} = {entry.Pascal}.forward({Source(model, entry.Pipeline.Source)});");
             }
             var outputs = string.Join(", ", model.Tasks.Select(t => $"[{Literals.String(t.Name)}] = {t.CSharpName.Camel}"));
-            var shared = SharedRepresentation(model);
+            var shared = model.SharedRepresentation;
             w.Line($"return new {Types.MultiTaskOutput}(new {Types.Dictionary}<string, {Types.Tensor}> {{ {outputs} }}, {(shared is null ? "null" : Camel(model, shared))});");
         }
     }
@@ -168,16 +168,4 @@ internal static class ModelEmitter
         MergeSource merge => merge.Branches.SelectMany(b => Sources(b.Source)),
         _ => [],
     };
-
-    /// <summary>
-    /// The shared representation that MGDA-UB differentiates at: the one shared block every task
-    /// reads directly, or none when the tasks read different things.
-    /// </summary>
-    private static string? SharedRepresentation(MtlModel model)
-    {
-        var sources = model.Tasks.Select(t => t.Pipeline.Source as ReferenceSource).ToList();
-        if (sources.Any(s => s is null || s.Kind != SourceKind.Shared)) return null;
-        var names = sources.Select(s => s!.Name).Distinct().ToList();
-        return names.Count == 1 ? names[0] : null;
-    }
 }

@@ -72,8 +72,8 @@ public sealed class LearningRateSchedule
             var steps = o.TryGetValue("steps", out var given) && given is IntegerValue s ? s.Value : (long?)null;
             if (steps is null && name is "cosine" or "onecycle")
             {
-                steps = totalSteps - start;
-                if (steps < 1) throw new ArgumentException($"schedule '{name}' runs for the rest of training, but the schedules before it take all {totalSteps} steps");
+                // A run shorter than the schedules before this one never reaches it; it still needs a length.
+                steps = Math.Max(1, totalSteps - start);
             }
             if (start > 0) milestones.Add(Checked(start));
             perStep.Add(name switch

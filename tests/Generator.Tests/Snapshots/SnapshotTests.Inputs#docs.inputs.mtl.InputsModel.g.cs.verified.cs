@@ -34,7 +34,7 @@ namespace Tests.Generated
                     global::Mtl.Torch.torch.nn.Sequential(),
                 },
                 global::Mtl.Torch.torch.nn.Sequential(
-                    global::Mtl.Torch.torch.nn.Linear(48, 10, hasBias: true)));
+                    global::Mtl.Torch.torch.nn.Linear(48, 10, hasBias: true, dtype: global::Mtl.Torch.ScalarType.Float64)));
             Heavy = global::Mtl.Torch.torch.nn.Sequential(
                 new global::Mtl.Layers.Reshape(1),
                 global::Mtl.Torch.torch.nn.Linear(1, 1, hasBias: true));
@@ -54,7 +54,7 @@ namespace Tests.Generated
         /// <summary>shared wave: double[3, 100] -&gt; double[16], 6224 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Wave { get; }
 
-        /// <summary>task label: float[48] -&gt; float[10], 490 parameters.</summary>
+        /// <summary>task label: double[48] -&gt; double[10], 490 parameters.</summary>
         public global::Mtl.Layers.Merge Label { get; }
 
         /// <summary>task heavy: float[] -&gt; float[1], 2 parameters.</summary>
