@@ -21,9 +21,9 @@ internal static class Types
     public const string MultiTaskModule = "global::Mtl.Training.MultiTaskModule";
     public const string MultiTaskOutput = "global::Mtl.Training.MultiTaskOutput";
     public const string ModelInputs = "global::Mtl.Training.ModelInputs";
-    public const string TaskSpec = "global::Mtl.Training.TaskSpec";
+    public const string TaskSpec = "global::Mtl.TaskSpec";
     public const string TaskKind = "global::Mtl.TaskKind";
-    public const string LossKind = "global::Mtl.Training.LossKind";
+    public const string LossKind = "global::Mtl.LossKind";
     public const string UpdateMode = "global::Mtl.UpdateMode";
     public const string SamplingKind = "global::Mtl.SamplingKind";
     public const string Trainer = "global::Mtl.Training.Trainer";

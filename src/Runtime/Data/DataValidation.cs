@@ -1,5 +1,4 @@
 using Mtl.Torch;
-using Mtl.Training;
 using static Mtl.Torch.torch;
 
 namespace Mtl.Data;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Mtl.Torch;
-using Mtl.Training;
 using static Mtl.Torch.torch;
 
 namespace Mtl.Data;

@@ -11,10 +11,10 @@ namespace Tests.Generated
         private readonly global::Mtl.Training.Trainer _trainer;
 
         /// <summary>The tasks as the file declares them: kind, loss and its options, weight, metrics and whether labels may be missing.</summary>
-        public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.TaskSpec> Tasks { get; } = new global::Mtl.Training.TaskSpec[]
+        public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.TaskSpec> Tasks { get; } = new global::Mtl.TaskSpec[]
         {
-            new global::Mtl.Training.TaskSpec("income", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.Training.LossKind.Bce, Weight = 1.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = true },
-            new global::Mtl.Training.TaskSpec("marital", global::Mtl.TaskKind.Classes, 7) { Loss = global::Mtl.Training.LossKind.CrossEntropy, Weight = 0.5, Metrics = new[] { "accuracy", "macro_f1" }, MissingLabels = true, LabelSmoothing = 0.0 },
+            new global::Mtl.TaskSpec("income", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.LossKind.Bce, Weight = 1.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = true },
+            new global::Mtl.TaskSpec("marital", global::Mtl.TaskKind.Classes, 7) { Loss = global::Mtl.LossKind.CrossEntropy, Weight = 0.5, Metrics = new[] { "accuracy", "macro_f1" }, MissingLabels = true, LabelSmoothing = 0.0 },
         };
 
         /// <summary>The loop settings of census.mtl: a new object on every call (it holds a new weighting method). Change what you need with a with-expression and pass it to the constructor.</summary>

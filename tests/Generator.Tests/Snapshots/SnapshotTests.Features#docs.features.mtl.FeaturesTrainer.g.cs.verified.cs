@@ -11,10 +11,10 @@ namespace Tests.Generated
         private readonly global::Mtl.Training.Trainer _trainer;
 
         /// <summary>The tasks as the file declares them: kind, loss and its options, weight, metrics and whether labels may be missing.</summary>
-        public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.TaskSpec> Tasks { get; } = new global::Mtl.Training.TaskSpec[]
+        public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.TaskSpec> Tasks { get; } = new global::Mtl.TaskSpec[]
         {
-            new global::Mtl.Training.TaskSpec("first", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.Training.LossKind.Bce, Weight = 2.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = true },
-            new global::Mtl.Training.TaskSpec("second", global::Mtl.TaskKind.Classes, 4) { Loss = global::Mtl.Training.LossKind.CrossEntropy, Weight = 1.0, Metrics = new[] { "accuracy", "macro_f1" }, MissingLabels = true, LabelSmoothing = 0.05 },
+            new global::Mtl.TaskSpec("first", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.LossKind.Bce, Weight = 2.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = true },
+            new global::Mtl.TaskSpec("second", global::Mtl.TaskKind.Classes, 4) { Loss = global::Mtl.LossKind.CrossEntropy, Weight = 1.0, Metrics = new[] { "accuracy", "macro_f1" }, MissingLabels = true, LabelSmoothing = 0.05 },
         };
 
         /// <summary>The loop settings of features.mtl: a new object on every call (it holds a new weighting method). Change what you need with a with-expression and pass it to the constructor.</summary>

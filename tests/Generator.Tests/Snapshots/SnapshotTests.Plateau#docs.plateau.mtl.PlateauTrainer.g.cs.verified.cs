@@ -11,9 +11,9 @@ namespace Tests.Generated
         private readonly global::Mtl.Training.Trainer _trainer;
 
         /// <summary>The tasks as the file declares them: kind, loss and its options, weight, metrics and whether labels may be missing.</summary>
-        public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.TaskSpec> Tasks { get; } = new global::Mtl.Training.TaskSpec[]
+        public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.TaskSpec> Tasks { get; } = new global::Mtl.TaskSpec[]
         {
-            new global::Mtl.Training.TaskSpec("a", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.Training.LossKind.Bce, Weight = 1.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = true },
+            new global::Mtl.TaskSpec("a", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.LossKind.Bce, Weight = 1.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = true },
         };
 
         /// <summary>The loop settings of plateau.mtl: a new object on every call (it holds a new weighting method). Change what you need with a with-expression and pass it to the constructor.</summary>

@@ -11,14 +11,14 @@ namespace Tests.Generated
         private readonly global::Mtl.Training.Trainer _trainer;
 
         /// <summary>The tasks as the file declares them: kind, loss and its options, weight, metrics and whether labels may be missing.</summary>
-        public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.TaskSpec> Tasks { get; } = new global::Mtl.Training.TaskSpec[]
+        public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.TaskSpec> Tasks { get; } = new global::Mtl.TaskSpec[]
         {
-            new global::Mtl.Training.TaskSpec("price", global::Mtl.TaskKind.Regression, 2) { Loss = global::Mtl.Training.LossKind.Huber, Weight = 0.5, Metrics = new[] { "mae", "r2" }, MissingLabels = true, HuberDelta = 2.0 },
-            new global::Mtl.Training.TaskSpec("churn", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.Training.LossKind.Bce, Weight = 1.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = false, PosWeight = 3.0 },
-            new global::Mtl.Training.TaskSpec("segment", global::Mtl.TaskKind.Classes, 3) { Loss = global::Mtl.Training.LossKind.CrossEntropy, Weight = 1.0, Metrics = new[] { "accuracy" }, MissingLabels = true, LabelSmoothing = 0.1, ClassWeights = new[] { 1.0, 2.0, 0.5 } },
-            new global::Mtl.Training.TaskSpec("tags", global::Mtl.TaskKind.Multilabel, 4) { Loss = global::Mtl.Training.LossKind.Bce, Weight = 1.0, Metrics = new[] { "macro_f1", "auc" }, MissingLabels = true },
-            new global::Mtl.Training.TaskSpec("delay", global::Mtl.TaskKind.Regression, 1) { Loss = global::Mtl.Training.LossKind.L1, Weight = 1.0, Metrics = new[] { "mae", "rmse" }, MissingLabels = true },
-            new global::Mtl.Training.TaskSpec("cost", global::Mtl.TaskKind.Regression, 1) { Loss = global::Mtl.Training.LossKind.Mse, Weight = 1.0, Metrics = new[] { "mae", "rmse" }, MissingLabels = true },
+            new global::Mtl.TaskSpec("price", global::Mtl.TaskKind.Regression, 2) { Loss = global::Mtl.LossKind.Huber, Weight = 0.5, Metrics = new[] { "mae", "r2" }, MissingLabels = true, HuberDelta = 2.0 },
+            new global::Mtl.TaskSpec("churn", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.LossKind.Bce, Weight = 1.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = false, PosWeight = 3.0 },
+            new global::Mtl.TaskSpec("segment", global::Mtl.TaskKind.Classes, 3) { Loss = global::Mtl.LossKind.CrossEntropy, Weight = 1.0, Metrics = new[] { "accuracy" }, MissingLabels = true, LabelSmoothing = 0.1, ClassWeights = new[] { 1.0, 2.0, 0.5 } },
+            new global::Mtl.TaskSpec("tags", global::Mtl.TaskKind.Multilabel, 4) { Loss = global::Mtl.LossKind.Bce, Weight = 1.0, Metrics = new[] { "macro_f1", "auc" }, MissingLabels = true },
+            new global::Mtl.TaskSpec("delay", global::Mtl.TaskKind.Regression, 1) { Loss = global::Mtl.LossKind.L1, Weight = 1.0, Metrics = new[] { "mae", "rmse" }, MissingLabels = true },
+            new global::Mtl.TaskSpec("cost", global::Mtl.TaskKind.Regression, 1) { Loss = global::Mtl.LossKind.Mse, Weight = 1.0, Metrics = new[] { "mae", "rmse" }, MissingLabels = true },
         };
 
         /// <summary>The loop settings of tasks.mtl: a new object on every call (it holds a new weighting method). Change what you need with a with-expression and pass it to the constructor.</summary>

@@ -1,6 +1,6 @@
 using Mtl.Catalog;
 
-namespace Mtl.Training;
+namespace Mtl;
 
 /// <summary>The loss a task trains with; <see cref="LossKinds"/> maps each to its .mtl name.</summary>
 public enum LossKind
@@ -47,7 +47,7 @@ public static class LossKinds
 /// One task of a multi-task model: what it predicts, how its loss is computed and weighted,
 /// and what is measured. Missing labels are NaN (float targets) or -1 (class targets). Defaults
 /// (loss, metrics, weight, options) are those of the .mtl language, from the shared catalog;
-/// <see cref="TaskLoss"/> checks the whole spec against it.
+/// <see cref="Training.TaskLoss"/> checks the whole spec against it.
 /// </summary>
 public sealed record TaskSpec
 {
