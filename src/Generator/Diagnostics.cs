@@ -24,7 +24,11 @@ internal static class Diagnostics
         DiagnosticCatalog.Severity(code) == DslSeverity.Error ? Microsoft.CodeAnalysis.DiagnosticSeverity.Error : Microsoft.CodeAnalysis.DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
         description: DiagnosticCatalog.MessageFormat(code),
-        helpLinkUri: DiagnosticCatalog.HelpLink(code));
+        helpLinkUri: HelpLink(code));
+
+    /// <summary>The code's documentation, when it is a full address (a relative one is of no use in an error list or a build log).</summary>
+    private static string? HelpLink(DiagnosticCode code) =>
+        Uri.TryCreate(DiagnosticCatalog.HelpLink(code), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri.ToString() : null;
 
     public static void Report(SourceProductionContext context, EquatableArray<DiagnosticSpec> diagnostics)
     {

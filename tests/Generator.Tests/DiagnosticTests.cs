@@ -27,7 +27,7 @@ public sealed class DiagnosticTests
         var fix = expected.Length > 1 ? $" ({expected[1].Substring("fix: ".Length)})" : "";
         var position = $"{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}-{span.EndLinePosition.Line + 1}:{span.EndLinePosition.Character + 1}";
         Assert.Equal(expected[0] + fix, $"{position} {severity} {diagnostic.Id}: {diagnostic.GetMessage()}");
-        Assert.Equal(Dsl.Diagnostics.DiagnosticCatalog.HelpLink(Dsl.Diagnostics.DiagnosticCatalog.Codes.Single(c => Dsl.Diagnostics.DiagnosticCatalog.Id(c) == code)), diagnostic.Descriptor.HelpLinkUri);
+        Assert.Equal(Dsl.Diagnostics.DiagnosticCatalog.Title(Dsl.Diagnostics.DiagnosticCatalog.Codes.Single(c => Dsl.Diagnostics.DiagnosticCatalog.Id(c) == code)), diagnostic.Descriptor.Title.ToString());
         Assert.StartsWith("Mtl.", diagnostic.Descriptor.Category, StringComparison.Ordinal);
     }
 
