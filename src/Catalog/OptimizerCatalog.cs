@@ -26,6 +26,20 @@ public static class OptimizerCatalog
             OptionSpec.Bool("centered", false)),
     }.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
+    /// <summary>
+    /// Why these options cannot go together (PyTorch's rule: Nesterov momentum needs a momentum
+    /// and zero dampening), or null; <paramref name="options"/> holds every option's value.
+    /// </summary>
+    public static string? Conflict(string optimizer, IReadOnlyDictionary<string, OptionValue?> options) =>
+        optimizer == "sgd" && options.TryGetValue("nesterov", out var nesterov) && nesterov is BooleanValue { Value: true }
+        && (options["momentum"]!.AsNumber() <= 0 || options["dampening"]!.AsNumber() != 0)
+            ? "nesterov momentum needs a momentum above 0 and a dampening of 0"
+            : null;
+
+    /// <summary>The options a parameter group may set: the optimizer's numeric ones (its switches apply to every group).</summary>
+    public static SettingSpec GroupOptions(SettingSpec optimizer) =>
+        new(optimizer.Name, optimizer.Options.Where(o => o.Type != OptionType.Boolean).ToList());
+
     private static SettingSpec Adam(string name, double weightDecay) => new(
         name,
         OptionSpec.Num("lr", 1e-3, ValueRange.Positive),

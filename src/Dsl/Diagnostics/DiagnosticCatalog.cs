@@ -65,6 +65,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.MilestonesNotIncreasing] = "milestones not increasing",
         [DiagnosticCode.ClassWeightsLength] = "class weights do not match the classes",
         [DiagnosticCode.StatementForm] = "wrong statement form",
+        [DiagnosticCode.OptionsConflict] = "options that cannot go together",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

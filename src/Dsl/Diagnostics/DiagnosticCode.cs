@@ -62,6 +62,7 @@ public enum DiagnosticCode
     MilestonesNotIncreasing = 312,
     ClassWeightsLength = 313,
     StatementForm = 314,
+    OptionsConflict = 315,
 
     InternalError = 9999,
 }

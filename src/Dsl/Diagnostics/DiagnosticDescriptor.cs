@@ -64,6 +64,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.MilestonesNotIncreasing => "'milestones' of 'multistep' must increase; found {0}",
         DiagnosticCode.ClassWeightsLength => "'class_weights' needs {0} values for task '{1}'; found {2}",
         DiagnosticCode.StatementForm => "'{0}' expects {1}",
+        DiagnosticCode.OptionsConflict => "'{0}': {1}",
 
         DiagnosticCode.InternalError => "internal compiler error: {0}",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),

@@ -50,6 +50,15 @@ internal sealed class SettingsBinder
             return null;
         }
 
+        var values = setting.Options.ToDictionary(o => o.Name, o => o.Value, StringComparer.Ordinal);
+        if (OptimizerCatalog.Conflict(setting.Name, values) is { } conflict)
+        {
+            var (_, arguments) = ArgumentBinder.SplitCall(value);
+            var span = ArgumentBinder.ArgumentFor(SettingCatalog.Optimizers[setting.Name], arguments ?? [], "nesterov")?.Span ?? value.Span;
+            _diagnostics.ReportWithFix(DiagnosticCode.OptionsConflict, span, "set momentum (and leave dampening at 0), or drop nesterov", setting.Name, conflict);
+            return null;
+        }
+
         var groups = new List<ParameterGroup>();
         var ok = true;
         foreach (var group in statement.Body ?? [])
@@ -87,7 +96,7 @@ internal sealed class SettingsBinder
         }
 
         var block = _scope.ResolveBlock(name, "group");
-        var options = _arguments.Bind(optimizer, arguments, value.Span, applyDefaults: false);
+        var options = _arguments.Bind(OptimizerCatalog.GroupOptions(optimizer), arguments, value.Span, applyDefaults: false);
         if (block is null || options is null)
         {
             return null;
