@@ -35,7 +35,9 @@ public sealed class LearningRateSchedule
                 throw new ArgumentException($"unknown schedule '{phase.Name}'; known: {string.Join(", ", ScheduleCatalog.All.Keys)}", nameof(phases));
             }
             _options[i] = spec.Resolve(phase.Options?.ToDictionary(p => p.Key, p => OptionValue.From(p.Value), StringComparer.Ordinal));
-            if (i < phases.Count - 1 && !ScheduleCatalog.IsBounded(phase.Name, _options[i]["steps"] is not null))
+            // Only some schedules have a steps option: step, multistep, exponential and plateau never end.
+            var hasSteps = _options[i].TryGetValue("steps", out var steps) && steps is not null;
+            if (i < phases.Count - 1 && !ScheduleCatalog.IsBounded(phase.Name, hasSteps))
             {
                 throw new ArgumentException($"schedule '{phase.Name}' never ends, so it can only be the last in a chain", nameof(phases));
             }
