@@ -74,8 +74,9 @@ public sealed class LearningRateSchedule
             var steps = o.TryGetValue("steps", out var given) && given is IntegerValue s ? s.Value : (long?)null;
             if (steps is null && name is "cosine" or "onecycle")
             {
-                // A run shorter than the schedules before this one never reaches it; it still needs a length.
-                steps = Math.Max(1, totalSteps - start);
+                // The rest of training. A run shorter than the schedules before this one never
+                // reaches it; it still needs a length its scheduler accepts.
+                steps = start < totalSteps ? totalSteps - start : name == "onecycle" ? ShortestCycle(Number(o, "pct_start")) : 1;
             }
             if (start > 0) milestones.Add(Checked(start));
             perStep.Add(name switch
@@ -111,6 +112,14 @@ public sealed class LearningRateSchedule
     private static long Integer(IReadOnlyDictionary<string, OptionValue?> options, string name) => ((IntegerValue)options[name]!).Value;
 
     private static string? Word(IReadOnlyDictionary<string, OptionValue?> options, string name) => (options[name] as NameValue)?.Value;
+
+    /// <summary>The fewest steps a cycle with <paramref name="pctStart"/> can have: its rising phase, up to pct_start · steps − 1, must not be empty.</summary>
+    private static long ShortestCycle(double pctStart)
+    {
+        var steps = (long)Math.Floor(1 / pctStart) + 1;
+        while (!(pctStart * steps - 1 > 0)) steps++;
+        return steps;
+    }
 
     private static int Checked(long steps) =>
         steps <= int.MaxValue ? (int)steps : throw new ArgumentOutOfRangeException(nameof(steps), steps, "a schedule longer than 2147483647 steps is not supported");
