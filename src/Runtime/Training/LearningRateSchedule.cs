@@ -61,6 +61,7 @@ public sealed class LearningRateSchedule
         var milestones = new List<int>();
         long start = 0;
         ReduceLROnPlateau? plateau = null;
+        int? last = null;
         for (var i = 0; i < Phases.Count; i++)
         {
             var o = _options[i];
@@ -92,6 +93,14 @@ public sealed class LearningRateSchedule
                 _ => throw new InvalidOperationException($"schedule '{name}' is in the catalog but has no implementation"),
             });
             start = steps is { } bounded ? start + bounded : long.MaxValue;
+            last = i;
+        }
+        if (last is { } l && Phases[l].Name == "onecycle")
+        {
+            // One step past its cycle OneCycleLR's formula leaves the cycle (annealed linearly, the
+            // rate turns negative): once the chain has ended, the cycle's last rate holds.
+            milestones.Add(Checked(start));
+            perStep.Add(new Hold(optimizer, Number(_options[l], "final_div_factor")));
         }
         LRScheduler? scheduler = perStep.Count switch
         {
@@ -123,6 +132,23 @@ public sealed class LearningRateSchedule
 
     private static int Checked(long steps) =>
         steps <= int.MaxValue ? (int)steps : throw new ArgumentOutOfRangeException(nameof(steps), steps, "a schedule longer than 2147483647 steps is not supported");
+
+    /// <summary>
+    /// What follows a onecycle that ends the chain: its last rate, the initial rate it recorded
+    /// (max_lr / div_factor) divided by final_div_factor.
+    /// </summary>
+    private sealed class Hold : LRScheduler
+    {
+        private readonly double _finalDivFactor;
+
+        public Hold(Optimizer optimizer, double finalDivFactor) : base(optimizer)
+        {
+            _finalDivFactor = finalDivFactor;
+            Start();
+        }
+
+        protected override void Apply(int index, ParamGroup group) => group.lr = base_lrs[index] / _finalDivFactor;
+    }
 
     /// <summary>
     /// <c>warmup(steps, start_factor)</c>: the rate rises linearly from start_factor · lr to lr over
