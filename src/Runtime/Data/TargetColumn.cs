@@ -94,7 +94,7 @@ public sealed class TargetColumn
     private void Require(int row, TaskKind kind, string what)
     {
         if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"task '{Task.Name}': row {row} is outside [0, {Rows})");
-        if (Task.Kind != kind) throw new InvalidOperationException($"task '{Task.Name}' is {Catalog.TaskCatalog.Describe(Task.Kind, Task.Size)}; its label is not {what}");
+        if (Task.Kind != kind) throw new InvalidOperationException($"task '{Task.Name}', row {row}: the task is {Catalog.TaskCatalog.Describe(Task.Kind, Task.Size)}, so its label is not {what}");
     }
 
     private void Length(int row, int length)

@@ -35,7 +35,9 @@ public sealed class LearningRateSchedule
                 throw new ArgumentException($"unknown schedule '{phase.Name}'; known: {string.Join(", ", ScheduleCatalog.All.Keys)}", nameof(phases));
             }
             _options[i] = spec.Resolve(phase.Options?.ToDictionary(p => p.Key, p => OptionValue.From(p.Value), StringComparer.Ordinal));
-            if (i < phases.Count - 1 && !ScheduleCatalog.IsBounded(phase.Name, _options[i]["steps"] is not null))
+            // Only some schedules have a steps option: step, multistep, exponential and plateau never end.
+            var hasSteps = _options[i].TryGetValue("steps", out var steps) && steps is not null;
+            if (i < phases.Count - 1 && !ScheduleCatalog.IsBounded(phase.Name, hasSteps))
             {
                 throw new ArgumentException($"schedule '{phase.Name}' never ends, so it can only be the last in a chain", nameof(phases));
             }
@@ -59,6 +61,7 @@ public sealed class LearningRateSchedule
         var milestones = new List<int>();
         long start = 0;
         ReduceLROnPlateau? plateau = null;
+        int? last = null;
         for (var i = 0; i < Phases.Count; i++)
         {
             var o = _options[i];
@@ -72,8 +75,9 @@ public sealed class LearningRateSchedule
             var steps = o.TryGetValue("steps", out var given) && given is IntegerValue s ? s.Value : (long?)null;
             if (steps is null && name is "cosine" or "onecycle")
             {
-                // A run shorter than the schedules before this one never reaches it; it still needs a length.
-                steps = Math.Max(1, totalSteps - start);
+                // The rest of training. A run shorter than the schedules before this one never
+                // reaches it; it still needs a length its scheduler accepts.
+                steps = start < totalSteps ? totalSteps - start : name == "onecycle" ? ShortestCycle(Number(o, "pct_start")) : 1;
             }
             if (start > 0) milestones.Add(Checked(start));
             perStep.Add(name switch
@@ -89,6 +93,14 @@ public sealed class LearningRateSchedule
                 _ => throw new InvalidOperationException($"schedule '{name}' is in the catalog but has no implementation"),
             });
             start = steps is { } bounded ? start + bounded : long.MaxValue;
+            last = i;
+        }
+        if (last is { } l && Phases[l].Name == "onecycle")
+        {
+            // One step past its cycle OneCycleLR's formula leaves the cycle (annealed linearly, the
+            // rate turns negative): once the chain has ended, the cycle's last rate holds.
+            milestones.Add(Checked(start));
+            perStep.Add(new Hold(optimizer, Number(_options[l], "final_div_factor")));
         }
         LRScheduler? scheduler = perStep.Count switch
         {
@@ -110,8 +122,33 @@ public sealed class LearningRateSchedule
 
     private static string? Word(IReadOnlyDictionary<string, OptionValue?> options, string name) => (options[name] as NameValue)?.Value;
 
+    /// <summary>The fewest steps a cycle with <paramref name="pctStart"/> can have: its rising phase, up to pct_start · steps − 1, must not be empty.</summary>
+    private static long ShortestCycle(double pctStart)
+    {
+        var steps = (long)Math.Floor(1 / pctStart) + 1;
+        while (!(pctStart * steps - 1 > 0)) steps++;
+        return steps;
+    }
+
     private static int Checked(long steps) =>
         steps <= int.MaxValue ? (int)steps : throw new ArgumentOutOfRangeException(nameof(steps), steps, "a schedule longer than 2147483647 steps is not supported");
+
+    /// <summary>
+    /// What follows a onecycle that ends the chain: its last rate, the initial rate it recorded
+    /// (max_lr / div_factor) divided by final_div_factor.
+    /// </summary>
+    private sealed class Hold : LRScheduler
+    {
+        private readonly double _finalDivFactor;
+
+        public Hold(Optimizer optimizer, double finalDivFactor) : base(optimizer)
+        {
+            _finalDivFactor = finalDivFactor;
+            Start();
+        }
+
+        protected override void Apply(int index, ParamGroup group) => group.lr = base_lrs[index] / _finalDivFactor;
+    }
 
     /// <summary>
     /// <c>warmup(steps, start_factor)</c>: the rate rises linearly from start_factor · lr to lr over
