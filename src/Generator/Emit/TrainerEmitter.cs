@@ -240,27 +240,14 @@ internal static class TrainerEmitter
     };
 
     /// <summary>The runtime's argument for each option: PyTorch's names, <c>betas</c> as beta1 and beta2.</summary>
-    private static IEnumerable<string> OptimizerArguments(IEnumerable<Option> options)
-    {
-        foreach (var option in options)
-        {
-            if (option.Value is ListValue betas && option.Name == "betas")
-            {
-                yield return $"beta1: {Literals.Double(betas.Items[0].AsNumber())}";
-                yield return $"beta2: {Literals.Double(betas.Items[1].AsNumber())}";
-            }
-            else if (option.Value is BooleanValue flag)
-            {
-                yield return $"{option.Name}: {Literals.Bool(flag.Value)}";
-            }
-            else if (option.Value is { } value)
-            {
-                yield return $"{option.Name}: {Literals.Double(value.AsNumber())}";
-            }
-        }
-    }
+    private static IEnumerable<string> OptimizerArguments(IEnumerable<Option> options) =>
+        RuntimeOptions(options).Select(o => $"{o.Key}: {o.Value}");
 
-    private static IEnumerable<KeyValuePair<string, string>> GroupOptions(IEnumerable<Option> options)
+    /// <summary>A group's options as the runtime's per-group dictionary takes them (numbers only: the language allows no switch in a group).</summary>
+    private static IEnumerable<KeyValuePair<string, string>> GroupOptions(IEnumerable<Option> options) => RuntimeOptions(options);
+
+    /// <summary>Each option with a value, by the runtime's name, as a C# literal.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> RuntimeOptions(IEnumerable<Option> options)
     {
         foreach (var option in options)
         {
@@ -271,7 +258,7 @@ internal static class TrainerEmitter
                     yield return new("beta2", Literals.Double(betas.Items[1].AsNumber()));
                     break;
                 case BooleanValue flag:
-                    yield return new(option.Name, flag.Value ? "1.0" : "0.0");
+                    yield return new(option.Name, Literals.Bool(flag.Value));
                     break;
                 case { } value:
                     yield return new(option.Name, Literals.Double(value.AsNumber()));
