@@ -3,7 +3,6 @@ using Mtl.Catalog;
 using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
-using Mtl.Training.Metrics;
 using Mtl.Training.Weighting;
 using static Mtl.Torch.torch;
 
@@ -19,7 +18,7 @@ namespace Mtl.Training;
 public sealed class Trainer : IDisposable
 {
     private readonly MultiTaskModule _model;
-    private readonly TaskLoss[] _losses;
+    private readonly TaskLosses _losses;
     private readonly Optimizer _optimizer;
     private readonly TaskWeighting _weighting;
     private readonly WeightingContext _context;
@@ -40,6 +39,7 @@ public sealed class Trainer : IDisposable
     private Dictionary<string, Tensor>? _best;
     private double _bestValue = double.NaN;
     private int _epochsWithoutImprovement;
+    private readonly Evaluator _evaluator;
 
     public Trainer(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, Optimizer optimizer, TrainerOptions? options = null)
     {
@@ -49,7 +49,7 @@ public sealed class Trainer : IDisposable
         Options = options ?? new TrainerOptions();
         if (Options.Accumulate < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Accumulate, "accumulate must be at least 1");
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "batch size must be positive");
-        _losses = tasks.Select(t => new TaskLoss(t)).ToArray();
+        _losses = new TaskLosses(tasks);
         _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
         _random = new SeededRandom(Options.Seed);
         _parameters = model.parameters().ToList();
@@ -78,6 +78,7 @@ public sealed class Trainer : IDisposable
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         if (Options.EarlyStop is { } stop) _maximizeMonitor = stop.Maximize ?? MonitorMaximizes(stop.Monitor);
         if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
+        _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
     }
 
     private static IEnumerable<(Parameter, Parameter, double)> TiedPairs(SoftTie tie)
@@ -104,7 +105,7 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.</summary>
     public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null) =>
-        Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => Evaluate(validation));
+        Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => _evaluator.Evaluate(validation));
 
     /// <summary>
     /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
@@ -117,7 +118,7 @@ public sealed class Trainer : IDisposable
             if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", nameof(train));
         }
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
-        return Fit(() => SampledBatches(train, perTask), perTask.Sum(), validation is null ? null : () => Evaluate(validation));
+        return Fit(() => SampledBatches(train, perTask), perTask.Sum(), validation is null ? null : () => _evaluator.Evaluate(validation));
     }
 
     private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate)
@@ -254,30 +255,11 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    /// <summary>Evaluates each task on its own validation dataset.</summary>
-    public Dictionary<string, double> Evaluate(TaskDatasets data)
-    {
-        var result = new Dictionary<string, double>();
-        double weighted = 0;
-        foreach (var name in data.Names)
-        {
-            var metrics = Evaluate(data.Datasets[name]);
-            foreach (var (key, value) in metrics)
-            {
-                if (key.StartsWith(name + ".", StringComparison.Ordinal)) result[key] = value;
-            }
-            var loss = metrics[name + ".loss"];
-            if (!double.IsNaN(loss)) weighted += Tasks.First(t => t.Name == name).Weight * loss;
-        }
-        result["loss"] = weighted;
-        return result;
-    }
-
     /// <summary>Forward, masked losses, weighting backward and the extra terms; returns each task's loss value.</summary>
     private double?[] Forward(MultiTaskBatch batch, out double total)
     {
         var output = _model.forward(batch.Inputs);
-        var losses = TaskLosses(output, batch);
+        var losses = _losses.Compute(output, batch);
         var values = losses.Select(l => l is null ? (double?)null : l.item<double>()).ToArray();
         GuardFinite(values);
         _context.SharedRepresentation = output.Shared;
@@ -315,19 +297,6 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    private Tensor?[] TaskLosses(MultiTaskOutput output, MultiTaskBatch batch)
-    {
-        var losses = new Tensor?[Tasks.Count];
-        for (var i = 0; i < Tasks.Count; i++)
-        {
-            var name = Tasks[i].Name;
-            if (!output.Tasks.TryGetValue(name, out var prediction)) throw new InvalidOperationException($"the model returned no output for task '{name}'");
-            if (!batch.Targets.TryGetValue(name, out var target)) continue;
-            losses[i] = _losses[i].Compute(prediction, target);
-        }
-        return losses;
-    }
-
     /// <summary>λΣ‖θ‖² plus the soft-sharing ties, or null when there is neither.</summary>
     private Tensor? Penalty()
     {
@@ -361,7 +330,7 @@ public sealed class Trainer : IDisposable
         if (_weighting.NeedsLossesAfterStep && batch is not null)
         {
             using var mode = no_grad();
-            var after = TaskLosses(_model.forward(batch.Inputs), batch).Select(l => l is null ? (double?)null : l.item<double>()).ToList();
+            var after = _losses.Compute(_model.forward(batch.Inputs), batch).Select(l => l is null ? (double?)null : l.item<double>()).ToList();
             _weighting.AfterStep(after, _context);
         }
     }
@@ -380,48 +349,10 @@ public sealed class Trainer : IDisposable
     // ---- evaluation ----------------------------------------------------------------------------
 
     /// <summary>Mean loss per task (<c>task.loss</c>), <c>loss</c> (their weighted sum) and every declared <c>task.metric</c>.</summary>
-    public Dictionary<string, double> Evaluate(MultiTaskDataset data)
-    {
-        var metrics = Tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
-        var sums = new double[Tasks.Count];
-        var counts = new long[Tasks.Count];
-        var wasTraining = _model.training;
-        _model.eval();
-        using (no_grad())
-        {
-            using var source = data.Batches(Math.Max(Options.BatchSize, 256), shuffle: false).GetEnumerator();
-            while (true)
-            {
-                using var scope = NewDisposeScope();
-                if (!source.MoveNext()) break;
-                var batch = source.Current;
-                var output = _model.forward(batch.Inputs);
-                var losses = TaskLosses(output, batch);
-                for (var i = 0; i < Tasks.Count; i++)
-                {
-                    if (!batch.Targets.TryGetValue(Tasks[i].Name, out var target)) continue;
-                    if (losses[i] is { } loss)
-                    {
-                        sums[i] += loss.item<double>() * batch.Size;
-                        counts[i] += batch.Size;
-                    }
-                    foreach (var metric in metrics[i]) metric.Update(output.Tasks[Tasks[i].Name], target);
-                }
-            }
-        }
-        _model.train(wasTraining);
-        var result = new Dictionary<string, double>();
-        double weighted = 0;
-        for (var i = 0; i < Tasks.Count; i++)
-        {
-            var mean = counts[i] == 0 ? double.NaN : sums[i] / counts[i];
-            result[$"{Tasks[i].Name}.loss"] = mean;
-            if (!double.IsNaN(mean)) weighted += Tasks[i].Weight * mean;
-            foreach (var metric in metrics[i]) result[$"{Tasks[i].Name}.{metric.Name}"] = metric.Compute();
-        }
-        result["loss"] = weighted;
-        return result;
-    }
+    public Dictionary<string, double> Evaluate(MultiTaskDataset data) => _evaluator.Evaluate(data);
+
+    /// <summary>Evaluates each task on its own validation dataset.</summary>
+    public Dictionary<string, double> Evaluate(TaskDatasets data) => _evaluator.Evaluate(data);
 
     /// <summary>The model's outputs for the given inputs, in evaluation mode without gradients; the caller disposes them.</summary>
     public MultiTaskOutput Predict(IReadOnlyDictionary<string, Tensor> inputs)
@@ -544,6 +475,6 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         DisposeBest();
-        foreach (var loss in _losses) loss.Dispose();
+        _losses.Dispose();
     }
 }
