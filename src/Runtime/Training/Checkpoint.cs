@@ -111,7 +111,7 @@ public static class Checkpoint
             ulong.Parse(meta["random"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
             ReadNumber(meta["best_value"]!),
             meta["stale_epochs"]!.GetValue<int>(),
-            best.Count == 0 ? null : best.ToDictionary(b => b.Key, b => b.Value.detach().clone().DetachFromDisposeScope()),
+            best,
             history);
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Mtl.Catalog;
 using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
@@ -27,7 +26,6 @@ public sealed class Trainer : IDisposable
     // The module tree is walked once here, not on every step.
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly IReadOnlyList<(Parameter a, Parameter b, double lambda)> _ties;
-    private readonly bool _maximizeMonitor;
     private readonly List<EpochRecord> _history = new();
     private readonly TrainingProgress _progress;
     private LRScheduler? _scheduler;
@@ -36,9 +34,8 @@ public sealed class Trainer : IDisposable
     private ReduceLROnPlateau? _plateau;
     private string? _plateauMonitor;
     private (Dictionary<string, double>? Scheduler, Dictionary<string, double>? Plateau)? _pendingSchedule;
-    private Dictionary<string, Tensor>? _best;
-    private double _bestValue = double.NaN;
-    private int _epochsWithoutImprovement;
+    private readonly EarlyStopper _stopper;
+    private readonly BestWeights _best = new();
     private readonly Evaluator _evaluator;
 
     public Trainer(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, Optimizer optimizer, TrainerOptions? options = null)
@@ -76,7 +73,7 @@ public sealed class Trainer : IDisposable
         _scheduler = Options.Scheduler;
         _plateau = Options.Plateau;
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
-        if (Options.EarlyStop is { } stop) _maximizeMonitor = stop.Maximize ?? MonitorMaximizes(stop.Monitor);
+        _stopper = new EarlyStopper(Options.EarlyStop, tasks);
         if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
     }
@@ -129,12 +126,15 @@ public sealed class Trainer : IDisposable
             while (Epoch < Options.Epochs)
             {
                 var record = RunEpoch(batches, batchCount, validate);
-                if (ShouldStop(record)) break;
+                if (_stopper.ShouldStop)
+                {
+                    _progress.Message($"early stop after epoch {record.Epoch}: {_stopper.Settings!.Monitor} has not improved for {_stopper.Settings.Patience} epochs (best {Format(_stopper.BestValue)})");
+                    break;
+                }
             }
-            if (Options.RestoreBest && _best is not null)
+            if (Options.RestoreBest && _best.RestoreInto(_model))
             {
-                _model.load_state_dict(_best);
-                _progress.Message($"restored the weights of the best epoch ({Options.EarlyStop?.Monitor} = {Format(_bestValue)})");
+                _progress.Message($"restored the weights of the best epoch ({Options.EarlyStop?.Monitor} = {Format(_stopper.BestValue)})");
             }
         });
         return _history;
@@ -217,7 +217,7 @@ public sealed class Trainer : IDisposable
             metrics,
             clock.Elapsed.TotalSeconds);
         _history.Add(record);
-        TrackBest(record);
+        if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
         TrainingLog.Append(Options.LogPath, record);
         if (Options.ReportPath is { } report) TrainingReport.Write(report, _history);
         _progress.EpochCompleted(ProgressLine(record));
@@ -370,50 +370,7 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    // ---- early stopping ------------------------------------------------------------------------
-
-    /// <summary>Checks the monitor names a task's metric (or a loss) and says whether larger is better by default.</summary>
-    private bool MonitorMaximizes(string monitor)
-    {
-        if (monitor == MetricCatalog.Loss) return false;
-        var dot = monitor.IndexOf('.');
-        var task = dot < 0 ? null : Tasks.FirstOrDefault(t => t.Name == monitor[..dot]);
-        if (task is null) throw new ArgumentException($"'{monitor}' is monitored, but there is no task '{(dot < 0 ? monitor : monitor[..dot])}' (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})");
-        var metric = monitor[(dot + 1)..];
-        if (metric != MetricCatalog.Loss && !task.Metrics.Contains(metric)) throw new ArgumentException($"'{monitor}' is monitored, but task '{task.Name}' measures {string.Join(", ", task.Metrics.Append(MetricCatalog.Loss))}");
-        return !MetricCatalog.LowerIsBetter(metric);
-    }
-
-    private void TrackBest(EpochRecord record)
-    {
-        if (Options.EarlyStop is not { } stop) return;
-        if (!record.Validation.TryGetValue(stop.Monitor, out var value) || double.IsNaN(value)) return;
-        var improved = double.IsNaN(_bestValue) || (_maximizeMonitor ? value > _bestValue + stop.MinDelta : value < _bestValue - stop.MinDelta);
-        if (!improved)
-        {
-            _epochsWithoutImprovement++;
-            return;
-        }
-        _bestValue = value;
-        _epochsWithoutImprovement = 0;
-        if (!Options.RestoreBest) return;
-        DisposeBest();
-        _best = _model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
-    }
-
-    private bool ShouldStop(EpochRecord record)
-    {
-        if (Options.EarlyStop is not { } stop || _epochsWithoutImprovement < stop.Patience) return false;
-        _progress.Message($"early stop after epoch {record.Epoch}: {stop.Monitor} has not improved for {stop.Patience} epochs (best {Format(_bestValue)})");
-        return true;
-    }
-
-    private void DisposeBest()
-    {
-        if (_best is null) return;
-        foreach (var tensor in _best.Values) tensor.Dispose();
-        _best = null;
-    }
+    private bool MonitorMaximizes(string monitor) => MonitorDirection.Maximizes(monitor, Tasks);
 
     // ---- checkpoint state ------------------------------------------------------------------------
 
@@ -443,21 +400,20 @@ public sealed class Trainer : IDisposable
 
     internal TaskWeighting WeightingMethod => _weighting;
 
-    internal IReadOnlyDictionary<string, Tensor>? BestWeights => _best;
+    internal IReadOnlyDictionary<string, Tensor>? BestWeights => _best.Tensors;
 
-    internal (double value, int stale) EarlyStopState => (_bestValue, _epochsWithoutImprovement);
+    internal (double value, int stale) EarlyStopState => (_stopper.BestValue, _stopper.StaleEpochs);
 
     internal ulong RandomState => _random.State;
 
-    internal void Restore(int epoch, long step, ulong random, double bestValue, int stale, Dictionary<string, Tensor>? best, IEnumerable<EpochRecord> history)
+    /// <summary>Restores the loop's state; the best weights are copied (the caller keeps its tensors).</summary>
+    internal void Restore(int epoch, long step, ulong random, double bestValue, int stale, IReadOnlyDictionary<string, Tensor> best, IEnumerable<EpochRecord> history)
     {
         Epoch = epoch;
         Step = step;
         _random.State = random;
-        _bestValue = bestValue;
-        _epochsWithoutImprovement = stale;
-        DisposeBest();
-        _best = best;
+        _stopper.Restore(new EarlyStopState(bestValue, stale));
+        _best.Load(best);
         _history.Clear();
         _history.AddRange(history);
     }
@@ -474,7 +430,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        DisposeBest();
+        _best.Dispose();
         _losses.Dispose();
     }
 }
