@@ -53,8 +53,8 @@ public static class Checkpoint
                 ["options"] = Numbers(g.options),
                 ["initial_lr"] = g.initial_lr is { } lr ? Number(lr) : null,
             }).ToArray()),
-            ["scheduler"] = trainer.ScheduleState.Scheduler is { } s ? Numbers(s) : null,
-            ["plateau"] = trainer.ScheduleState.Plateau is { } p ? Numbers(p) : null,
+            ["scheduler"] = trainer.Schedule.State.Scheduler is { } s ? Numbers(s) : null,
+            ["plateau"] = trainer.Schedule.State.Plateau is { } p ? Numbers(p) : null,
             ["weighting"] = Numbers(trainer.WeightingMethod.state_dict()),
             ["history"] = new JsonArray(trainer.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
         };
@@ -93,7 +93,7 @@ public static class Checkpoint
         }
         trainer.Optimizer.load_state_dict(new OptimizerState(entries, groupStates));
 
-        trainer.RestoreSchedule(meta["scheduler"] is { } s ? ReadNumbers(s) : null, meta["plateau"] is { } p ? ReadNumbers(p) : null);
+        trainer.Schedule.Restore(new ScheduleState(meta["scheduler"] is { } s ? ReadNumbers(s) : null, meta["plateau"] is { } p ? ReadNumbers(p) : null));
         trainer.WeightingMethod.load_state_dict(ReadNumbers(meta["weighting"]));
         var weightingParameters = trainer.WeightingMethod.parameters().ToList();
         for (var i = 0; i < weightingParameters.Count; i++)

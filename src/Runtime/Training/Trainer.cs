@@ -28,12 +28,7 @@ public sealed class Trainer : IDisposable
     private readonly IReadOnlyList<(Parameter a, Parameter b, double lambda)> _ties;
     private readonly List<EpochRecord> _history = new();
     private readonly TrainingProgress _progress;
-    private LRScheduler? _scheduler;
-    private long _schedulerEnd = long.MaxValue;
-    private long _plateauFrom;
-    private ReduceLROnPlateau? _plateau;
-    private string? _plateauMonitor;
-    private (Dictionary<string, double>? Scheduler, Dictionary<string, double>? Plateau)? _pendingSchedule;
+    private readonly ScheduleStepper _schedule;
     private readonly EarlyStopper _stopper;
     private readonly BestWeights _best = new();
     private readonly Evaluator _evaluator;
@@ -66,12 +61,7 @@ public sealed class Trainer : IDisposable
         var optimized = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
         var extra = _weighting.parameters().Where(p => !optimized.Contains(p)).ToList();
         if (extra.Count > 0) optimizer.add_param_group(new ParamGroup(extra));
-        if (Options.Schedule is not null && (Options.Scheduler is not null || Options.Plateau is not null))
-        {
-            throw new ArgumentException("give either a Schedule (built when training starts) or a Scheduler and Plateau, not both", nameof(options));
-        }
-        _scheduler = Options.Scheduler;
-        _plateau = Options.Plateau;
+        _schedule = new ScheduleStepper(Options, optimizer);
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         _stopper = new EarlyStopper(Options.EarlyStop, tasks);
         if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
@@ -146,17 +136,8 @@ public sealed class Trainer : IDisposable
     /// </summary>
     private void BuildSchedule(long batchCount)
     {
-        if (Options.Schedule is not { } schedule || _scheduler is not null || _plateau is not null) return;
         var perEpoch = Options.Update == UpdateMode.Alternate ? 2 * batchCount : (batchCount + Options.Accumulate - 1) / Options.Accumulate;
-        var built = schedule.Build(_optimizer, perEpoch * Options.Epochs, MonitorMaximizes);
-        (_scheduler, _schedulerEnd, _plateau, _plateauFrom) = (built.Steps, built.StepsEnd, built.Plateau, built.StepsEnd);
-        _plateauMonitor = schedule.PlateauMonitor;
-        if (_pendingSchedule is { } pending)
-        {
-            if (pending.Scheduler is { } s) _scheduler?.load_state_dict(s);
-            if (pending.Plateau is { } p) _plateau?.load_state_dict(p);
-            _pendingSchedule = null;
-        }
+        _schedule.Build(perEpoch * Options.Epochs, MonitorMaximizes);
     }
 
     private EpochRecord RunEpoch(Func<IEnumerable<MultiTaskBatch>> batchesOfEpoch, long batchCount, Func<Dictionary<string, double>>? validate)
@@ -201,14 +182,7 @@ public sealed class Trainer : IDisposable
         _weighting.EndEpoch(meanLosses, _context);
         var metrics = validate is null ? new Dictionary<string, double>() : validate();
         Epoch++;
-        if (_scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Epoch) scheduler.step();
-        if (_plateau is { } plateau && Step >= _plateauFrom)
-        {
-            var monitor = _plateauMonitor ?? Options.EarlyStop?.Monitor;
-            var monitored = monitor is not null && metrics.TryGetValue(monitor, out var m) ? m
-                : metrics.TryGetValue("loss", out var l) ? l : totalSum / Math.Max(1, batches);
-            plateau.step(monitored);
-        }
+        _schedule.EpochEnded(Step, metrics, totalSum / Math.Max(1, batches));
         var record = new EpochRecord(
             Epoch, Step, totalSum / Math.Max(1, batches),
             Tasks.Select((t, i) => (t.Name, meanLosses[i])).ToDictionary(p => p.Name, p => p.Item2),
@@ -326,7 +300,7 @@ public sealed class Trainer : IDisposable
         }
         _optimizer.step();
         Step++;
-        if (_scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Step && Step <= _schedulerEnd) scheduler.step();
+        _schedule.OptimizerStepped(Step);
         if (_weighting.NeedsLossesAfterStep && batch is not null)
         {
             using var mode = no_grad();
@@ -376,25 +350,7 @@ public sealed class Trainer : IDisposable
 
     internal MultiTaskModule Model => _model;
 
-    /// <summary>The per-step scheduler: given in the options, or built from the schedule when training starts (null before).</summary>
-    internal LRScheduler? Scheduler => _scheduler;
-
-    internal ReduceLROnPlateau? Plateau => _plateau;
-
-    /// <summary>Restores scheduler state now, or, for a schedule not built yet, when training starts.</summary>
-    internal void RestoreSchedule(Dictionary<string, double>? scheduler, Dictionary<string, double>? plateau)
-    {
-        if (Options.Schedule is not null && _scheduler is null && _plateau is null)
-        {
-            _pendingSchedule = (scheduler, plateau);
-            return;
-        }
-        if (scheduler is not null) _scheduler?.load_state_dict(scheduler);
-        if (plateau is not null) _plateau?.load_state_dict(plateau);
-    }
-
-    internal (Dictionary<string, double>? Scheduler, Dictionary<string, double>? Plateau) ScheduleState =>
-        _pendingSchedule ?? (_scheduler?.state_dict(), _plateau?.state_dict());
+    internal ScheduleStepper Schedule => _schedule;
 
     internal Optimizer Optimizer => _optimizer;
 
