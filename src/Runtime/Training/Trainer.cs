@@ -12,7 +12,10 @@ namespace Mtl.Training;
 /// losses, task weighting, gradient clipping and accumulation, joint or alternating updates,
 /// L2 and soft-sharing terms, learning-rate schedules, validation metrics, early stopping with
 /// best-weights restore, a NaN guard, checkpoints with exact resume and a JSONL log. Every step
-/// runs in its own dispose scope.
+/// runs in its own dispose scope. Evaluation (<see cref="Evaluator"/>), early stopping
+/// (<see cref="EarlyStopper"/>, <see cref="BestWeights"/>) and the learning-rate schedule
+/// (<see cref="ScheduleStepper"/>) are parts of their own; <see cref="Checkpoint"/> sees the
+/// trainer through <see cref="Parts"/> and <see cref="Loop"/>.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -66,6 +69,7 @@ public sealed class Trainer : IDisposable
         _stopper = new EarlyStopper(Options.EarlyStop, tasks);
         if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
+        Parts = new TrainerParts(model, optimizer, _weighting, _schedule, _stopper, _best);
     }
 
     private static IEnumerable<(Parameter, Parameter, double)> TiedPairs(SoftTie tie)
@@ -348,30 +352,20 @@ public sealed class Trainer : IDisposable
 
     // ---- checkpoint state ------------------------------------------------------------------------
 
-    internal MultiTaskModule Model => _model;
+    /// <summary>What a checkpoint saves and restores through each part's own state.</summary>
+    internal TrainerParts Parts { get; }
 
-    internal ScheduleStepper Schedule => _schedule;
+    /// <summary>The loop's counters, shuffling generator and history, for a checkpoint.</summary>
+    internal LoopState Loop => new(Epoch, Step, _random.State, _history);
 
-    internal Optimizer Optimizer => _optimizer;
-
-    internal TaskWeighting WeightingMethod => _weighting;
-
-    internal IReadOnlyDictionary<string, Tensor>? BestWeights => _best.Tensors;
-
-    internal (double value, int stale) EarlyStopState => (_stopper.BestValue, _stopper.StaleEpochs);
-
-    internal ulong RandomState => _random.State;
-
-    /// <summary>Restores the loop's state; the best weights are copied (the caller keeps its tensors).</summary>
-    internal void Restore(int epoch, long step, ulong random, double bestValue, int stale, IReadOnlyDictionary<string, Tensor> best, IEnumerable<EpochRecord> history)
+    /// <summary>Takes the loop's counters, generator state and history from a checkpoint.</summary>
+    internal void Restore(LoopState loop)
     {
-        Epoch = epoch;
-        Step = step;
-        _random.State = random;
-        _stopper.Restore(new EarlyStopState(bestValue, stale));
-        _best.Load(best);
+        Epoch = loop.Epoch;
+        Step = loop.Step;
+        _random.State = loop.Random;
         _history.Clear();
-        _history.AddRange(history);
+        _history.AddRange(loop.History);
     }
 
     private string ProgressLine(EpochRecord r)
