@@ -31,7 +31,12 @@ internal sealed class BestWeights : IDisposable
     private void Replace(IReadOnlyDictionary<string, Tensor>? source)
     {
         Dictionary<string, Tensor>? copy = null;
-        if (source is not null) copy = source.ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+        if (source is not null)
+        {
+            // detach() makes a handle of its own: the scope frees it, only the clones are kept.
+            using var scope = NewDisposeScope();
+            copy = source.ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+        }
         Clear();
         _tensors = copy;
     }
