@@ -28,7 +28,7 @@ public sealed class Trainer : IDisposable
     private readonly HashSet<Tensor> _shared;
     // The module tree is walked once here, not on every step.
     private readonly IReadOnlyList<Parameter> _parameters;
-    private readonly IReadOnlyList<(Parameter a, Parameter b, double lambda)> _ties;
+    private readonly ParameterPenalty _penalty;
     private readonly List<EpochRecord> _history = new();
     private readonly TrainingProgress _progress;
     private readonly ScheduleStepper _schedule;
@@ -48,7 +48,7 @@ public sealed class Trainer : IDisposable
         _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
         _random = new SeededRandom(Options.Seed);
         _parameters = model.parameters().ToList();
-        _ties = Options.Ties.SelectMany(TiedPairs).ToList();
+        _penalty = new ParameterPenalty(_parameters, Options.L2, Options.Ties);
         var sharedParameters = model.SharedParameters();
         _shared = new HashSet<Tensor>(sharedParameters, ReferenceEqualityComparer.Instance);
         _context = new WeightingContext
@@ -70,14 +70,6 @@ public sealed class Trainer : IDisposable
         if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
         Parts = new TrainerParts(model, optimizer, _weighting, _schedule, _stopper, _best);
-    }
-
-    private static IEnumerable<(Parameter, Parameter, double)> TiedPairs(SoftTie tie)
-    {
-        var a = tie.A.parameters().ToList();
-        var b = tie.B.parameters().ToList();
-        if (a.Count != b.Count) throw new ArgumentException($"a tie needs two blocks of the same shape, but {tie.A.GetName} has {a.Count} parameters and {tie.B.GetName} has {b.Count}");
-        return a.Zip(b, (x, y) => (x, y, tie.Lambda));
     }
 
     public IReadOnlyList<TaskSpec> Tasks { get; }
@@ -245,7 +237,7 @@ public sealed class Trainer : IDisposable
         var scale = 1.0 / Options.Accumulate;
         var scaled = scale == 1 ? losses : losses.Select(l => l is null ? null : l * scale).ToArray();
         total = _weighting.Backward(scaled, _context) / scale;
-        var penalty = Penalty();
+        var penalty = _penalty.Compute();
         if (penalty is not null)
         {
             (penalty * scale).backward();
@@ -273,26 +265,6 @@ public sealed class Trainer : IDisposable
         {
             if (_shared.Contains(parameter) == shared) parameter.grad = null;
         }
-    }
-
-    /// <summary>λΣ‖θ‖² plus the soft-sharing ties, or null when there is neither.</summary>
-    private Tensor? Penalty()
-    {
-        Tensor? penalty = null;
-        if (Options.L2 > 0)
-        {
-            foreach (var parameter in _parameters)
-            {
-                var term = parameter.pow(2).sum() * Options.L2;
-                penalty = penalty is null ? term : penalty + term;
-            }
-        }
-        foreach (var (a, b, lambda) in _ties)
-        {
-            var term = (a - b).pow(2).sum() * lambda;
-            penalty = penalty is null ? term : penalty + term;
-        }
-        return penalty;
     }
 
     private void OptimizerStep(MultiTaskBatch? batch)
