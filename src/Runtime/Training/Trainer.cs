@@ -12,7 +12,8 @@ namespace Mtl.Training;
 /// losses, task weighting, gradient clipping and accumulation, joint or alternating updates,
 /// L2 and soft-sharing terms, learning-rate schedules, validation metrics, early stopping with
 /// best-weights restore, a NaN guard, checkpoints with exact resume and a JSONL log. Every step
-/// runs in its own dispose scope. Evaluation (<see cref="Evaluator"/>), early stopping
+/// runs in its own dispose scope. The masked losses (<see cref="TaskLosses"/>), the L2 and tie
+/// terms (<see cref="ParameterPenalty"/>), evaluation (<see cref="Evaluator"/>), early stopping
 /// (<see cref="EarlyStopper"/>, <see cref="BestWeights"/>) and the learning-rate schedule
 /// (<see cref="ScheduleStepper"/>) are parts of their own; <see cref="Checkpoint"/> sees the
 /// trainer through <see cref="Parts"/> and <see cref="Loop"/>.
