@@ -22,41 +22,44 @@ public static class Checkpoint
     public static void Save(string path, Trainer trainer)
     {
         using var scope = NewDisposeScope();
+        var parts = trainer.Parts;
+        var loop = trainer.Loop;
         var tensors = new Dictionary<string, Tensor>();
-        foreach (var (key, value) in trainer.Model.state_dict()) tensors["model." + key] = value;
-        using var optimizer = trainer.Optimizer.state_dict();
+        foreach (var (key, value) in parts.Model.state_dict()) tensors["model." + key] = value;
+        using var optimizer = parts.Optimizer.state_dict();
         var steps = new JsonObject();
         foreach (var (index, entry) in optimizer.state)
         {
             steps[index.ToString(System.Globalization.CultureInfo.InvariantCulture)] = entry.step;
             foreach (var (name, tensor) in entry.tensors) tensors[$"optimizer.{index}.{name}"] = tensor;
         }
-        var weightingParameters = trainer.WeightingMethod.parameters().ToList();
+        var weightingParameters = parts.Weighting.parameters().ToList();
         for (var i = 0; i < weightingParameters.Count; i++) tensors[$"weighting.{i}"] = weightingParameters[i];
-        if (trainer.BestWeights is { } best)
+        if (parts.BestWeights.Tensors is { } best)
         {
             foreach (var (key, value) in best) tensors["best." + key] = value;
         }
         tensors["rng"] = get_rng_state();
-        var (bestValue, stale) = trainer.EarlyStopState;
+        var earlyStop = parts.EarlyStop.State;
+        var schedule = parts.Schedule.State;
         var meta = new JsonObject
         {
             ["version"] = Version,
-            ["epoch"] = trainer.Epoch,
-            ["step"] = trainer.Step,
-            ["random"] = trainer.RandomState.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["best_value"] = Number(bestValue),
-            ["stale_epochs"] = stale,
+            ["epoch"] = loop.Epoch,
+            ["step"] = loop.Step,
+            ["random"] = loop.Random.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["best_value"] = Number(earlyStop.BestValue),
+            ["stale_epochs"] = earlyStop.StaleEpochs,
             ["optimizer_steps"] = steps,
             ["optimizer_groups"] = new JsonArray(optimizer.param_groups.Select(g => (JsonNode)new JsonObject
             {
                 ["options"] = Numbers(g.options),
                 ["initial_lr"] = g.initial_lr is { } lr ? Number(lr) : null,
             }).ToArray()),
-            ["scheduler"] = trainer.ScheduleState.Scheduler is { } s ? Numbers(s) : null,
-            ["plateau"] = trainer.ScheduleState.Plateau is { } p ? Numbers(p) : null,
-            ["weighting"] = Numbers(trainer.WeightingMethod.state_dict()),
-            ["history"] = new JsonArray(trainer.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
+            ["scheduler"] = schedule.Scheduler is { } s ? Numbers(s) : null,
+            ["plateau"] = schedule.Plateau is { } p ? Numbers(p) : null,
+            ["weighting"] = Numbers(parts.Weighting.state_dict()),
+            ["history"] = new JsonArray(loop.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
         };
         save_safetensors(tensors, path, new Dictionary<string, string> { [MetadataKey] = meta.ToJsonString(TrainingLog.Json) });
     }
@@ -73,15 +76,16 @@ public static class Checkpoint
         var version = meta["version"]?.GetValue<int>();
         if (version != Version) throw new InvalidDataException($"{path}: checkpoint version {version} is not supported (expected {Version})");
 
-        trainer.Model.load_state_dict(Prefixed(content, "model."));
+        var parts = trainer.Parts;
+        parts.Model.load_state_dict(Prefixed(content, "model."));
 
         var groups = meta["optimizer_groups"]!.AsArray();
         var index = 0;
         var groupStates = new List<OptimizerState.Group>();
-        for (var g = 0; g < trainer.Optimizer.param_groups.Count; g++)
+        for (var g = 0; g < parts.Optimizer.param_groups.Count; g++)
         {
-            var count = trainer.Optimizer.param_groups[g].parameters.Count;
-            var group = g < groups.Count ? groups[g]!.AsObject() : throw new InvalidDataException($"{path}: the checkpoint has {groups.Count} parameter groups but the optimizer has {trainer.Optimizer.param_groups.Count}");
+            var count = parts.Optimizer.param_groups[g].parameters.Count;
+            var group = g < groups.Count ? groups[g]!.AsObject() : throw new InvalidDataException($"{path}: the checkpoint has {groups.Count} parameter groups but the optimizer has {parts.Optimizer.param_groups.Count}");
             groupStates.Add(new OptimizerState.Group(Enumerable.Range(index, count).ToList(), ReadNumbers(group["options"]), group["initial_lr"] is { } lr ? ReadNumber(lr) : null));
             index += count;
         }
@@ -91,11 +95,11 @@ public static class Checkpoint
             var parameter = int.Parse(key, System.Globalization.CultureInfo.InvariantCulture);
             entries[parameter] = new OptimizerState.Entry(step!.GetValue<long>(), Prefixed(content, $"optimizer.{parameter}."));
         }
-        trainer.Optimizer.load_state_dict(new OptimizerState(entries, groupStates));
+        parts.Optimizer.load_state_dict(new OptimizerState(entries, groupStates));
 
-        trainer.RestoreSchedule(meta["scheduler"] is { } s ? ReadNumbers(s) : null, meta["plateau"] is { } p ? ReadNumbers(p) : null);
-        trainer.WeightingMethod.load_state_dict(ReadNumbers(meta["weighting"]));
-        var weightingParameters = trainer.WeightingMethod.parameters().ToList();
+        parts.Schedule.Restore(new ScheduleState(meta["scheduler"] is { } s ? ReadNumbers(s) : null, meta["plateau"] is { } p ? ReadNumbers(p) : null));
+        parts.Weighting.load_state_dict(ReadNumbers(meta["weighting"]));
+        var weightingParameters = parts.Weighting.parameters().ToList();
         for (var i = 0; i < weightingParameters.Count; i++)
         {
             if (!content.tensors.TryGetValue($"weighting.{i}", out var value)) throw new InvalidDataException($"{path}: weighting parameter {i} is missing");
@@ -103,16 +107,16 @@ public static class Checkpoint
         }
         set_rng_state(content.tensors["rng"]);
 
-        var best = Prefixed(content, "best.");
         var history = meta["history"]!.AsArray().Select(n => TrainingLog.FromJson(n!.ToJsonString())).ToList();
-        trainer.Restore(
+        var loop = new LoopState(
             meta["epoch"]!.GetValue<int>(),
             meta["step"]!.GetValue<long>(),
             ulong.Parse(meta["random"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
-            ReadNumber(meta["best_value"]!),
-            meta["stale_epochs"]!.GetValue<int>(),
-            best.Count == 0 ? null : best.ToDictionary(b => b.Key, b => b.Value.detach().clone().DetachFromDisposeScope()),
             history);
+        var earlyStop = new EarlyStopState(ReadNumber(meta["best_value"]!), meta["stale_epochs"]!.GetValue<int>());
+        parts.EarlyStop.Restore(earlyStop);
+        parts.BestWeights.Load(Prefixed(content, "best."));
+        trainer.Restore(loop);
     }
 
     private static Dictionary<string, Tensor> Prefixed(SafetensorsContent content, string prefix) =>

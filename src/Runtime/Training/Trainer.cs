@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using Mtl.Catalog;
 using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
-using Mtl.Training.Metrics;
 using Mtl.Training.Weighting;
 using static Mtl.Torch.torch;
 
@@ -14,12 +12,16 @@ namespace Mtl.Training;
 /// losses, task weighting, gradient clipping and accumulation, joint or alternating updates,
 /// L2 and soft-sharing terms, learning-rate schedules, validation metrics, early stopping with
 /// best-weights restore, a NaN guard, checkpoints with exact resume and a JSONL log. Every step
-/// runs in its own dispose scope.
+/// runs in its own dispose scope. The masked losses (<see cref="TaskLosses"/>), the L2 and tie
+/// terms (<see cref="ParameterPenalty"/>), evaluation (<see cref="Evaluator"/>), early stopping
+/// (<see cref="EarlyStopper"/>, <see cref="BestWeights"/>) and the learning-rate schedule
+/// (<see cref="ScheduleStepper"/>) are parts of their own; <see cref="Checkpoint"/> sees the
+/// trainer through <see cref="Parts"/> and <see cref="Loop"/>.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
     private readonly MultiTaskModule _model;
-    private readonly TaskLoss[] _losses;
+    private readonly TaskLosses _losses;
     private readonly Optimizer _optimizer;
     private readonly TaskWeighting _weighting;
     private readonly WeightingContext _context;
@@ -27,19 +29,13 @@ public sealed class Trainer : IDisposable
     private readonly HashSet<Tensor> _shared;
     // The module tree is walked once here, not on every step.
     private readonly IReadOnlyList<Parameter> _parameters;
-    private readonly IReadOnlyList<(Parameter a, Parameter b, double lambda)> _ties;
-    private readonly bool _maximizeMonitor;
+    private readonly ParameterPenalty _penalty;
     private readonly List<EpochRecord> _history = new();
     private readonly TrainingProgress _progress;
-    private LRScheduler? _scheduler;
-    private long _schedulerEnd = long.MaxValue;
-    private long _plateauFrom;
-    private ReduceLROnPlateau? _plateau;
-    private string? _plateauMonitor;
-    private (Dictionary<string, double>? Scheduler, Dictionary<string, double>? Plateau)? _pendingSchedule;
-    private Dictionary<string, Tensor>? _best;
-    private double _bestValue = double.NaN;
-    private int _epochsWithoutImprovement;
+    private readonly ScheduleStepper _schedule;
+    private readonly EarlyStopper _stopper;
+    private readonly BestWeights _best = new();
+    private readonly Evaluator _evaluator;
 
     public Trainer(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, Optimizer optimizer, TrainerOptions? options = null)
     {
@@ -49,11 +45,11 @@ public sealed class Trainer : IDisposable
         Options = options ?? new TrainerOptions();
         if (Options.Accumulate < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Accumulate, "accumulate must be at least 1");
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "batch size must be positive");
-        _losses = tasks.Select(t => new TaskLoss(t)).ToArray();
+        _losses = new TaskLosses(tasks);
         _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
         _random = new SeededRandom(Options.Seed);
         _parameters = model.parameters().ToList();
-        _ties = Options.Ties.SelectMany(TiedPairs).ToList();
+        _penalty = new ParameterPenalty(_parameters, Options.L2, Options.Ties);
         var sharedParameters = model.SharedParameters();
         _shared = new HashSet<Tensor>(sharedParameters, ReferenceEqualityComparer.Instance);
         _context = new WeightingContext
@@ -69,23 +65,12 @@ public sealed class Trainer : IDisposable
         var optimized = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
         var extra = _weighting.parameters().Where(p => !optimized.Contains(p)).ToList();
         if (extra.Count > 0) optimizer.add_param_group(new ParamGroup(extra));
-        if (Options.Schedule is not null && (Options.Scheduler is not null || Options.Plateau is not null))
-        {
-            throw new ArgumentException("give either a Schedule (built when training starts) or a Scheduler and Plateau, not both", nameof(options));
-        }
-        _scheduler = Options.Scheduler;
-        _plateau = Options.Plateau;
+        _schedule = new ScheduleStepper(Options, optimizer);
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
-        if (Options.EarlyStop is { } stop) _maximizeMonitor = stop.Maximize ?? MonitorMaximizes(stop.Monitor);
+        _stopper = new EarlyStopper(Options.EarlyStop, tasks);
         if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
-    }
-
-    private static IEnumerable<(Parameter, Parameter, double)> TiedPairs(SoftTie tie)
-    {
-        var a = tie.A.parameters().ToList();
-        var b = tie.B.parameters().ToList();
-        if (a.Count != b.Count) throw new ArgumentException($"a tie needs two blocks of the same shape, but {tie.A.GetName} has {a.Count} parameters and {tie.B.GetName} has {b.Count}");
-        return a.Zip(b, (x, y) => (x, y, tie.Lambda));
+        _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
+        Parts = new TrainerParts(model, optimizer, _weighting, _schedule, _stopper, _best);
     }
 
     public IReadOnlyList<TaskSpec> Tasks { get; }
@@ -104,7 +89,7 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.</summary>
     public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null) =>
-        Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => Evaluate(validation));
+        Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => _evaluator.Evaluate(validation));
 
     /// <summary>
     /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
@@ -117,7 +102,7 @@ public sealed class Trainer : IDisposable
             if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", nameof(train));
         }
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
-        return Fit(() => SampledBatches(train, perTask), perTask.Sum(), validation is null ? null : () => Evaluate(validation));
+        return Fit(() => SampledBatches(train, perTask), perTask.Sum(), validation is null ? null : () => _evaluator.Evaluate(validation));
     }
 
     private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate)
@@ -128,12 +113,15 @@ public sealed class Trainer : IDisposable
             while (Epoch < Options.Epochs)
             {
                 var record = RunEpoch(batches, batchCount, validate);
-                if (ShouldStop(record)) break;
+                if (_stopper.ShouldStop)
+                {
+                    _progress.Message($"early stop after epoch {record.Epoch}: {_stopper.Settings!.Monitor} has not improved for {_stopper.Settings.Patience} epochs (best {Format(_stopper.BestValue)})");
+                    break;
+                }
             }
-            if (Options.RestoreBest && _best is not null)
+            if (Options.RestoreBest && _best.RestoreInto(_model))
             {
-                _model.load_state_dict(_best);
-                _progress.Message($"restored the weights of the best epoch ({Options.EarlyStop?.Monitor} = {Format(_bestValue)})");
+                _progress.Message($"restored the weights of the best epoch ({Options.EarlyStop?.Monitor} = {Format(_stopper.BestValue)})");
             }
         });
         return _history;
@@ -145,17 +133,8 @@ public sealed class Trainer : IDisposable
     /// </summary>
     private void BuildSchedule(long batchCount)
     {
-        if (Options.Schedule is not { } schedule || _scheduler is not null || _plateau is not null) return;
         var perEpoch = Options.Update == UpdateMode.Alternate ? 2 * batchCount : (batchCount + Options.Accumulate - 1) / Options.Accumulate;
-        var built = schedule.Build(_optimizer, perEpoch * Options.Epochs, MonitorMaximizes);
-        (_scheduler, _schedulerEnd, _plateau, _plateauFrom) = (built.Steps, built.StepsEnd, built.Plateau, built.StepsEnd);
-        _plateauMonitor = schedule.PlateauMonitor;
-        if (_pendingSchedule is { } pending)
-        {
-            if (pending.Scheduler is { } s) _scheduler?.load_state_dict(s);
-            if (pending.Plateau is { } p) _plateau?.load_state_dict(p);
-            _pendingSchedule = null;
-        }
+        _schedule.Build(perEpoch * Options.Epochs, MonitorMaximizes);
     }
 
     private EpochRecord RunEpoch(Func<IEnumerable<MultiTaskBatch>> batchesOfEpoch, long batchCount, Func<Dictionary<string, double>>? validate)
@@ -200,14 +179,7 @@ public sealed class Trainer : IDisposable
         _weighting.EndEpoch(meanLosses, _context);
         var metrics = validate is null ? new Dictionary<string, double>() : validate();
         Epoch++;
-        if (_scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Epoch) scheduler.step();
-        if (_plateau is { } plateau && Step >= _plateauFrom)
-        {
-            var monitor = _plateauMonitor ?? Options.EarlyStop?.Monitor;
-            var monitored = monitor is not null && metrics.TryGetValue(monitor, out var m) ? m
-                : metrics.TryGetValue("loss", out var l) ? l : totalSum / Math.Max(1, batches);
-            plateau.step(monitored);
-        }
+        _schedule.EpochEnded(Step, metrics, totalSum / Math.Max(1, batches));
         var record = new EpochRecord(
             Epoch, Step, totalSum / Math.Max(1, batches),
             Tasks.Select((t, i) => (t.Name, meanLosses[i])).ToDictionary(p => p.Name, p => p.Item2),
@@ -216,7 +188,7 @@ public sealed class Trainer : IDisposable
             metrics,
             clock.Elapsed.TotalSeconds);
         _history.Add(record);
-        TrackBest(record);
+        if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
         TrainingLog.Append(Options.LogPath, record);
         if (Options.ReportPath is { } report) TrainingReport.Write(report, _history);
         _progress.EpochCompleted(ProgressLine(record));
@@ -254,30 +226,11 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    /// <summary>Evaluates each task on its own validation dataset.</summary>
-    public Dictionary<string, double> Evaluate(TaskDatasets data)
-    {
-        var result = new Dictionary<string, double>();
-        double weighted = 0;
-        foreach (var name in data.Names)
-        {
-            var metrics = Evaluate(data.Datasets[name]);
-            foreach (var (key, value) in metrics)
-            {
-                if (key.StartsWith(name + ".", StringComparison.Ordinal)) result[key] = value;
-            }
-            var loss = metrics[name + ".loss"];
-            if (!double.IsNaN(loss)) weighted += Tasks.First(t => t.Name == name).Weight * loss;
-        }
-        result["loss"] = weighted;
-        return result;
-    }
-
     /// <summary>Forward, masked losses, weighting backward and the extra terms; returns each task's loss value.</summary>
     private double?[] Forward(MultiTaskBatch batch, out double total)
     {
         var output = _model.forward(batch.Inputs);
-        var losses = TaskLosses(output, batch);
+        var losses = _losses.Compute(output, batch);
         var values = losses.Select(l => l is null ? (double?)null : l.item<double>()).ToArray();
         GuardFinite(values);
         _context.SharedRepresentation = output.Shared;
@@ -285,7 +238,7 @@ public sealed class Trainer : IDisposable
         var scale = 1.0 / Options.Accumulate;
         var scaled = scale == 1 ? losses : losses.Select(l => l is null ? null : l * scale).ToArray();
         total = _weighting.Backward(scaled, _context) / scale;
-        var penalty = Penalty();
+        var penalty = _penalty.Compute();
         if (penalty is not null)
         {
             (penalty * scale).backward();
@@ -315,39 +268,6 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    private Tensor?[] TaskLosses(MultiTaskOutput output, MultiTaskBatch batch)
-    {
-        var losses = new Tensor?[Tasks.Count];
-        for (var i = 0; i < Tasks.Count; i++)
-        {
-            var name = Tasks[i].Name;
-            if (!output.Tasks.TryGetValue(name, out var prediction)) throw new InvalidOperationException($"the model returned no output for task '{name}'");
-            if (!batch.Targets.TryGetValue(name, out var target)) continue;
-            losses[i] = _losses[i].Compute(prediction, target);
-        }
-        return losses;
-    }
-
-    /// <summary>λΣ‖θ‖² plus the soft-sharing ties, or null when there is neither.</summary>
-    private Tensor? Penalty()
-    {
-        Tensor? penalty = null;
-        if (Options.L2 > 0)
-        {
-            foreach (var parameter in _parameters)
-            {
-                var term = parameter.pow(2).sum() * Options.L2;
-                penalty = penalty is null ? term : penalty + term;
-            }
-        }
-        foreach (var (a, b, lambda) in _ties)
-        {
-            var term = (a - b).pow(2).sum() * lambda;
-            penalty = penalty is null ? term : penalty + term;
-        }
-        return penalty;
-    }
-
     private void OptimizerStep(MultiTaskBatch? batch)
     {
         var norm = nn.utils.clip_grad_norm_(_parameters, Options.ClipGradNorm ?? double.PositiveInfinity);
@@ -357,11 +277,11 @@ public sealed class Trainer : IDisposable
         }
         _optimizer.step();
         Step++;
-        if (_scheduler is { } scheduler && Options.SchedulerInterval == ScheduleInterval.Step && Step <= _schedulerEnd) scheduler.step();
+        _schedule.OptimizerStepped(Step);
         if (_weighting.NeedsLossesAfterStep && batch is not null)
         {
             using var mode = no_grad();
-            var after = TaskLosses(_model.forward(batch.Inputs), batch).Select(l => l is null ? (double?)null : l.item<double>()).ToList();
+            var after = _losses.Compute(_model.forward(batch.Inputs), batch).Select(l => l is null ? (double?)null : l.item<double>()).ToList();
             _weighting.AfterStep(after, _context);
         }
     }
@@ -380,48 +300,10 @@ public sealed class Trainer : IDisposable
     // ---- evaluation ----------------------------------------------------------------------------
 
     /// <summary>Mean loss per task (<c>task.loss</c>), <c>loss</c> (their weighted sum) and every declared <c>task.metric</c>.</summary>
-    public Dictionary<string, double> Evaluate(MultiTaskDataset data)
-    {
-        var metrics = Tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
-        var sums = new double[Tasks.Count];
-        var counts = new long[Tasks.Count];
-        var wasTraining = _model.training;
-        _model.eval();
-        using (no_grad())
-        {
-            using var source = data.Batches(Math.Max(Options.BatchSize, 256), shuffle: false).GetEnumerator();
-            while (true)
-            {
-                using var scope = NewDisposeScope();
-                if (!source.MoveNext()) break;
-                var batch = source.Current;
-                var output = _model.forward(batch.Inputs);
-                var losses = TaskLosses(output, batch);
-                for (var i = 0; i < Tasks.Count; i++)
-                {
-                    if (!batch.Targets.TryGetValue(Tasks[i].Name, out var target)) continue;
-                    if (losses[i] is { } loss)
-                    {
-                        sums[i] += loss.item<double>() * batch.Size;
-                        counts[i] += batch.Size;
-                    }
-                    foreach (var metric in metrics[i]) metric.Update(output.Tasks[Tasks[i].Name], target);
-                }
-            }
-        }
-        _model.train(wasTraining);
-        var result = new Dictionary<string, double>();
-        double weighted = 0;
-        for (var i = 0; i < Tasks.Count; i++)
-        {
-            var mean = counts[i] == 0 ? double.NaN : sums[i] / counts[i];
-            result[$"{Tasks[i].Name}.loss"] = mean;
-            if (!double.IsNaN(mean)) weighted += Tasks[i].Weight * mean;
-            foreach (var metric in metrics[i]) result[$"{Tasks[i].Name}.{metric.Name}"] = metric.Compute();
-        }
-        result["loss"] = weighted;
-        return result;
-    }
+    public Dictionary<string, double> Evaluate(MultiTaskDataset data) => _evaluator.Evaluate(data);
+
+    /// <summary>Evaluates each task on its own validation dataset.</summary>
+    public Dictionary<string, double> Evaluate(TaskDatasets data) => _evaluator.Evaluate(data);
 
     /// <summary>The model's outputs for the given inputs, in evaluation mode without gradients; the caller disposes them.</summary>
     public MultiTaskOutput Predict(IReadOnlyDictionary<string, Tensor> inputs)
@@ -439,96 +321,24 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    // ---- early stopping ------------------------------------------------------------------------
-
-    /// <summary>Checks the monitor names a task's metric (or a loss) and says whether larger is better by default.</summary>
-    private bool MonitorMaximizes(string monitor)
-    {
-        if (monitor == MetricCatalog.Loss) return false;
-        var dot = monitor.IndexOf('.');
-        var task = dot < 0 ? null : Tasks.FirstOrDefault(t => t.Name == monitor[..dot]);
-        if (task is null) throw new ArgumentException($"'{monitor}' is monitored, but there is no task '{(dot < 0 ? monitor : monitor[..dot])}' (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})");
-        var metric = monitor[(dot + 1)..];
-        if (metric != MetricCatalog.Loss && !task.Metrics.Contains(metric)) throw new ArgumentException($"'{monitor}' is monitored, but task '{task.Name}' measures {string.Join(", ", task.Metrics.Append(MetricCatalog.Loss))}");
-        return !MetricCatalog.LowerIsBetter(metric);
-    }
-
-    private void TrackBest(EpochRecord record)
-    {
-        if (Options.EarlyStop is not { } stop) return;
-        if (!record.Validation.TryGetValue(stop.Monitor, out var value) || double.IsNaN(value)) return;
-        var improved = double.IsNaN(_bestValue) || (_maximizeMonitor ? value > _bestValue + stop.MinDelta : value < _bestValue - stop.MinDelta);
-        if (!improved)
-        {
-            _epochsWithoutImprovement++;
-            return;
-        }
-        _bestValue = value;
-        _epochsWithoutImprovement = 0;
-        if (!Options.RestoreBest) return;
-        DisposeBest();
-        _best = _model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
-    }
-
-    private bool ShouldStop(EpochRecord record)
-    {
-        if (Options.EarlyStop is not { } stop || _epochsWithoutImprovement < stop.Patience) return false;
-        _progress.Message($"early stop after epoch {record.Epoch}: {stop.Monitor} has not improved for {stop.Patience} epochs (best {Format(_bestValue)})");
-        return true;
-    }
-
-    private void DisposeBest()
-    {
-        if (_best is null) return;
-        foreach (var tensor in _best.Values) tensor.Dispose();
-        _best = null;
-    }
+    private bool MonitorMaximizes(string monitor) => MonitorDirection.Maximizes(monitor, Tasks);
 
     // ---- checkpoint state ------------------------------------------------------------------------
 
-    internal MultiTaskModule Model => _model;
+    /// <summary>What a checkpoint saves and restores through each part's own state.</summary>
+    internal TrainerParts Parts { get; }
 
-    /// <summary>The per-step scheduler: given in the options, or built from the schedule when training starts (null before).</summary>
-    internal LRScheduler? Scheduler => _scheduler;
+    /// <summary>The loop's counters, shuffling generator and history, for a checkpoint.</summary>
+    internal LoopState Loop => new(Epoch, Step, _random.State, _history);
 
-    internal ReduceLROnPlateau? Plateau => _plateau;
-
-    /// <summary>Restores scheduler state now, or, for a schedule not built yet, when training starts.</summary>
-    internal void RestoreSchedule(Dictionary<string, double>? scheduler, Dictionary<string, double>? plateau)
+    /// <summary>Takes the loop's counters, generator state and history from a checkpoint.</summary>
+    internal void Restore(LoopState loop)
     {
-        if (Options.Schedule is not null && _scheduler is null && _plateau is null)
-        {
-            _pendingSchedule = (scheduler, plateau);
-            return;
-        }
-        if (scheduler is not null) _scheduler?.load_state_dict(scheduler);
-        if (plateau is not null) _plateau?.load_state_dict(plateau);
-    }
-
-    internal (Dictionary<string, double>? Scheduler, Dictionary<string, double>? Plateau) ScheduleState =>
-        _pendingSchedule ?? (_scheduler?.state_dict(), _plateau?.state_dict());
-
-    internal Optimizer Optimizer => _optimizer;
-
-    internal TaskWeighting WeightingMethod => _weighting;
-
-    internal IReadOnlyDictionary<string, Tensor>? BestWeights => _best;
-
-    internal (double value, int stale) EarlyStopState => (_bestValue, _epochsWithoutImprovement);
-
-    internal ulong RandomState => _random.State;
-
-    internal void Restore(int epoch, long step, ulong random, double bestValue, int stale, Dictionary<string, Tensor>? best, IEnumerable<EpochRecord> history)
-    {
-        Epoch = epoch;
-        Step = step;
-        _random.State = random;
-        _bestValue = bestValue;
-        _epochsWithoutImprovement = stale;
-        DisposeBest();
-        _best = best;
+        Epoch = loop.Epoch;
+        Step = loop.Step;
+        _random.State = loop.Random;
         _history.Clear();
-        _history.AddRange(history);
+        _history.AddRange(loop.History);
     }
 
     private string ProgressLine(EpochRecord r)
@@ -543,7 +353,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        DisposeBest();
-        foreach (var loss in _losses) loss.Dispose();
+        _best.Dispose();
+        _losses.Dispose();
     }
 }

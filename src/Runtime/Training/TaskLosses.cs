@@ -1,0 +1,42 @@
+using Mtl.Data;
+using Mtl.Torch;
+
+namespace Mtl.Training;
+
+/// <summary>
+/// Every task's masked loss (<see cref="TaskLoss"/>) over one batch, in task order: what training
+/// backpropagates and evaluation averages.
+/// </summary>
+internal sealed class TaskLosses : IDisposable
+{
+    private readonly IReadOnlyList<TaskSpec> _tasks;
+    private readonly TaskLoss[] _losses;
+
+    public TaskLosses(IReadOnlyList<TaskSpec> tasks)
+    {
+        _tasks = tasks;
+        _losses = tasks.Select(t => new TaskLoss(t)).ToArray();
+    }
+
+    /// <summary>
+    /// Each task's loss on the batch, in the caller's dispose scope; null for a task the batch has
+    /// no targets for or no labelled example of. A model that returns no output for a task is an error.
+    /// </summary>
+    public Tensor?[] Compute(MultiTaskOutput output, MultiTaskBatch batch)
+    {
+        var losses = new Tensor?[_tasks.Count];
+        for (var i = 0; i < _tasks.Count; i++)
+        {
+            var name = _tasks[i].Name;
+            if (!output.Tasks.TryGetValue(name, out var prediction)) throw new InvalidOperationException($"the model returned no output for task '{name}'");
+            if (!batch.Targets.TryGetValue(name, out var target)) continue;
+            losses[i] = _losses[i].Compute(prediction, target);
+        }
+        return losses;
+    }
+
+    public void Dispose()
+    {
+        foreach (var loss in _losses) loss.Dispose();
+    }
+}
