@@ -27,14 +27,15 @@ internal sealed class Evaluator
     }
 
     /// <summary>
-    /// Mean loss per task (<c>task.loss</c>, NaN for a task without a labelled example), <c>loss</c>
+    /// Mean loss per task over all its labelled examples (<c>task.loss</c>, NaN for a task without
+    /// one: each batch's mean counts by its labelled examples, not its size), <c>loss</c>
     /// (their weighted sum, leaving out NaN ones) and every declared <c>task.metric</c>.
     /// </summary>
     public Dictionary<string, double> Evaluate(MultiTaskDataset data)
     {
         var metrics = _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
         var sums = new double[_tasks.Count];
-        var counts = new long[_tasks.Count];
+        var counts = new double[_tasks.Count];
         var wasTraining = _model.training;
         _model.eval();
         using (no_grad())
@@ -52,8 +53,9 @@ internal sealed class Evaluator
                     if (!batch.Targets.TryGetValue(_tasks[i].Name, out var target)) continue;
                     if (losses[i] is { } loss)
                     {
-                        sums[i] += loss.item<double>() * batch.Size;
-                        counts[i] += batch.Size;
+                        var labelled = _losses.Denominator(i, target);
+                        sums[i] += loss.item<double>() * labelled;
+                        counts[i] += labelled;
                     }
                     foreach (var metric in metrics[i]) metric.Update(output.Tasks[_tasks[i].Name], target);
                 }

@@ -40,6 +40,12 @@ internal sealed class ScheduleStepper
         _plateau = options.Plateau;
     }
 
+    /// <summary>The per-step scheduler: given, or built from the chain (null before it is built, or when the chain is only a plateau).</summary>
+    public LRScheduler? Scheduler => _scheduler;
+
+    /// <summary>The plateau: given, or built from the chain (null before it is built, or when the chain has none).</summary>
+    public ReduceLROnPlateau? Plateau => _plateau;
+
     private bool WaitingToBuild => _schedule is not null && _scheduler is null && _plateau is null;
 
     /// <summary>
@@ -50,6 +56,9 @@ internal sealed class ScheduleStepper
     public void Build(long totalSteps, Func<string, bool> maximize)
     {
         if (!WaitingToBuild) return;
+        // Building a scheduler sets the groups' rates (and onecycle's momentum) for step 0; a
+        // checkpoint restored the optimizer's options for a later step, and they must win.
+        var restored = _pending is null ? null : _optimizer.param_groups.Select(g => g.options.ToDictionary(o => o.Key, o => o.Value)).ToList();
         var built = _schedule!.Build(_optimizer, totalSteps, maximize);
         (_scheduler, _schedulerEnd, _plateau, _plateauFrom) = (built.Steps, built.StepsEnd, built.Plateau, built.StepsEnd);
         _plateauMonitor = _schedule.PlateauMonitor;
@@ -58,6 +67,10 @@ internal sealed class ScheduleStepper
             if (pending.Scheduler is { } s) _scheduler?.load_state_dict(s);
             if (pending.Plateau is { } p) _plateau?.load_state_dict(p);
             _pending = null;
+            for (var g = 0; g < restored!.Count; g++)
+            {
+                foreach (var (key, value) in restored[g]) _optimizer.param_groups[g][key] = value;
+            }
         }
     }
 

@@ -91,6 +91,21 @@ public sealed class TaskLoss : IDisposable
         return perElement.masked_fill(mask.logical_not(), 0.0).sum() / count;
     }
 
+    /// <summary>
+    /// What the batch's mean loss divides by: the labelled elements (NaN marks a missing float
+    /// label), the labelled rows of a classes task, or their class weights' sum when it has class
+    /// weights (cross entropy's weighted mean). Means over several batches weight each by this.
+    /// </summary>
+    public double Denominator(Tensor target)
+    {
+        using var scope = NewDisposeScope();
+        if (Task.Kind != TaskKind.Classes) return target.isnan().logical_not().sum().item<long>();
+        var labelled = target.ge(0L);
+        if (_classWeights is null) return labelled.sum().item<long>();
+        var classes = target.masked_fill(labelled.logical_not(), 0L);
+        return (_classWeights.to(ScalarType.Float64).index_select(0, classes) * labelled.to(ScalarType.Float64)).sum().item<double>();
+    }
+
     private Tensor Bce(Tensor prediction, Tensor target)
     {
         using var positive = _posWeight?.to(prediction.dtype, prediction.device);

@@ -35,6 +35,9 @@ internal sealed class TaskLosses : IDisposable
         return losses;
     }
 
+    /// <summary>What task <paramref name="task"/>'s mean loss on <paramref name="target"/> divides by (see <see cref="TaskLoss.Denominator"/>).</summary>
+    public double Denominator(int task, Tensor target) => _losses[task].Denominator(target);
+
     public void Dispose()
     {
         foreach (var loss in _losses) loss.Dispose();

@@ -48,6 +48,33 @@ public sealed class EvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void Over_several_batches_each_task_loss_is_still_its_mean_over_labelled_examples()
+    {
+        // 600 rows make three evaluation batches (of 256, 256 and 88) with very different shares of
+        // labels: a batch's mean must count by its labelled examples, not by its size.
+        using var data = Unevenly(600, seed: 3);
+        var result = Evaluate(data);
+        var (value, kind) = Direct(data);
+        Assert.Equal(value, result["value.loss"], 1e-5);
+        Assert.Equal(kind, result["kind.loss"], 1e-5);
+    }
+
+    /// <summary>Labels for every row of the first batch, few in the second, none of the value task in the third.</summary>
+    private static MultiTaskDataset Unevenly(long count, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var full = TwoTaskData.Make(count, seed);
+        var row = arange(count);
+        var value = full.Targets["value"].clone();
+        var hideValue = row.ge(256L).logical_and(row.remainder(10L).ne(0L)).logical_or(row.ge(512L)).unsqueeze(1);
+        var kind = full.Targets["kind"].masked_fill(row.ge(256L).logical_and(row.remainder(3L).ne(0L)), -1L);
+        return new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = full.Inputs["x"].clone() },
+            new Dictionary<string, Tensor> { ["value"] = value.masked_fill(hideValue.expand_as(value), double.NaN), ["kind"] = kind },
+            TwoTaskData.Tasks);
+    }
+
+    [Fact]
     public void Each_task_loss_is_its_mean_over_labelled_examples()
     {
         // One evaluation batch (at least 256 rows): labelled rows only, whatever the training batch size.

@@ -277,9 +277,9 @@ public sealed class ScheduleTests
         var schedule = new LearningRateSchedule([Phase("warmup", ("steps", 2)), Phase("plateau", [.. options])]);
         Assert.Equal(monitor, schedule.PlateauMonitor);
         using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 2, Schedule = schedule });
-        Assert.Null(trainer.Plateau);
+        Assert.Null(trainer.Parts.Schedule.Plateau);
         trainer.Fit(data, data);
-        var plateau = trainer.Plateau!;
+        var plateau = trainer.Parts.Schedule.Plateau!;
         Assert.Equal(expected, plateau.mode);
         Assert.Equal(0.25, plateau.factor);
         Assert.Equal(4, plateau.patience);
