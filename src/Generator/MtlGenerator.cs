@@ -49,7 +49,14 @@ public sealed class MtlGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(diagnostics, static (production, list) => Generator.Diagnostics.Report(production, list));
     }
 
-    private static void Emit(SourceProductionContext context, ModelSpec spec)
+    private static void Emit(SourceProductionContext context, ModelSpec spec) =>
+        Emit(spec, (hint, text) => context.AddSource(hint, SourceText.From(text, System.Text.Encoding.UTF8)), context.ReportDiagnostic);
+
+    /// <summary>
+    /// Emits a model's files, or, when emitting fails, reports one MTL9999 diagnostic and adds
+    /// nothing: an exception must never reach the compiler (it would drop every generated file).
+    /// </summary>
+    internal static void Emit(ModelSpec spec, Action<string, string> addSource, Action<Diagnostic> report)
     {
         IReadOnlyList<(string HintName, string Text)> files;
         try
@@ -58,12 +65,12 @@ public sealed class MtlGenerator : IIncrementalGenerator
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            context.ReportDiagnostic(Generator.Diagnostics.Create(FileParser.Internal(spec.FileName, exception)));
+            report(Generator.Diagnostics.Create(FileParser.Internal(spec.FileName, exception)));
             return;
         }
         foreach (var (hintName, text) in files)
         {
-            context.AddSource(hintName, SourceText.From(text, System.Text.Encoding.UTF8));
+            addSource(hintName, text);
         }
     }
 }

@@ -58,6 +58,24 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void A_failure_while_emitting_is_one_diagnostic_on_the_file_not_an_exception()
+    {
+        var model = Dsl.MtlCompiler.Compile("model M\ninput x: float[4]\ntask t: binary = x -> linear(1)\n", "m.mtl").Models[0];
+        // A model without tasks never comes out of the language; emitting it fails.
+        var broken = new Model.ModelSpec(model with { Tasks = EquatableArray<Dsl.Model.TaskHead>.Empty }, "Test", "m.mtl", "m.mtl");
+        var added = new List<string>();
+        var reported = new List<Diagnostic>();
+
+        MtlGenerator.Emit(broken, (hint, _) => added.Add(hint), reported.Add);
+
+        Assert.Empty(added);
+        var diagnostic = Assert.Single(reported);
+        Assert.Equal(("MTL9999", DiagnosticSeverity.Error), (diagnostic.Id, diagnostic.Severity));
+        Assert.StartsWith("internal compiler error: ", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal("m.mtl", diagnostic.Location.GetLineSpan().Path);
+    }
+
+    [Fact]
     public void Hint_names_carry_the_files_path_relative_to_the_project()
     {
         var run = GeneratorHarness.Generate(("/project/models/tabular/census.mtl", "model Census\ninput x: float[4]\ntask t: binary = x -> linear(1)\n"));
