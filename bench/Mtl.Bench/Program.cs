@@ -1,56 +1,204 @@
-// The reference multi-task model trained through Mtl's public nn/optim API, the way users write it.
-// Usage: Mtl.Bench BATCH STEPS WARMUP; prints "BATCH WALL CPU": microseconds per step of wall-clock
-// time and of this thread's CPU time.
+// The reference multi-task model trained through Mtl, in one of three ways:
+//   mtl        written by hand against Mtl's public nn/optim API, the way users write it (the default);
+//   generated  the ReferenceModel and optimizer the Mtl generator makes of ../reference.mtl, in the
+//              same loop as mtl (same data, losses, zero_grad, backward and step);
+//   trainer    the training step the generated ReferenceTrainer runs (its Fit, one batch per epoch),
+//              which does more work than the other two (see README.md); not part of compare.py's rounds.
+// Usage: Mtl.Bench [mtl|generated|trainer] BATCH STEPS WARMUP; prints "BATCH WALL CPU": microseconds
+// per step of wall-clock time and of this thread's CPU time.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Mtl;
+using Mtl.Bench.Generated;
 using Mtl.Torch;
+using Mtl.Training;
 using static Mtl.Torch.torch;
 
-if (args.Length != 3)
+var mode = args.Length == 4 ? args[0] : "mtl";
+if (args.Length is < 3 or > 4 || mode is not ("mtl" or "generated" or "trainer"))
 {
-    Console.Error.WriteLine("usage: Mtl.Bench BATCH STEPS WARMUP");
+    Console.Error.WriteLine("usage: Mtl.Bench [mtl|generated|trainer] BATCH STEPS WARMUP");
     return 2;
 }
-var batch = long.Parse(args[0], CultureInfo.InvariantCulture);
-var steps = int.Parse(args[1], CultureInfo.InvariantCulture);
-var warmup = int.Parse(args[2], CultureInfo.InvariantCulture);
+var numbers = args[^3..];
+var batch = long.Parse(numbers[0], CultureInfo.InvariantCulture);
+var steps = int.Parse(numbers[1], CultureInfo.InvariantCulture);
+var warmup = int.Parse(numbers[2], CultureInfo.InvariantCulture);
 
 torch.set_num_threads(1);
-torch.manual_seed(0);
-using var model = new ReferenceModel();
-using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
-using var x = randn(batch, 64);
-using var regression = randn(batch, 1);
-using var classes = randint(0, 10, [batch], ScalarType.Int64);
-
-for (var i = 0; i < warmup; i++) Step();
-var clock = Stopwatch.StartNew();
-var cpuStart = ThreadCpu.Seconds();
-for (var i = 0; i < steps; i++) Step();
-var cpu = ThreadCpu.Seconds() - cpuStart;
-var wall = clock.Elapsed.TotalMicroseconds / steps;
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch} {wall:F1} {cpu * 1e6 / steps:F1}"));
+var (wall, cpu) = mode switch
+{
+    "mtl" => HandWritten.Time(batch, steps, warmup),
+    "generated" => GeneratedStep.Time(batch, steps, warmup),
+    _ => TrainerStep.Time(batch, steps, warmup),
+};
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch} {wall:F1} {cpu:F1}"));
 return 0;
 
-void Step()
+/// <summary>The model and data every mode starts from: the model is built right after manual_seed(0), then the data are drawn.</summary>
+static class Data
 {
-    using var scope = torch.NewDisposeScope();
-    optimizer.zero_grad(set_to_none: false);
-    var (predA, logitsB) = model.forward(x);
-    var loss = nn.functional.mse_loss(predA, regression) + 0.5 * nn.functional.cross_entropy(logitsB, classes);
-    loss.backward();
-    optimizer.step();
+    public static (Tensor X, Tensor Regression, Tensor Classes) Make(long batch) =>
+        (randn(batch, 64), randn(batch, 1), randint(0, 10, [batch], ScalarType.Int64));
+}
+
+/// <summary>Times <paramref name="step"/>: WARMUP untimed calls, then STEPS timed ones; microseconds per step.</summary>
+static class Timing
+{
+    public static (double Wall, double Cpu) Run(Action step, int steps, int warmup)
+    {
+        for (var i = 0; i < warmup; i++) step();
+        var clock = Stopwatch.StartNew();
+        var cpuStart = ThreadCpu.Seconds();
+        for (var i = 0; i < steps; i++) step();
+        var cpu = ThreadCpu.Seconds() - cpuStart;
+        return (clock.Elapsed.TotalMicroseconds / steps, cpu * 1e6 / steps);
+    }
+}
+
+/// <summary>The hand-written model in a hand-written loop.</summary>
+static class HandWritten
+{
+    public static (double Wall, double Cpu) Time(long batch, int steps, int warmup)
+    {
+        manual_seed(0);
+        using var model = new HandWrittenModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+        var (x, regression, classes) = Data.Make(batch);
+        using (x)
+        using (regression)
+        using (classes)
+        {
+            return Timing.Run(Step, steps, warmup);
+        }
+
+        void Step()
+        {
+            using var scope = torch.NewDisposeScope();
+            optimizer.zero_grad(set_to_none: false);
+            var (predA, logitsB) = model.forward(x);
+            var loss = nn.functional.mse_loss(predA, regression) + 0.5 * nn.functional.cross_entropy(logitsB, classes);
+            loss.backward();
+            optimizer.step();
+        }
+    }
+}
+
+/// <summary>
+/// The generated ReferenceModel (its typed forward, which runs the named-input forward the
+/// trainer calls) and the generated optimizer (ReferenceTrainer.CreateOptimizer), in the same
+/// loop as the hand-written model: the difference between the two is the generated code.
+/// </summary>
+static class GeneratedStep
+{
+    public static (double Wall, double Cpu) Time(long batch, int steps, int warmup)
+    {
+        // The loop below writes the objective as a + 0.5 * b, as the other programs do; check that
+        // this is what reference.mtl declares.
+        var tasks = ReferenceTrainer.Tasks;
+        if (tasks is not [{ Loss: LossKind.Mse, Weight: 1.0 }, { Loss: LossKind.CrossEntropy, Weight: 0.5, LabelSmoothing: 0.0, ClassWeights: null }])
+        {
+            throw new InvalidOperationException("reference.mtl no longer declares mse with weight 1 and cross_entropy with weight 0.5");
+        }
+        manual_seed(0);
+        using var model = new ReferenceModel();
+        using var optimizer = ReferenceTrainer.CreateOptimizer(model);
+        var (x, regression, classes) = Data.Make(batch);
+        CheckSameStart(model, x);
+        var inputs = new ReferenceInputs(x);
+        using (x)
+        using (regression)
+        using (classes)
+        {
+            return Timing.Run(Step, steps, warmup);
+        }
+
+        void Step()
+        {
+            using var scope = torch.NewDisposeScope();
+            optimizer.zero_grad(set_to_none: false);
+            var outputs = model.forward(inputs);
+            var loss = nn.functional.mse_loss(outputs.A, regression) + 0.5 * nn.functional.cross_entropy(outputs.B, classes);
+            loss.backward();
+            optimizer.step();
+        }
+    }
+
+    /// <summary>
+    /// Untimed: the generated model, built after the same seed, starts with exactly the weights of
+    /// the hand-written one (every parameter, in order), the data drawn after it are the same, and
+    /// both compute exactly the same outputs.
+    /// </summary>
+    private static void CheckSameStart(ReferenceModel generated, Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        manual_seed(0);
+        using var handWritten = new HandWrittenModel();
+        var (handX, _, _) = Data.Make(x.shape[0]);
+        var ours = generated.named_parameters().ToList();
+        var theirs = handWritten.named_parameters().ToList();
+        if (ours.Count != theirs.Count) throw new InvalidOperationException($"the generated model has {ours.Count} parameters, the hand-written one {theirs.Count}");
+        for (var i = 0; i < ours.Count; i++)
+        {
+            if (!ours[i].parameter.shape.SequenceEqual(theirs[i].parameter.shape) || !ours[i].parameter.equal(theirs[i].parameter))
+            {
+                throw new InvalidOperationException($"parameter {i} differs: generated {ours[i].name}, hand-written {theirs[i].name}");
+            }
+        }
+        if (!handX.equal(x)) throw new InvalidOperationException("the data drawn after the generated model differ from those drawn after the hand-written one");
+        using (no_grad())
+        {
+            var outputs = generated.forward(new ReferenceInputs(x));
+            var (a, b) = handWritten.forward(x);
+            if (!outputs.A.equal(a) || !outputs.B.equal(b)) throw new InvalidOperationException("the generated model's outputs differ from the hand-written model's");
+        }
+    }
+}
+
+/// <summary>
+/// The step ReferenceTrainer.Fit runs, on a dataset of exactly the benchmark's batch (so every
+/// step sees the same examples, shuffled): one epoch is one step, and the per-epoch work
+/// (shuffling, the epoch's record) is timed with it. Warm-up is a first trainer's Fit; the
+/// timed steps are a second trainer's (the JIT-compiled code is shared).
+/// </summary>
+static class TrainerStep
+{
+    public static (double Wall, double Cpu) Time(long batch, int steps, int warmup)
+    {
+        manual_seed(0);
+        var (x, regression, classes) = Data.Make(batch);
+        using (x)
+        using (regression)
+        using (classes)
+        using (var data = ReferenceDataset.From(new ReferenceInputs(x), new ReferenceTargets(regression, classes)))
+        {
+            Fit(data, batch, warmup);
+            var clock = Stopwatch.StartNew();
+            var cpuStart = ThreadCpu.Seconds();
+            Fit(data, batch, steps);
+            var cpu = ThreadCpu.Seconds() - cpuStart;
+            return (clock.Elapsed.TotalMicroseconds / steps, cpu * 1e6 / steps);
+        }
+    }
+
+    private static void Fit(ReferenceDataset data, long batch, int epochs)
+    {
+        if (epochs == 0) return;
+        using var trainer = new ReferenceTrainer(ReferenceTrainer.DefaultOptions() with { Epochs = epochs, BatchSize = batch, Display = ProgressMode.None });
+        trainer.Fit(data);
+        if (trainer.Step != epochs) throw new InvalidOperationException($"the trainer took {trainer.Step} steps, not {epochs}");
+    }
 }
 
 /// <summary>trunk Linear(64,128)-ReLU-Linear(128,64)-ReLU; head A Linear(64,32)-ReLU-Linear(32,1); head B Linear(64,32)-ReLU-Linear(32,10).</summary>
-sealed class ReferenceModel : nn.Module<Tensor, (Tensor regression, Tensor logits)>
+sealed class HandWrittenModel : nn.Module<Tensor, (Tensor regression, Tensor logits)>
 {
     private readonly Mtl.Torch.Modules.Sequential trunk = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU());
     private readonly Mtl.Torch.Modules.Sequential headA = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1));
     private readonly Mtl.Torch.Modules.Sequential headB = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10));
 
-    public ReferenceModel() : base(nameof(ReferenceModel)) => RegisterComponents();
+    public HandWrittenModel() : base(nameof(HandWrittenModel)) => RegisterComponents();
 
     public override (Tensor regression, Tensor logits) forward(Tensor input)
     {
