@@ -41,4 +41,5 @@ trainer=()
   --generated "dotnet $bench_dll generated" \
   --cpp "cpp/build/bench_cpp" \
   --pytorch "$PYTHON pytorch_bench.py" \
+  --paired "dotnet $bench_dll paired" \
   "${trainer[@]}"

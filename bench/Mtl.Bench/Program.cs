@@ -1,11 +1,14 @@
-// The reference multi-task model trained through Mtl, in one of three ways:
+// The reference multi-task model trained through Mtl, in one of these ways:
 //   mtl        written by hand against Mtl's public nn/optim API, the way users write it (the default);
 //   generated  the ReferenceModel and optimizer the Mtl generator makes of ../reference.mtl, in the
 //              same loop as mtl (same data, losses, zero_grad, backward and step);
 //   trainer    the training step the generated ReferenceTrainer runs (its Fit, one batch per epoch),
-//              which does more work than the other two (see README.md); not part of compare.py's rounds.
-// Usage: Mtl.Bench [mtl|generated|trainer] BATCH STEPS WARMUP; prints "BATCH WALL CPU": microseconds
-// per step of wall-clock time and of this thread's CPU time.
+//              which does more work than the other two (see README.md);
+//   paired     mtl and generated in one process, in alternating blocks of steps (see README.md).
+// Usage: Mtl.Bench [mtl|generated|trainer|paired] BATCH STEPS WARMUP. Prints "BATCH WALL CPU":
+// microseconds per step of wall-clock time and of this thread's CPU time; paired prints
+// "BATCH RATIO LOW HIGH MTL GENERATED": the median over the pairs of blocks of generated/mtl (thread
+// CPU time), its 25th and 75th percentiles, and each one's median microseconds per step.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -16,9 +19,9 @@ using Mtl.Training;
 using static Mtl.Torch.torch;
 
 var mode = args.Length == 4 ? args[0] : "mtl";
-if (args.Length is < 3 or > 4 || mode is not ("mtl" or "generated" or "trainer"))
+if (args.Length is < 3 or > 4 || mode is not ("mtl" or "generated" or "trainer" or "paired"))
 {
-    Console.Error.WriteLine("usage: Mtl.Bench [mtl|generated|trainer] BATCH STEPS WARMUP");
+    Console.Error.WriteLine("usage: Mtl.Bench [mtl|generated|trainer|paired] BATCH STEPS WARMUP");
     return 2;
 }
 var numbers = args[^3..];
@@ -27,13 +30,23 @@ var steps = int.Parse(numbers[1], CultureInfo.InvariantCulture);
 var warmup = int.Parse(numbers[2], CultureInfo.InvariantCulture);
 
 torch.set_num_threads(1);
-var (wall, cpu) = mode switch
+if (mode == "paired")
 {
-    "mtl" => HandWritten.Time(batch, steps, warmup),
-    "generated" => GeneratedStep.Time(batch, steps, warmup),
-    _ => TrainerStep.Time(batch, steps, warmup),
-};
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch} {wall:F1} {cpu:F1}"));
+    var (ratio, low, high, mtlUs, generatedUs) = Paired.Run(batch, steps, warmup);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch} {ratio:F4} {low:F4} {high:F4} {mtlUs:F1} {generatedUs:F1}"));
+    return 0;
+}
+(double Wall, double Cpu) timing;
+if (mode == "trainer")
+{
+    timing = TrainerStep.Time(batch, steps, warmup);
+}
+else
+{
+    using IStep step = mode == "mtl" ? new HandWritten(batch) : new GeneratedStep(batch);
+    timing = Timing.Run(step, steps, warmup);
+}
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch} {timing.Wall:F1} {timing.Cpu:F1}"));
 return 0;
 
 /// <summary>The model and data every mode starts from: the model is built right after manual_seed(0), then the data are drawn.</summary>
@@ -43,45 +56,120 @@ static class Data
         (randn(batch, 64), randn(batch, 1), randint(0, 10, [batch], ScalarType.Int64));
 }
 
-/// <summary>Times <paramref name="step"/>: WARMUP untimed calls, then STEPS timed ones; microseconds per step.</summary>
+/// <summary>One training step on the benchmark's batch, repeatable.</summary>
+interface IStep : IDisposable
+{
+    void Step();
+}
+
+/// <summary>Times a step: WARMUP untimed calls, then STEPS timed ones; microseconds per step.</summary>
 static class Timing
 {
-    public static (double Wall, double Cpu) Run(Action step, int steps, int warmup)
+    public static (double Wall, double Cpu) Run(IStep step, int steps, int warmup)
     {
-        for (var i = 0; i < warmup; i++) step();
+        for (var i = 0; i < warmup; i++) step.Step();
         var clock = Stopwatch.StartNew();
         var cpuStart = ThreadCpu.Seconds();
-        for (var i = 0; i < steps; i++) step();
+        for (var i = 0; i < steps; i++) step.Step();
         var cpu = ThreadCpu.Seconds() - cpuStart;
         return (clock.Elapsed.TotalMicroseconds / steps, cpu * 1e6 / steps);
     }
 }
 
-/// <summary>The hand-written model in a hand-written loop.</summary>
-static class HandWritten
+/// <summary>
+/// The hand-written and the generated step in one process: both warmed up, then 100 pairs of
+/// blocks of STEPS/40 steps (some 20-40 ms each), the order alternating from pair to pair (mtl
+/// first, then generated first). On a machine whose speed drifts over time (other virtual machines
+/// on the same host), the two blocks of a pair run under nearly the same conditions, so the ratio
+/// of their thread CPU times is far steadier than the ratio of two processes' times.
+/// </summary>
+static class Paired
 {
-    public static (double Wall, double Cpu) Time(long batch, int steps, int warmup)
+    public const int Pairs = 100;
+
+    public static (double Ratio, double Low, double High, double Mtl, double Generated) Run(long batch, int steps, int warmup)
+    {
+        using var mtl = new HandWritten(batch);
+        using var generated = new GeneratedStep(batch);
+        for (var i = 0; i < warmup; i++)
+        {
+            mtl.Step();
+            generated.Step();
+        }
+        var block = Math.Max(1, steps / 40);
+        var ratios = new List<double>();
+        var mtlTimes = new List<double>();
+        var generatedTimes = new List<double>();
+        for (var pair = 0; pair < Pairs; pair++)
+        {
+            double a, b;
+            if (pair % 2 == 0)
+            {
+                a = Block(mtl, block);
+                b = Block(generated, block);
+            }
+            else
+            {
+                b = Block(generated, block);
+                a = Block(mtl, block);
+            }
+            ratios.Add(b / a);
+            mtlTimes.Add(a * 1e6 / block);
+            generatedTimes.Add(b * 1e6 / block);
+        }
+        return (Quantile(ratios, 0.5), Quantile(ratios, 0.25), Quantile(ratios, 0.75), Quantile(mtlTimes, 0.5), Quantile(generatedTimes, 0.5));
+    }
+
+    /// <summary>Thread CPU seconds of <paramref name="count"/> steps.</summary>
+    private static double Block(IStep step, int count)
+    {
+        var start = ThreadCpu.Seconds();
+        for (var i = 0; i < count; i++) step.Step();
+        return ThreadCpu.Seconds() - start;
+    }
+
+    private static double Quantile(List<double> values, double q)
+    {
+        var sorted = values.Order().ToList();
+        var position = q * (sorted.Count - 1);
+        var below = (int)Math.Floor(position);
+        var above = Math.Min(below + 1, sorted.Count - 1);
+        return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+    }
+}
+
+/// <summary>The hand-written model in a hand-written loop.</summary>
+sealed class HandWritten : IStep
+{
+    private readonly HandWrittenModel model;
+    private readonly Mtl.Torch.Modules.Optimizer optimizer;
+    private readonly Tensor x, regression, classes;
+
+    public HandWritten(long batch)
     {
         manual_seed(0);
-        using var model = new HandWrittenModel();
-        using var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
-        var (x, regression, classes) = Data.Make(batch);
-        using (x)
-        using (regression)
-        using (classes)
-        {
-            return Timing.Run(Step, steps, warmup);
-        }
+        model = new HandWrittenModel();
+        optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+        (x, regression, classes) = Data.Make(batch);
+    }
 
-        void Step()
-        {
-            using var scope = torch.NewDisposeScope();
-            optimizer.zero_grad(set_to_none: false);
-            var (predA, logitsB) = model.forward(x);
-            var loss = nn.functional.mse_loss(predA, regression) + 0.5 * nn.functional.cross_entropy(logitsB, classes);
-            loss.backward();
-            optimizer.step();
-        }
+    public void Step()
+    {
+        using var scope = torch.NewDisposeScope();
+        optimizer.zero_grad(set_to_none: false);
+        var (predA, logitsB) = model.forward(x);
+        var loss = nn.functional.mse_loss(predA, regression) + 0.5 * nn.functional.cross_entropy(logitsB, classes);
+        loss.backward();
+        optimizer.step();
+    }
+
+    public void Dispose()
+    {
+        x.Dispose();
+        regression.Dispose();
+        classes.Dispose();
+        optimizer.Dispose();
+        model.Dispose();
     }
 }
 
@@ -90,9 +178,14 @@ static class HandWritten
 /// trainer calls) and the generated optimizer (ReferenceTrainer.CreateOptimizer), in the same
 /// loop as the hand-written model: the difference between the two is the generated code.
 /// </summary>
-static class GeneratedStep
+sealed class GeneratedStep : IStep
 {
-    public static (double Wall, double Cpu) Time(long batch, int steps, int warmup)
+    private readonly ReferenceModel model;
+    private readonly Mtl.Torch.Modules.Optimizer optimizer;
+    private readonly Tensor x, regression, classes;
+    private readonly ReferenceInputs inputs;
+
+    public GeneratedStep(long batch)
     {
         // The loop below writes the objective as a + 0.5 * b, as the other programs do; check that
         // this is what reference.mtl declares.
@@ -102,27 +195,30 @@ static class GeneratedStep
             throw new InvalidOperationException("reference.mtl no longer declares mse with weight 1 and cross_entropy with weight 0.5");
         }
         manual_seed(0);
-        using var model = new ReferenceModel();
-        using var optimizer = ReferenceTrainer.CreateOptimizer(model);
-        var (x, regression, classes) = Data.Make(batch);
+        model = new ReferenceModel();
+        optimizer = ReferenceTrainer.CreateOptimizer(model);
+        (x, regression, classes) = Data.Make(batch);
         CheckSameStart(model, x);
-        var inputs = new ReferenceInputs(x);
-        using (x)
-        using (regression)
-        using (classes)
-        {
-            return Timing.Run(Step, steps, warmup);
-        }
+        inputs = new ReferenceInputs(x);
+    }
 
-        void Step()
-        {
-            using var scope = torch.NewDisposeScope();
-            optimizer.zero_grad(set_to_none: false);
-            var outputs = model.forward(inputs);
-            var loss = nn.functional.mse_loss(outputs.A, regression) + 0.5 * nn.functional.cross_entropy(outputs.B, classes);
-            loss.backward();
-            optimizer.step();
-        }
+    public void Step()
+    {
+        using var scope = torch.NewDisposeScope();
+        optimizer.zero_grad(set_to_none: false);
+        var outputs = model.forward(inputs);
+        var loss = nn.functional.mse_loss(outputs.A, regression) + 0.5 * nn.functional.cross_entropy(outputs.B, classes);
+        loss.backward();
+        optimizer.step();
+    }
+
+    public void Dispose()
+    {
+        x.Dispose();
+        regression.Dispose();
+        classes.Dispose();
+        optimizer.Dispose();
+        model.Dispose();
     }
 
     /// <summary>
@@ -166,7 +262,10 @@ static class TrainerStep
 {
     public static (double Wall, double Cpu) Time(long batch, int steps, int warmup)
     {
+        // The same data as the other modes: drawn after a model was built from seed 0 (the
+        // trainer seeds libtorch with reference.mtl's seed, 0, and builds its own model the same way).
         manual_seed(0);
+        new ReferenceModel().Dispose();
         var (x, regression, classes) = Data.Make(batch);
         using (x)
         using (regression)
