@@ -6,11 +6,15 @@
 #            file, so nothing is generated; after editing a .cs file
 #   checked  no generator: the code it generates for the same files checked in as .cs files; after
 #            editing a .cs file (the same C# is compiled as in "on"; only the generator is missing)
-# each with and without the compiler server (UseSharedCompilation true / false), the cases of a
-# round in rotating order. Then it asks the compiler how long Mtl.Generator itself ran in such
-# builds (ReportAnalyzer), and runs the generator in memory with a long-lived driver, as the
-# compiler server and the IDE do, to show which of its pipeline steps re-run after each kind of
-# edit (generator-build/Driver.cs). See README.md, "Build-time cost of the generator".
+# in three modes, the cases of a round in rotating order:
+#   server    with the compiler server (UseSharedCompilation=true, dotnet build's default); it keeps
+#             the JIT-compiled generator between builds but, by default, none of its pipeline's state
+#   cache     the same, plus the compiler's feature flag enable-generator-cache, with which the server
+#             keeps each project's generator driver between builds, so the incremental pipeline works
+#   noserver  UseSharedCompilation=false: a new compiler process per build
+# Then it asks the compiler how long Mtl.Generator itself ran in such builds (ReportAnalyzer), and
+# runs the generator in memory (generator-build/Driver.cs) to show which of its pipeline steps
+# re-run after each kind of edit. See README.md, "Build-time cost of the generator".
 #   RUNS         timed builds per case and mode (default 7); medians are printed
 #   REPORT_RUNS  builds per case and mode for the compiler's own timing of the generator (default 3)
 #   MODELS       .mtl files in the project (default 100)
@@ -176,52 +180,63 @@ edit_mtl() {
 }
 
 # A case (PROJECT-EDIT): edit, build, check that the build compiled; prints "WALL CPU" seconds.
-run_case() { # $1: case, $2: UseSharedCompilation
+# The compiler settings of a mode.
+mode_args() {
+  case "$1" in
+    server) echo "-p:UseSharedCompilation=true" ;;
+    cache) echo "-p:UseSharedCompilation=true -p:Features=enable-generator-cache" ;;
+    noserver) echo "-p:UseSharedCompilation=false" ;;
+  esac
+}
+
+run_case() { # $1: case, $2: mode
   local project=${1%-*} edit=${1#*-}
   "edit_$edit" "$project"
   touch "$work/marker"
+  # shellcheck disable=SC2046
   python3 "$here/generator-build/measure.py" "$server_bin" \
-    dotnet build "$work/$project/App.csproj" -c Release --no-restore -nologo -nr:false -v:q -p:UseSharedCompilation="$2"
+    dotnet build "$work/$project/App.csproj" -c Release --no-restore -nologo -nr:false -v:q $(mode_args "$2")
   [ "$work/$project/obj/Release/net10.0/App.dll" -nt "$work/marker" ] || { echo "error: case $1 did not compile" >&2; exit 1; }
 }
 
 # The compiler's own timing of Mtl.Generator in one build of a case (ReportAnalyzer), in seconds;
 # the compiler prints "<0.001" for less than a millisecond, counted here as 0.
-report_case() { # $1: case, $2: UseSharedCompilation
+report_case() { # $1: case, $2: mode
   local project=${1%-*} edit=${1#*-}
   "edit_$edit" "$project"
-  dotnet build "$work/$project/App.csproj" -c Release --no-restore -nologo -nr:false -v:d -p:UseSharedCompilation="$2" -p:ReportAnalyzer=true |
+  # shellcheck disable=SC2046
+  dotnet build "$work/$project/App.csproj" -c Release --no-restore -nologo -nr:false -v:d $(mode_args "$2") -p:ReportAnalyzer=true |
     awk '$3 == "Mtl.Generator.MtlGenerator" { v = ($1 ~ /^</) ? 0 : $1 } END { print (v == "" ? 0 : v) }'
 }
 
 cases=(on-mtl on-cs off-cs checked-cs)
 results=$work/results.tsv
 : >"$results"
-for server in true false; do
-  echo "==> generator-build: UseSharedCompilation=$server; $RUNS rounds of ${cases[*]} (wall-clock and CPU seconds)"
-  for c in "${cases[@]}"; do run_case "$c" "$server" >/dev/null; done # warm-up (and the server's start)
+for mode in server cache noserver; do
+  echo "==> generator-build: $mode ($(mode_args "$mode")); $RUNS rounds of ${cases[*]} (wall-clock and CPU seconds)"
+  for c in "${cases[@]}"; do run_case "$c" "$mode" >/dev/null; done # warm-up (and the server's start)
   for run in $(seq 1 "$RUNS"); do
     shift_by=$(((run - 1) % ${#cases[@]}))
     line="    round $run:"
     for k in $(seq 0 $((${#cases[@]} - 1))); do
       c=${cases[$(((k + shift_by) % ${#cases[@]}))]}
-      run_case "$c" "$server" >"$work/last"
+      run_case "$c" "$mode" >"$work/last"
       read -r wall cpu <"$work/last"
-      printf '%s\t%s\twall\t%s\n%s\t%s\tcpu\t%s\n' "$server" "$c" "$wall" "$server" "$c" "$cpu" >>"$results"
+      printf '%s\t%s\twall\t%s\n%s\t%s\tcpu\t%s\n' "$mode" "$c" "$wall" "$mode" "$c" "$cpu" >>"$results"
       line+=" $c $wall ($cpu cpu),"
     done
     echo "${line%,}"
   done
   for run in $(seq 1 "$REPORT_RUNS"); do
     for c in on-mtl on-cs off-cs; do
-      printf '%s\t%s\tgenerator\t%s\n' "$server" "$c" "$(report_case "$c" "$server")" >>"$results"
+      printf '%s\t%s\tgenerator\t%s\n' "$mode" "$c" "$(report_case "$c" "$mode")" >>"$results"
     done
   done
 done
 python3 "$here/generator-build/summary.py" "$results"
 
 # ---- the pipeline in memory ------------------------------------------------------------------
-echo "==> generator-build: the generator's pipeline in memory, one long-lived driver (generator-build/Driver.cs)"
+echo "==> generator-build: the generator's pipeline in memory (generator-build/Driver.cs)"
 mkdir -p "$work/driver"
 cat >"$work/driver/Driver.csproj" <<EOF
 <Project Sdk="Microsoft.NET.Sdk">

@@ -1,7 +1,7 @@
 """Prints the medians of generator-build.sh's measurements.
 
-Usage: summary.py RESULTS.tsv; each line: SERVER CASE KIND VALUE, where SERVER is true or false
-(UseSharedCompilation), CASE is PROJECT-EDIT (on-mtl, on-cs, off-cs, checked-cs), KIND is wall, cpu
+Usage: summary.py RESULTS.tsv; each line: MODE CASE KIND VALUE, where MODE is server, cache or
+noserver (see generator-build.sh), CASE is PROJECT-EDIT (on-mtl, on-cs, off-cs, checked-cs), KIND is wall, cpu
 (seconds of one incremental build) or generator (Mtl.Generator's time as the compiler reports it).
 """
 import statistics
@@ -19,9 +19,10 @@ DIFFERENCES = (
     ("one .mtl edited, over the code checked in", "on-mtl", "checked-cs"),
     ("a .cs edited, over the code checked in", "on-cs", "checked-cs"),
 )
-SERVERS = (
-    ("true", "with the compiler server (UseSharedCompilation=true, dotnet build's default)"),
-    ("false", "without the compiler server (UseSharedCompilation=false: a new csc process per build)"),
+MODES = (
+    ("server", "with the compiler server (UseSharedCompilation=true, dotnet build's default)"),
+    ("cache", "with the compiler server and its generator cache (Features=enable-generator-cache)"),
+    ("noserver", "without the compiler server (UseSharedCompilation=false: a new compiler process per build)"),
 )
 
 
@@ -34,7 +35,7 @@ def main():
     def median(server, case, kind):
         return statistics.median(values[server, case, kind])
 
-    for server, title in SERVERS:
+    for server, title in MODES:
         if not values[server, "on-mtl", "wall"]:
             continue
         runs = len(values[server, "on-mtl", "wall"])
