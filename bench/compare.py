@@ -53,6 +53,7 @@ def main():
     parser.add_argument("--pytorch", required=True, help="command line of the PyTorch program")
     parser.add_argument("--trainer", help="command line of the Mtl program running the generated trainer's step (optional)")
     parser.add_argument("--paired", help="command line of the Mtl program timing mtl and generated in one process (optional)")
+    parser.add_argument("--paired-trainer", help="command line of the Mtl program timing generated and trainer in one process (optional)")
     args = parser.parse_args()
 
     given = {"mtl": args.mtl, "generated": args.generated, "c++": args.cpp, "pytorch": args.pytorch}
@@ -80,12 +81,14 @@ def main():
     # steadier comparison when the machine is busy.
     table("CPU time of the stepping thread per step, median of rounds:", programs, cpu)
     if args.paired:
-        paired(shlex.split(args.paired))
+        paired(shlex.split(args.paired), "mtl", "generated")
+    if args.paired_trainer:
+        paired(shlex.split(args.paired_trainer), "generated", "trainer")
 
 
-def paired(command):
-    """Runs the paired comparison once per batch size: generated vs hand-written in one process."""
-    print("generated vs hand-written in one process, alternating blocks of steps (thread CPU time):")
+def paired(command, first, second):
+    """Runs a paired comparison once per batch size: two ways of training in one process."""
+    print(f"{second} vs {first} in one process, alternating blocks of steps (thread CPU time):")
     for batch, (steps, warmup) in STEPS.items():
         out = subprocess.run(
             command + [str(batch), str(steps), str(warmup)],
@@ -93,9 +96,9 @@ def paired(command):
         ).stdout.split()
         if len(out) != 6 or int(out[0]) != batch:
             raise RuntimeError(f"unexpected output from {shlex.join(command)}: {out!r}")
-        ratio, low, high, mtl, generated = map(float, out[1:])
-        print(f"batch {batch}: generated/mtl {ratio:.3f} (middle half of the pairs {low:.3f}-{high:.3f}), "
-              f"mtl {mtl:.0f} us, generated {generated:.0f} us", flush=True)
+        ratio, low, high, a, b = map(float, out[1:])
+        print(f"batch {batch}: {second}/{first} {ratio:.3f} (middle half of the pairs {low:.3f}-{high:.3f}), "
+              f"{first} {a:.0f} us, {second} {b:.0f} us", flush=True)
 
 
 if __name__ == "__main__":

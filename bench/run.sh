@@ -3,7 +3,8 @@
 # libtorch from C++; PyTorch) and runs them interleaved; prints one line of medians per batch size.
 # Run it as `./build.sh bench`.
 #   ROUNDS     rounds of interleaved runs (default 7)
-#   TRAINER    1: also time the generated trainer's own step (ReferenceTrainer.Fit), as "trainer"
+#   TRAINER    1: also time the generated trainer's own step (ReferenceTrainer.Fit), as "trainer",
+#              and pair it with the generated model's step in one process
 #   Torch_DIR  the folder holding TorchConfig.cmake, for a libtorch outside the system paths
 #   PYTHON     an interpreter with torch installed (default: Debian's /usr/bin/python3)
 set -euo pipefail
@@ -35,7 +36,7 @@ echo "==> bench: $cores cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)
 echo "==> bench: $ROUNDS interleaved rounds (times are per training step)"
 bench_dll=Mtl.Bench/bin/Release/net10.0/Mtl.Bench.dll
 trainer=()
-[ "$TRAINER" = 1 ] && trainer=(--trainer "dotnet $bench_dll trainer")
+[ "$TRAINER" = 1 ] && trainer=(--trainer "dotnet $bench_dll trainer" --paired-trainer "dotnet $bench_dll paired-trainer")
 "$PYTHON" compare.py --rounds "$ROUNDS" \
   --mtl "dotnet $bench_dll mtl" \
   --generated "dotnet $bench_dll generated" \

@@ -4,11 +4,13 @@
 //              same loop as mtl (same data, losses, zero_grad, backward and step);
 //   trainer    the training step the generated ReferenceTrainer runs (its Fit, one batch per epoch),
 //              which does more work than the other two (see README.md);
-//   paired     mtl and generated in one process, in alternating blocks of steps (see README.md).
-// Usage: Mtl.Bench [mtl|generated|trainer|paired] BATCH STEPS WARMUP. Prints "BATCH WALL CPU":
-// microseconds per step of wall-clock time and of this thread's CPU time; paired prints
-// "BATCH RATIO LOW HIGH MTL GENERATED": the median over the pairs of blocks of generated/mtl (thread
-// CPU time), its 25th and 75th percentiles, and each one's median microseconds per step.
+//   paired     mtl and generated in one process, in alternating blocks of steps (see README.md);
+//   paired-trainer  generated and trainer in one process, the same way.
+// Usage: Mtl.Bench [mtl|generated|trainer|paired|paired-trainer] BATCH STEPS WARMUP. Prints
+// "BATCH WALL CPU": microseconds per step of wall-clock time and of this thread's CPU time; the
+// paired modes print "BATCH RATIO LOW HIGH FIRST SECOND": the median over the pairs of blocks of
+// second/first (generated/mtl, trainer/generated; thread CPU time), its 25th and 75th
+// percentiles, and each one's median microseconds per step.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -19,9 +21,9 @@ using Mtl.Training;
 using static Mtl.Torch.torch;
 
 var mode = args.Length == 4 ? args[0] : "mtl";
-if (args.Length is < 3 or > 4 || mode is not ("mtl" or "generated" or "trainer" or "paired"))
+if (args.Length is < 3 or > 4 || mode is not ("mtl" or "generated" or "trainer" or "paired" or "paired-trainer"))
 {
-    Console.Error.WriteLine("usage: Mtl.Bench [mtl|generated|trainer|paired] BATCH STEPS WARMUP");
+    Console.Error.WriteLine("usage: Mtl.Bench [mtl|generated|trainer|paired|paired-trainer] BATCH STEPS WARMUP");
     return 2;
 }
 var numbers = args[^3..];
@@ -30,10 +32,12 @@ var steps = int.Parse(numbers[1], CultureInfo.InvariantCulture);
 var warmup = int.Parse(numbers[2], CultureInfo.InvariantCulture);
 
 torch.set_num_threads(1);
-if (mode == "paired")
+if (mode is "paired" or "paired-trainer")
 {
-    var (ratio, low, high, mtlUs, generatedUs) = Paired.Run(batch, steps, warmup);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch} {ratio:F4} {low:F4} {high:F4} {mtlUs:F1} {generatedUs:F1}"));
+    using IBlocks first = mode == "paired" ? new StepBlocks(new HandWritten(batch)) : new StepBlocks(new GeneratedStep(batch));
+    using IBlocks second = mode == "paired" ? new StepBlocks(new GeneratedStep(batch)) : new TrainerBlocks(batch);
+    var (ratio, low, high, firstUs, secondUs) = Paired.Run(first, second, steps, warmup);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch} {ratio:F4} {low:F4} {high:F4} {firstUs:F1} {secondUs:F1}"));
     return 0;
 }
 (double Wall, double Cpu) timing;
@@ -76,56 +80,85 @@ static class Timing
     }
 }
 
+/// <summary>Runs blocks of training steps: <see cref="Run"/> takes the count and returns the thread CPU seconds they took.</summary>
+interface IBlocks : IDisposable
+{
+    double Run(int steps);
+}
+
+/// <summary>Blocks of a step of this program's loop.</summary>
+sealed class StepBlocks(IStep step) : IBlocks
+{
+    public double Run(int steps)
+    {
+        var start = ThreadCpu.Seconds();
+        for (var i = 0; i < steps; i++) step.Step();
+        return ThreadCpu.Seconds() - start;
+    }
+
+    public void Dispose() => step.Dispose();
+}
+
 /// <summary>
-/// The hand-written and the generated step in one process: both warmed up, then 100 pairs of
-/// blocks of STEPS/40 steps (some 20-40 ms each), the order alternating from pair to pair (mtl
-/// first, then generated first). On a machine whose speed drifts over time (other virtual machines
-/// on the same host), the two blocks of a pair run under nearly the same conditions, so the ratio
-/// of their thread CPU times is far steadier than the ratio of two processes' times.
+/// Blocks of ReferenceTrainer.Fit's step: each block is a new trainer's Fit for as many epochs of
+/// one batch (see <see cref="TrainerStep"/>); building the trainer is not timed, its first step
+/// (which creates Adam's state) is.
+/// </summary>
+sealed class TrainerBlocks(long batch) : IBlocks
+{
+    private readonly TrainerStep.Data data = TrainerStep.Data.Make(batch);
+
+    public double Run(int steps)
+    {
+        using var trainer = TrainerStep.NewTrainer(batch, steps);
+        var start = ThreadCpu.Seconds();
+        trainer.Fit(data.Dataset);
+        var cpu = ThreadCpu.Seconds() - start;
+        if (trainer.Step != steps) throw new InvalidOperationException($"the trainer took {trainer.Step} steps, not {steps}");
+        return cpu;
+    }
+
+    public void Dispose() => data.Dispose();
+}
+
+/// <summary>
+/// Two ways of training in one process: both warmed up, then 100 pairs of blocks of STEPS/40
+/// steps (some 20-40 ms each), the order alternating from pair to pair (first, then second;
+/// second, then first). On a machine whose speed drifts over time and from one process to the
+/// next (other virtual machines on the same host), the two blocks of a pair run under nearly the
+/// same conditions, so the ratio of their thread CPU times is far steadier than the ratio of two
+/// processes' times.
 /// </summary>
 static class Paired
 {
     public const int Pairs = 100;
 
-    public static (double Ratio, double Low, double High, double Mtl, double Generated) Run(long batch, int steps, int warmup)
+    public static (double Ratio, double Low, double High, double First, double Second) Run(IBlocks first, IBlocks second, int steps, int warmup)
     {
-        using var mtl = new HandWritten(batch);
-        using var generated = new GeneratedStep(batch);
-        for (var i = 0; i < warmup; i++)
-        {
-            mtl.Step();
-            generated.Step();
-        }
+        first.Run(warmup);
+        second.Run(warmup);
         var block = Math.Max(1, steps / 40);
         var ratios = new List<double>();
-        var mtlTimes = new List<double>();
-        var generatedTimes = new List<double>();
+        var firstTimes = new List<double>();
+        var secondTimes = new List<double>();
         for (var pair = 0; pair < Pairs; pair++)
         {
             double a, b;
             if (pair % 2 == 0)
             {
-                a = Block(mtl, block);
-                b = Block(generated, block);
+                a = first.Run(block);
+                b = second.Run(block);
             }
             else
             {
-                b = Block(generated, block);
-                a = Block(mtl, block);
+                b = second.Run(block);
+                a = first.Run(block);
             }
             ratios.Add(b / a);
-            mtlTimes.Add(a * 1e6 / block);
-            generatedTimes.Add(b * 1e6 / block);
+            firstTimes.Add(a * 1e6 / block);
+            secondTimes.Add(b * 1e6 / block);
         }
-        return (Quantile(ratios, 0.5), Quantile(ratios, 0.25), Quantile(ratios, 0.75), Quantile(mtlTimes, 0.5), Quantile(generatedTimes, 0.5));
-    }
-
-    /// <summary>Thread CPU seconds of <paramref name="count"/> steps.</summary>
-    private static double Block(IStep step, int count)
-    {
-        var start = ThreadCpu.Seconds();
-        for (var i = 0; i < count; i++) step.Step();
-        return ThreadCpu.Seconds() - start;
+        return (Quantile(ratios, 0.5), Quantile(ratios, 0.25), Quantile(ratios, 0.75), Quantile(firstTimes, 0.5), Quantile(secondTimes, 0.5));
     }
 
     private static double Quantile(List<double> values, double q)
@@ -262,31 +295,47 @@ static class TrainerStep
 {
     public static (double Wall, double Cpu) Time(long batch, int steps, int warmup)
     {
-        // The same data as the other modes: drawn after a model was built from seed 0 (the
-        // trainer seeds libtorch with reference.mtl's seed, 0, and builds its own model the same way).
-        manual_seed(0);
-        new ReferenceModel().Dispose();
-        var (x, regression, classes) = Data.Make(batch);
-        using (x)
-        using (regression)
-        using (classes)
-        using (var data = ReferenceDataset.From(new ReferenceInputs(x), new ReferenceTargets(regression, classes)))
+        using var data = Data.Make(batch);
+        if (warmup > 0)
         {
-            Fit(data, batch, warmup);
-            var clock = Stopwatch.StartNew();
-            var cpuStart = ThreadCpu.Seconds();
-            Fit(data, batch, steps);
-            var cpu = ThreadCpu.Seconds() - cpuStart;
-            return (clock.Elapsed.TotalMicroseconds / steps, cpu * 1e6 / steps);
+            using var first = NewTrainer(batch, warmup);
+            first.Fit(data.Dataset);
         }
+        using var trainer = NewTrainer(batch, steps);
+        var clock = Stopwatch.StartNew();
+        var cpuStart = ThreadCpu.Seconds();
+        trainer.Fit(data.Dataset);
+        var cpu = ThreadCpu.Seconds() - cpuStart;
+        if (trainer.Step != steps) throw new InvalidOperationException($"the trainer took {trainer.Step} steps, not {steps}");
+        return (clock.Elapsed.TotalMicroseconds / steps, cpu * 1e6 / steps);
     }
 
-    private static void Fit(ReferenceDataset data, long batch, int epochs)
+    /// <summary>A trainer with reference.mtl's settings (seed 0: the same initial weights as the other modes), for <paramref name="epochs"/> epochs of one batch.</summary>
+    public static ReferenceTrainer NewTrainer(long batch, int epochs) =>
+        new(ReferenceTrainer.DefaultOptions() with { Epochs = epochs, BatchSize = batch, Display = ProgressMode.None });
+
+    /// <summary>The benchmark's batch as the trainer's dataset.</summary>
+    public sealed class Data : IDisposable
     {
-        if (epochs == 0) return;
-        using var trainer = new ReferenceTrainer(ReferenceTrainer.DefaultOptions() with { Epochs = epochs, BatchSize = batch, Display = ProgressMode.None });
-        trainer.Fit(data);
-        if (trainer.Step != epochs) throw new InvalidOperationException($"the trainer took {trainer.Step} steps, not {epochs}");
+        private Data(ReferenceDataset dataset) => Dataset = dataset;
+
+        public ReferenceDataset Dataset { get; }
+
+        /// <summary>The same data as the other modes: drawn after a model was built from seed 0.</summary>
+        public static Data Make(long batch)
+        {
+            manual_seed(0);
+            new ReferenceModel().Dispose();
+            var (x, regression, classes) = global::Data.Make(batch);
+            using (x)
+            using (regression)
+            using (classes)
+            {
+                return new Data(ReferenceDataset.From(new ReferenceInputs(x), new ReferenceTargets(regression, classes)));
+            }
+        }
+
+        public void Dispose() => Dataset.Dispose();
     }
 }
 
