@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the three benchmark programs (Mtl from C#, libtorch from C++, PyTorch) and runs them
-# interleaved; prints one line of medians per batch size. Run it as `./build.sh bench`.
+# Builds the benchmark programs (Mtl from C#, on the hand-written and on the generated model;
+# libtorch from C++; PyTorch) and runs them interleaved; prints one line of medians per batch size.
+# Run it as `./build.sh bench`.
 #   ROUNDS     rounds of interleaved runs (default 7)
+#   TRAINER    1: also time the generated trainer's own step (ReferenceTrainer.Fit), as "trainer",
+#              and pair it with the generated model's step in one process
 #   Torch_DIR  the folder holding TorchConfig.cmake, for a libtorch outside the system paths
 #   PYTHON     an interpreter with torch installed (default: Debian's /usr/bin/python3)
 set -euo pipefail
@@ -9,6 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 PYTHON=${PYTHON:-/usr/bin/python3}
 ROUNDS=${ROUNDS:-7}
+TRAINER=${TRAINER:-0}
 cores=$(nproc)
 # One thread everywhere: set_num_threads(1) in each program, and no BLAS/OpenMP thread pools.
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
@@ -18,7 +22,7 @@ echo "==> bench: building the C++ program (CMake, libtorch)"
 cmake -S cpp -B cpp/build -DCMAKE_BUILD_TYPE=Release ${Torch_DIR:+"-DTorch_DIR=$Torch_DIR"} >/dev/null
 cmake --build cpp/build --parallel >/dev/null
 
-echo "==> bench: building the C# program (Release)"
+echo "==> bench: building the C# program (Release; the Mtl generator makes ReferenceModel of reference.mtl)"
 dotnet build Mtl.Bench/Mtl.Bench.csproj -c Release -nologo -v:quiet -clp:NoSummary
 
 "$PYTHON" -c 'import torch' 2>/dev/null || { echo "error: $PYTHON cannot import torch (install python3-torch or set PYTHON)" >&2; exit 1; }
@@ -30,7 +34,13 @@ else
 fi
 echo "==> bench: $cores cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), libtorch $libtorch"
 echo "==> bench: $ROUNDS interleaved rounds (times are per training step)"
+bench_dll=Mtl.Bench/bin/Release/net10.0/Mtl.Bench.dll
+trainer=()
+[ "$TRAINER" = 1 ] && trainer=(--trainer "dotnet $bench_dll trainer" --paired-trainer "dotnet $bench_dll paired-trainer")
 "$PYTHON" compare.py --rounds "$ROUNDS" \
-  --mtl "dotnet Mtl.Bench/bin/Release/net10.0/Mtl.Bench.dll" \
+  --mtl "dotnet $bench_dll mtl" \
+  --generated "dotnet $bench_dll generated" \
   --cpp "cpp/build/bench_cpp" \
-  --pytorch "$PYTHON pytorch_bench.py"
+  --pytorch "$PYTHON pytorch_bench.py" \
+  --paired "dotnet $bench_dll paired" \
+  "${trainer[@]}"
