@@ -70,7 +70,16 @@ public sealed class MtlGenerator : IIncrementalGenerator
         }
         foreach (var (hintName, text) in files)
         {
-            addSource(hintName, text);
+            try
+            {
+                addSource(hintName, text);
+            }
+            catch (ArgumentException exception)
+            {
+                // Two files whose paths spell the same hint (a/b.mtl and a.b.mtl) and declare the same model.
+                report(Generator.Diagnostics.Create(FileParser.Internal(spec.FileName, exception)));
+                return;
+            }
         }
     }
 }

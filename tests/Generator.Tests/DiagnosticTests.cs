@@ -84,6 +84,14 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void A_file_linked_from_outside_the_project_is_named_by_its_file_name_alone()
+    {
+        var run = GeneratorHarness.Generate(("/elsewhere/checkout/shared/census.mtl", "model Census\ninput x: float[4]\ntask t: binary = x -> linear(1)\n"));
+
+        Assert.Contains(run.Sources, s => s.HintName == "linked.census.mtl.CensusModel.g.cs");
+    }
+
+    [Fact]
     public void Only_mtl_files_are_read()
     {
         var run = GeneratorHarness.Generate(("/project/notes.txt", "model Nope\n"), ("/project/data.csv", "a,b\n"));

@@ -63,10 +63,14 @@ internal static class FileParser
         return starts;
     }
 
-    /// <summary>The file's path relative to the project (its full path when outside it), as a hint name may spell it.</summary>
+    /// <summary>
+    /// The file's path relative to the project, as a hint name may spell it (separators become
+    /// dots); a file linked from outside the project is named by its file name alone, so that hint
+    /// names never depend on where the project is checked out.
+    /// </summary>
     public static string HintPrefix(string path, string? projectDirectory)
     {
-        var relative = path;
+        var relative = "linked/" + System.IO.Path.GetFileName(path);
         if (projectDirectory is { } root)
         {
             var full = System.IO.Path.GetFullPath(path);
