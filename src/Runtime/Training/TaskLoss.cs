@@ -68,6 +68,8 @@ public sealed class TaskLoss : IDisposable
     /// <summary>The mean loss over labelled examples, or null when the batch has none.</summary>
     public Tensor? Compute(Tensor output, Tensor target)
     {
+        // Data for a task that forbids missing labels was checked to have none: no mask to build.
+        if (!Task.MissingLabels) return Unmasked(output, target);
         if (Task.Kind == TaskKind.Classes)
         {
             var labelled = target.ge(0L).sum().item<long>();
@@ -89,6 +91,24 @@ public sealed class TaskLoss : IDisposable
             _ => throw new InvalidOperationException($"task '{Task.Name}': loss {Task.Loss} does not apply to {Task.Kind} targets"),
         };
         return perElement.masked_fill(mask.logical_not(), 0.0).sum() / count;
+    }
+
+    private Tensor Unmasked(Tensor output, Tensor target)
+    {
+        if (Task.Kind == TaskKind.Classes)
+        {
+            using var weights = _classWeights?.to(output.dtype, output.device);
+            return nn.functional.cross_entropy(output, target, weights, label_smoothing: Task.LabelSmoothing);
+        }
+        var prediction = output.shape.Length == target.shape.Length ? output : output.reshape(target.shape);
+        return Task.Loss switch
+        {
+            LossKind.Mse => nn.functional.mse_loss(prediction, target),
+            LossKind.L1 => nn.functional.l1_loss(prediction, target),
+            LossKind.Huber => nn.functional.huber_loss(prediction, target, Reduction.Mean, Task.HuberDelta),
+            LossKind.Bce => Bce(prediction, target).mean(),
+            _ => throw new InvalidOperationException($"task '{Task.Name}': loss {Task.Loss} does not apply to {Task.Kind} targets"),
+        };
     }
 
     /// <summary>

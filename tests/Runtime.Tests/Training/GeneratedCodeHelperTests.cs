@@ -166,6 +166,50 @@ public sealed class TaskLossTests
     private static (double Loss, double Gradient) Bce(double x, double y, double p) =>
         (-(p * y * Math.Log(Sigmoid(x)) + (1 - y) * Math.Log(1 - Sigmoid(x))), Sigmoid(x) * (p * y + 1 - y) - p * y);
 
+    public static TheoryData<string> Specs => new(["mse", "l1", "huber", "bce", "bce pos_weight", "multilabel", "cross_entropy", "cross_entropy smoothed weighted"]);
+
+    /// <summary>A task that forbids missing labels skips the mask; on fully labelled data it computes exactly what the masked path computes.</summary>
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Without_missing_labels_the_loss_and_its_gradient_are_those_of_the_masked_path(string spec)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var task = spec switch
+        {
+            "mse" => new TaskSpec("t", TaskKind.Regression, 2),
+            "l1" => new TaskSpec("t", TaskKind.Regression, 2) { Loss = LossKind.L1 },
+            "huber" => new TaskSpec("t", TaskKind.Regression, 2) { Loss = LossKind.Huber, HuberDelta = 0.5 },
+            "bce" => new TaskSpec("t", TaskKind.Binary),
+            "bce pos_weight" => new TaskSpec("t", TaskKind.Binary) { PosWeight = 3 },
+            "multilabel" => new TaskSpec("t", TaskKind.Multilabel, 3),
+            "cross_entropy" => new TaskSpec("t", TaskKind.Classes, 4),
+            _ => new TaskSpec("t", TaskKind.Classes, 4) { LabelSmoothing = 0.1, ClassWeights = [1, 2, 0.5, 1] },
+        };
+        var logits = randn([6, task.Kind == TaskKind.Binary ? 1 : task.Size], dtype: ScalarType.Float64);
+        var target = task.Kind switch
+        {
+            TaskKind.Classes => randint(task.Size, [6]),
+            TaskKind.Regression => randn([6, task.Size], dtype: ScalarType.Float64),
+            _ => randint(2, [6, task.Size]).to(ScalarType.Float64),
+        };
+        (double Value, double[] Gradient) Run(TaskSpec spec)
+        {
+            using var loss = new TaskLoss(spec);
+            var input = logits.detach().clone().requires_grad_();
+            var value = loss.Compute(input, target)!;
+            value.backward();
+            return (value.item<double>(), input.grad!.data<double>());
+        }
+
+        var masked = Run(task with { MissingLabels = true });
+        var unmasked = Run(task with { MissingLabels = false });
+
+        Assert.Equal(masked.Value, unmasked.Value, 12);
+        Assert.Equal(masked.Gradient.Length, unmasked.Gradient.Length);
+        for (var i = 0; i < masked.Gradient.Length; i++) Assert.Equal(masked.Gradient[i], unmasked.Gradient[i], 12);
+    }
+
     [Fact]
     public void Pos_weight_scales_the_loss_of_positive_labels_over_the_labelled_examples_only()
     {

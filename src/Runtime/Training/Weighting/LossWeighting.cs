@@ -27,7 +27,7 @@ public abstract class LossWeighting : TaskWeighting
             return 0;
         }
         var (objective, weights) = Objective(tasks, scaled, context);
-        TaskGradients.Accumulate(objective, AllParameters(context));
+        TaskGradients.AccumulateAll(objective);
         ReportWeights(losses.Count, tasks, weights);
         return objective.to(float64).item<double>();
     }
