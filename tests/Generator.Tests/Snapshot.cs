@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace Mtl.Generator.Tests;
@@ -11,13 +10,17 @@ namespace Mtl.Generator.Tests;
 /// </summary>
 internal static class Snapshot
 {
-    public static string Directory([CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "Snapshots");
+    /// <summary>
+    /// The snapshot folder in the source tree, found from the test output folder: a deterministic CI
+    /// build maps source paths to <c>/_/</c>, so the caller's file path cannot be used.
+    /// </summary>
+    public static string Directory { get; } = FindDirectory();
 
     public static string FileName(string type, string method, string name) => $"{type}.{method}#{name}.verified.cs";
 
-    public static void Verify(string text, string type, string method, string name, [CallerFilePath] string file = "")
+    public static void Verify(string text, string type, string method, string name)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(file)!, "Snapshots");
+        var directory = Directory;
         var verified = Path.Combine(directory, FileName(type, method, name));
         var received = Path.ChangeExtension(verified, null).Replace(".verified", ".received") + ".cs";
         var actual = Normalize(text);
@@ -43,6 +46,15 @@ internal static class Snapshot
     /// <summary>Whether mismatches replace snapshots: MTL_ACCEPT=1, and never on CI.</summary>
     public static bool Accepting =>
         Environment.GetEnvironmentVariable("MTL_ACCEPT") == "1" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+
+    private static string FindDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Dsl.sln"))) return Path.Combine(dir.FullName, "tests", "Generator.Tests", "Snapshots");
+        }
+        throw new InvalidOperationException("the repository root (holding Dsl.sln) was not found above " + AppContext.BaseDirectory);
+    }
 
     public static string Normalize(string text) => text.Replace("\r\n", "\n").TrimStart('\uFEFF');
 }

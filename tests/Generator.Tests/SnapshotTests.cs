@@ -54,7 +54,7 @@ public sealed class SnapshotTests
     public void Every_snapshot_belongs_to_a_case()
     {
         var expected = Cases.SelectMany(c => c.Value.Select(type => Snapshot.FileName(nameof(SnapshotTests), c.Key, Hint(c.Key, type)))).Order().ToList();
-        var present = Directory.GetFiles(Snapshot.Directory(), nameof(SnapshotTests) + ".*.verified.cs").Select(f => System.IO.Path.GetFileName(f)!).Order().ToList();
+        var present = Directory.GetFiles(Snapshot.Directory, nameof(SnapshotTests) + ".*.verified.cs").Select(f => System.IO.Path.GetFileName(f)!).Order().ToList();
 
         Assert.Equal(expected, present);
     }
