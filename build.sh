@@ -5,6 +5,9 @@
 #   ./build.sh test    build and run every test project; ends with "Tests: N passed, M failed"
 #   ./build.sh demo    build and train the main example, showing results
 #   ./build.sh bench   run the side-by-side benchmarks (Mtl vs C++ vs PyTorch)
+#   ./build.sh mutate PROJECT [FILE|FOLDER...]
+#                      mutation testing (Stryker.NET) of one source project, or of some of its
+#                      files or folders; the HTML report goes under artifacts/mutation/ (see docs/testing.md)
 # Every subcommand runs `deps` first.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -89,6 +92,66 @@ bench() {
   bash bench/run.sh
 }
 
+# The test projects that cover each source project.
+declare -A MUTATION_TESTS=(
+  [Catalog]="tests/Runtime.Tests/Runtime.Tests.csproj tests/Dsl.Tests/Dsl.Tests.csproj"
+  [Dsl]="tests/Dsl.Tests/Dsl.Tests.csproj"
+  [Generator]="tests/Generator.Tests/Generator.Tests.csproj"
+  [Runtime]="tests/Runtime.Tests/Runtime.Tests.csproj"
+  [Torch]="tests/Runtime.Tests/Runtime.Tests.csproj"
+)
+
+mutate() {
+  local project=${1:-}
+  [ -n "$project" ] || die "mutate needs a project: one of ${!MUTATION_TESTS[*]} (then, optionally, files under it)"
+  [ -n "${MUTATION_TESTS[$project]:-}" ] || die "unknown project '$project': use one of ${!MUTATION_TESTS[*]}"
+  shift
+  local csproj
+  csproj=$(ls "src/$project"/*.csproj)
+  local args=(--project "$(basename "$csproj")" --configuration "$CONFIGURATION" --reporter html --reporter json --reporter progress --reporter cleartext)
+  local tests
+  for tests in ${MUTATION_TESTS[$project]}; do args+=(--test-project "$ROOT/$tests"); done
+  local file
+  for file in "$@"; do
+    file=${file%/}
+    case "$file" in src/"$project"/*) ;; *) die "'$file' is not under src/$project (give paths from the repository root, e.g. src/Runtime/Training/Trainer.cs)" ;; esac
+    if [ -d "$file" ]; then
+      args+=(--mutate "**/${file#src/"$project"/}/**/*.cs")
+    elif [ -f "$file" ]; then
+      args+=(--mutate "**/${file#src/"$project"/}")
+    else
+      die "no file or folder '$file'"
+    fi
+  done
+  local output="$ROOT/artifacts/mutation/$project-$(date +%Y%m%d-%H%M%S)"
+  args+=(--output "$output")
+  say "mutate: $project ${*:-(every file)} -> $output"
+  dotnet tool restore >/dev/null
+  # Stryker runs from the first test project's folder.
+  (cd "$(dirname "${MUTATION_TESTS[$project]%% *}")" && dotnet stryker "${args[@]}")
+  survivors "$output/reports/mutation-report.json"
+  say "mutate: report in $output/reports/mutation-report.html"
+}
+
+# Per mutated file: the score, then every survivor (and mutant without coverage) with its line.
+survivors() {
+  python3 - "$1" <<'PY'
+import json, os, sys
+report = json.load(open(sys.argv[1]))
+root = os.getcwd() + "/"
+for path, entry in sorted(report["files"].items()):
+    mutants = [m for m in entry["mutants"] if m["status"] not in ("Ignored", "CompileError")]
+    if not mutants:
+        continue
+    killed = sum(m["status"] in ("Killed", "Timeout") for m in mutants)
+    print(f"{path.replace(root, '')}: {killed}/{len(mutants)} killed ({100 * killed / len(mutants):.1f}%)")
+    for m in sorted(mutants, key=lambda m: (m["location"]["start"]["line"], m["location"]["start"]["column"])):
+        if m["status"] in ("Survived", "NoCoverage"):
+            start = m["location"]["start"]
+            print(f"  {m['status']} {start['line']}:{start['column']} {m['mutatorName']}: {m.get('replacement', '').strip()}")
+PY
+}
+
 cmd=${1:-build}
 case "$cmd" in
   deps) deps ;;
@@ -96,5 +159,6 @@ case "$cmd" in
   test) deps; build; run_tests ;;
   demo) deps; build; demo ;;
   bench) deps; build; bench ;;
-  *) die "unknown command '$cmd': use deps, build, test, demo or bench" ;;
+  mutate) shift; deps; build; mutate "$@" ;;
+  *) die "unknown command '$cmd': use deps, build, test, demo, bench or mutate" ;;
 esac
