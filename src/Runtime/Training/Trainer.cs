@@ -147,6 +147,7 @@ public sealed class Trainer : IDisposable
         double totalSum = 0;
         var batches = 0;
         var micro = 0;
+        var checkedLastUpdate = false;
         _progress.EpochStarted(Epoch + 1, Options.Epochs, batchCount);
         using var source = batchesOfEpoch().GetEnumerator();
         while (true)
@@ -173,8 +174,18 @@ public sealed class Trainer : IDisposable
                 if (Options.Update == UpdateMode.Joint) OptimizerStep(batch);
                 micro = 0;
             }
+            if (batches == batchCount)
+            {
+                // The epoch's last batch: its pending micro-batches are stepped now, while the batch
+                // is alive, and the update is checked (see GuardLastUpdate).
+                if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
+                micro = 0;
+                GuardLastUpdate(batch);
+                checkedLastUpdate = true;
+            }
         }
         if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
+        if (!checkedLastUpdate) GuardFiniteState();
         var meanLosses = Enumerable.Range(0, Tasks.Count).Select(i => counts[i] == 0 ? double.NaN : sums[i] / counts[i]).ToArray();
         _weighting.EndEpoch(meanLosses, _context);
         var metrics = validate is null ? new Dictionary<string, double>() : validate();
@@ -297,6 +308,75 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    /// <summary>
+    /// A step's loss and gradient norm are checked before its update, so the update of an epoch's
+    /// last step would otherwise reach the checkpoint unchecked: its weights and optimizer state
+    /// must be finite (<see cref="GuardFiniteState"/>), and the loss of the last batch, recomputed
+    /// after the update in evaluation mode without gradients (no dropout, no generator draws),
+    /// must be finite too. Weights that are finite but so large that the model's outputs overflow
+    /// (a learning rate that blew up) fail here, before the epoch's checkpoint or best weights.
+    /// </summary>
+    private void GuardLastUpdate(MultiTaskBatch batch)
+    {
+        GuardFiniteState();
+        var wasTraining = _model.training;
+        _model.eval();
+        try
+        {
+            using var mode = no_grad();
+            var losses = _losses.Compute(_model.forward(batch.Inputs), batch);
+            for (var i = 0; i < losses.Length; i++)
+            {
+                if (losses[i] is not { } loss) continue;
+                var value = loss.item<double>();
+                if (double.IsFinite(value)) continue;
+                var (name, largest) = _model.named_parameters().Select(p => (p.name, p.parameter.abs().max().item<double>())).MaxBy(p => p.Item2);
+                throw new TrainingDivergedException($"the loss of task '{Tasks[i].Name}' on the epoch's last batch became {Format(value)} after the update of step {Step} (epoch {Epoch + 1}): the weights diverged (the largest is {largest:G3} in parameter '{name}'); nothing of this epoch was kept (checkpoint, log and best weights are those of the epoch before). Lower the learning rate or clip gradients.");
+            }
+        }
+        finally
+        {
+            _model.train(wasTraining);
+        }
+    }
+
+    /// <summary>
+    /// Every weight and buffer of the model, every weighting parameter and every optimizer state
+    /// tensor must be finite after an epoch's steps; otherwise training stops naming the first
+    /// non-finite one, before the epoch's checkpoint or best weights could keep it.
+    /// </summary>
+    private void GuardFiniteState()
+    {
+        using var scope = NewDisposeScope();
+        var names = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, parameter) in _model.named_parameters())
+        {
+            names.TryAdd(parameter, $"parameter '{name}'");
+            GuardFinite(names[parameter], parameter);
+        }
+        foreach (var (name, buffer) in _model.named_buffers()) GuardFinite($"buffer '{name}'", buffer);
+        var weighting = _weighting.parameters().ToList();
+        for (var i = 0; i < weighting.Count; i++)
+        {
+            names.TryAdd(weighting[i], $"weighting parameter {i}");
+            GuardFinite(names[weighting[i]], weighting[i]);
+        }
+        var ordered = _optimizer.param_groups.SelectMany(g => g.parameters).ToList();
+        using var state = _optimizer.state_dict();
+        foreach (var (index, entry) in state.state.OrderBy(e => e.Key))
+        {
+            var owner = names.TryGetValue(ordered[index], out var name) ? name : $"parameter {index}";
+            foreach (var (key, tensor) in entry.tensors) GuardFinite($"optimizer state '{key}' of {owner}", tensor);
+        }
+    }
+
+    private void GuardFinite(string what, Tensor tensor)
+    {
+        if (!ScalarTypeInfo.IsFloatingPoint(tensor.dtype) || tensor.isfinite().all().item<bool>()) return;
+        var found = tensor.isnan().any().item<bool>() ? "NaN" : tensor.eq(double.PositiveInfinity).any().item<bool>() ? "inf" : "-inf";
+        throw new TrainingDivergedException($"{what} holds {found} after step {Step} (epoch {Epoch + 1}); nothing of this epoch was kept (checkpoint, log and best weights are those of the epoch before). Lower the learning rate or clip gradients.");
+    }
+
     // ---- evaluation ----------------------------------------------------------------------------
 
     /// <summary>Mean loss per task (<c>task.loss</c>), <c>loss</c> (their weighted sum) and every declared <c>task.metric</c>.</summary>
@@ -349,7 +429,12 @@ public sealed class Trainer : IDisposable
         return $"epoch {r.Epoch}/{Options.Epochs}  loss {Format(r.TrainLoss)} ({tasks})  weights {weights}  lr {r.LearningRates[0]:G3}{validation}  {r.Seconds:F1}s";
     }
 
-    private static string Format(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>A value for a message: NaN and the infinities by name (an absent value is left out, never shown as NaN).</summary>
+    private static string Format(double value) =>
+        double.IsNaN(value) ? "NaN"
+        : double.IsPositiveInfinity(value) ? "inf"
+        : double.IsNegativeInfinity(value) ? "-inf"
+        : value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose()
     {
