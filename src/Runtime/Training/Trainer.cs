@@ -87,9 +87,23 @@ public sealed class Trainer : IDisposable
 
     // ---- fit -----------------------------------------------------------------------------------
 
-    /// <summary>Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.</summary>
-    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null) =>
-        Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => _evaluator.Evaluate(validation));
+    /// <summary>
+    /// Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.
+    /// Before the first step: an empty dataset, or one without a labelled example for any task, is
+    /// an <see cref="ArgumentException"/>; a task without labelled examples gets a warning through
+    /// the progress display, and its losses and metrics are left out of the history.
+    /// </summary>
+    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var warnings = new List<string>();
+        var untrained = Unlabelled(train, "the training dataset", nameof(train));
+        foreach (var name in untrained) warnings.Add($"warning: task '{name}' has no labelled example in the training dataset; it is not trained and it has no training loss");
+        var unvalidated = validation is null ? [] : Unlabelled(validation, "the validation dataset", nameof(validation));
+        foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in the validation dataset; it has no validation loss or metrics");
+        return Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize,
+            validation is null ? null : () => WithoutTasks(_evaluator.Evaluate(validation), unvalidated), warnings);
+    }
 
     /// <summary>
     /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
@@ -97,19 +111,29 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public IReadOnlyList<EpochRecord> Fit(TaskDatasets train, TaskDatasets? validation = null)
     {
-        foreach (var name in train.Names)
+        ArgumentNullException.ThrowIfNull(train);
+        var warnings = new List<string>();
+        var untrained = Unlabelled(train, "training", nameof(train));
+        foreach (var name in untrained)
         {
-            if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", nameof(train));
+            warnings.Add(train.Datasets.ContainsKey(name)
+                ? $"warning: task '{name}' has no labelled example in its training dataset; it is not trained and it has no training loss"
+                : $"warning: task '{name}' has no training dataset; it is not trained and it has no training loss");
         }
+        var unvalidated = validation is null ? [] : Unlabelled(validation, "validation", nameof(validation));
+        foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in its validation dataset; it has no validation loss or metrics");
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
-        return Fit(() => SampledBatches(train, perTask), perTask.Sum(), validation is null ? null : () => _evaluator.Evaluate(validation));
+        return Fit(() => SampledBatches(train, perTask), perTask.Sum(),
+            validation is null ? null : () => WithoutTasks(_evaluator.Evaluate(validation), unvalidated), warnings);
     }
 
-    private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate)
+    private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate, IReadOnlyList<string> warnings)
     {
+        ObjectDisposedException.ThrowIf(_optimizer.IsDisposed, _optimizer);
         BuildSchedule(batchCount);
         _progress.Run(() =>
         {
+            foreach (var warning in warnings) _progress.Message(warning);
             while (Epoch < Options.Epochs)
             {
                 var record = RunEpoch(batches, batchCount, validate);
@@ -136,6 +160,56 @@ public sealed class Trainer : IDisposable
         var perEpoch = Options.Update == UpdateMode.Alternate ? 2 * batchCount : (batchCount + Options.Accumulate - 1) / Options.Accumulate;
         _schedule.Build(perEpoch * Options.Epochs, MonitorMaximizes);
     }
+
+    // ---- checks before the first step --------------------------------------------------------
+
+    /// <summary>
+    /// The tasks <paramref name="data"/> has no labelled example of (no targets, every label
+    /// missing); an empty dataset, or one without a labelled example of any task, is an error.
+    /// </summary>
+    private List<string> Unlabelled(MultiTaskDataset data, string what, string parameter)
+    {
+        if (data.Count == 0) throw new ArgumentException($"{what} is empty: it has no examples to train or validate on", parameter);
+        var unlabelled = Tasks.Where((t, i) => !HasLabels(data, i)).Select(t => t.Name).ToList();
+        if (unlabelled.Count == Tasks.Count) throw new ArgumentException($"{what} has no labelled example of any task ({string.Join(", ", unlabelled)}): every label is missing", parameter);
+        return unlabelled;
+    }
+
+    /// <summary>
+    /// Per-task datasets (none of them empty, <see cref="TaskDatasets"/> sees to that): the tasks
+    /// whose own dataset has no labelled example of them, and when training the tasks without a
+    /// dataset. None labelled at all is an error.
+    /// </summary>
+    private List<string> Unlabelled(TaskDatasets data, string what, string parameter)
+    {
+        foreach (var name in data.Names)
+        {
+            if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", parameter);
+        }
+        var unlabelled = new List<string>();
+        for (var i = 0; i < Tasks.Count; i++)
+        {
+            var name = Tasks[i].Name;
+            if (data.Datasets.TryGetValue(name, out var own) ? !HasLabels(own, i) : what == "training") unlabelled.Add(name);
+        }
+        if (unlabelled.Count == Tasks.Count) throw new ArgumentException($"the {what} datasets have no labelled example of any task ({string.Join(", ", unlabelled)})", parameter);
+        return unlabelled;
+    }
+
+    private bool HasLabels(MultiTaskDataset data, int task) =>
+        data.Targets.TryGetValue(Tasks[task].Name, out var target) && _losses.Denominator(task, target) > 0;
+
+    /// <summary>A validation result without the losses and metrics of <paramref name="tasks"/>, which have no labelled example (absent, not NaN).</summary>
+    private static Dictionary<string, double> WithoutTasks(Dictionary<string, double> metrics, IReadOnlyCollection<string> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            foreach (var key in metrics.Keys.Where(k => k.StartsWith(task + ".", StringComparison.Ordinal)).ToList()) metrics.Remove(key);
+        }
+        return metrics;
+    }
+
+    // ---- epochs ------------------------------------------------------------------------------
 
     private EpochRecord RunEpoch(Func<IEnumerable<MultiTaskBatch>> batchesOfEpoch, long batchCount, Func<Dictionary<string, double>>? validate)
     {
@@ -193,7 +267,8 @@ public sealed class Trainer : IDisposable
         _schedule.EpochEnded(Step, metrics, totalSum / Math.Max(1, batches));
         var record = new EpochRecord(
             Epoch, Step, totalSum / Math.Max(1, batches),
-            Tasks.Select((t, i) => (t.Name, meanLosses[i])).ToDictionary(p => p.Name, p => p.Item2),
+            // A task without a labelled example this epoch has no loss: absent, not NaN or 0.
+            Tasks.Select((t, i) => (t.Name, meanLosses[i])).Where((p, i) => counts[i] > 0).ToDictionary(p => p.Name, p => p.Item2),
             Tasks.Select((t, i) => (t.Name, i < _weighting.Weights.Count ? _weighting.Weights[i] : double.NaN)).ToDictionary(p => p.Name, p => p.Item2),
             _optimizer.param_groups.Select(g => g.lr).ToList(),
             metrics,
@@ -423,7 +498,7 @@ public sealed class Trainer : IDisposable
 
     private string ProgressLine(EpochRecord r)
     {
-        var tasks = string.Join(", ", Tasks.Select(t => $"{t.Name} {Format(r.TaskLosses[t.Name])}"));
+        var tasks = string.Join(", ", Tasks.Select(t => $"{t.Name} {(r.TaskLosses.TryGetValue(t.Name, out var loss) ? Format(loss) : "-")}"));
         var weights = string.Join("/", Tasks.Select(t => Format(r.Weights[t.Name])));
         var validation = r.Validation.Count == 0 ? "" : "  val " + string.Join(" ", r.Validation.Where(v => !v.Key.EndsWith(".loss", StringComparison.Ordinal)).Select(v => $"{v.Key} {Format(v.Value)}"));
         return $"epoch {r.Epoch}/{Options.Epochs}  loss {Format(r.TrainLoss)} ({tasks})  weights {weights}  lr {r.LearningRates[0]:G3}{validation}  {r.Seconds:F1}s";
