@@ -130,6 +130,7 @@ public sealed class Trainer : IDisposable
     private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate, IReadOnlyList<string> warnings)
     {
         ObjectDisposedException.ThrowIf(_optimizer.IsDisposed, _optimizer);
+        PrepareOutputs();
         BuildSchedule(batchCount);
         _progress.Run(() =>
         {
@@ -209,6 +210,35 @@ public sealed class Trainer : IDisposable
         return metrics;
     }
 
+    /// <summary>
+    /// Creates the folders of the checkpoint, log and report (a path that cannot be written fails
+    /// here, not after an epoch's work) and rewrites the log to the history: empty for a new
+    /// trainer, the checkpoint's epochs after <see cref="Checkpoint.Load"/>, so that a resumed
+    /// run's log holds each epoch once, as an uninterrupted run's does.
+    /// </summary>
+    private void PrepareOutputs()
+    {
+        foreach (var (option, path) in new[] { (nameof(TrainerOptions.CheckpointPath), Options.CheckpointPath), (nameof(TrainerOptions.LogPath), Options.LogPath), (nameof(TrainerOptions.ReportPath), Options.ReportPath) })
+        {
+            if (path is null) continue;
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (folder is null) continue;
+            try
+            {
+                Directory.CreateDirectory(folder);
+                // A folder that exists but cannot be written to would fail only at the epoch's end.
+                var probe = Path.Combine(folder, $".mtl-write-check-{Guid.NewGuid():N}.tmp");
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{option} '{path}': cannot create or write to its folder '{folder}': {e.Message}", e);
+            }
+        }
+        TrainingLog.Rewrite(Options.LogPath, _history);
+    }
+
     // ---- epochs ------------------------------------------------------------------------------
 
     private EpochRecord RunEpoch(Func<IEnumerable<MultiTaskBatch>> batchesOfEpoch, long batchCount, Func<Dictionary<string, double>>? validate)
@@ -275,10 +305,12 @@ public sealed class Trainer : IDisposable
             clock.Elapsed.TotalSeconds);
         _history.Add(record);
         if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
+        // The checkpoint first, then the log: a crash between the two leaves the log an epoch
+        // short, and the resumed run's Fit rewrites it from the checkpoint's history.
+        if (Options.CheckpointPath is { } path) Checkpoint.Save(path, this);
         TrainingLog.Append(Options.LogPath, record);
         if (Options.ReportPath is { } report) TrainingReport.Write(report, _history);
         _progress.EpochCompleted(ProgressLine(record));
-        if (Options.CheckpointPath is { } path) Checkpoint.Save(path, this);
         return record;
     }
 

@@ -111,6 +111,42 @@ public sealed class FitChecksTests : IDisposable
     }
 
     [Fact]
+    public void Missing_output_folders_are_created_before_training_and_an_impossible_one_fails_before_the_first_step()
+    {
+        manual_seed(4);
+        using var data = TwoTaskData.Make(32, seed: 2);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.05);
+        var checkpoint = Path.Combine(_folder, "new", "deeper", "run.ckpt");
+        var report = Path.Combine(_folder, "reports", "report.html");
+        using (var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 8, CheckpointPath = checkpoint, ReportPath = report }))
+        {
+            trainer.Fit(data);
+        }
+        Assert.True(File.Exists(checkpoint));
+        Assert.True(File.Exists(report));
+
+        // A file where the folder should be: nothing can be created there.
+        var blocker = Path.Combine(_folder, "blocker");
+        File.WriteAllText(blocker, "not a folder");
+        foreach (var options in new[]
+        {
+            new TrainerOptions { Epochs = 1, BatchSize = 8, CheckpointPath = Path.Combine(blocker, "run.ckpt") },
+            new TrainerOptions { Epochs = 1, BatchSize = 8, LogPath = Path.Combine(blocker, "log.jsonl") },
+            new TrainerOptions { Epochs = 1, BatchSize = 8, ReportPath = Path.Combine(blocker, "report.html") },
+        })
+        {
+            var before = Weights(model);
+            using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, options);
+            var error = Assert.Throws<IOException>(() => trainer.Fit(data));
+            Assert.Contains(Path.Combine(blocker, ""), error.Message);
+            Assert.Contains(options.CheckpointPath is not null ? "CheckpointPath" : options.LogPath is not null ? "LogPath" : "ReportPath", error.Message);
+            Assert.Equal(0, trainer.Step);
+            Assert.Equal(before, Weights(model));
+        }
+    }
+
+    [Fact]
     public void Fit_with_a_disposed_optimizer_throws_ObjectDisposedException_before_the_first_step()
     {
         manual_seed(5);
