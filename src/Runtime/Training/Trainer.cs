@@ -438,7 +438,7 @@ public sealed class Trainer : IDisposable
                 var value = loss.item<double>();
                 if (double.IsFinite(value)) continue;
                 var (name, largest) = _model.named_parameters().Select(p => (p.name, p.parameter.abs().max().item<double>())).MaxBy(p => p.Item2);
-                throw new TrainingDivergedException($"the loss of task '{Tasks[i].Name}' on the epoch's last batch became {Format(value)} after the update of step {Step} (epoch {Epoch + 1}): the weights diverged (the largest is {largest:G3} in parameter '{name}'); nothing of this epoch was kept (checkpoint, log and best weights are those of the epoch before). Lower the learning rate or clip gradients.");
+                throw new TrainingDivergedException($"the loss of task '{Tasks[i].Name}' on the epoch's last batch became {Format(value)} after the update of step {Step} (epoch {Epoch + 1}): the weights diverged (the largest is {largest.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} in parameter '{name}'); nothing of this epoch was kept (checkpoint, log and best weights are those of the epoch before). Lower the learning rate or clip gradients.");
             }
         }
         finally
