@@ -527,4 +527,21 @@ public sealed class OptimizerHandleTests
         snapshot.Dispose();
         Assert.Equal(before, Tensor.LiveHandleCount);
     }
+
+    [Fact]
+    public void A_disposed_optimizer_refuses_to_step_or_give_its_state_like_a_disposed_module()
+    {
+        using var parameter = new Parameter(zeros([3]));
+        var optimizer = optim.SGD([parameter], lr: 0.1);
+        Assert.False(optimizer.IsDisposed);
+        optimizer.Dispose();
+        Assert.True(optimizer.IsDisposed);
+        using (var scope = NewDisposeScope()) parameter.grad = ones([3]);
+        Assert.Contains("SGD", Assert.Throws<ObjectDisposedException>(() => optimizer.step()).ObjectName);
+        Assert.Throws<ObjectDisposedException>(() => optimizer.zero_grad());
+        Assert.Throws<ObjectDisposedException>(() => optimizer.state_dict());
+        Assert.Throws<ObjectDisposedException>(() => optimizer.add_param_group(new ParamGroup([parameter])));
+        Assert.Equal(new float[3], parameter.data<float>().ToArray());
+        optimizer.Dispose();
+    }
 }

@@ -11,6 +11,7 @@ public sealed class TaskDatasets : IDisposable
         foreach (var (task, data) in datasets)
         {
             if (!data.Targets.ContainsKey(task)) throw new ArgumentException($"the dataset for task '{task}' holds no targets for it", nameof(datasets));
+            if (data.Count == 0) throw new ArgumentException($"the dataset for task '{task}' is empty: it has no examples", nameof(datasets));
         }
         Datasets = datasets;
         Names = datasets.Keys.ToList();

@@ -7,7 +7,8 @@ internal readonly record struct EarlyStopState(double BestValue, int StaleEpochs
 /// Early stopping's bookkeeping, one validation result per epoch: whether the monitored value
 /// improved on the best so far by more than <see cref="EarlyStopping.MinDelta"/> (in the monitor's
 /// direction), and whether it has gone <see cref="EarlyStopping.Patience"/> epochs without. An
-/// epoch whose validation lacks the monitor, or gives NaN for it, changes nothing. Without
+/// epoch whose validation lacks the monitor, or gives NaN for it, changes nothing; an infinite
+/// value is never an improvement (it counts as an epoch without one). Without
 /// settings early stopping is off: nothing improves and training never stops early, but a restored
 /// state is kept (and saved again).
 /// </summary>
@@ -42,7 +43,8 @@ internal sealed class EarlyStopper
     {
         if (Settings is not { } stop) return false;
         if (!validation.TryGetValue(stop.Monitor, out var value) || double.IsNaN(value)) return false;
-        var improved = double.IsNaN(BestValue) || (Maximize ? value > BestValue + stop.MinDelta : value < BestValue - stop.MinDelta);
+        // An infinite value (a diverged model) is never a best, whichever side it is on.
+        var improved = double.IsFinite(value) && (double.IsNaN(BestValue) || (Maximize ? value > BestValue + stop.MinDelta : value < BestValue - stop.MinDelta));
         if (!improved)
         {
             StaleEpochs++;

@@ -7,8 +7,10 @@ namespace Mtl.Training;
 /// <summary>
 /// Evaluates a model on labelled data, in evaluation mode without gradients: each task's mean
 /// loss over its labelled examples (<c>task.loss</c>), every declared metric (<c>task.metric</c>)
-/// and <c>loss</c>, the sum of the task losses scaled by the tasks' declared weights. Each batch
-/// runs in its own dispose scope.
+/// and <c>loss</c>, the sum of the task losses scaled by the tasks' declared weights. A task
+/// without labelled examples has NaN for its loss and metrics and is left out of <c>loss</c>; a
+/// task with labelled examples is always in it, so a NaN loss is never hidden. Each batch runs in
+/// its own dispose scope.
 /// </summary>
 internal sealed class Evaluator
 {
@@ -29,9 +31,14 @@ internal sealed class Evaluator
     /// <summary>
     /// Mean loss per task over all its labelled examples (<c>task.loss</c>, NaN for a task without
     /// one: each batch's mean counts by its labelled examples, not its size), <c>loss</c>
-    /// (their weighted sum, leaving out NaN ones) and every declared <c>task.metric</c>.
+    /// (their weighted sum over the tasks with labelled examples; NaN when there are none) and
+    /// every declared <c>task.metric</c>. A task with labelled examples is never left out of the
+    /// total: a NaN or infinite loss of it (a diverged model) makes <c>loss</c> NaN or infinite.
     /// </summary>
-    public Dictionary<string, double> Evaluate(MultiTaskDataset data)
+    public Dictionary<string, double> Evaluate(MultiTaskDataset data) => Evaluate(data, out _);
+
+    /// <summary><see cref="Evaluate(MultiTaskDataset)"/>, telling which tasks had labelled examples.</summary>
+    private Dictionary<string, double> Evaluate(MultiTaskDataset data, out bool[] labelled)
     {
         var metrics = _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
         var sums = new double[_tasks.Count];
@@ -53,9 +60,9 @@ internal sealed class Evaluator
                     if (!batch.Targets.TryGetValue(_tasks[i].Name, out var target)) continue;
                     if (losses[i] is { } loss)
                     {
-                        var labelled = _losses.Denominator(i, target);
-                        sums[i] += loss.item<double>() * labelled;
-                        counts[i] += labelled;
+                        var denominator = _losses.Denominator(i, target);
+                        sums[i] += loss.item<double>() * denominator;
+                        counts[i] += denominator;
                     }
                     foreach (var metric in metrics[i]) metric.Update(output.Tasks[_tasks[i].Name], target);
                 }
@@ -63,37 +70,43 @@ internal sealed class Evaluator
         }
         _model.train(wasTraining);
         var result = new Dictionary<string, double>();
+        labelled = counts.Select(c => c > 0).ToArray();
         double weighted = 0;
         for (var i = 0; i < _tasks.Count; i++)
         {
-            var mean = counts[i] == 0 ? double.NaN : sums[i] / counts[i];
+            var mean = labelled[i] ? sums[i] / counts[i] : double.NaN;
             result[$"{_tasks[i].Name}.loss"] = mean;
-            if (!double.IsNaN(mean)) weighted += _tasks[i].Weight * mean;
+            if (labelled[i]) weighted += _tasks[i].Weight * mean;
             foreach (var metric in metrics[i]) result[$"{_tasks[i].Name}.{metric.Name}"] = metric.Compute();
         }
-        result["loss"] = weighted;
+        result["loss"] = labelled.Any(l => l) ? weighted : double.NaN;
         return result;
     }
 
     /// <summary>
     /// Each task on its own dataset: that task's <c>task.loss</c> and metrics from its dataset, and
-    /// <c>loss</c>, the weighted sum of those losses in the datasets' order (leaving out NaN ones).
+    /// <c>loss</c>, the weighted sum of those losses in the datasets' order over the tasks with
+    /// labelled examples (NaN when there are none; a NaN task loss makes it NaN).
     /// </summary>
     public Dictionary<string, double> Evaluate(TaskDatasets data)
     {
         var result = new Dictionary<string, double>();
         double weighted = 0;
+        var any = false;
         foreach (var name in data.Names)
         {
-            var metrics = Evaluate(data.Datasets[name]);
+            var task = _tasks.Select((t, i) => (t, i)).Where(p => p.t.Name == name).Select(p => p.i).DefaultIfEmpty(-1).First();
+            if (task < 0) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", _tasks.Select(t => t.Name))})", nameof(data));
+            var metrics = Evaluate(data.Datasets[name], out var labelled);
             foreach (var (key, value) in metrics)
             {
                 if (key.StartsWith(name + ".", StringComparison.Ordinal)) result[key] = value;
             }
-            var loss = metrics[name + ".loss"];
-            if (!double.IsNaN(loss)) weighted += _tasks.First(t => t.Name == name).Weight * loss;
+            if (!labelled[task]) continue;
+            weighted += _tasks[task].Weight * metrics[name + ".loss"];
+            any = true;
         }
-        result["loss"] = weighted;
+        result["loss"] = any ? weighted : double.NaN;
         return result;
     }
 }

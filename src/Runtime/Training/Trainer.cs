@@ -87,9 +87,23 @@ public sealed class Trainer : IDisposable
 
     // ---- fit -----------------------------------------------------------------------------------
 
-    /// <summary>Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.</summary>
-    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null) =>
-        Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => _evaluator.Evaluate(validation));
+    /// <summary>
+    /// Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.
+    /// Before the first step: an empty dataset, or one without a labelled example for any task, is
+    /// an <see cref="ArgumentException"/>; a task without labelled examples gets a warning through
+    /// the progress display, and its losses and metrics are left out of the history.
+    /// </summary>
+    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var warnings = new List<string>();
+        var untrained = Unlabelled(train, "the training dataset", nameof(train));
+        foreach (var name in untrained) warnings.Add($"warning: task '{name}' has no labelled example in the training dataset; it is not trained and it has no training loss");
+        var unvalidated = validation is null ? [] : Unlabelled(validation, "the validation dataset", nameof(validation));
+        foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in the validation dataset; it has no validation loss or metrics");
+        return Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize,
+            validation is null ? null : () => WithoutTasks(_evaluator.Evaluate(validation), unvalidated), warnings);
+    }
 
     /// <summary>
     /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
@@ -97,19 +111,30 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public IReadOnlyList<EpochRecord> Fit(TaskDatasets train, TaskDatasets? validation = null)
     {
-        foreach (var name in train.Names)
+        ArgumentNullException.ThrowIfNull(train);
+        var warnings = new List<string>();
+        var untrained = Unlabelled(train, "training", nameof(train));
+        foreach (var name in untrained)
         {
-            if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", nameof(train));
+            warnings.Add(train.Datasets.ContainsKey(name)
+                ? $"warning: task '{name}' has no labelled example in its training dataset; it is not trained and it has no training loss"
+                : $"warning: task '{name}' has no training dataset; it is not trained and it has no training loss");
         }
+        var unvalidated = validation is null ? [] : Unlabelled(validation, "validation", nameof(validation));
+        foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in its validation dataset; it has no validation loss or metrics");
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
-        return Fit(() => SampledBatches(train, perTask), perTask.Sum(), validation is null ? null : () => _evaluator.Evaluate(validation));
+        return Fit(() => SampledBatches(train, perTask), perTask.Sum(),
+            validation is null ? null : () => WithoutTasks(_evaluator.Evaluate(validation), unvalidated), warnings);
     }
 
-    private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate)
+    private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate, IReadOnlyList<string> warnings)
     {
+        ObjectDisposedException.ThrowIf(_optimizer.IsDisposed, _optimizer);
+        PrepareOutputs();
         BuildSchedule(batchCount);
         _progress.Run(() =>
         {
+            foreach (var warning in warnings) _progress.Message(warning);
             while (Epoch < Options.Epochs)
             {
                 var record = RunEpoch(batches, batchCount, validate);
@@ -137,6 +162,85 @@ public sealed class Trainer : IDisposable
         _schedule.Build(perEpoch * Options.Epochs, MonitorMaximizes);
     }
 
+    // ---- checks before the first step --------------------------------------------------------
+
+    /// <summary>
+    /// The tasks <paramref name="data"/> has no labelled example of (no targets, every label
+    /// missing); an empty dataset, or one without a labelled example of any task, is an error.
+    /// </summary>
+    private List<string> Unlabelled(MultiTaskDataset data, string what, string parameter)
+    {
+        if (data.Count == 0) throw new ArgumentException($"{what} is empty: it has no examples to train or validate on", parameter);
+        var unlabelled = Tasks.Where((t, i) => !HasLabels(data, i)).Select(t => t.Name).ToList();
+        if (unlabelled.Count == Tasks.Count) throw new ArgumentException($"{what} has no labelled example of any task ({string.Join(", ", unlabelled)}): every label is missing", parameter);
+        return unlabelled;
+    }
+
+    /// <summary>
+    /// Per-task datasets (none of them empty, <see cref="TaskDatasets"/> sees to that): the tasks
+    /// whose own dataset has no labelled example of them, and when training the tasks without a
+    /// dataset. None labelled at all is an error.
+    /// </summary>
+    private List<string> Unlabelled(TaskDatasets data, string what, string parameter)
+    {
+        foreach (var name in data.Names)
+        {
+            if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", parameter);
+        }
+        var unlabelled = new List<string>();
+        for (var i = 0; i < Tasks.Count; i++)
+        {
+            var name = Tasks[i].Name;
+            if (data.Datasets.TryGetValue(name, out var own) ? !HasLabels(own, i) : what == "training") unlabelled.Add(name);
+        }
+        if (unlabelled.Count == Tasks.Count) throw new ArgumentException($"the {what} datasets have no labelled example of any task ({string.Join(", ", unlabelled)})", parameter);
+        return unlabelled;
+    }
+
+    private bool HasLabels(MultiTaskDataset data, int task) =>
+        data.Targets.TryGetValue(Tasks[task].Name, out var target) && _losses.Denominator(task, target) > 0;
+
+    /// <summary>A validation result without the losses and metrics of <paramref name="tasks"/>, which have no labelled example (absent, not NaN).</summary>
+    private static Dictionary<string, double> WithoutTasks(Dictionary<string, double> metrics, IReadOnlyCollection<string> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            foreach (var key in metrics.Keys.Where(k => k.StartsWith(task + ".", StringComparison.Ordinal)).ToList()) metrics.Remove(key);
+        }
+        return metrics;
+    }
+
+    /// <summary>
+    /// Creates the folders of the checkpoint, log and report (a path that cannot be written fails
+    /// here, not after an epoch's work) and rewrites the log to the history: empty for a new
+    /// trainer, the checkpoint's epochs after <see cref="Checkpoint.Load"/>, so that a resumed
+    /// run's log holds each epoch once, as an uninterrupted run's does.
+    /// </summary>
+    private void PrepareOutputs()
+    {
+        foreach (var (option, path) in new[] { (nameof(TrainerOptions.CheckpointPath), Options.CheckpointPath), (nameof(TrainerOptions.LogPath), Options.LogPath), (nameof(TrainerOptions.ReportPath), Options.ReportPath) })
+        {
+            if (path is null) continue;
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (folder is null) continue;
+            try
+            {
+                Directory.CreateDirectory(folder);
+                // A folder that exists but cannot be written to would fail only at the epoch's end.
+                var probe = Path.Combine(folder, $".mtl-write-check-{Guid.NewGuid():N}.tmp");
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{option} '{path}': cannot create or write to its folder '{folder}': {e.Message}", e);
+            }
+        }
+        TrainingLog.Rewrite(Options.LogPath, _history);
+    }
+
+    // ---- epochs ------------------------------------------------------------------------------
+
     private EpochRecord RunEpoch(Func<IEnumerable<MultiTaskBatch>> batchesOfEpoch, long batchCount, Func<Dictionary<string, double>>? validate)
     {
         var clock = Stopwatch.StartNew();
@@ -147,6 +251,7 @@ public sealed class Trainer : IDisposable
         double totalSum = 0;
         var batches = 0;
         var micro = 0;
+        var checkedLastUpdate = false;
         _progress.EpochStarted(Epoch + 1, Options.Epochs, batchCount);
         using var source = batchesOfEpoch().GetEnumerator();
         while (true)
@@ -173,8 +278,18 @@ public sealed class Trainer : IDisposable
                 if (Options.Update == UpdateMode.Joint) OptimizerStep(batch);
                 micro = 0;
             }
+            if (batches == batchCount)
+            {
+                // The epoch's last batch: its pending micro-batches are stepped now, while the batch
+                // is alive, and the update is checked (see GuardLastUpdate).
+                if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
+                micro = 0;
+                GuardLastUpdate(batch);
+                checkedLastUpdate = true;
+            }
         }
         if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
+        if (!checkedLastUpdate) GuardFiniteState();
         var meanLosses = Enumerable.Range(0, Tasks.Count).Select(i => counts[i] == 0 ? double.NaN : sums[i] / counts[i]).ToArray();
         _weighting.EndEpoch(meanLosses, _context);
         var metrics = validate is null ? new Dictionary<string, double>() : validate();
@@ -182,17 +297,20 @@ public sealed class Trainer : IDisposable
         _schedule.EpochEnded(Step, metrics, totalSum / Math.Max(1, batches));
         var record = new EpochRecord(
             Epoch, Step, totalSum / Math.Max(1, batches),
-            Tasks.Select((t, i) => (t.Name, meanLosses[i])).ToDictionary(p => p.Name, p => p.Item2),
+            // A task without a labelled example this epoch has no loss: absent, not NaN or 0.
+            Tasks.Select((t, i) => (t.Name, meanLosses[i])).Where((p, i) => counts[i] > 0).ToDictionary(p => p.Name, p => p.Item2),
             Tasks.Select((t, i) => (t.Name, i < _weighting.Weights.Count ? _weighting.Weights[i] : double.NaN)).ToDictionary(p => p.Name, p => p.Item2),
             _optimizer.param_groups.Select(g => g.lr).ToList(),
             metrics,
             clock.Elapsed.TotalSeconds);
         _history.Add(record);
         if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
+        // The checkpoint first, then the log: a crash between the two leaves the log an epoch
+        // short, and the resumed run's Fit rewrites it from the checkpoint's history.
+        if (Options.CheckpointPath is { } path) Checkpoint.Save(path, this);
         TrainingLog.Append(Options.LogPath, record);
         if (Options.ReportPath is { } report) TrainingReport.Write(report, _history);
         _progress.EpochCompleted(ProgressLine(record));
-        if (Options.CheckpointPath is { } path) Checkpoint.Save(path, this);
         return record;
     }
 
@@ -297,6 +415,75 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    /// <summary>
+    /// A step's loss and gradient norm are checked before its update, so the update of an epoch's
+    /// last step would otherwise reach the checkpoint unchecked: its weights and optimizer state
+    /// must be finite (<see cref="GuardFiniteState"/>), and the loss of the last batch, recomputed
+    /// after the update in evaluation mode without gradients (no dropout, no generator draws),
+    /// must be finite too. Weights that are finite but so large that the model's outputs overflow
+    /// (a learning rate that blew up) fail here, before the epoch's checkpoint or best weights.
+    /// </summary>
+    private void GuardLastUpdate(MultiTaskBatch batch)
+    {
+        GuardFiniteState();
+        var wasTraining = _model.training;
+        _model.eval();
+        try
+        {
+            using var mode = no_grad();
+            var losses = _losses.Compute(_model.forward(batch.Inputs), batch);
+            for (var i = 0; i < losses.Length; i++)
+            {
+                if (losses[i] is not { } loss) continue;
+                var value = loss.item<double>();
+                if (double.IsFinite(value)) continue;
+                var (name, largest) = _model.named_parameters().Select(p => (p.name, p.parameter.abs().max().item<double>())).MaxBy(p => p.Item2);
+                throw new TrainingDivergedException($"the loss of task '{Tasks[i].Name}' on the epoch's last batch became {Format(value)} after the update of step {Step} (epoch {Epoch + 1}): the weights diverged (the largest is {largest.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} in parameter '{name}'); nothing of this epoch was kept (checkpoint, log and best weights are those of the epoch before). Lower the learning rate or clip gradients.");
+            }
+        }
+        finally
+        {
+            _model.train(wasTraining);
+        }
+    }
+
+    /// <summary>
+    /// Every weight and buffer of the model, every weighting parameter and every optimizer state
+    /// tensor must be finite after an epoch's steps; otherwise training stops naming the first
+    /// non-finite one, before the epoch's checkpoint or best weights could keep it.
+    /// </summary>
+    private void GuardFiniteState()
+    {
+        using var scope = NewDisposeScope();
+        var names = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, parameter) in _model.named_parameters())
+        {
+            names.TryAdd(parameter, $"parameter '{name}'");
+            GuardFinite(names[parameter], parameter);
+        }
+        foreach (var (name, buffer) in _model.named_buffers()) GuardFinite($"buffer '{name}'", buffer);
+        var weighting = _weighting.parameters().ToList();
+        for (var i = 0; i < weighting.Count; i++)
+        {
+            names.TryAdd(weighting[i], $"weighting parameter {i}");
+            GuardFinite(names[weighting[i]], weighting[i]);
+        }
+        var ordered = _optimizer.param_groups.SelectMany(g => g.parameters).ToList();
+        using var state = _optimizer.state_dict();
+        foreach (var (index, entry) in state.state.OrderBy(e => e.Key))
+        {
+            var owner = names.TryGetValue(ordered[index], out var name) ? name : $"parameter {index}";
+            foreach (var (key, tensor) in entry.tensors) GuardFinite($"optimizer state '{key}' of {owner}", tensor);
+        }
+    }
+
+    private void GuardFinite(string what, Tensor tensor)
+    {
+        if (!ScalarTypeInfo.IsFloatingPoint(tensor.dtype) || tensor.isfinite().all().item<bool>()) return;
+        var found = tensor.isnan().any().item<bool>() ? "NaN" : tensor.eq(double.PositiveInfinity).any().item<bool>() ? "inf" : "-inf";
+        throw new TrainingDivergedException($"{what} holds {found} after step {Step} (epoch {Epoch + 1}); nothing of this epoch was kept (checkpoint, log and best weights are those of the epoch before). Lower the learning rate or clip gradients.");
+    }
+
     // ---- evaluation ----------------------------------------------------------------------------
 
     /// <summary>Mean loss per task (<c>task.loss</c>), <c>loss</c> (their weighted sum) and every declared <c>task.metric</c>.</summary>
@@ -343,13 +530,18 @@ public sealed class Trainer : IDisposable
 
     private string ProgressLine(EpochRecord r)
     {
-        var tasks = string.Join(", ", Tasks.Select(t => $"{t.Name} {Format(r.TaskLosses[t.Name])}"));
+        var tasks = string.Join(", ", Tasks.Select(t => $"{t.Name} {(r.TaskLosses.TryGetValue(t.Name, out var loss) ? Format(loss) : "-")}"));
         var weights = string.Join("/", Tasks.Select(t => Format(r.Weights[t.Name])));
         var validation = r.Validation.Count == 0 ? "" : "  val " + string.Join(" ", r.Validation.Where(v => !v.Key.EndsWith(".loss", StringComparison.Ordinal)).Select(v => $"{v.Key} {Format(v.Value)}"));
         return $"epoch {r.Epoch}/{Options.Epochs}  loss {Format(r.TrainLoss)} ({tasks})  weights {weights}  lr {r.LearningRates[0]:G3}{validation}  {r.Seconds:F1}s";
     }
 
-    private static string Format(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>A value for a message: NaN and the infinities by name (an absent value is left out, never shown as NaN).</summary>
+    private static string Format(double value) =>
+        double.IsNaN(value) ? "NaN"
+        : double.IsPositiveInfinity(value) ? "inf"
+        : double.IsNegativeInfinity(value) ? "-inf"
+        : value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose()
     {

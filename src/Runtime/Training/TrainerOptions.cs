@@ -61,13 +61,13 @@ public sealed record TrainerOptions
 
     public TaskWeighting? Weighting { get; init; }
 
-    /// <summary>Where to write one JSON line per epoch; null: no log.</summary>
+    /// <summary>Where to write one JSON line per epoch (rewritten from the history when Fit starts, so a resumed run logs each epoch once); null: no log.</summary>
     public string? LogPath { get; init; }
 
     /// <summary>Where to write report.html (rewritten after every epoch); null: no report.</summary>
     public string? ReportPath { get; init; }
 
-    /// <summary>Where to save a checkpoint after every epoch (atomically); null: no checkpoints.</summary>
+    /// <summary>Where to save a checkpoint after every epoch (atomically; its folder is created, and checked, before the first step); null: no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
 
     /// <summary>Where plain progress lines go (one per epoch); used when <see cref="Display"/> is Plain or Auto with redirected output.</summary>

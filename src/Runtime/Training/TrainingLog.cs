@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Mtl.Training;
 
-/// <summary>One JSON object per epoch, appended to a .jsonl file: losses, weights, metrics, learning rates, time.</summary>
+/// <summary>
+/// One JSON object per epoch, appended to a .jsonl file: losses, weights, metrics, learning rates,
+/// time. A task's loss or metric that has no value (no labelled example) is left out of its object.
+/// </summary>
 public static class TrainingLog
 {
     internal static readonly JsonSerializerOptions Json = new()
@@ -40,6 +43,29 @@ public static class TrainingLog
     /// <summary>Reads a whole log back (the report and resumed runs use it).</summary>
     public static IReadOnlyList<EpochRecord> Read(string path) =>
         File.ReadLines(path).Where(l => l.Length > 0).Select(FromJson).ToList();
+
+    /// <summary>
+    /// Replaces the log with <paramref name="history"/> (an empty file for none), atomically: a
+    /// crash while rewriting leaves the old log. A resumed run starts from here, so epochs logged
+    /// after the checkpoint it resumes from, or a line cut short by a crash, do not stay.
+    /// </summary>
+    internal static void Rewrite(string? path, IReadOnlyList<EpochRecord> history)
+    {
+        if (path is null) return;
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full);
+        if (folder is not null) Directory.CreateDirectory(folder);
+        var temporary = $"{full}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllText(temporary, string.Concat(history.Select(r => ToJson(r) + "\n")));
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
 
     internal static void Append(string? path, EpochRecord record)
     {

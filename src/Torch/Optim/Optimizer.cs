@@ -27,8 +27,12 @@ public abstract class Optimizer : IDisposable
 
     public IReadOnlyList<ParamGroup> param_groups => _groups;
 
+    /// <summary>Whether <see cref="Dispose"/> has run; a disposed optimizer can no longer be used.</summary>
+    public bool IsDisposed => _disposed;
+
     public void add_param_group(ParamGroup group)
     {
+        ThrowIfDisposed();
         var seen = new HashSet<Tensor>(_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
         foreach (var parameter in group.parameters)
         {
@@ -58,6 +62,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>Zeros (or drops, the default as in PyTorch 2) the gradient of every parameter.</summary>
     public void zero_grad(bool set_to_none = true)
     {
+        ThrowIfDisposed();
         foreach (var group in _groups)
         {
             foreach (var parameter in group.parameters) parameter.zero_grad(set_to_none);
@@ -67,6 +72,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>Updates every parameter that has a gradient.</summary>
     public void step()
     {
+        ThrowIfDisposed();
         foreach (var group in _groups)
         {
             foreach (var parameter in group.parameters)
@@ -106,6 +112,7 @@ public abstract class Optimizer : IDisposable
     /// </summary>
     public OptimizerState state_dict()
     {
+        ThrowIfDisposed();
         var entries = new Dictionary<int, OptimizerState.Entry>();
         var groups = new List<OptimizerState.Group>();
         var index = 0;
@@ -129,6 +136,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>Restores a state from <see cref="state_dict"/> (copying its tensors).</summary>
     public void load_state_dict(OptimizerState source)
     {
+        ThrowIfDisposed();
         if (source.param_groups.Count != _groups.Count)
         {
             throw new ArgumentException($"the state has {source.param_groups.Count} parameter groups but the optimizer has {_groups.Count}", nameof(source));
@@ -194,6 +202,8 @@ public abstract class Optimizer : IDisposable
         }
         _state.Clear();
     }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     public void Dispose()
     {

@@ -116,6 +116,23 @@ public sealed class EarlyStopperTests
     }
 
     [Fact]
+    public void An_infinity_is_never_an_improvement_even_on_the_right_side_or_first()
+    {
+        var minimised = Stopper("loss");
+        Assert.False(minimised.Observe(Validation("loss", double.NegativeInfinity)));
+        Assert.True(double.IsNaN(minimised.BestValue));
+        Assert.True(minimised.Observe(Validation("loss", 0.5)));
+        Assert.False(minimised.Observe(Validation("loss", double.NegativeInfinity)));
+        Assert.Equal(new EarlyStopState(0.5, 1), minimised.State);
+
+        var maximised = Stopper("value.r2");
+        Assert.False(maximised.Observe(Validation("value.r2", double.PositiveInfinity)));
+        Assert.True(maximised.Observe(Validation("value.r2", 0.5)));
+        Assert.False(maximised.Observe(Validation("value.r2", double.PositiveInfinity)));
+        Assert.Equal(new EarlyStopState(0.5, 1), maximised.State);
+    }
+
+    [Fact]
     public void An_epoch_without_the_monitor_changes_nothing()
     {
         var stopper = Stopper("kind.accuracy", patience: 1);

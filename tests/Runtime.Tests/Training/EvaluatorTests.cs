@@ -108,6 +108,27 @@ public sealed class EvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void A_task_loss_that_is_NaN_makes_the_total_NaN_instead_of_being_left_out()
+    {
+        using var data = TwoTaskData.Make(64, seed: 3);
+        using (no_grad()) _model.KindHead.parameters().First().fill_(double.NaN);
+        var result = Evaluate(data);
+        Assert.True(double.IsNaN(result["kind.loss"]));
+        Assert.True(double.IsFinite(result["value.loss"]));
+        Assert.True(double.IsNaN(result["loss"]), $"loss {result["loss"]}");
+    }
+
+    [Fact]
+    public void Data_without_a_label_of_any_task_has_no_total_rather_than_zero()
+    {
+        using var data = TwoTaskData.Make(20, seed: 4, missingValue: 1.0, missingKind: 1.0);
+        Assert.True(double.IsNaN(Evaluate(data)["loss"]));
+        using var perTask = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["kind"] = data.WithTargets("kind") });
+        using var losses = new TaskLosses(TwoTaskData.Tasks);
+        Assert.True(double.IsNaN(new Evaluator(_model, TwoTaskData.Tasks, losses, 32).Evaluate(perTask)["loss"]));
+    }
+
+    [Fact]
     public void Evaluation_runs_in_eval_mode_and_gives_the_model_its_mode_back()
     {
         using var model = new TwoTaskModel(dropout: 0.5);
