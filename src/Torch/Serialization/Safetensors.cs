@@ -146,7 +146,7 @@ public static class Safetensors
             var buffer = RentBuffer(largest, options);
             try
             {
-                foreach (var (info, tensor) in plan) WriteTensor(stream, tensor, info, buffer);
+                foreach (var (info, tensor) in plan) CopyChunks(tensor, info.Dtype, info.ByteLength, buffer, stream.Write);
             }
             finally
             {
@@ -252,22 +252,29 @@ public static class Safetensors
         return header;
     }
 
-    /// <summary>Copies one tensor's bytes to the stream through <paramref name="buffer"/>, chunk by chunk.</summary>
-    private static void WriteTensor(Stream stream, Tensor tensor, TensorInfo info, byte[] buffer)
+    /// <summary>Receives a run of a tensor's bytes; the span is only valid during the call.</summary>
+    internal delegate void BytesAction(ReadOnlySpan<byte> bytes);
+
+    /// <summary>
+    /// Copies a tensor's <paramref name="byteLength"/> bytes (row-major, host order) to the host
+    /// through <paramref name="buffer"/> and hands them to <paramref name="consume"/>, a run of
+    /// whole elements at a time.
+    /// </summary>
+    internal static void CopyChunks(Tensor tensor, ScalarType dtype, long byteLength, byte[] buffer, BytesAction consume)
     {
-        if (info.ByteLength <= buffer.Length)
+        if (byteLength <= buffer.Length)
         {
-            var bytes = buffer.AsSpan(0, (int)info.ByteLength);
+            var bytes = buffer.AsSpan(0, (int)byteLength);
             tensor.CopyBytesTo(bytes);
-            stream.Write(bytes);
+            consume(bytes);
             return;
         }
         using var flat = tensor.reshape(-1);
-        foreach (var (start, count, bytes) in Chunks(info, buffer))
+        foreach (var (start, count, bytes) in Chunks(dtype, byteLength, buffer))
         {
             using var part = flat.narrow(0, start, count);
             part.CopyBytesTo(bytes);
-            stream.Write(bytes);
+            consume(bytes);
         }
     }
 
@@ -374,7 +381,7 @@ public static class Safetensors
         try
         {
             using var flat = result.view(-1);
-            foreach (var (start, count, bytes) in Chunks(info, buffer))
+            foreach (var (start, count, bytes) in Chunks(info.Dtype, info.ByteLength, buffer))
             {
                 ReadExactly(stream, bytes, path);
                 using var part = torch.FromBytes(bytes, [count], info.Dtype);
@@ -394,11 +401,11 @@ public static class Safetensors
     private static byte[] RentBuffer(long largest, Options options) => ArrayPool<byte>.Shared.Rent((int)Math.Clamp(largest, 1, options.BufferBytes));
 
     /// <summary>Splits a tensor's elements into runs that fit <paramref name="buffer"/>, with the buffer slice for each.</summary>
-    private static IEnumerable<(long start, int count, ArraySegment<byte> bytes)> Chunks(TensorInfo info, byte[] buffer)
+    private static IEnumerable<(long start, int count, ArraySegment<byte> bytes)> Chunks(ScalarType dtype, long byteLength, byte[] buffer)
     {
-        var elementSize = ScalarTypeInfo.ElementSize(info.Dtype);
+        var elementSize = ScalarTypeInfo.ElementSize(dtype);
         var perChunk = buffer.Length / elementSize;
-        var total = info.ByteLength / elementSize;
+        var total = byteLength / elementSize;
         for (long start = 0; start < total; start += perChunk)
         {
             var count = (int)Math.Min(perChunk, total - start);
