@@ -30,6 +30,15 @@ public sealed class SafetensorsContent : IDisposable
     }
 }
 
+/// <summary>One tensor as a safetensors header describes it (its data not read).</summary>
+public sealed record SafetensorsEntry(string name, ScalarType dtype, long[] shape);
+
+/// <summary>
+/// A safetensors file's header, checked (every entry's fields and the layout of the data buffer)
+/// but with no tensor read: the tensors in header order and the <c>__metadata__</c> entries.
+/// </summary>
+public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> tensors, IReadOnlyDictionary<string, string> metadata);
+
 /// <summary>
 /// Reads and writes the safetensors format, the weights format shared with Python
 /// (<c>safetensors.torch.save_file</c> / <c>load_file</c>).
@@ -52,7 +61,9 @@ public sealed class SafetensorsContent : IDisposable
 /// <para>The reader checks the whole header before it allocates any tensor: the header length,
 /// UTF-8, JSON, every entry's fields, dtype, shape and offsets, and that the tensors cover the data
 /// buffer exactly (no overlap, no hole, nothing missing, nothing trailing). Every problem is an
-/// <see cref="InvalidDataException"/> that names the file.</para>
+/// <see cref="InvalidDataException"/> that names the file. A caller can look at the checked header
+/// before any tensor is read (<see cref="Load(string, Device?, Action{SafetensorsHeader})"/>), or
+/// read only the metadata (<see cref="ReadMetadata"/>), which parses no tensor entry at all.</para>
 /// </remarks>
 public static class Safetensors
 {
@@ -318,33 +329,42 @@ public static class Safetensors
     /// default) in the current dispose scope, if any; disposing the result disposes them too.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file (the message says why).</exception>
-    public static SafetensorsContent Load(string path, Device? device = null) => Load(path, device, Options.Default);
+    public static SafetensorsContent Load(string path, Device? device = null) => Load(path, device, null, Options.Default);
 
-    internal static SafetensorsContent Load(string path, Device? device, Options options)
+    /// <summary>
+    /// Reads a safetensors file as <see cref="Load(string, Device?)"/> does, first handing the
+    /// checked header to <paramref name="inspect"/>: whatever it throws ends the load before any
+    /// tensor is created or any tensor data is read.
+    /// </summary>
+    public static SafetensorsContent Load(string path, Device? device, Action<SafetensorsHeader> inspect)
+    {
+        ArgumentNullException.ThrowIfNull(inspect);
+        return Load(path, device, inspect, Options.Default);
+    }
+
+    /// <summary>
+    /// Reads only the <c>__metadata__</c> entries of a safetensors file (empty when it has none):
+    /// the header is read and must be JSON with valid metadata, but the tensors' entries are
+    /// skipped unparsed and their data is not read, so this costs little whatever the file holds.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The header or its metadata is not valid (the message says why).</exception>
+    public static OrderedDictionary<string, string> ReadMetadata(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        var (header, _) = ReadHeader(file, path);
+        return ParseHeader(header, path, tensorEntries: false).metadata;
+    }
+
+    internal static SafetensorsContent Load(string path, Device? device, Action<SafetensorsHeader>? inspect, Options options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         EnsureLittleEndian();
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        var fileLength = file.Length;
-        if (fileLength < 8) throw Invalid(path, $"the file has {fileLength} bytes, fewer than the 8 that hold the header length");
-
-        Span<byte> prefix = stackalloc byte[8];
-        ReadExactly(file, prefix, path);
-        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
-        if (headerLength > MaxHeaderLength)
-        {
-            throw Invalid(path, $"the header length {headerLength} is over the {MaxHeaderLength}-byte limit");
-        }
-        if ((long)headerLength > fileLength - 8)
-        {
-            throw Invalid(path, $"the header length {headerLength} is larger than the {fileLength - 8} bytes that follow it");
-        }
-        var header = new byte[headerLength];
-        ReadExactly(file, header, path);
-        if (!Utf8.IsValid(header)) throw Invalid(path, "the header is not valid UTF-8");
-
-        var (infos, metadata) = ParseHeader(header, path);
-        var byOffset = CheckLayout(infos, fileLength - 8 - (long)headerLength, path);
+        var (header, bufferLength) = ReadHeader(file, path);
+        var (infos, metadata) = ParseHeader(header, path, tensorEntries: true);
+        var byOffset = CheckLayout(infos, bufferLength, path);
+        inspect?.Invoke(new SafetensorsHeader(infos.Select(i => new SafetensorsEntry(i.Name, i.Dtype, (long[])i.Shape.Clone())).ToList(), metadata));
 
         var loaded = new Tensor?[infos.Count];
         var largest = infos.Count == 0 ? 0 : infos.Max(i => i.ByteLength);
@@ -367,6 +387,29 @@ public static class Safetensors
         var tensors = new OrderedDictionary<string, Tensor>(infos.Count, StringComparer.Ordinal);
         foreach (var info in infos) tensors.Add(info.Name, loaded[info.Index]!);
         return new SafetensorsContent(tensors, metadata);
+    }
+
+    /// <summary>Reads the length prefix and the header (checked to be UTF-8); returns it and the length of the data buffer after it.</summary>
+    private static (byte[] header, long bufferLength) ReadHeader(FileStream file, string path)
+    {
+        var fileLength = file.Length;
+        if (fileLength < 8) throw Invalid(path, $"the file has {fileLength} bytes, fewer than the 8 that hold the header length");
+
+        Span<byte> prefix = stackalloc byte[8];
+        ReadExactly(file, prefix, path);
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > MaxHeaderLength)
+        {
+            throw Invalid(path, $"the header length {headerLength} is over the {MaxHeaderLength}-byte limit");
+        }
+        if ((long)headerLength > fileLength - 8)
+        {
+            throw Invalid(path, $"the header length {headerLength} is larger than the {fileLength - 8} bytes that follow it");
+        }
+        var header = new byte[headerLength];
+        ReadExactly(file, header, path);
+        if (!Utf8.IsValid(header)) throw Invalid(path, "the header is not valid UTF-8");
+        return (header, fileLength - 8 - (long)headerLength);
     }
 
     private static Tensor ReadTensor(Stream stream, TensorInfo info, byte[] buffer, Device? device, string path)
@@ -427,7 +470,8 @@ public static class Safetensors
 
     // ---- header parsing and validation ---------------------------------------------------------
 
-    private static (List<TensorInfo> tensors, OrderedDictionary<string, string> metadata) ParseHeader(byte[] header, string path)
+    /// <summary>The header's tensor entries (none parsed, only skipped, without <paramref name="tensorEntries"/>) and metadata.</summary>
+    private static (List<TensorInfo> tensors, OrderedDictionary<string, string> metadata) ParseHeader(byte[] header, string path, bool tensorEntries)
     {
         var tensors = new List<TensorInfo>();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -444,6 +488,10 @@ public static class Safetensors
                 {
                     if (metadata is not null) throw Invalid(path, $"the header has '{MetadataKey}' twice");
                     metadata = ParseMetadata(ref reader, path);
+                }
+                else if (!tensorEntries)
+                {
+                    reader.Skip();
                 }
                 else
                 {
