@@ -493,6 +493,35 @@ public sealed class SafetensorsTests : IDisposable
     // ---- atomic writes -------------------------------------------------------------------------
 
     [Fact]
+    public void ASaveDeletesTheTemporariesKilledWritersLeftAndNothingElse()
+    {
+        using var scope = NewDisposeScope();
+        var path = PathOf("last.ckpt");
+        var stale = PathOf($".last.ckpt.{Guid.NewGuid():N}.tmp");
+        var held = PathOf($".last.ckpt.{Guid.NewGuid():N}.tmp");
+        var others = new[]
+        {
+            PathOf($".other.ckpt.{Guid.NewGuid():N}.tmp"),
+            PathOf($"last.ckpt.{Guid.NewGuid():N}.tmp"),
+            PathOf(".last.ckpt.not-a-guid.tmp"),
+            PathOf($".last.ckpt.{Guid.NewGuid():N}.tmp.keep"),
+            PathOf($".last.ckpt.{Guid.NewGuid().ToString("N").ToUpperInvariant()}.tmp"),
+        };
+        foreach (var file in others.Append(stale).Append(held)) File.WriteAllBytes(file, new byte[100]);
+        // A writer still at work holds its temporary open without sharing it.
+        using (new FileStream(held, FileMode.Open, FileAccess.Write, FileShare.None))
+        {
+            save_safetensors(new Dictionary<string, Tensor> { ["x"] = ones(3) }, path);
+        }
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(held));
+        Assert.All(others, file => Assert.True(File.Exists(file), file));
+        Assert.Equal(3, load_safetensors(path).tensors["x"].numel());
+        Assert.Equal(others.Length + 2, Directory.GetFiles(_folder).Length);
+    }
+
+
+    [Fact]
     public void AFailureHalfwayThroughLeavesThePreviousFileIntact()
     {
         using var scope = NewDisposeScope();

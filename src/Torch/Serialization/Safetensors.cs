@@ -56,8 +56,10 @@ public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> tensors, 
 /// 8 bytes. For names and metadata made of printable ASCII the bytes are identical to those the
 /// reference implementation writes.</para>
 /// <para>The writer writes to a temporary file in the target folder and renames it over the target
-/// only when everything is written and flushed, so a failed save never replaces a good file. It
-/// streams each tensor through one pooled buffer of at most <see cref="ChunkBytes"/> bytes.</para>
+/// only when everything is written and flushed, so a failed save never replaces a good file.
+/// Before it writes, it deletes the temporaries of the same target that a killed writer left
+/// (<c>.{name}.{32 hex digits}.tmp</c>, and only those no writer holds open). It streams each
+/// tensor through one pooled buffer of at most <see cref="ChunkBytes"/> bytes.</para>
 /// <para>The reader checks the whole header before it allocates any tensor: the header length,
 /// UTF-8, JSON, every entry's fields, dtype, shape and offsets, and that the tensors cover the data
 /// buffer exactly (no overlap, no hole, nothing missing, nothing trailing). Every problem is an
@@ -296,6 +298,7 @@ public static class Safetensors
         var fileName = Path.GetFileName(fullPath);
         var directory = Path.GetDirectoryName(fullPath);
         if (fileName.Length == 0 || directory is null) throw new ArgumentException($"'{path}' does not name a file", nameof(path));
+        DeleteStaleTemporaries(directory, fileName);
         var temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -319,6 +322,36 @@ public static class Safetensors
                 // The original failure is the one worth reporting.
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes what killed writers of <paramref name="fileName"/> left: files named as
+    /// <see cref="WriteAtomically"/> names its temporaries, <c>.{fileName}.{32 hex digits}.tmp</c>,
+    /// that no writer holds. A writer keeps its temporary open without sharing until it renames it
+    /// (on Unix .NET takes an exclusive lock on it), so one that cannot be opened so is in use and is left.
+    /// </summary>
+    private static void DeleteStaleTemporaries(string directory, string fileName)
+    {
+        var prefix = "." + fileName + ".";
+        const string suffix = ".tmp";
+        var options = new EnumerationOptions { AttributesToSkip = 0, MatchCasing = MatchCasing.CaseSensitive, IgnoreInaccessible = true };
+        foreach (var candidate in Directory.EnumerateFiles(directory, "*" + suffix, options))
+        {
+            var name = Path.GetFileName(candidate);
+            if (name.Length != prefix.Length + 32 + suffix.Length || !name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            if (name.AsSpan(prefix.Length, 32).ContainsAnyExcept("0123456789abcdef")) continue;
+            try
+            {
+                using (new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+                File.Delete(candidate);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use, or not ours to delete: the save goes on.
+            }
         }
     }
 
