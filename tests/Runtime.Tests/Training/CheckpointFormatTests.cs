@@ -78,7 +78,7 @@ public sealed class CheckpointFormatTests : IDisposable
     }
 
     [Fact]
-    public void A_version_1_checkpoint_loads_and_saves_back_the_same_tensors_and_metadata()
+    public void A_version_1_checkpoint_loads_and_saves_back_the_same_tensors_and_metadata_as_version_2()
     {
         var again = Path.Combine(_folder, "again.ckpt");
         using (var run = new Run(epochs: 3))
@@ -103,10 +103,21 @@ public sealed class CheckpointFormatTests : IDisposable
             Assert.Equal(tensor.shape, other.shape);
             Assert.True(tensor.equal(other), $"tensor '{key}' changed");
         }
-        var before = JsonNode.Parse(old.metadata["mtl.checkpoint"]);
-        var after = JsonNode.Parse(saved.metadata["mtl.checkpoint"]);
+        var before = JsonNode.Parse(old.metadata["mtl.checkpoint"])!.AsObject();
+        var after = JsonNode.Parse(saved.metadata["mtl.checkpoint"])!.AsObject();
+        // Saved again as version 2: the same state, plus the checksum of every tensor.
+        Assert.Equal(1, before["version"]!.GetValue<int>());
+        Assert.Equal(2, after["version"]!.GetValue<int>());
+        Assert.False(before.ContainsKey("crc32c"));
+        Assert.Equal(saved.tensors.Keys.Order(StringComparer.Ordinal), after["crc32c"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.True(saved.metadata.ContainsKey("mtl.checkpoint.crc32c"));
+        foreach (var versioned in new[] { before, after })
+        {
+            versioned.Remove("version");
+            versioned.Remove("crc32c");
+        }
         Assert.True(JsonNode.DeepEquals(before, after), $"the metadata changed:\n{before}\n{after}");
-        Assert.Equal(1, before!["stale_epochs"]!.GetValue<int>());
+        Assert.Equal(1, before["stale_epochs"]!.GetValue<int>());
         Assert.Equal("-Infinity", before["plateau"]!["best"]!.GetValue<string>());
         Assert.False(old.tensors["model.kind.2.bias"].equal(old.tensors["best.kind.2.bias"]));
     }
