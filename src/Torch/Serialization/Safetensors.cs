@@ -77,6 +77,8 @@ public static class Safetensors
 
     private const string MetadataKey = "__metadata__";
 
+    private static ReadOnlySpan<byte> MetadataKeyUtf8 => "__metadata__"u8;
+
     /// <summary>Supported dtypes in the reference write order (descending alignment).</summary>
     private static readonly (ScalarType type, string code)[] Dtypes =
     [
@@ -515,14 +517,16 @@ public static class Safetensors
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw Invalid(path, "the header is not a JSON object");
             while (NextProperty(ref reader, path))
             {
-                var name = reader.GetString()!;
+                var isMetadata = reader.ValueTextEquals(MetadataKeyUtf8);
+                // Without the entries no name is made: a header of a million tensors costs no allocation beyond its bytes.
+                var name = isMetadata || !tensorEntries ? null : reader.GetString()!;
                 Advance(ref reader, path);
-                if (name == MetadataKey)
+                if (isMetadata)
                 {
                     if (metadata is not null) throw Invalid(path, $"the header has '{MetadataKey}' twice");
                     metadata = ParseMetadata(ref reader, path);
                 }
-                else if (!tensorEntries)
+                else if (name is null)
                 {
                     reader.Skip();
                 }
