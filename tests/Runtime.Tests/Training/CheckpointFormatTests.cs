@@ -10,7 +10,8 @@ namespace Mtl.Runtime.Tests.Training;
 
 /// <summary>
 /// Pins the checkpoint format: a version-1 file written by an earlier trainer (Fixtures/, made by
-/// <see cref="Write"/>) must load, save back to the same tensors and metadata, and let training go on.
+/// <see cref="Write"/>) must load, save back to the same tensors and metadata, and let training go
+/// on; a version-2 file (the same run, written with checksums) must load and save back byte for byte.
 /// </summary>
 [Collection(GlobalGeneratorCollection.Name)]
 public sealed class CheckpointFormatTests : IDisposable
@@ -20,6 +21,8 @@ public sealed class CheckpointFormatTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static string Fixture => Path.Combine(RepositoryPaths.Root, "tests", "Runtime.Tests", "Training", "Fixtures", "checkpoint-v1.safetensors");
+
+    private static string FixtureV2 => Path.Combine(RepositoryPaths.Root, "tests", "Runtime.Tests", "Training", "Fixtures", "checkpoint-v2.safetensors");
 
     /// <summary>Everything a checkpoint holds: weighting parameters, a schedule not built yet, early stopping with best weights.</summary>
     private sealed class Run : IDisposable
@@ -120,6 +123,20 @@ public sealed class CheckpointFormatTests : IDisposable
         Assert.Equal(1, before["stale_epochs"]!.GetValue<int>());
         Assert.Equal("-Infinity", before["plateau"]!["best"]!.GetValue<string>());
         Assert.False(old.tensors["model.kind.2.bias"].equal(old.tensors["best.kind.2.bias"]));
+    }
+
+    [Fact]
+    public void A_version_2_checkpoint_loads_and_saves_back_byte_for_byte()
+    {
+        var again = Path.Combine(_folder, "again.ckpt");
+        using (var run = new Run(epochs: 3))
+        {
+            Checkpoint.Load(FixtureV2, run.Trainer);
+            Assert.Equal(3, run.Trainer.Epoch);
+            Assert.Equal(21, run.Trainer.Step);
+            Checkpoint.Save(again, run.Trainer);
+        }
+        Assert.Equal(File.ReadAllBytes(FixtureV2), File.ReadAllBytes(again));
     }
 
     [Fact]
