@@ -123,16 +123,21 @@ public static class Checkpoint
         var metadata = Safely(path, () => Safetensors.ReadMetadata(path));
         var saved = Saved.Parse(path, metadata);
 
+        // What the metadata alone says, against the parts, before any tensor is read.
+        if (saved.OptimizerGroups.Count != parts.Optimizer.param_groups.Count)
+        {
+            throw new CheckpointException(path, $"'optimizer_groups' has {saved.OptimizerGroups.Count} parameter groups but the optimizer has {parts.Optimizer.param_groups.Count}");
+        }
+        var schedule = new ScheduleState(saved.Scheduler, saved.Plateau);
+        Check(path, saved.Plateau is null ? "scheduler" : "scheduler / plateau", () => parts.Schedule.Check(schedule));
+        CheckKeys(path, "weighting", saved.Weighting.Keys, parts.Weighting.state_dict().Keys, parts.Weighting.GetType().Name);
+
         using var scope = NewDisposeScope();
         var expected = new Expected(parts, saved);
         using var content = Safely(path, () => Safetensors.Load(path, device: null, header => expected.CheckHeader(path, header, metadata)));
         CheckData(path, content, saved);
 
-        // Every part's state, built and checked against the part before anything is applied.
-        if (saved.OptimizerGroups.Count != parts.Optimizer.param_groups.Count)
-        {
-            throw new CheckpointException(path, $"'optimizer_groups' has {saved.OptimizerGroups.Count} parameter groups but the optimizer has {parts.Optimizer.param_groups.Count}");
-        }
+        // The optimizer's state, built from the tensors and checked by the optimizer itself.
         var groups = new List<OptimizerState.Group>();
         var index = 0;
         for (var g = 0; g < saved.OptimizerGroups.Count; g++)
@@ -144,9 +149,6 @@ public static class Checkpoint
         var entries = saved.OptimizerSteps.ToDictionary(s => s.Key, s => new OptimizerState.Entry(s.Value, Prefixed(content, $"optimizer.{s.Key}.")));
         var optimizerState = new OptimizerState(entries, groups);
         Check(path, "optimizer_groups / optimizer_steps", () => parts.Optimizer.check_state_dict(optimizerState));
-        var schedule = new ScheduleState(saved.Scheduler, saved.Plateau);
-        Check(path, saved.Plateau is null ? "scheduler" : "scheduler / plateau", () => parts.Schedule.Check(schedule));
-        CheckKeys(path, "weighting", saved.Weighting.Keys, parts.Weighting.state_dict().Keys, parts.Weighting.GetType().Name);
         var best = Prefixed(content, "best.");
 
         // libtorch checks a generator state as it takes it: the one step that may still refuse, so it goes first.
