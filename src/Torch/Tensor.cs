@@ -32,6 +32,9 @@ public partial class Tensor : IDisposable
     /// <summary>Native tensor handles alive in this process (for leak checks).</summary>
     public static long LiveHandleCount => TensorHandle.LiveCount;
 
+    /// <summary>Native tensor handles created in this process so far (for tests that a path creates no tensor).</summary>
+    internal static long CreatedHandleCount => TensorHandle.CreatedCount;
+
     public bool IsDisposed => Handle.IsClosed;
 
     /// <summary>The dispose scope that owns this tensor, if any.</summary>

@@ -544,4 +544,34 @@ public sealed class OptimizerHandleTests
         Assert.Equal(new float[3], parameter.data<float>().ToArray());
         optimizer.Dispose();
     }
+
+    [Fact]
+    public void A_state_must_hold_exactly_the_state_tensors_the_optimizer_keeps()
+    {
+        using var scope = NewDisposeScope();
+        using var parameter = new Parameter(tensor(new[] { 1.0, 2.0 }));
+        using var adam = optim.Adam([parameter], lr: 0.01);
+        parameter.grad = tensor(new[] { 1.0, 1.0 });
+        adam.step();
+        using var adamState = adam.state_dict();
+        Assert.Equal(["exp_avg", "exp_avg_sq"], adam.state_names);
+
+        // Same options, other state: Adam's moments into SGD, a missing moment, AMSGrad's extra one.
+        using var sgd = optim.SGD([parameter], lr: 0.01);
+        // These share adamState's tensors: only adamState is disposed.
+        var foreign = new OptimizerState(adamState.state, [new OptimizerState.Group([0], sgd.param_groups[0].options, null)]);
+        Assert.Contains("the state of parameter 0 has 'exp_avg', which SGD does not keep (it keeps: momentum_buffer)", Assert.Throws<ArgumentException>(() => sgd.check_state_dict(foreign)).Message);
+        var partial = new OptimizerState(new Dictionary<int, OptimizerState.Entry> { [0] = new(1, new Dictionary<string, Tensor> { ["exp_avg"] = zeros(2) }) }, adamState.param_groups);
+        Assert.Contains("has no 'exp_avg_sq', which Adam keeps for every parameter it has stepped", Assert.Throws<ArgumentException>(() => adam.load_state_dict(partial)).Message);
+        using var amsgrad = optim.Adam([parameter], lr: 0.01, amsgrad: true);
+        Assert.Contains("has no 'max_exp_avg_sq'", Assert.Throws<ArgumentException>(() => amsgrad.check_state_dict(adamState)).Message);
+        var unstepped = new OptimizerState(new Dictionary<int, OptimizerState.Entry> { [0] = new(0, adamState.state[0].tensors) }, adamState.param_groups);
+        Assert.Contains("has step count 0", Assert.Throws<ArgumentException>(() => adam.check_state_dict(unstepped)).Message);
+
+        // A rejected state changed nothing.
+        Assert.Equal(1, adam.step_count(parameter));
+        using var after = adam.state_dict();
+        Assert.True(after.state[0].tensors["exp_avg_sq"].equal(adamState.state[0].tensors["exp_avg_sq"]));
+        Assert.Equal(0, sgd.step_count(parameter));
+    }
 }

@@ -135,7 +135,7 @@ public sealed class SafetensorsTests : IDisposable
         Safetensors.Save(tensors, chunked, null, new Safetensors.Options(BufferBytes: 16));
         Assert.Equal(File.ReadAllBytes(whole), File.ReadAllBytes(chunked));
 
-        using var loaded = Safetensors.Load(chunked, null, new Safetensors.Options(BufferBytes: 16));
+        using var loaded = Safetensors.Load(chunked, null, null, new Safetensors.Options(BufferBytes: 16));
         foreach (var (name, expected) in tensors)
         {
             Assert.Equal(expected.shape, loaded.tensors[name].shape);
@@ -442,7 +442,84 @@ public sealed class SafetensorsTests : IDisposable
         AssertInvalid(shortLength, "the data buffer has 38 bytes but the tensors cover only 37: the rest is trailing data");
     }
 
+    // ---- looking before reading -----------------------------------------------------------------
+
+    [Fact]
+    public void ReadMetadataReadsOnlyTheMetadataAndSkipsTheTensorEntries()
+    {
+        var path = PathOf("golden.safetensors");
+        File.WriteAllBytes(path, GoldenFile());
+        var created = Tensor.CreatedHandleCount;
+        Assert.Equal([new KeyValuePair<string, string>("format", "pt")], Safetensors.ReadMetadata(path));
+
+        // Entries are skipped, not checked: a bad dtype is not seen, bad JSON and bad metadata are.
+        var badDtype = GoldenFile();
+        var at = badDtype.AsSpan().IndexOf("\"I64\""u8) + 1;
+        badDtype[at] = (byte)'X';
+        File.WriteAllBytes(path, badDtype);
+        Assert.Equal("pt", Safetensors.ReadMetadata(path)["format"]);
+        Assert.Contains("unknown dtype 'X64'", Assert.Throws<InvalidDataException>(() => load_safetensors(path)).Message);
+        var badMetadata = GoldenFile();
+        badMetadata[badMetadata.AsSpan().IndexOf("\"pt\""u8)] = (byte)'[';
+        File.WriteAllBytes(path, badMetadata);
+        Assert.Contains("is not a valid safetensors file: metadata 'format' is not a string", Assert.Throws<InvalidDataException>(() => Safetensors.ReadMetadata(path)).Message);
+        Assert.Equal(created, Tensor.CreatedHandleCount);
+    }
+
+    [Fact]
+    public void InspectSeesTheCheckedHeaderAndCanStopTheLoadBeforeAnyTensorIsCreated()
+    {
+        var path = PathOf("golden.safetensors");
+        File.WriteAllBytes(path, GoldenFile());
+        SafetensorsHeader? seen = null;
+        var created = Tensor.CreatedHandleCount;
+        var error = Assert.Throws<InvalidOperationException>(() => Safetensors.Load(path, null, header =>
+        {
+            seen = header;
+            throw new InvalidOperationException("not this one");
+        }));
+        Assert.Equal("not this one", error.Message);
+        Assert.Equal(created, Tensor.CreatedHandleCount);
+        Assert.Equal(["step", "bias", "weight", "half", "mask"], seen!.tensors.Select(t => t.name));
+        Assert.Equal(ScalarType.Float16, seen.tensors[3].dtype);
+        Assert.Equal([2L, 2L], seen.tensors[2].shape);
+        Assert.Equal("pt", seen.metadata["format"]);
+
+        using var scope = NewDisposeScope();
+        using var loaded = Safetensors.Load(path, null, _ => { });
+        Assert.Equal(5, loaded.tensors.Count);
+    }
+
     // ---- atomic writes -------------------------------------------------------------------------
+
+    [Fact]
+    public void ASaveDeletesTheTemporariesKilledWritersLeftAndNothingElse()
+    {
+        using var scope = NewDisposeScope();
+        var path = PathOf("last.ckpt");
+        var stale = PathOf($".last.ckpt.{Guid.NewGuid():N}.tmp");
+        var held = PathOf($".last.ckpt.{Guid.NewGuid():N}.tmp");
+        var others = new[]
+        {
+            PathOf($".other.ckpt.{Guid.NewGuid():N}.tmp"),
+            PathOf($"last.ckpt.{Guid.NewGuid():N}.tmp"),
+            PathOf(".last.ckpt.not-a-guid.tmp"),
+            PathOf($".last.ckpt.{Guid.NewGuid():N}.tmp.keep"),
+            PathOf($".last.ckpt.{Guid.NewGuid().ToString("N").ToUpperInvariant()}.tmp"),
+        };
+        foreach (var file in others.Append(stale).Append(held)) File.WriteAllBytes(file, new byte[100]);
+        // A writer still at work holds its temporary open without sharing it.
+        using (new FileStream(held, FileMode.Open, FileAccess.Write, FileShare.None))
+        {
+            save_safetensors(new Dictionary<string, Tensor> { ["x"] = ones(3) }, path);
+        }
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(held));
+        Assert.All(others, file => Assert.True(File.Exists(file), file));
+        Assert.Equal(3, load_safetensors(path).tensors["x"].numel());
+        Assert.Equal(others.Length + 2, Directory.GetFiles(_folder).Length);
+    }
+
 
     [Fact]
     public void AFailureHalfwayThroughLeavesThePreviousFileIntact()

@@ -100,6 +100,29 @@ internal sealed class ScheduleStepper
     /// <summary>The schedulers' states; a state restored before the chain is built, as it was restored.</summary>
     public ScheduleState State => _pending ?? new ScheduleState(_scheduler?.state_dict(), _plateau?.state_dict());
 
+    /// <summary>
+    /// Throws what <see cref="Restore"/> would throw for <paramref name="state"/> and changes
+    /// nothing: each scheduler there is loads the state and then its own again (a scheduler's load
+    /// touches only the scheduler, and a rejected one changes nothing). A chain not built yet
+    /// checks the state when it is built.
+    /// </summary>
+    public void Check(ScheduleState state)
+    {
+        if (WaitingToBuild) return;
+        if (state.Scheduler is not null && _scheduler is { } scheduler)
+        {
+            var own = scheduler.state_dict();
+            scheduler.load_state_dict(state.Scheduler);
+            scheduler.load_state_dict(own);
+        }
+        if (state.Plateau is not null && _plateau is { } plateau)
+        {
+            var own = plateau.state_dict();
+            plateau.load_state_dict(state.Plateau);
+            plateau.load_state_dict(own);
+        }
+    }
+
     /// <summary>Restores the schedulers' states now, or, for a chain not built yet, when it is.</summary>
     public void Restore(ScheduleState state)
     {

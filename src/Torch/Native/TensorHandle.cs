@@ -10,6 +10,7 @@ namespace Mtl.Torch.Native;
 internal sealed class TensorHandle : SafeHandle
 {
     private static long s_live;
+    private static long s_created;
 
     /// <summary>A shared invalid handle that crosses the ABI as NULL (an absent optional tensor).</summary>
     public static readonly TensorHandle Null = new();
@@ -22,10 +23,14 @@ internal sealed class TensorHandle : SafeHandle
     {
         SetHandle(handle);
         Interlocked.Increment(ref s_live);
+        Interlocked.Increment(ref s_created);
     }
 
     /// <summary>Native tensor handles currently alive in this process.</summary>
     public static long LiveCount => Interlocked.Read(ref s_live);
+
+    /// <summary>Native tensor handles created in this process so far.</summary>
+    public static long CreatedCount => Interlocked.Read(ref s_created);
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 

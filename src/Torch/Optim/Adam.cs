@@ -35,6 +35,9 @@ public class Adam : Optimizer
 
     public bool maximize { get; }
 
+    private protected override IReadOnlyList<(string name, bool always)> StateTensorNames =>
+        amsgrad ? [("exp_avg", true), ("exp_avg_sq", true), ("max_exp_avg_sq", true)] : [("exp_avg", true), ("exp_avg_sq", true)];
+
     protected override void Validate(string option, double value)
     {
         base.Validate(option, value);

@@ -93,6 +93,16 @@ public abstract class Optimizer : IDisposable
     /// <summary>One update of one parameter; <paramref name="state"/>.step already counts this one.</summary>
     private protected abstract void Update(ParamGroup group, Parameter parameter, ParameterState state);
 
+    /// <summary>
+    /// The state tensors this optimizer can keep for a parameter, each with whether every parameter
+    /// that has taken a step has it (a tensor created only under some group options, such as
+    /// SGD's momentum buffer, is not).
+    /// </summary>
+    private protected abstract IReadOnlyList<(string name, bool always)> StateTensorNames { get; }
+
+    /// <summary>The names of the state tensors this optimizer can keep for a parameter (Adam: <c>exp_avg</c>, <c>exp_avg_sq</c>, ...).</summary>
+    public IReadOnlyList<string> state_names => StateTensorNames.Select(n => n.name).ToList();
+
     /// <summary>A state tensor of the parameter's shape, created zero on first use.</summary>
     private protected static Tensor StateTensor(ParameterState state, string name, Parameter parameter)
     {
@@ -133,10 +143,39 @@ public abstract class Optimizer : IDisposable
         return new OptimizerState(entries, groups);
     }
 
-    /// <summary>Restores a state from <see cref="state_dict"/> (copying its tensors).</summary>
+    /// <summary>Restores a state from <see cref="state_dict"/> (copying its tensors); a rejected state changes nothing.</summary>
     public void load_state_dict(OptimizerState source)
     {
+        check_state_dict(source);
+        ClearState();
+        var parameters = _groups.SelectMany(g => g.parameters).ToList();
+        for (var g = 0; g < _groups.Count; g++)
+        {
+            foreach (var (key, value) in source.param_groups[g].options) _groups[g][key] = value;
+            _groups[g].initial_lr = source.param_groups[g].initial_lr;
+        }
+        foreach (var (index, entry) in source.state)
+        {
+            var parameter = parameters[index];
+            var state = new ParameterState { step = entry.step };
+            foreach (var (name, tensor) in entry.tensors)
+            {
+                state.tensors[name] = DetachedCopy(tensor, parameter.dtype, parameter.device);
+            }
+            _state[parameter] = state;
+        }
+    }
+
+    /// <summary>
+    /// Throws the <see cref="ArgumentException"/> that <see cref="load_state_dict"/> would throw for
+    /// <paramref name="source"/>, and changes nothing: its groups must match this optimizer's
+    /// (count, sizes, options this optimizer has, in range), and each parameter's state must have
+    /// taken a step and hold exactly state tensors this optimizer keeps, of the parameter's shape.
+    /// </summary>
+    public void check_state_dict(OptimizerState source)
+    {
         ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(source);
         if (source.param_groups.Count != _groups.Count)
         {
             throw new ArgumentException($"the state has {source.param_groups.Count} parameter groups but the optimizer has {_groups.Count}", nameof(source));
@@ -153,6 +192,7 @@ public abstract class Optimizer : IDisposable
         foreach (var (index, entry) in source.state)
         {
             if (index < 0 || index >= parameters.Count) throw new ArgumentException($"the state names parameter {index} but the optimizer has {parameters.Count}", nameof(source));
+            CheckEntry(index, entry);
             var expected = parameters[index].shape;
             foreach (var (name, tensor) in entry.tensors)
             {
@@ -162,21 +202,24 @@ public abstract class Optimizer : IDisposable
                 }
             }
         }
-        ClearState();
-        for (var g = 0; g < _groups.Count; g++)
+    }
+
+    /// <summary>The step count and state tensor names of one parameter's entry, against <see cref="StateTensorNames"/>.</summary>
+    private void CheckEntry(int index, OptimizerState.Entry entry)
+    {
+        if (entry.step < 1) throw new ArgumentException($"the state of parameter {index} has step count {entry.step}; a parameter with state has taken at least one step", nameof(entry));
+        var names = StateTensorNames;
+        foreach (var name in entry.tensors.Keys)
         {
-            foreach (var (key, value) in source.param_groups[g].options) _groups[g][key] = value;
-            _groups[g].initial_lr = source.param_groups[g].initial_lr;
-        }
-        foreach (var (index, entry) in source.state)
-        {
-            var parameter = parameters[index];
-            var state = new ParameterState { step = entry.step };
-            foreach (var (name, tensor) in entry.tensors)
+            if (names.All(n => n.name != name))
             {
-                state.tensors[name] = DetachedCopy(tensor, parameter.dtype, parameter.device);
+                var kept = names.Count == 0 ? "none" : string.Join(", ", names.Select(n => n.name));
+                throw new ArgumentException($"the state of parameter {index} has '{name}', which {GetType().Name} does not keep (it keeps: {kept})", nameof(entry));
             }
-            _state[parameter] = state;
+        }
+        foreach (var (name, always) in names)
+        {
+            if (always && !entry.tensors.ContainsKey(name)) throw new ArgumentException($"the state of parameter {index} has no '{name}', which {GetType().Name} keeps for every parameter it has stepped", nameof(entry));
         }
     }
 

@@ -24,6 +24,10 @@ public sealed class RMSprop : Optimizer
 
     public bool maximize { get; }
 
+    // The momentum buffer appears at a parameter's first step with a positive momentum.
+    private protected override IReadOnlyList<(string name, bool always)> StateTensorNames =>
+        centered ? [("square_avg", true), ("momentum_buffer", false), ("grad_avg", true)] : [("square_avg", true), ("momentum_buffer", false)];
+
     private protected override void Update(ParamGroup group, Parameter parameter, ParameterState state)
     {
         var momentum = group["momentum"];

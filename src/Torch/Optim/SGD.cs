@@ -27,6 +27,9 @@ public sealed class SGD : Optimizer
 
     public bool maximize { get; }
 
+    // The buffer appears at a parameter's first step with a nonzero momentum.
+    private protected override IReadOnlyList<(string name, bool always)> StateTensorNames => [("momentum_buffer", false)];
+
     private protected override void Update(ParamGroup group, Parameter parameter, ParameterState state)
     {
         var momentum = group["momentum"];

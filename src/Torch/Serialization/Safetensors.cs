@@ -30,6 +30,15 @@ public sealed class SafetensorsContent : IDisposable
     }
 }
 
+/// <summary>One tensor as a safetensors header describes it (its data not read).</summary>
+public sealed record SafetensorsEntry(string name, ScalarType dtype, long[] shape);
+
+/// <summary>
+/// A safetensors file's header, checked (every entry's fields and the layout of the data buffer)
+/// but with no tensor read: the tensors in header order and the <c>__metadata__</c> entries.
+/// </summary>
+public sealed record SafetensorsHeader(IReadOnlyList<SafetensorsEntry> tensors, IReadOnlyDictionary<string, string> metadata);
+
 /// <summary>
 /// Reads and writes the safetensors format, the weights format shared with Python
 /// (<c>safetensors.torch.save_file</c> / <c>load_file</c>).
@@ -47,12 +56,16 @@ public sealed class SafetensorsContent : IDisposable
 /// 8 bytes. For names and metadata made of printable ASCII the bytes are identical to those the
 /// reference implementation writes.</para>
 /// <para>The writer writes to a temporary file in the target folder and renames it over the target
-/// only when everything is written and flushed, so a failed save never replaces a good file. It
-/// streams each tensor through one pooled buffer of at most <see cref="ChunkBytes"/> bytes.</para>
+/// only when everything is written and flushed, so a failed save never replaces a good file.
+/// Before it writes, it deletes the temporaries of the same target that a killed writer left
+/// (<c>.{name}.{32 hex digits}.tmp</c>, and only those no writer holds open). It streams each
+/// tensor through one pooled buffer of at most <see cref="ChunkBytes"/> bytes.</para>
 /// <para>The reader checks the whole header before it allocates any tensor: the header length,
 /// UTF-8, JSON, every entry's fields, dtype, shape and offsets, and that the tensors cover the data
 /// buffer exactly (no overlap, no hole, nothing missing, nothing trailing). Every problem is an
-/// <see cref="InvalidDataException"/> that names the file.</para>
+/// <see cref="InvalidDataException"/> that names the file. A caller can look at the checked header
+/// before any tensor is read (<see cref="Load(string, Device?, Action{SafetensorsHeader})"/>), or
+/// read only the metadata (<see cref="ReadMetadata"/>), which parses no tensor entry at all.</para>
 /// </remarks>
 public static class Safetensors
 {
@@ -63,6 +76,8 @@ public static class Safetensors
     public const int ChunkBytes = 16 << 20;
 
     private const string MetadataKey = "__metadata__";
+
+    private static ReadOnlySpan<byte> MetadataKeyUtf8 => "__metadata__"u8;
 
     /// <summary>Supported dtypes in the reference write order (descending alignment).</summary>
     private static readonly (ScalarType type, string code)[] Dtypes =
@@ -146,7 +161,7 @@ public static class Safetensors
             var buffer = RentBuffer(largest, options);
             try
             {
-                foreach (var (info, tensor) in plan) WriteTensor(stream, tensor, info, buffer);
+                foreach (var (info, tensor) in plan) CopyChunks(tensor, info.Dtype, info.ByteLength, buffer, stream.Write);
             }
             finally
             {
@@ -252,22 +267,29 @@ public static class Safetensors
         return header;
     }
 
-    /// <summary>Copies one tensor's bytes to the stream through <paramref name="buffer"/>, chunk by chunk.</summary>
-    private static void WriteTensor(Stream stream, Tensor tensor, TensorInfo info, byte[] buffer)
+    /// <summary>Receives a run of a tensor's bytes; the span is only valid during the call.</summary>
+    internal delegate void BytesAction(ReadOnlySpan<byte> bytes);
+
+    /// <summary>
+    /// Copies a tensor's <paramref name="byteLength"/> bytes (row-major, host order) to the host
+    /// through <paramref name="buffer"/> and hands them to <paramref name="consume"/>, a run of
+    /// whole elements at a time.
+    /// </summary>
+    internal static void CopyChunks(Tensor tensor, ScalarType dtype, long byteLength, byte[] buffer, BytesAction consume)
     {
-        if (info.ByteLength <= buffer.Length)
+        if (byteLength <= buffer.Length)
         {
-            var bytes = buffer.AsSpan(0, (int)info.ByteLength);
+            var bytes = buffer.AsSpan(0, (int)byteLength);
             tensor.CopyBytesTo(bytes);
-            stream.Write(bytes);
+            consume(bytes);
             return;
         }
         using var flat = tensor.reshape(-1);
-        foreach (var (start, count, bytes) in Chunks(info, buffer))
+        foreach (var (start, count, bytes) in Chunks(dtype, byteLength, buffer))
         {
             using var part = flat.narrow(0, start, count);
             part.CopyBytesTo(bytes);
-            stream.Write(bytes);
+            consume(bytes);
         }
     }
 
@@ -278,6 +300,7 @@ public static class Safetensors
         var fileName = Path.GetFileName(fullPath);
         var directory = Path.GetDirectoryName(fullPath);
         if (fileName.Length == 0 || directory is null) throw new ArgumentException($"'{path}' does not name a file", nameof(path));
+        DeleteStaleTemporaries(directory, fileName);
         var temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -304,6 +327,36 @@ public static class Safetensors
         }
     }
 
+    /// <summary>
+    /// Deletes what killed writers of <paramref name="fileName"/> left: files named as
+    /// <see cref="WriteAtomically"/> names its temporaries, <c>.{fileName}.{32 hex digits}.tmp</c>,
+    /// that no writer holds. A writer keeps its temporary open without sharing until it renames it
+    /// (on Unix .NET takes an exclusive lock on it), so one that cannot be opened so is in use and is left.
+    /// </summary>
+    private static void DeleteStaleTemporaries(string directory, string fileName)
+    {
+        var prefix = "." + fileName + ".";
+        const string suffix = ".tmp";
+        var options = new EnumerationOptions { AttributesToSkip = 0, MatchCasing = MatchCasing.CaseSensitive, IgnoreInaccessible = true };
+        foreach (var candidate in Directory.EnumerateFiles(directory, "*" + suffix, options))
+        {
+            var name = Path.GetFileName(candidate);
+            if (name.Length != prefix.Length + 32 + suffix.Length || !name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            if (name.AsSpan(prefix.Length, 32).ContainsAnyExcept("0123456789abcdef")) continue;
+            try
+            {
+                using (new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+                File.Delete(candidate);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use, or not ours to delete: the save goes on.
+            }
+        }
+    }
+
     // ---- reading -------------------------------------------------------------------------------
 
     /// <summary>
@@ -311,33 +364,42 @@ public static class Safetensors
     /// default) in the current dispose scope, if any; disposing the result disposes them too.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file (the message says why).</exception>
-    public static SafetensorsContent Load(string path, Device? device = null) => Load(path, device, Options.Default);
+    public static SafetensorsContent Load(string path, Device? device = null) => Load(path, device, null, Options.Default);
 
-    internal static SafetensorsContent Load(string path, Device? device, Options options)
+    /// <summary>
+    /// Reads a safetensors file as <see cref="Load(string, Device?)"/> does, first handing the
+    /// checked header to <paramref name="inspect"/>: whatever it throws ends the load before any
+    /// tensor is created or any tensor data is read.
+    /// </summary>
+    public static SafetensorsContent Load(string path, Device? device, Action<SafetensorsHeader> inspect)
+    {
+        ArgumentNullException.ThrowIfNull(inspect);
+        return Load(path, device, inspect, Options.Default);
+    }
+
+    /// <summary>
+    /// Reads only the <c>__metadata__</c> entries of a safetensors file (empty when it has none):
+    /// the header is read and must be JSON with valid metadata, but the tensors' entries are
+    /// skipped unparsed and their data is not read, so this costs little whatever the file holds.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The header or its metadata is not valid (the message says why).</exception>
+    public static OrderedDictionary<string, string> ReadMetadata(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        var (header, _) = ReadHeader(file, path);
+        return ParseHeader(header, path, tensorEntries: false).metadata;
+    }
+
+    internal static SafetensorsContent Load(string path, Device? device, Action<SafetensorsHeader>? inspect, Options options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         EnsureLittleEndian();
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        var fileLength = file.Length;
-        if (fileLength < 8) throw Invalid(path, $"the file has {fileLength} bytes, fewer than the 8 that hold the header length");
-
-        Span<byte> prefix = stackalloc byte[8];
-        ReadExactly(file, prefix, path);
-        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
-        if (headerLength > MaxHeaderLength)
-        {
-            throw Invalid(path, $"the header length {headerLength} is over the {MaxHeaderLength}-byte limit");
-        }
-        if ((long)headerLength > fileLength - 8)
-        {
-            throw Invalid(path, $"the header length {headerLength} is larger than the {fileLength - 8} bytes that follow it");
-        }
-        var header = new byte[headerLength];
-        ReadExactly(file, header, path);
-        if (!Utf8.IsValid(header)) throw Invalid(path, "the header is not valid UTF-8");
-
-        var (infos, metadata) = ParseHeader(header, path);
-        var byOffset = CheckLayout(infos, fileLength - 8 - (long)headerLength, path);
+        var (header, bufferLength) = ReadHeader(file, path);
+        var (infos, metadata) = ParseHeader(header, path, tensorEntries: true);
+        var byOffset = CheckLayout(infos, bufferLength, path);
+        inspect?.Invoke(new SafetensorsHeader(infos.Select(i => new SafetensorsEntry(i.Name, i.Dtype, (long[])i.Shape.Clone())).ToList(), metadata));
 
         var loaded = new Tensor?[infos.Count];
         var largest = infos.Count == 0 ? 0 : infos.Max(i => i.ByteLength);
@@ -362,6 +424,29 @@ public static class Safetensors
         return new SafetensorsContent(tensors, metadata);
     }
 
+    /// <summary>Reads the length prefix and the header (checked to be UTF-8); returns it and the length of the data buffer after it.</summary>
+    private static (byte[] header, long bufferLength) ReadHeader(FileStream file, string path)
+    {
+        var fileLength = file.Length;
+        if (fileLength < 8) throw Invalid(path, $"the file has {fileLength} bytes, fewer than the 8 that hold the header length");
+
+        Span<byte> prefix = stackalloc byte[8];
+        ReadExactly(file, prefix, path);
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > MaxHeaderLength)
+        {
+            throw Invalid(path, $"the header length {headerLength} is over the {MaxHeaderLength}-byte limit");
+        }
+        if ((long)headerLength > fileLength - 8)
+        {
+            throw Invalid(path, $"the header length {headerLength} is larger than the {fileLength - 8} bytes that follow it");
+        }
+        var header = new byte[headerLength];
+        ReadExactly(file, header, path);
+        if (!Utf8.IsValid(header)) throw Invalid(path, "the header is not valid UTF-8");
+        return (header, fileLength - 8 - (long)headerLength);
+    }
+
     private static Tensor ReadTensor(Stream stream, TensorInfo info, byte[] buffer, Device? device, string path)
     {
         if (info.ByteLength <= buffer.Length)
@@ -374,7 +459,7 @@ public static class Safetensors
         try
         {
             using var flat = result.view(-1);
-            foreach (var (start, count, bytes) in Chunks(info, buffer))
+            foreach (var (start, count, bytes) in Chunks(info.Dtype, info.ByteLength, buffer))
             {
                 ReadExactly(stream, bytes, path);
                 using var part = torch.FromBytes(bytes, [count], info.Dtype);
@@ -394,11 +479,11 @@ public static class Safetensors
     private static byte[] RentBuffer(long largest, Options options) => ArrayPool<byte>.Shared.Rent((int)Math.Clamp(largest, 1, options.BufferBytes));
 
     /// <summary>Splits a tensor's elements into runs that fit <paramref name="buffer"/>, with the buffer slice for each.</summary>
-    private static IEnumerable<(long start, int count, ArraySegment<byte> bytes)> Chunks(TensorInfo info, byte[] buffer)
+    private static IEnumerable<(long start, int count, ArraySegment<byte> bytes)> Chunks(ScalarType dtype, long byteLength, byte[] buffer)
     {
-        var elementSize = ScalarTypeInfo.ElementSize(info.Dtype);
+        var elementSize = ScalarTypeInfo.ElementSize(dtype);
         var perChunk = buffer.Length / elementSize;
-        var total = info.ByteLength / elementSize;
+        var total = byteLength / elementSize;
         for (long start = 0; start < total; start += perChunk)
         {
             var count = (int)Math.Min(perChunk, total - start);
@@ -420,7 +505,8 @@ public static class Safetensors
 
     // ---- header parsing and validation ---------------------------------------------------------
 
-    private static (List<TensorInfo> tensors, OrderedDictionary<string, string> metadata) ParseHeader(byte[] header, string path)
+    /// <summary>The header's tensor entries (none parsed, only skipped, without <paramref name="tensorEntries"/>) and metadata.</summary>
+    private static (List<TensorInfo> tensors, OrderedDictionary<string, string> metadata) ParseHeader(byte[] header, string path, bool tensorEntries)
     {
         var tensors = new List<TensorInfo>();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -431,12 +517,18 @@ public static class Safetensors
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw Invalid(path, "the header is not a JSON object");
             while (NextProperty(ref reader, path))
             {
-                var name = reader.GetString()!;
+                var isMetadata = reader.ValueTextEquals(MetadataKeyUtf8);
+                // Without the entries no name is made: a header of a million tensors costs no allocation beyond its bytes.
+                var name = isMetadata || !tensorEntries ? null : reader.GetString()!;
                 Advance(ref reader, path);
-                if (name == MetadataKey)
+                if (isMetadata)
                 {
                     if (metadata is not null) throw Invalid(path, $"the header has '{MetadataKey}' twice");
                     metadata = ParseMetadata(ref reader, path);
+                }
+                else if (name is null)
+                {
+                    reader.Skip();
                 }
                 else
                 {

@@ -10,7 +10,8 @@ namespace Mtl.Runtime.Tests.Training;
 
 /// <summary>
 /// Pins the checkpoint format: a version-1 file written by an earlier trainer (Fixtures/, made by
-/// <see cref="Write"/>) must load, save back to the same tensors and metadata, and let training go on.
+/// <see cref="Write"/>) must load, save back to the same tensors and metadata, and let training go
+/// on; a version-2 file (the same run, written with checksums) must load and save back byte for byte.
 /// </summary>
 [Collection(GlobalGeneratorCollection.Name)]
 public sealed class CheckpointFormatTests : IDisposable
@@ -20,6 +21,8 @@ public sealed class CheckpointFormatTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static string Fixture => Path.Combine(RepositoryPaths.Root, "tests", "Runtime.Tests", "Training", "Fixtures", "checkpoint-v1.safetensors");
+
+    private static string FixtureV2 => Path.Combine(RepositoryPaths.Root, "tests", "Runtime.Tests", "Training", "Fixtures", "checkpoint-v2.safetensors");
 
     /// <summary>Everything a checkpoint holds: weighting parameters, a schedule not built yet, early stopping with best weights.</summary>
     private sealed class Run : IDisposable
@@ -78,7 +81,7 @@ public sealed class CheckpointFormatTests : IDisposable
     }
 
     [Fact]
-    public void A_version_1_checkpoint_loads_and_saves_back_the_same_tensors_and_metadata()
+    public void A_version_1_checkpoint_loads_and_saves_back_the_same_tensors_and_metadata_as_version_2()
     {
         var again = Path.Combine(_folder, "again.ckpt");
         using (var run = new Run(epochs: 3))
@@ -103,12 +106,37 @@ public sealed class CheckpointFormatTests : IDisposable
             Assert.Equal(tensor.shape, other.shape);
             Assert.True(tensor.equal(other), $"tensor '{key}' changed");
         }
-        var before = JsonNode.Parse(old.metadata["mtl.checkpoint"]);
-        var after = JsonNode.Parse(saved.metadata["mtl.checkpoint"]);
+        var before = JsonNode.Parse(old.metadata["mtl.checkpoint"])!.AsObject();
+        var after = JsonNode.Parse(saved.metadata["mtl.checkpoint"])!.AsObject();
+        // Saved again as version 2: the same state, plus the checksum of every tensor.
+        Assert.Equal(1, before["version"]!.GetValue<int>());
+        Assert.Equal(2, after["version"]!.GetValue<int>());
+        Assert.False(before.ContainsKey("crc32c"));
+        Assert.Equal(saved.tensors.Keys.Order(StringComparer.Ordinal), after["crc32c"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.True(saved.metadata.ContainsKey("mtl.checkpoint.crc32c"));
+        foreach (var versioned in new[] { before, after })
+        {
+            versioned.Remove("version");
+            versioned.Remove("crc32c");
+        }
         Assert.True(JsonNode.DeepEquals(before, after), $"the metadata changed:\n{before}\n{after}");
-        Assert.Equal(1, before!["stale_epochs"]!.GetValue<int>());
+        Assert.Equal(1, before["stale_epochs"]!.GetValue<int>());
         Assert.Equal("-Infinity", before["plateau"]!["best"]!.GetValue<string>());
         Assert.False(old.tensors["model.kind.2.bias"].equal(old.tensors["best.kind.2.bias"]));
+    }
+
+    [Fact]
+    public void A_version_2_checkpoint_loads_and_saves_back_byte_for_byte()
+    {
+        var again = Path.Combine(_folder, "again.ckpt");
+        using (var run = new Run(epochs: 3))
+        {
+            Checkpoint.Load(FixtureV2, run.Trainer);
+            Assert.Equal(3, run.Trainer.Epoch);
+            Assert.Equal(21, run.Trainer.Step);
+            Checkpoint.Save(again, run.Trainer);
+        }
+        Assert.Equal(File.ReadAllBytes(FixtureV2), File.ReadAllBytes(again));
     }
 
     [Fact]
