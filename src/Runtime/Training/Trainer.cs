@@ -88,8 +88,12 @@ public sealed class Trainer : IDisposable
     // ---- fit -----------------------------------------------------------------------------------
 
     /// <summary>Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.</summary>
-    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null) =>
-        Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => _evaluator.Evaluate(validation));
+    public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null)
+    {
+        DataChecks.Require("training data", train, _model, Tasks);
+        if (validation is not null) DataChecks.Require("validation data", validation, _model, Tasks);
+        return Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize, validation is null ? null : () => _evaluator.Evaluate(validation));
+    }
 
     /// <summary>
     /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
@@ -101,6 +105,8 @@ public sealed class Trainer : IDisposable
         {
             if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", nameof(train));
         }
+        DataChecks.Require("training data", train, _model, Tasks);
+        if (validation is not null) DataChecks.Require("validation data", validation, _model, Tasks);
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
         return Fit(() => SampledBatches(train, perTask), perTask.Sum(), validation is null ? null : () => _evaluator.Evaluate(validation));
     }
@@ -300,14 +306,23 @@ public sealed class Trainer : IDisposable
     // ---- evaluation ----------------------------------------------------------------------------
 
     /// <summary>Mean loss per task (<c>task.loss</c>), <c>loss</c> (their weighted sum) and every declared <c>task.metric</c>.</summary>
-    public Dictionary<string, double> Evaluate(MultiTaskDataset data) => _evaluator.Evaluate(data);
+    public Dictionary<string, double> Evaluate(MultiTaskDataset data)
+    {
+        DataChecks.Require("evaluation data", data, _model, Tasks);
+        return _evaluator.Evaluate(data);
+    }
 
     /// <summary>Evaluates each task on its own validation dataset.</summary>
-    public Dictionary<string, double> Evaluate(TaskDatasets data) => _evaluator.Evaluate(data);
+    public Dictionary<string, double> Evaluate(TaskDatasets data)
+    {
+        DataChecks.Require("evaluation data", data, _model, Tasks);
+        return _evaluator.Evaluate(data);
+    }
 
     /// <summary>The model's outputs for the given inputs, in evaluation mode without gradients; the caller disposes them.</summary>
     public MultiTaskOutput Predict(IReadOnlyDictionary<string, Tensor> inputs)
     {
+        DataChecks.RequireInputs(inputs, _model);
         var wasTraining = _model.training;
         _model.eval();
         try
