@@ -61,7 +61,7 @@ public static class Checkpoint
             ["weighting"] = Numbers(parts.Weighting.state_dict()),
             ["history"] = new JsonArray(loop.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
         };
-        save_safetensors(tensors, path, new Dictionary<string, string> { [MetadataKey] = meta.ToJsonString(TrainingLog.Json) });
+        save_safetensors(tensors, path, new Dictionary<string, string> { [MetadataKey] = ToJsonString(meta) });
     }
 
     /// <summary>Restores a checkpoint into a trainer built with the same model, tasks, optimizer and options.</summary>
@@ -117,6 +117,17 @@ public static class Checkpoint
         parts.EarlyStop.Restore(earlyStop);
         parts.BestWeights.Load(Prefixed(content, "best."));
         trainer.Restore(loop);
+    }
+
+    /// <summary>
+    /// <see cref="JsonNode.ToJsonString"/> without its pooled buffer: the metadata grows with the
+    /// history, and each larger buffer rented from the shared pool stayed there after the save.
+    /// </summary>
+    private static string ToJsonString(JsonNode node)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream)) node.WriteTo(writer, TrainingLog.Json);
+        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
     }
 
     private static Dictionary<string, Tensor> Prefixed(SafetensorsContent content, string prefix) =>
