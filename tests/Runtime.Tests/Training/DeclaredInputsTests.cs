@@ -261,3 +261,28 @@ public sealed class Int32ClassTargetLifetimeTests
         Assert.Equal(before, Tensor.LiveHandleCount);
     }
 }
+
+[Collection(GlobalGeneratorCollection.Name)]
+public sealed class TargetDtypeTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Float64_targets_for_a_float32_output_name_the_task_before_any_update(bool missingLabels)
+    {
+        manual_seed(1);
+        TaskSpec[] tasks = [TwoTaskData.Tasks[0] with { MissingLabels = missingLabels }, TwoTaskData.Tasks[1]];
+        using var good = TwoTaskData.Make(32, seed: 2);
+        using var scope = NewDisposeScope();
+        using var data = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = good.Inputs["x"].clone() },
+            new Dictionary<string, Tensor> { ["value"] = good.Targets["value"].to(ScalarType.Float64), ["kind"] = good.Targets["kind"].clone() },
+            tasks);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.01);
+        using var trainer = new Trainer(model, tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 16 });
+        var error = Assert.Throws<InvalidDataException>(() => trainer.Fit(data));
+        Assert.Equal("task 'value': the targets are torch.float64 but the model's output for the task is torch.float32; give the targets as torch.float32 (for example with .to(ScalarType.Float32))", error.Message);
+        Assert.Equal(0, trainer.Step);
+    }
+}
