@@ -44,7 +44,7 @@ public sealed class NameTests
         Assert.Equal(["@class", "@event", "inputs", "rows"], inputs.InstanceConstructors.Single().Parameters.Select(p => SyntaxFacts(p.Name)));
     }
 
-    public static TheoryData<string> Reserved => new(["to_string", "get_hash_code", "loss", "parameter_count", "shared_modules", "dispose", "m_model", "m_trainer", "m_example"]);
+    public static TheoryData<string> Reserved => new(["to_string", "get_hash_code", "loss", "parameter_count", "shared_modules", "declared_inputs", "dispose", "m_model", "m_trainer", "m_example"]);
 
     [Theory]
     [MemberData(nameof(Reserved))]

@@ -43,7 +43,7 @@ public static class GeneratedNames
     {
         "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
         "GetName", "Dispose", "RegisterComponents", "SharedModules", "LastSharedLayer", "SharedParameters", "TaskParameters",
-        "ParameterCount", "Loss",
+        "DeclaredInputs", "ParameterCount", "Loss",
     };
 
     /// <summary>Why a member with this C# name cannot be generated in <paramref name="model"/>, or null when it can.</summary>

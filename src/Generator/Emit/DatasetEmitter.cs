@@ -70,7 +70,9 @@ internal static class DatasetEmitter
         return w.ToString();
     }
 
-    private static string Shape(Shape shape) => "new long[] { " + string.Join(", ", shape.Dimensions) + " }";
+    /// <summary>A per-example shape as a C# array: <c>new long[] { 14 }</c>.</summary>
+    internal static string Shape(Shape shape) =>
+        shape.Rank == 0 ? "global::System.Array.Empty<long>()" : "new long[] { " + string.Join(", ", shape.Dimensions) + " }";
 
     private static void FromExamples(CodeWriter w, MtlModel model, string name, string example, string trainer)
     {

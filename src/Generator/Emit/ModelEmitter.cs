@@ -32,6 +32,8 @@ internal static class ModelEmitter
                     w.Line($"public {ModuleType(entry.Pipeline)} {entry.Pascal} {{ get; }}");
                 }
                 w.Line();
+                DeclaredInputs(w, model);
+                w.Line();
                 Forward(w, model, name);
                 w.Line();
                 TypedForward(w, model);
@@ -93,6 +95,20 @@ internal static class ModelEmitter
         lines.Add("    },");
         lines.AddRange(LayerEmitter.Sequential(pipeline.Layers, ");").Select(l => "    " + l));
         return lines;
+    }
+
+    private static void DeclaredInputs(CodeWriter w, MtlModel model)
+    {
+        w.Summary("The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.");
+        w.Line($"public override {Types.ReadOnlyList}<{Types.InputDeclaration}> DeclaredInputs {{ get; }} = new {Types.InputDeclaration}[]");
+        w.Line("{");
+        w.Indent();
+        foreach (var input in model.Inputs)
+        {
+            w.Line($"new {Types.InputDeclaration}({Literals.String(input.Name)}, {Types.ScalarTypeOf(input.Type.DType)}, {DatasetEmitter.Shape(input.Type.Shape)}),");
+        }
+        w.Outdent();
+        w.Line("};");
     }
 
     private static void Forward(CodeWriter w, MtlModel model, string name)

@@ -47,7 +47,7 @@ public static class DataValidation
         {
             case TaskKind.Classes:
             {
-                if (targets.dtype is not (ScalarType.Int64 or ScalarType.Int32)) throw new InvalidDataException($"{member}: class targets must be integers (int64), not {ScalarTypeInfo.Name(targets.dtype)}");
+                if (targets.dtype is not (ScalarType.Int64 or ScalarType.Int32)) throw new InvalidDataException($"{member}: class targets must be integers (int64, or int32 to be widened), not {ScalarTypeInfo.Name(targets.dtype)}");
                 if (shape.Length != 1) throw new InvalidDataException($"{member}: class targets must have shape [N], not {Tensor.FormatShape(shape)}");
                 var outOfRange = targets.lt(-1L).logical_or(targets.ge((double)task.Size));
                 if (!task.MissingLabels) outOfRange = outOfRange.logical_or(targets.eq(-1L));

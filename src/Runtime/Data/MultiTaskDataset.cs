@@ -6,12 +6,15 @@ namespace Mtl.Data;
 /// <summary>
 /// Examples held in memory as tensors whose first dimension is the example index: inputs by name,
 /// targets by task name. Validated on construction against the task specs, so bad data is
-/// reported with the member, row and value before training starts. Owns its tensors.
+/// reported with the member, row and value before training starts. Class targets may be int64 or
+/// int32; int32 ones are widened to int64 (what the losses take) once, here. Owns its tensors.
 /// </summary>
 public sealed class MultiTaskDataset : IDisposable
 {
     private readonly Dictionary<string, Tensor> _inputs;
     private readonly Dictionary<string, Tensor> _targets;
+    // Tensors given to the constructor that the dataset holds in another form (int32 classes).
+    private readonly List<Tensor> _given = new();
 
     public MultiTaskDataset(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyDictionary<string, Tensor> targets, IReadOnlyList<TaskSpec> tasks)
     {
@@ -30,7 +33,20 @@ public sealed class MultiTaskDataset : IDisposable
             DataValidation.RequireTargets(task, tensor);
         }
         _inputs = inputs.ToDictionary(p => p.Key, p => p.Value.DetachFromDisposeScope());
-        _targets = targets.ToDictionary(p => p.Key, p => p.Value.DetachFromDisposeScope());
+        _targets = new Dictionary<string, Tensor>(targets.Count);
+        foreach (var (name, tensor) in targets)
+        {
+            var owned = tensor.DetachFromDisposeScope();
+            if (owned.dtype == ScalarType.Int32)
+            {
+                // Validation admits int32 classes only; the losses take int64, so they are
+                // widened once here rather than on every step. The tensor given stays owned
+                // (and alive) until the dataset is disposed, as every tensor given is.
+                _given.Add(owned);
+                owned = owned.to(ScalarType.Int64).DetachFromDisposeScope();
+            }
+            _targets[name] = owned;
+        }
         Tasks = tasks;
     }
 
@@ -147,5 +163,6 @@ public sealed class MultiTaskDataset : IDisposable
     {
         foreach (var t in _inputs.Values) t.Dispose();
         foreach (var t in _targets.Values) t.Dispose();
+        foreach (var t in _given) t.Dispose();
     }
 }

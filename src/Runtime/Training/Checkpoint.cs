@@ -102,7 +102,7 @@ public static class Checkpoint
             ["history"] = new JsonArray(loop.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
             [ChecksumsField] = checksums,
         };
-        var text = meta.ToJsonString(TrainingLog.Json);
+        var text = ToJsonString(meta);
         save_safetensors(tensors, path, new Dictionary<string, string>
         {
             [MetadataKey] = text,
@@ -458,6 +458,17 @@ public static class Checkpoint
         var ownKeys = own.ToHashSet(StringComparer.Ordinal);
         if (ownKeys.FirstOrDefault(k => !savedKeys.Contains(k)) is { } missing) throw new CheckpointException(path, $"'{entry}' has no '{missing}', which {owner} keeps");
         if (savedKeys.FirstOrDefault(k => !ownKeys.Contains(k)) is { } unknown) throw new CheckpointException(path, $"'{entry}' has '{unknown}', which {owner} does not keep");
+    }
+
+    /// <summary>
+    /// <see cref="JsonNode.ToJsonString"/> without its pooled buffer: the metadata grows with the
+    /// history, and each larger buffer rented from the shared pool stayed there after the save.
+    /// </summary>
+    private static string ToJsonString(JsonNode node)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream)) node.WriteTo(writer, TrainingLog.Json);
+        return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
     }
 
     private static Dictionary<string, Tensor> Prefixed(SafetensorsContent content, string prefix) =>

@@ -21,6 +21,15 @@ public abstract class MultiTaskModule : nn.Module
 
     public abstract MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs);
 
+    /// <summary>
+    /// The inputs <see cref="forward"/> reads, with their dtypes and per-example shapes. The
+    /// trainer checks training, validation and evaluation data against them before the first
+    /// step, so a wrong shape or dtype is reported with the input's name instead of failing inside
+    /// a layer. Generated models declare their .mtl inputs; a hand-written model declares none
+    /// unless it overrides this (then its data is not checked).
+    /// </summary>
+    public virtual IReadOnlyList<InputDeclaration> DeclaredInputs => [];
+
     /// <summary>The modules shared by several tasks (their parameters are the shared parameters).</summary>
     public abstract IEnumerable<nn.Module> SharedModules();
 

@@ -68,6 +68,11 @@ public sealed class TaskLoss : IDisposable
     /// <summary>The mean loss over labelled examples, or null when the batch has none.</summary>
     public Tensor? Compute(Tensor output, Tensor target)
     {
+        // libtorch's own error ("Found dtype Double but expected Float") names neither the task nor the fix.
+        if (Task.Kind != TaskKind.Classes && target.dtype != output.dtype)
+        {
+            throw new InvalidDataException($"task '{Task.Name}': the targets are {ScalarTypeInfo.Name(target.dtype)} but the model's output for the task is {ScalarTypeInfo.Name(output.dtype)}; give the targets as {ScalarTypeInfo.Name(output.dtype)} (for example with .to(ScalarType.{output.dtype}))");
+        }
         // Data for a task that forbids missing labels was checked to have none: no mask to build.
         if (!Task.MissingLabels) return Unmasked(output, target);
         if (Task.Kind == TaskKind.Classes)

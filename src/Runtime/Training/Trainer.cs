@@ -100,6 +100,8 @@ public sealed class Trainer : IDisposable
         var untrained = Unlabelled(train, "the training dataset", nameof(train));
         foreach (var name in untrained) warnings.Add($"warning: task '{name}' has no labelled example in the training dataset; it is not trained and it has no training loss");
         var unvalidated = validation is null ? [] : Unlabelled(validation, "the validation dataset", nameof(validation));
+        DataChecks.Require("training data", train, _model, Tasks);
+        if (validation is not null) DataChecks.Require("validation data", validation, _model, Tasks);
         foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in the validation dataset; it has no validation loss or metrics");
         return Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize,
             validation is null ? null : () => WithoutTasks(_evaluator.Evaluate(validation), unvalidated), warnings);
@@ -122,6 +124,8 @@ public sealed class Trainer : IDisposable
         }
         var unvalidated = validation is null ? [] : Unlabelled(validation, "validation", nameof(validation));
         foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in its validation dataset; it has no validation loss or metrics");
+        DataChecks.Require("training data", train, _model, Tasks);
+        if (validation is not null) DataChecks.Require("validation data", validation, _model, Tasks);
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
         return Fit(() => SampledBatches(train, perTask), perTask.Sum(),
             validation is null ? null : () => WithoutTasks(_evaluator.Evaluate(validation), unvalidated), warnings);
@@ -487,14 +491,23 @@ public sealed class Trainer : IDisposable
     // ---- evaluation ----------------------------------------------------------------------------
 
     /// <summary>Mean loss per task (<c>task.loss</c>), <c>loss</c> (their weighted sum) and every declared <c>task.metric</c>.</summary>
-    public Dictionary<string, double> Evaluate(MultiTaskDataset data) => _evaluator.Evaluate(data);
+    public Dictionary<string, double> Evaluate(MultiTaskDataset data)
+    {
+        DataChecks.Require("evaluation data", data, _model, Tasks);
+        return _evaluator.Evaluate(data);
+    }
 
     /// <summary>Evaluates each task on its own validation dataset.</summary>
-    public Dictionary<string, double> Evaluate(TaskDatasets data) => _evaluator.Evaluate(data);
+    public Dictionary<string, double> Evaluate(TaskDatasets data)
+    {
+        DataChecks.Require("evaluation data", data, _model, Tasks);
+        return _evaluator.Evaluate(data);
+    }
 
     /// <summary>The model's outputs for the given inputs, in evaluation mode without gradients; the caller disposes them.</summary>
     public MultiTaskOutput Predict(IReadOnlyDictionary<string, Tensor> inputs)
     {
+        DataChecks.RequireInputs(inputs, _model);
         var wasTraining = _model.training;
         _model.eval();
         try

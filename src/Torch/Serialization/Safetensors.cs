@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -237,7 +238,8 @@ public static class Safetensors
                 foreach (var (key, value) in metadata.OrderBy(p => p.Key, Comparer<string>.Create(CompareUtf8)))
                 {
                     if (value is null) throw new ArgumentException($"metadata '{key}' is null", nameof(metadata));
-                    json.WriteString(key, value);
+                    json.WritePropertyName(key);
+                    json.WriteRawValue(StringLiteral(key, value), skipInputValidation: true);
                 }
                 json.WriteEndObject();
             }
@@ -265,6 +267,67 @@ public static class Safetensors
         output.WrittenSpan.CopyTo(header);
         header.AsSpan(output.WrittenCount).Fill((byte)' ');
         return header;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// <paramref name="value"/> as a JSON string literal in UTF-8, quotes included: <c>"</c> and
+    /// <c>\</c> escaped, control characters as <c>\n</c>, <c>\t</c>, ... or <c>\u00XX</c>, everything
+    /// else as is (what the relaxed encoder writes). Built in arrays of its own rather than by
+    /// <see cref="Utf8JsonWriter.WriteString(string, string)"/>, which transcodes and escapes a long
+    /// value in buffers rented from the shared array pool: the pool keeps them, and a metadata value
+    /// that grows from save to save (a checkpoint's history) then left a new, larger buffer behind
+    /// in each size class.
+    /// </summary>
+    private static byte[] StringLiteral(string key, string value)
+    {
+        byte[] utf8;
+        try
+        {
+            utf8 = StrictUtf8.GetBytes(value);
+        }
+        catch (EncoderFallbackException)
+        {
+            throw new ArgumentException($"metadata '{key}' is not valid UTF-16 (it holds a lone surrogate)", "metadata");
+        }
+        var length = 2;
+        foreach (var b in utf8) length += b is (byte)'"' or (byte)'\\' or (byte)'\b' or (byte)'\f' or (byte)'\n' or (byte)'\r' or (byte)'\t' ? 2 : b < 0x20 ? 6 : 1;
+        var literal = new byte[length];
+        var at = 0;
+        literal[at++] = (byte)'"';
+        foreach (var b in utf8)
+        {
+            var escape = b switch
+            {
+                (byte)'"' => (byte)'"',
+                (byte)'\\' => (byte)'\\',
+                (byte)'\b' => (byte)'b',
+                (byte)'\f' => (byte)'f',
+                (byte)'\n' => (byte)'n',
+                (byte)'\r' => (byte)'r',
+                (byte)'\t' => (byte)'t',
+                _ => (byte)0,
+            };
+            if (escape != 0)
+            {
+                literal[at++] = (byte)'\\';
+                literal[at++] = escape;
+            }
+            else if (b < 0x20)
+            {
+                "\\u00"u8.CopyTo(literal.AsSpan(at));
+                literal[at + 4] = (byte)"0123456789ABCDEF"[b >> 4];
+                literal[at + 5] = (byte)"0123456789ABCDEF"[b & 0xF];
+                at += 6;
+            }
+            else
+            {
+                literal[at++] = b;
+            }
+        }
+        literal[at] = (byte)'"';
+        return literal;
     }
 
     /// <summary>Receives a run of a tensor's bytes; the span is only valid during the call.</summary>

@@ -31,6 +31,12 @@ namespace Tests.Generated
         /// <summary>task t: float[784] -&gt; float[1], 784 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential T { get; }
 
+        /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.InputDeclaration> DeclaredInputs { get; } = new global::Mtl.Training.InputDeclaration[]
+        {
+            new global::Mtl.Training.InputDeclaration("image", global::Mtl.Torch.ScalarType.Float32, new long[] { 3, 32, 32 }),
+        };
+
         /// <summary>Runs the model on a batch: named inputs in, each task's raw output (logits or values) out. The trainer calls this.</summary>
         public override global::Mtl.Training.MultiTaskOutput forward(global::System.Collections.Generic.IReadOnlyDictionary<string, global::Mtl.Torch.Tensor> inputs)
         {

@@ -64,6 +64,13 @@ namespace Tests.Generated
         /// <summary>task marital: float[32] -&gt; float[7], 647 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Marital { get; }
 
+        /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.InputDeclaration> DeclaredInputs { get; } = new global::Mtl.Training.InputDeclaration[]
+        {
+            new global::Mtl.Training.InputDeclaration("features", global::Mtl.Torch.ScalarType.Float32, new long[] { 14 }),
+            new global::Mtl.Training.InputDeclaration("tokens", global::Mtl.Torch.ScalarType.Int64, new long[] { 64 }),
+        };
+
         /// <summary>Runs the model on a batch: named inputs in, each task's raw output (logits or values) out. The trainer calls this.</summary>
         public override global::Mtl.Training.MultiTaskOutput forward(global::System.Collections.Generic.IReadOnlyDictionary<string, global::Mtl.Torch.Tensor> inputs)
         {

@@ -60,6 +60,15 @@ namespace Tests.Generated
         /// <summary>task heavy: float[] -&gt; float[1], 2 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Heavy { get; }
 
+        /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.InputDeclaration> DeclaredInputs { get; } = new global::Mtl.Training.InputDeclaration[]
+        {
+            new global::Mtl.Training.InputDeclaration("pixels", global::Mtl.Torch.ScalarType.Float32, new long[] { 1, 28, 28 }),
+            new global::Mtl.Training.InputDeclaration("tokens", global::Mtl.Torch.ScalarType.Int64, new long[] { 64 }),
+            new global::Mtl.Training.InputDeclaration("signal", global::Mtl.Torch.ScalarType.Float64, new long[] { 3, 100 }),
+            new global::Mtl.Training.InputDeclaration("weight", global::Mtl.Torch.ScalarType.Float32, global::System.Array.Empty<long>()),
+        };
+
         /// <summary>Runs the model on a batch: named inputs in, each task's raw output (logits or values) out. The trainer calls this.</summary>
         public override global::Mtl.Training.MultiTaskOutput forward(global::System.Collections.Generic.IReadOnlyDictionary<string, global::Mtl.Torch.Tensor> inputs)
         {

@@ -41,6 +41,12 @@ namespace Tests.Generated
         /// <summary>task b: float[32] -&gt; float[1], 33 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential B { get; }
 
+        /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.InputDeclaration> DeclaredInputs { get; } = new global::Mtl.Training.InputDeclaration[]
+        {
+            new global::Mtl.Training.InputDeclaration("features", global::Mtl.Torch.ScalarType.Float32, new long[] { 8 }),
+        };
+
         /// <summary>Runs the model on a batch: named inputs in, each task's raw output (logits or values) out. The trainer calls this.</summary>
         public override global::Mtl.Training.MultiTaskOutput forward(global::System.Collections.Generic.IReadOnlyDictionary<string, global::Mtl.Torch.Tensor> inputs)
         {

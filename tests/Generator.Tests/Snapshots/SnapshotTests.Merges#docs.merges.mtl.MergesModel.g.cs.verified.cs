@@ -88,6 +88,15 @@ namespace Tests.Generated
         /// <summary>task t: float[92] -&gt; float[1], 93 parameters.</summary>
         public global::Mtl.Layers.Merge T { get; }
 
+        /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>
+        public override global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.InputDeclaration> DeclaredInputs { get; } = new global::Mtl.Training.InputDeclaration[]
+        {
+            new global::Mtl.Training.InputDeclaration("a", global::Mtl.Torch.ScalarType.Float32, new long[] { 8 }),
+            new global::Mtl.Training.InputDeclaration("b", global::Mtl.Torch.ScalarType.Float32, new long[] { 8 }),
+            new global::Mtl.Training.InputDeclaration("c", global::Mtl.Torch.ScalarType.Float32, new long[] { 2, 8 }),
+            new global::Mtl.Training.InputDeclaration("d", global::Mtl.Torch.ScalarType.Float32, new long[] { 3, 8 }),
+        };
+
         /// <summary>Runs the model on a batch: named inputs in, each task's raw output (logits or values) out. The trainer calls this.</summary>
         public override global::Mtl.Training.MultiTaskOutput forward(global::System.Collections.Generic.IReadOnlyDictionary<string, global::Mtl.Torch.Tensor> inputs)
         {
