@@ -8,6 +8,8 @@ using static Mtl.Torch.torch;
 
 namespace Mtl.Runtime.Tests;
 
+// Some tests compare the process-wide count of created tensors, so none may run beside them.
+[Collection(LiveHandleCollection.Name)]
 public sealed class SafetensorsTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mtl-safetensors-").FullName;

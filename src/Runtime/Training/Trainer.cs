@@ -14,8 +14,10 @@ namespace Mtl.Training;
 /// best-weights restore, a NaN guard, checkpoints with exact resume and a JSONL log. Every step
 /// runs in its own dispose scope. The masked losses (<see cref="TaskLosses"/>), the L2 and tie
 /// terms (<see cref="ParameterPenalty"/>), evaluation (<see cref="Evaluator"/>), early stopping
-/// (<see cref="EarlyStopper"/>, <see cref="BestWeights"/>) and the learning-rate schedule
-/// (<see cref="ScheduleStepper"/>) are parts of their own; <see cref="Checkpoint"/> sees the
+/// (<see cref="EarlyStopper"/>, <see cref="BestWeights"/>), the learning-rate schedule
+/// (<see cref="ScheduleStepper"/>), the checks before the first step (<see cref="DataChecks"/>,
+/// <see cref="OutputFiles"/>) and the divergence check of an epoch's end (<see cref="FiniteState"/>)
+/// are parts of their own; <see cref="Checkpoint"/> sees the
 /// trainer through <see cref="Parts"/> and <see cref="Loop"/>.
 /// </summary>
 public sealed class Trainer : IDisposable
@@ -95,46 +97,32 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null)
     {
-        ArgumentNullException.ThrowIfNull(train);
-        var warnings = new List<string>();
-        var untrained = Unlabelled(train, "the training dataset", nameof(train));
-        foreach (var name in untrained) warnings.Add($"warning: task '{name}' has no labelled example in the training dataset; it is not trained and it has no training loss");
-        var unvalidated = validation is null ? [] : Unlabelled(validation, "the validation dataset", nameof(validation));
-        DataChecks.Require("training data", train, _model, Tasks);
-        if (validation is not null) DataChecks.Require("validation data", validation, _model, Tasks);
-        foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in the validation dataset; it has no validation loss or metrics");
+        var checks = DataChecks.BeforeFit(train, validation, _model, Tasks, _losses);
         return Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize,
-            validation is null ? null : () => WithoutTasks(_evaluator.Evaluate(validation), unvalidated), warnings);
+            validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation)), checks.Warnings);
     }
 
     /// <summary>
     /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
     /// task's loss flows for it. An epoch is Σₜ ⌈Nₜ / batch⌉ batches (see <see cref="TaskSampler"/>).
+    /// The checks before the first step are those of the other overload, per dataset; a task
+    /// without a training dataset gets a warning.
     /// </summary>
     public IReadOnlyList<EpochRecord> Fit(TaskDatasets train, TaskDatasets? validation = null)
     {
-        ArgumentNullException.ThrowIfNull(train);
-        var warnings = new List<string>();
-        var untrained = Unlabelled(train, "training", nameof(train));
-        foreach (var name in untrained)
-        {
-            warnings.Add(train.Datasets.ContainsKey(name)
-                ? $"warning: task '{name}' has no labelled example in its training dataset; it is not trained and it has no training loss"
-                : $"warning: task '{name}' has no training dataset; it is not trained and it has no training loss");
-        }
-        var unvalidated = validation is null ? [] : Unlabelled(validation, "validation", nameof(validation));
-        foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in its validation dataset; it has no validation loss or metrics");
-        DataChecks.Require("training data", train, _model, Tasks);
-        if (validation is not null) DataChecks.Require("validation data", validation, _model, Tasks);
+        var checks = DataChecks.BeforeFit(train, validation, _model, Tasks, _losses);
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
         return Fit(() => SampledBatches(train, perTask), perTask.Sum(),
-            validation is null ? null : () => WithoutTasks(_evaluator.Evaluate(validation), unvalidated), warnings);
+            validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation)), checks.Warnings);
     }
 
     private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate, IReadOnlyList<string> warnings)
     {
         ObjectDisposedException.ThrowIf(_optimizer.IsDisposed, _optimizer);
-        PrepareOutputs();
+        OutputFiles.Prepare(Options);
+        // The log is rewritten to the history: empty for a new trainer, the checkpoint's epochs
+        // after Checkpoint.Load, so that a resumed run's log holds each epoch once.
+        TrainingLog.Rewrite(Options.LogPath, _history);
         BuildSchedule(batchCount);
         _progress.Run(() =>
         {
@@ -164,83 +152,6 @@ public sealed class Trainer : IDisposable
     {
         var perEpoch = Options.Update == UpdateMode.Alternate ? 2 * batchCount : (batchCount + Options.Accumulate - 1) / Options.Accumulate;
         _schedule.Build(perEpoch * Options.Epochs, MonitorMaximizes);
-    }
-
-    // ---- checks before the first step --------------------------------------------------------
-
-    /// <summary>
-    /// The tasks <paramref name="data"/> has no labelled example of (no targets, every label
-    /// missing); an empty dataset, or one without a labelled example of any task, is an error.
-    /// </summary>
-    private List<string> Unlabelled(MultiTaskDataset data, string what, string parameter)
-    {
-        if (data.Count == 0) throw new ArgumentException($"{what} is empty: it has no examples to train or validate on", parameter);
-        var unlabelled = Tasks.Where((t, i) => !HasLabels(data, i)).Select(t => t.Name).ToList();
-        if (unlabelled.Count == Tasks.Count) throw new ArgumentException($"{what} has no labelled example of any task ({string.Join(", ", unlabelled)}): every label is missing", parameter);
-        return unlabelled;
-    }
-
-    /// <summary>
-    /// Per-task datasets (none of them empty, <see cref="TaskDatasets"/> sees to that): the tasks
-    /// whose own dataset has no labelled example of them, and when training the tasks without a
-    /// dataset. None labelled at all is an error.
-    /// </summary>
-    private List<string> Unlabelled(TaskDatasets data, string what, string parameter)
-    {
-        foreach (var name in data.Names)
-        {
-            if (Tasks.All(t => t.Name != name)) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", Tasks.Select(t => t.Name))})", parameter);
-        }
-        var unlabelled = new List<string>();
-        for (var i = 0; i < Tasks.Count; i++)
-        {
-            var name = Tasks[i].Name;
-            if (data.Datasets.TryGetValue(name, out var own) ? !HasLabels(own, i) : what == "training") unlabelled.Add(name);
-        }
-        if (unlabelled.Count == Tasks.Count) throw new ArgumentException($"the {what} datasets have no labelled example of any task ({string.Join(", ", unlabelled)})", parameter);
-        return unlabelled;
-    }
-
-    private bool HasLabels(MultiTaskDataset data, int task) =>
-        data.Targets.TryGetValue(Tasks[task].Name, out var target) && _losses.Denominator(task, target) > 0;
-
-    /// <summary>A validation result without the losses and metrics of <paramref name="tasks"/>, which have no labelled example (absent, not NaN).</summary>
-    private static Dictionary<string, double> WithoutTasks(Dictionary<string, double> metrics, IReadOnlyCollection<string> tasks)
-    {
-        foreach (var task in tasks)
-        {
-            foreach (var key in metrics.Keys.Where(k => k.StartsWith(task + ".", StringComparison.Ordinal)).ToList()) metrics.Remove(key);
-        }
-        return metrics;
-    }
-
-    /// <summary>
-    /// Creates the folders of the checkpoint, log and report (a path that cannot be written fails
-    /// here, not after an epoch's work) and rewrites the log to the history: empty for a new
-    /// trainer, the checkpoint's epochs after <see cref="Checkpoint.Load"/>, so that a resumed
-    /// run's log holds each epoch once, as an uninterrupted run's does.
-    /// </summary>
-    private void PrepareOutputs()
-    {
-        foreach (var (option, path) in new[] { (nameof(TrainerOptions.CheckpointPath), Options.CheckpointPath), (nameof(TrainerOptions.LogPath), Options.LogPath), (nameof(TrainerOptions.ReportPath), Options.ReportPath) })
-        {
-            if (path is null) continue;
-            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (folder is null) continue;
-            try
-            {
-                Directory.CreateDirectory(folder);
-                // A folder that exists but cannot be written to would fail only at the epoch's end.
-                var probe = Path.Combine(folder, $".mtl-write-check-{Guid.NewGuid():N}.tmp");
-                File.WriteAllBytes(probe, []);
-                File.Delete(probe);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new IOException($"{option} '{path}': cannot create or write to its folder '{folder}': {e.Message}", e);
-            }
-        }
-        TrainingLog.Rewrite(Options.LogPath, _history);
     }
 
     // ---- epochs ------------------------------------------------------------------------------
@@ -293,7 +204,7 @@ public sealed class Trainer : IDisposable
             }
         }
         if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
-        if (!checkedLastUpdate) GuardFiniteState();
+        if (!checkedLastUpdate) FiniteState.Require(_model, _weighting, _optimizer, Step, Epoch);
         var meanLosses = Enumerable.Range(0, Tasks.Count).Select(i => counts[i] == 0 ? double.NaN : sums[i] / counts[i]).ToArray();
         _weighting.EndEpoch(meanLosses, _context);
         var metrics = validate is null ? new Dictionary<string, double>() : validate();
@@ -422,14 +333,14 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// A step's loss and gradient norm are checked before its update, so the update of an epoch's
     /// last step would otherwise reach the checkpoint unchecked: its weights and optimizer state
-    /// must be finite (<see cref="GuardFiniteState"/>), and the loss of the last batch, recomputed
+    /// must be finite (<see cref="FiniteState"/>), and the loss of the last batch, recomputed
     /// after the update in evaluation mode without gradients (no dropout, no generator draws),
     /// must be finite too. Weights that are finite but so large that the model's outputs overflow
     /// (a learning rate that blew up) fail here, before the epoch's checkpoint or best weights.
     /// </summary>
     private void GuardLastUpdate(MultiTaskBatch batch)
     {
-        GuardFiniteState();
+        FiniteState.Require(_model, _weighting, _optimizer, Step, Epoch);
         var wasTraining = _model.training;
         _model.eval();
         try
@@ -449,43 +360,6 @@ public sealed class Trainer : IDisposable
         {
             _model.train(wasTraining);
         }
-    }
-
-    /// <summary>
-    /// Every weight and buffer of the model, every weighting parameter and every optimizer state
-    /// tensor must be finite after an epoch's steps; otherwise training stops naming the first
-    /// non-finite one, before the epoch's checkpoint or best weights could keep it.
-    /// </summary>
-    private void GuardFiniteState()
-    {
-        using var scope = NewDisposeScope();
-        var names = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
-        foreach (var (name, parameter) in _model.named_parameters())
-        {
-            names.TryAdd(parameter, $"parameter '{name}'");
-            GuardFinite(names[parameter], parameter);
-        }
-        foreach (var (name, buffer) in _model.named_buffers()) GuardFinite($"buffer '{name}'", buffer);
-        var weighting = _weighting.parameters().ToList();
-        for (var i = 0; i < weighting.Count; i++)
-        {
-            names.TryAdd(weighting[i], $"weighting parameter {i}");
-            GuardFinite(names[weighting[i]], weighting[i]);
-        }
-        var ordered = _optimizer.param_groups.SelectMany(g => g.parameters).ToList();
-        using var state = _optimizer.state_dict();
-        foreach (var (index, entry) in state.state.OrderBy(e => e.Key))
-        {
-            var owner = names.TryGetValue(ordered[index], out var name) ? name : $"parameter {index}";
-            foreach (var (key, tensor) in entry.tensors) GuardFinite($"optimizer state '{key}' of {owner}", tensor);
-        }
-    }
-
-    private void GuardFinite(string what, Tensor tensor)
-    {
-        if (!ScalarTypeInfo.IsFloatingPoint(tensor.dtype) || tensor.isfinite().all().item<bool>()) return;
-        var found = tensor.isnan().any().item<bool>() ? "NaN" : tensor.eq(double.PositiveInfinity).any().item<bool>() ? "inf" : "-inf";
-        throw new TrainingDivergedException($"{what} holds {found} after step {Step} (epoch {Epoch + 1}); nothing of this epoch was kept (checkpoint, log and best weights are those of the epoch before). Lower the learning rate or clip gradients.");
     }
 
     // ---- evaluation ----------------------------------------------------------------------------
