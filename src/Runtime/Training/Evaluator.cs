@@ -45,8 +45,10 @@ internal sealed class Evaluator
         var counts = new double[_tasks.Count];
         var wasTraining = _model.training;
         _model.eval();
-        using (no_grad())
+        // The model goes back to its mode even when a batch fails (bad data, a diverged model).
+        try
         {
+            using var mode = no_grad();
             using var source = data.Batches(_batchSize, shuffle: false).GetEnumerator();
             while (true)
             {
@@ -68,7 +70,10 @@ internal sealed class Evaluator
                 }
             }
         }
-        _model.train(wasTraining);
+        finally
+        {
+            _model.train(wasTraining);
+        }
         var result = new Dictionary<string, double>();
         labelled = counts.Select(c => c > 0).ToArray();
         double weighted = 0;

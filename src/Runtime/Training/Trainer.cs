@@ -63,14 +63,15 @@ public sealed class Trainer : IDisposable
             Random = _random,
         };
         _weighting.Attach(_context);
+        // Settings are checked before the optimizer is touched, so a rejected trainer leaves it as it was.
+        _stopper = new EarlyStopper(Options.EarlyStop, tasks);
+        if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
         // A method's own trainable parameters (uncertainty's log-variances) are stepped by the same optimizer.
         var optimized = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
         var extra = _weighting.parameters().Where(p => !optimized.Contains(p)).ToList();
         if (extra.Count > 0) optimizer.add_param_group(new ParamGroup(extra));
         _schedule = new ScheduleStepper(Options, optimizer);
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
-        _stopper = new EarlyStopper(Options.EarlyStop, tasks);
-        if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
         Parts = new TrainerParts(model, optimizer, _weighting, _schedule, _stopper, _best);
     }
