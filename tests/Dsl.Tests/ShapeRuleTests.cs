@@ -15,6 +15,8 @@ public sealed class ShapeRuleTests
     [InlineData("float", "linear(2)", "'linear' expects a vector [features] input; input is []", "give the input a size, for example float[1]")]
     [InlineData("float[4]", "conv1d(2, 1)", "'conv1d' expects [channels, length] input; input is [4]", null)]
     [InlineData("float[4, 4]", "conv2d(2, 1)", "'conv2d' expects [channels, height, width] input; input is [4, 4]", null)]
+    [InlineData("float", "conv1d(2, 1)", "'conv1d' expects [channels, length] input; input is []", "give the input a size, for example float[1]")]
+    [InlineData("float", "maxpool1d(2)", "'maxpool1d' expects [channels, length] input; input is []", "give the input a size, for example float[1]")]
     [InlineData("float[4]", "avgpool1d(2)", "'avgpool1d' expects [channels, length] input; input is [4]", null)]
     [InlineData("float[4, 4]", "maxpool2d(2)", "'maxpool2d' expects [channels, height, width] input; input is [4, 4]", null)]
     [InlineData("float[4, 4, 4]", "adaptive_avgpool1d(2)", "'adaptive_avgpool1d' expects [channels, length] input; input is [4, 4, 4]", null)]
@@ -83,6 +85,14 @@ public sealed class ShapeRuleTests
     }
 
     [Fact]
+    public void Embedding_names_the_id_types_it_takes()
+    {
+        var diagnostic = Single("double[4]", "embedding(10, 2)");
+
+        Assert.Equal(("MTL0206", "'embedding' expects long or int input; input is double[4]"), (diagnostic.Id, diagnostic.Message));
+    }
+
+    [Fact]
     public void A_dim_of_a_scalar_is_out_of_range()
     {
         var diagnostic = Single("float", "softmax");
@@ -103,6 +113,18 @@ public sealed class ShapeRuleTests
             $"model M\ninput a: float[4]\ninput b: {b}[4]\ninput c: {c}[4]\ntask t: regression(1) = {merge} -> linear(1)\n");
 
         Assert.Equal(("MTL0206", message, fix), (diagnostic.Id, diagnostic.Message, diagnostic.Fix));
+    }
+
+    // Same rank, and a dimension other than the concat dim differs: only the per-dimension comparison can tell.
+    [Theory]
+    [InlineData("concat(a, b)", "float[2, 8]", "float[3, 4]", "concat needs shapes that agree except along dim 1; found [2, 8], [3, 4]")]
+    [InlineData("concat(a, b, dim: 2)", "float[2, 8]", "float[3, 4]", "concat needs shapes that agree except along dim 2; found [2, 8], [3, 4]")]
+    [InlineData("concat(a, b, a)", "float[2, 8]", "float[2, 8, 1]", "concat needs shapes that agree except along dim 1; found [2, 8], [2, 8, 1], [2, 8]")]
+    public void Concat_shapes_must_agree_off_the_concat_dim(string merge, string a, string b, string message)
+    {
+        var diagnostic = TestCompiler.Single($"model M\ninput a: {a}\ninput b: {b}\ntask t: regression(1) = {merge} -> flatten -> linear(1)\n");
+
+        Assert.Equal(("MTL0202", message), (diagnostic.Id, diagnostic.Message));
     }
 
     // PyTorch indexes with 32-bit sizes here: int.MaxValue elements per example is the largest shape allowed.
