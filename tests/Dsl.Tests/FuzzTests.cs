@@ -112,6 +112,44 @@ public sealed class FuzzTests
         Check(text, 0);
     }
 
+    // The same kind of input as above, each pinned to the diagnostics it must give: code and span, in order.
+    // Positions are counted by hand: "task t: binary = x -> " is 22 characters, so the first layer starts at column 23.
+    [Theory]
+    [InlineData("", "MTL0010 1:1-1:1")]
+    [InlineData("model M\ninput x: float[1e400]\ntask t: binary = x -> linear(1)", "MTL0003 2:16-2:21")]
+    [InlineData("model M\ninput x: float[2147483647, 2147483647]\ntask t: binary = x -> flatten -> linear(1)", "MTL0210 2:16-2:38")]
+    [InlineData("model M\ninput x: float[4, 4]\ntask t: binary = x -> lstm(2147483647, layers: 2147483647) -> flatten -> linear(1)", "MTL0210 3:23-3:59")]
+    [InlineData("model M\ninput x: float[1, 4, 4]\ntask t: binary = x -> conv2d(1, 2147483647, padding: 2147483647) -> flatten -> linear(1)", "MTL0210 3:23-3:65")]
+    [InlineData("model M\ninput x: float[1, 4]\ntask t: binary = x -> maxpool1d(2147483647, padding: 2147483647) -> flatten -> linear(1)", "MTL0211 3:23-3:65")]
+    [InlineData("model M\ninput x: float[1, 4]\ntask t: binary = x -> conv1d(1, 3, stride: 0) -> flatten -> linear(1)", "MTL0305 3:44-3:45")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> dropout(1e400) -> linear(1)", "MTL0003 3:31-3:36")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> linear(1e400)", "MTL0003 3:30-3:35")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> linear(-1e400)", "MTL0003 3:30-3:36")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x \u2013\uFF1E linear(1\uFF09", "MTL0001 3:20-3:22", "MTL0001 3:31-3:32")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> linear(1) $", "MTL0001 3:33-3:34")]
+    [InlineData("model M\ninput x: float[4]\ntask t: binary = x -> linear(1)\n/* never closed", "MTL0002 4:1-4:3")]
+    public void Pathological_input_gives_the_expected_diagnostics(string text, params string[] expected)
+    {
+        var diagnostics = Check(text, 0);
+
+        Assert.Equal(expected, diagnostics.Select(d => $"{d.Id} {d.Span}"));
+    }
+
+    // 64 levels are allowed: the error is at the first token inside the 64th open bracket.
+    // After "task t: binary = x -> " (22 characters) the n-th opener of length k starts at column 23 + (n − 1)·k.
+    [Theory]
+    [InlineData("linear(", "[", "3:93-3:94")] // linear's '(' at column 29 is the first; inside the 63rd '[' comes the 64th, at 29 + 64
+    [InlineData("", "residual(", "3:599-3:607")] // inside the 64th 'residual(' comes the 65th 'residual', at 23 + 64·9, eight letters
+    [InlineData("", "concat(x, ", "3:660-3:661")] // inside the 64th 'concat(' comes its 'x', at 23 + 63·10 + 7
+    public void Deep_nesting_is_reported_at_the_opener_past_the_limit(string prefix, string opener, string span)
+    {
+        var text = TestCompiler.Header + "task t: binary = x -> " + prefix + string.Concat(Enumerable.Repeat(opener, 1000)) + "\n";
+
+        var first = Check(text, 0)[0];
+
+        Assert.Equal($"MTL0006 {span}", $"{first.Id} {first.Span}");
+    }
+
     /// <summary>Compiles without the guard and checks invariants that hold for any input.</summary>
     private static IReadOnlyList<Diagnostic> Check(string text, int index)
     {

@@ -73,6 +73,60 @@ public sealed class ShapeInferenceTests
         Assert.Equal(104 + 5770, BindBlock("float[1, 28, 28]", "conv2d(4, 5) -> relu -> maxpool2d(2) -> flatten -> linear(10)").ParameterCount);
     }
 
+    // PyTorch's count for nn.LSTM / nn.GRU, per layer and direction: gates·(hidden·(input + hidden) + 2·hidden)
+    // (weight_ih, weight_hh, bias_ih, bias_hh; LSTM has 4 gates, GRU 3), where the first layer's input is
+    // the features and every later layer's input is the previous layer's output, hidden·directions.
+    // Features, hidden and hidden·directions all differ, so taking the wrong one changes the count.
+    [Theory]
+    [InlineData("float[10, 8]", "lstm(16, layers: 3, bidirectional: true)", "[10, 32]",
+        (2 * 4 * ((16 * (8 + 16)) + (2 * 16))) + (2 * 2 * 4 * ((16 * (32 + 16)) + (2 * 16))))] // 3328 + 2·6400 = 16128
+    [InlineData("float[6, 5]", "gru(7, layers: 2, bidirectional: true, reduce: last)", "[14]",
+        (2 * 3 * ((7 * (5 + 7)) + (2 * 7))) + (2 * 3 * ((7 * (14 + 7)) + (2 * 7))))] // 588 + 966 = 1554
+    [InlineData("float[6, 5]", "gru(7, bidirectional: true, reduce: mean)", "[14]",
+        2 * 3 * ((7 * (5 + 7)) + (2 * 7)))] // one layer: 588
+    [InlineData("float[4, 6]", "lstm(3, layers: 3)", "[4, 3]",
+        (4 * ((3 * (6 + 3)) + (2 * 3))) + (2 * 4 * ((3 * (3 + 3)) + (2 * 3))))] // 132 + 2·96 = 324
+    [InlineData("float[4, 2]", "gru(9, layers: 4, bidirectional: true, dropout: 0.1)", "[4, 18]",
+        (2 * 3 * ((9 * (2 + 9)) + (2 * 9))) + (3 * 2 * 3 * ((9 * (18 + 9)) + (2 * 9))))] // 702 + 3·1566 = 5400
+    public void Stacked_recurrent_layers_count_parameters_as_pytorch(string input, string layer, string output, long parameters)
+    {
+        var recurrent = BindBlock(input, layer).Pipeline.Layers[0];
+
+        Assert.Equal(output, recurrent.Output.Shape.ToString());
+        Assert.Equal(parameters, recurrent.ParameterCount);
+    }
+
+    // PyTorch refuses a pool whose padding is more than half its kernel: it checks kernel / 2 >= padding
+    // in integers, which for whole numbers is 2·padding <= kernel. At the limit the pool is allowed and its
+    // output is floor((size + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1.
+    [Theory]
+    [InlineData("float[2, 10]", "maxpool1d(4, padding: 2)", "[2, 3]")] // (10 + 4 − 3 − 1) / 4 + 1 = 3
+    [InlineData("float[2, 10]", "avgpool1d(4, stride: 1, padding: 2)", "[2, 11]")] // (10 + 4 − 4) / 1 + 1 = 11
+    [InlineData("float[3, 5, 5]", "maxpool2d(2, padding: 1)", "[3, 3, 3]")] // (5 + 2 − 2) / 2 + 1 = 3
+    [InlineData("float[3, 5, 5]", "avgpool2d(2, padding: 1)", "[3, 3, 3]")]
+    [InlineData("float[3, 5, 5]", "maxpool2d(3, stride: 1, padding: 1)", "[3, 5, 5]")] // odd kernel: 1 <= 3 / 2
+    [InlineData("float[2, 10]", "maxpool1d(2, stride: 1, padding: 1, dilation: 3)", "[2, 9]")] // (10 + 2 − 3 − 1) / 1 + 1 = 9
+    public void Pool_padding_of_exactly_half_the_kernel_is_allowed(string input, string layer, string output)
+    {
+        Assert.Equal(output, BindBlock(input, layer).Pipeline.Output.Shape.ToString());
+    }
+
+    [Theory]
+    [InlineData("float[2, 10]", "maxpool1d(4, padding: 3)", 3, 4)]
+    [InlineData("float[2, 10]", "avgpool1d(2, padding: 2)", 2, 2)]
+    [InlineData("float[3, 5, 5]", "maxpool2d(3, padding: 2)", 2, 3)] // 2 > 3 / 2 = 1
+    [InlineData("float[3, 5, 5]", "avgpool2d(5, padding: 3)", 3, 5)]
+    [InlineData("float[2, 10]", "maxpool1d(1, padding: 1, dilation: 4)", 1, 1)] // the undilated kernel counts, as in PyTorch
+    public void Pool_padding_over_half_the_kernel_is_reported(string input, string layer, long padding, long kernel)
+    {
+        var diagnostic = TestCompiler.Single($"model M\ninput x: {input}\nshared s = x -> {layer}\ntask t: regression(1) = s -> flatten -> linear(1)\n");
+
+        var name = layer[..layer.IndexOf('(', StringComparison.Ordinal)];
+        Assert.Equal(
+            ("MTL0211", $"'{name}' padding {padding} must be at most half the kernel {kernel}", $"3:17-3:{17 + layer.Length}"),
+            (diagnostic.Id, diagnostic.Message, diagnostic.Span.ToString()));
+    }
+
     [Theory]
     [InlineData("concat(a, b)", "float[2, 8]", "float[3, 8]", "[5, 8]")]
     [InlineData("concat(a, b, dim: 2)", "float[2, 8]", "float[2, 4]", "[2, 12]")]

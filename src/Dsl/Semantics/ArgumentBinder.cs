@@ -141,7 +141,9 @@ internal sealed class ArgumentBinder
             }
         }
 
-        return _diagnostics.ErrorCount == errors ? new Setting(signature.Name, options.ToEquatableArray()) : null;
+        // A value can fail without a new error here: a number the lexer already reported as out of range.
+        var complete = values.Where((value, i) => given[i]).All(value => value is not null);
+        return complete && _diagnostics.ErrorCount == errors ? new Setting(signature.Name, options.ToEquatableArray()) : null;
     }
 
     /// <summary>Binds one value to a parameter; null (with a diagnostic) when it does not fit.</summary>
@@ -198,15 +200,16 @@ internal sealed class ArgumentBinder
 
     private OptionValue? BindNumber(string owner, OptionSpec parameter, ValueSyntax value)
     {
+        // The lexer reported the number as out of range; '1e400' is no integer either, but one error is enough.
+        if (value is NumberSyntax { Value: double.NaN })
+        {
+            return null;
+        }
+
         if (value is not NumberSyntax number || (parameter.Type == OptionType.Integer && !number.IsIntegerLiteral))
         {
             ReportWrongType(owner, parameter, value, null);
             return null;
-        }
-
-        if (double.IsNaN(number.Value))
-        {
-            return null; // the lexer reported the number as out of range
         }
 
         var range = parameter.Range;
