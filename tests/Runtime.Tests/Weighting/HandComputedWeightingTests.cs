@@ -74,6 +74,26 @@ public sealed class HandComputedWeightingTests
     }
 
     [Fact]
+    public void Famo_takes_the_mean_loss_over_micro_batches_and_no_step_for_a_task_without_a_loss_after()
+    {
+        // micro-batches with losses (4, 2, 1) and (2, 2, 1): L(before) = (3, 2, 1); after: (5, 1, none).
+        // δ = (log 3/5, log 2, 0), z = ⅓ each, d = z(δ − Σzδ); Adam's first step: ξ = −lr·d/(|d| + ε)
+        using var scope = NewDisposeScope();
+        using var theta = new Parameter(tensor(new double[] { 1 }));
+        using var method = (FAMO)TaskWeighting.Create("famo", [1, 1, 1], new Dictionary<string, object> { ["lr"] = 0.1 });
+        var context = new WeightingContext { TaskNames = ["a", "b", "c"], SharedParameters = [theta], TaskParameters = [], Random = new Random(1) };
+        method.Backward([4 * theta[0], 2 * theta[0], 1 * theta[0]], context);
+        method.Backward([2 * theta[0], 2 * theta[0], 1 * theta[0]], context);
+        Assert.Contains("2 losses for 3 tasks", Assert.Throws<ArgumentException>(() => method.AfterStep([1.0, 2.0], context)).Message);
+        method.AfterStep([5.0, 1.0, null], context);
+        double[] delta = [Math.Log(3 + 1e-8) - Math.Log(5 + 1e-8), Math.Log(2 + 1e-8) - Math.Log(1 + 1e-8), 0];
+        var mean = delta.Average();
+        var d = delta.Select(x => (x - mean) / 3).ToArray();
+        Expect.Close(d.Select(x => -0.1 * x / (Math.Abs(x) + 1e-8)).ToArray(), method.Logits, 1e-12);
+        Assert.True(method.Logits[0] > 0 && method.Logits[1] < 0 && method.Logits[2] > 0);
+    }
+
+    [Fact]
     public void Famo_and_GradNorm_reject_a_zero_loss()
     {
         using var scope = NewDisposeScope();
@@ -237,7 +257,7 @@ public sealed class HandComputedWeightingTests
         using var method = (DynamicWeightAverage)TaskWeighting.Create("dwa", [1, 1, 1, 1], new Dictionary<string, object> { ["temperature"] = 2 });
         using var tasks = new LinearTasks([[1], [1], [1], [1]]);
         var context = tasks.Context();
-        Assert.Throws<ArgumentException>(() => method.EndEpoch([1, 1, 1], context));
+        Assert.Contains("3 mean losses for 4 tasks", Assert.Throws<ArgumentException>(() => method.EndEpoch([1, 1, 1], context)).Message);
         method.EndEpoch([1, 0, 2, double.PositiveInfinity], context);
         method.EndEpoch([0, 3, double.NaN, 2], context);
         // r = (1: latest is 0, 1: earlier is 0, 1: latest NaN, 1: earlier ∞) → equal weights
@@ -320,7 +340,7 @@ public sealed class HandComputedWeightingTests
     [Fact]
     public void Solve_rejects_a_matrix_singular_to_working_precision()
     {
-        Assert.Throws<ArithmeticException>(() => SmallMath.Solve(new double[,] { { 0, 0 }, { 0, 0 } }, [1, 1]));
+        Assert.Contains("singular", Assert.Throws<ArithmeticException>(() => SmallMath.Solve(new double[,] { { 0, 0 }, { 0, 0 } }, [1, 1])).Message);
         Assert.Throws<ArithmeticException>(() => SmallMath.Solve(new double[,] { { 1, 2 }, { 2, 4 } }, [1, 1]));
         // the second pivot is ≈ 1e-12, below 1e-14·400 (relative to the largest entry)
         Assert.Throws<ArithmeticException>(() => SmallMath.Solve(new double[,] { { 100, 200 }, { 200, 400 + 1e-12 } }, [1, 1]));
