@@ -55,8 +55,8 @@ public sealed class CAGrad : GramWeighting
             var norm = Math.Sqrt(SmallMath.Dot(w, mw) + 1e-8);
             var grad = mb.Zip(mw, (x, y) => x + sqrtPhi * y / norm).ToArray();
             step *= 2;
-            double[] next;
-            double fNext;
+            var next = w;  // both are set before the loop below breaks
+            var fNext = f;
             while (true)
             {
                 next = ProjectOntoSimplex(w.Zip(grad, (x, g) => x - step * g).ToArray());

@@ -73,7 +73,8 @@ public sealed class FAMO : LossWeighting
         var delta = new double[k];
         for (var i = 0; i < k; i++)
         {
-            if (_lossCount[i] == 0 || lossesAfterStep[i] is not { } after) continue;
+            if (_lossCount[i] == 0 || lossesAfterStep[i] is null) continue;
+            var after = lossesAfterStep[i].GetValueOrDefault();
             var before = _lossSum[i] / _lossCount[i];
             delta[i] = Math.Log(before + Epsilon) - Math.Log(after + Epsilon);
         }

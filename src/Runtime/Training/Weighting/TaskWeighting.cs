@@ -134,7 +134,8 @@ public abstract class TaskWeighting : IDisposable
         var scaled = new List<Tensor>();
         for (var i = 0; i < losses.Count; i++)
         {
-            if (losses[i] is not { } loss) continue;
+            if (losses[i] is null) continue;
+            var loss = losses[i]!;
             tasks.Add(i);
             scaled.Add(FixedWeight(i) == 1 ? loss : loss * FixedWeight(i));
         }
