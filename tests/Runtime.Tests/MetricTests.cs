@@ -59,6 +59,28 @@ public sealed class MetricTests
     }
 
     [Fact]
+    public void Macro_f1_skips_missing_targets_and_what_was_predicted_for_them()
+    {
+        using var scope = NewDisposeScope();
+        // binary: the last three targets are missing; the labelled rows give
+        // (p 1, t 1), (p 0, t 1), (p 1, t 0), (p 0, t 0), (p 0, t 0):
+        // class 1: tp 1, fp 1, fn 1 → 2/4; class 0: tp 2, fp 1, fn 1 → 4/6
+        Assert.Equal((2.0 / 4 + 4.0 / 6) / 2, Run(new MacroF1(TaskKind.Binary),
+            (tensor(new[] { 2.0, -1, 1, -1, -2, 1, -1, 3 }), tensor(new[] { 1.0, 1, 0, 0, 0, double.NaN, double.NaN, double.NaN }))), 12);
+        // classes: rows 1 and 2 are missing (-1) and predict class 2, which no labelled row has or predicts,
+        // so class 2 is left out. Labelled: (p 0, t 0), (p 1, t 1), (p 0, t 1):
+        // class 0: tp 1, fp 1 → 2/3; class 1: tp 1, fn 1 → 2/3
+        var logits = tensor(new double[,] { { 9, 0, 0 }, { 0, 0, 9 }, { 0, 0, 9 }, { 0, 9, 0 }, { 9, 0, 0 } });
+        Assert.Equal(2.0 / 3, Run(new MacroF1(TaskKind.Classes, 3), (logits, tensor(new long[] { 0, -1, -1, 1, 1 }))), 12);
+        // multilabel: a NaN element is skipped, whatever was predicted for it.
+        // label 0: (p 1, t 1), (p 0, t 1) → tp 1, fn 1 → 2/3; label 1: (p 1, t 0) → fp 1 → 0
+        Assert.Equal((2.0 / 3 + 0) / 2, Run(new MacroF1(TaskKind.Multilabel),
+            (tensor(new double[,] { { 1, 1 }, { -1, 1 }, { 1, -1 } }), tensor(new double[,] { { 1, double.NaN }, { 1, 0 }, { double.NaN, double.NaN } }))), 12);
+        // nothing labelled at all: NaN, not 0
+        Assert.True(double.IsNaN(Run(new MacroF1(TaskKind.Binary), (tensor(new[] { 1.0, -1 }), tensor(new[] { double.NaN, double.NaN })))));
+    }
+
+    [Fact]
     public void Auc_is_exact_with_ties()
     {
         using var scope = NewDisposeScope();
