@@ -149,6 +149,22 @@ public sealed class MissingLabelsTests
     }
 
     [Fact]
+    public void Class_weights_weigh_the_evaluated_mean_across_batches_and_a_missing_label_weighs_nothing()
+    {
+        TaskSpec[] weighted = [Tasks[0], Tasks[1] with { ClassWeights = [1, 2, 4] }];
+        using var model = new BiasModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+        using var trainer = new Trainer(model, weighted, optimizer, new TrainerOptions { BatchSize = 8 });
+        using var twoBatches = TwoBatches();
+        var result = trainer.Evaluate(twoBatches);
+        // Cross entropy's weighted mean, Σ w_y·CE / Σ w_y over the labelled rows of both batches:
+        // 64 rows of class 1 (weight 2), 64 of class 2 (weight 4), 66 of class 0 (weight 1).
+        var kindLoss = (64 * 2 * Math.Log(4) + 64 * 4 * Math.Log(8.0 / 5) + 66 * 1 * Math.Log(8)) / (64 * 2 + 64 * 4 + 66);
+        AssertClose(kindLoss, result["kind.loss"], "kind.loss");
+        AssertClose(320.0 / 192 + 0.5 * kindLoss, result["loss"], "loss");
+    }
+
+    [Fact]
     public void A_batch_labelled_only_with_class_zero_trains_its_head()
     {
         using var model = new BiasModel();
