@@ -112,6 +112,14 @@ public sealed class MetricTests
     }
 
     [Fact]
+    public void Macro_f1_refuses_a_regression_task_naming_the_metrics_that_fit()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new MacroF1(TaskKind.Regression));
+        Assert.StartsWith("macro_f1 does not apply to regression tasks: use mae, mse, rmse or r2", error.Message);
+        Assert.Equal("kind", error.ParamName);
+    }
+
+    [Fact]
     public void Auc_is_exact_with_ties()
     {
         using var scope = NewDisposeScope();
