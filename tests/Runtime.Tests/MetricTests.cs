@@ -59,6 +59,67 @@ public sealed class MetricTests
     }
 
     [Fact]
+    public void Macro_f1_skips_missing_targets_and_what_was_predicted_for_them()
+    {
+        using var scope = NewDisposeScope();
+        // binary: the last three targets are missing; the labelled rows give
+        // (p 1, t 1), (p 0, t 1), (p 1, t 0), (p 0, t 0), (p 0, t 0):
+        // class 1: tp 1, fp 1, fn 1 → 2/4; class 0: tp 2, fp 1, fn 1 → 4/6
+        Assert.Equal((2.0 / 4 + 4.0 / 6) / 2, Run(new MacroF1(TaskKind.Binary),
+            (tensor(new[] { 2.0, -1, 1, -1, -2, 1, -1, 3 }), tensor(new[] { 1.0, 1, 0, 0, 0, double.NaN, double.NaN, double.NaN }))), 12);
+        // classes: rows 1 and 2 are missing (-1) and predict class 2, which no labelled row has or predicts,
+        // so class 2 is left out. Labelled: (p 0, t 0), (p 1, t 1), (p 0, t 1):
+        // class 0: tp 1, fp 1 → 2/3; class 1: tp 1, fn 1 → 2/3
+        var logits = tensor(new double[,] { { 9, 0, 0 }, { 0, 0, 9 }, { 0, 0, 9 }, { 0, 9, 0 }, { 9, 0, 0 } });
+        Assert.Equal(2.0 / 3, Run(new MacroF1(TaskKind.Classes, 3), (logits, tensor(new long[] { 0, -1, -1, 1, 1 }))), 12);
+        // multilabel: a NaN element is skipped, whatever was predicted for it.
+        // label 0: (p 1, t 1), (p 0, t 1) → tp 1, fn 1 → 2/3; label 1: (p 1, t 0) → fp 1 → 0
+        Assert.Equal((2.0 / 3 + 0) / 2, Run(new MacroF1(TaskKind.Multilabel),
+            (tensor(new double[,] { { 1, 1 }, { -1, 1 }, { 1, -1 } }), tensor(new double[,] { { 1, double.NaN }, { 1, 0 }, { double.NaN, double.NaN } }))), 12);
+        // nothing labelled at all: NaN, not 0
+        Assert.True(double.IsNaN(Run(new MacroF1(TaskKind.Binary), (tensor(new[] { 1.0, -1 }), tensor(new[] { double.NaN, double.NaN })))));
+    }
+
+    [Fact]
+    public void Macro_f1_streams_over_batches_resets_and_reads_a_zero_logit_as_negative()
+    {
+        using var scope = NewDisposeScope();
+        var binary = new MacroF1(TaskKind.Binary);
+        // (p 1, t 1), (p 0, t 1): class 1 tp 1, fn 1 → 2/3; class 0 fp 1 → 0
+        binary.Update(tensor(new[] { 1.0, -1 }), tensor(new[] { 1.0, 1 }));
+        Assert.Equal(1.0 / 3, binary.Compute(), 12);
+        binary.Reset();
+        Assert.True(double.IsNaN(binary.Compute()));
+        // a logit of exactly 0 predicts 0: (p 0, t 0), (p 1, t 1) → both classes 1
+        binary.Update(tensor(new[] { 0.0, 2 }), tensor(new[] { 0.0, 1 }));
+        Assert.Equal(1.0, binary.Compute(), 12);
+
+        // classes without a declared count take it from the logits, over several batches:
+        // (p 2, t 2), then (p 0, t 2): class 2 tp 1, fn 1 → 2/3; class 0 fp 1 → 0
+        var classes = new MacroF1(TaskKind.Classes);
+        classes.Update(tensor(new double[,] { { 0, 1, 5 } }), tensor(new long[] { 2 }));
+        classes.Update(tensor(new double[,] { { 5, 1, 0 } }), tensor(new long[] { 2 }));
+        Assert.Equal((2.0 / 3 + 0) / 2, classes.Compute(), 12);
+
+        // multilabel: a zero logit is a negative prediction. label 0: (p 0, t 1) → fn; label 1: (p 1, t 1) → tp
+        var multilabel = new MacroF1(TaskKind.Multilabel, 2);
+        multilabel.Update(tensor(new double[,] { { 0, 1 } }), tensor(new double[,] { { 1, 1 } }));
+        Assert.Equal((0 + 1.0) / 2, multilabel.Compute(), 12);
+        multilabel.Reset();
+        // after a reset every label counts again, as 0 when it has no positive target or prediction
+        multilabel.Update(tensor(new double[,] { { -1, -1 } }), tensor(new double[,] { { 0, 0 } }));
+        Assert.Equal(0, multilabel.Compute(), 12);
+    }
+
+    [Fact]
+    public void Macro_f1_refuses_a_regression_task_naming_the_metrics_that_fit()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new MacroF1(TaskKind.Regression));
+        Assert.StartsWith("macro_f1 does not apply to regression tasks: use mae, mse, rmse or r2", error.Message);
+        Assert.Equal("kind", error.ParamName);
+    }
+
+    [Fact]
     public void Auc_is_exact_with_ties()
     {
         using var scope = NewDisposeScope();
