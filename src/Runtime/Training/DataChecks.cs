@@ -101,9 +101,9 @@ internal static class DataChecks
     public static void Require(string role, MultiTaskDataset data, MultiTaskModule model, IReadOnlyList<TaskSpec> tasks)
     {
         ArgumentNullException.ThrowIfNull(data);
+        RequireInputs(data.Inputs, model, $"the {role} does not fit");
         try
         {
-            foreach (var input in model.DeclaredInputs) DataValidation.RequireInput(data.Inputs, input.Name, input.DType, input.Shape);
             foreach (var (name, targets) in data.Targets)
             {
                 // Targets of a task the trainer does not train are never read.
@@ -126,7 +126,10 @@ internal static class DataChecks
     }
 
     /// <summary>Inputs given for prediction: each declared input present with its dtype and per-example shape.</summary>
-    public static void RequireInputs(IReadOnlyDictionary<string, Mtl.Torch.Tensor> inputs, MultiTaskModule model)
+    public static void RequireInputs(IReadOnlyDictionary<string, Mtl.Torch.Tensor> inputs, MultiTaskModule model) =>
+        RequireInputs(inputs, model, "the inputs do not fit");
+
+    private static void RequireInputs(IReadOnlyDictionary<string, Mtl.Torch.Tensor> inputs, MultiTaskModule model, string doesNotFit)
     {
         try
         {
@@ -134,7 +137,7 @@ internal static class DataChecks
         }
         catch (InvalidDataException error)
         {
-            throw new InvalidDataException($"the inputs do not fit {model.GetName}: {error.Message}", error);
+            throw new InvalidDataException($"{doesNotFit} {model.GetName}: {error.Message}", error);
         }
     }
 }
