@@ -251,6 +251,47 @@ public sealed class ParserTests
         Assert.Equal(-2.5e-3, tokens[4].Number);
     }
 
+    [Theory]
+    [InlineData("\"Body Mass (g)\"", "Body Mass (g)", 16)]
+    [InlineData("\"say \\\"hi\\\" \\\\ done\"", "say \"hi\" \\ done", 21)]
+    [InlineData("\"\"", "", 3)]
+    public void Strings_hold_their_text_with_escapes_resolved(string text, string value, int end)
+    {
+        var diagnostics = new DiagnosticBag("x");
+
+        var tokens = Lexer.Tokenize(text + " x", diagnostics);
+
+        Assert.Empty(diagnostics.Items);
+        Assert.Equal([TokenKind.String, TokenKind.Identifier, TokenKind.EndOfFile], tokens.Select(t => t.Kind));
+        Assert.Equal((value, new SourceSpan(1, 1, 1, end)), (tokens[0].Text, tokens[0].Span));
+    }
+
+    [Fact]
+    public void An_unterminated_string_ends_at_the_line_and_the_next_line_is_read()
+    {
+        var diagnostics = new DiagnosticBag("x");
+
+        var tokens = Lexer.Tokenize("a \"open\nb", diagnostics);
+
+        var diagnostic = Assert.Single(diagnostics.Items);
+        Assert.Equal(("MTL0012", new SourceSpan(1, 3, 1, 4)), (diagnostic.Id, diagnostic.Span));
+        Assert.Equal(("open", TokenKind.String), (tokens[1].Text, tokens[1].Kind));
+        Assert.Equal(("b", true), (tokens[2].Text, tokens[2].FirstOnLine));
+    }
+
+    [Fact]
+    public void Typographic_quotes_and_unknown_escapes_are_reported_and_read()
+    {
+        var diagnostics = new DiagnosticBag("x");
+
+        var tokens = Lexer.Tokenize("\u201Cmass\u201D \"a\\tb\"", diagnostics);
+
+        Assert.Equal(["MTL0001", "MTL0001", "MTL0001"], diagnostics.Items.Select(d => d.Id));
+        Assert.Equal(new SourceSpan(1, 10, 1, 12), diagnostics.Items[2].Span);
+        Assert.Contains("'\\t'", diagnostics.Items[2].Message, StringComparison.Ordinal);
+        Assert.Equal(["mass", "a\\tb"], tokens.Where(t => t.Kind == TokenKind.String).Select(t => t.Text));
+    }
+
     [Fact]
     public void Tokens_know_whether_they_start_a_line()
     {

@@ -23,6 +23,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.DocCommentNotAttached] = "doc comment documents nothing",
         [DiagnosticCode.NoModel] = "file declares no model",
         [DiagnosticCode.NonAsciiName] = "non-ASCII name",
+        [DiagnosticCode.UnterminatedString] = "unterminated string",
         [DiagnosticCode.UnknownName] = "unknown name",
         [DiagnosticCode.DuplicateName] = "duplicate name",
         [DiagnosticCode.Cycle] = "cycle",

@@ -17,6 +17,7 @@ public enum DiagnosticCode
     DocCommentNotAttached = 9,
     NoModel = 10,
     NonAsciiName = 11,
+    UnterminatedString = 12,
 
     UnknownName = 100,
     DuplicateName = 101,

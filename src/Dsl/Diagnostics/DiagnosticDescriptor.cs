@@ -19,6 +19,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.DocCommentNotAttached => "'///' documents only a model, input, shared block or task: use '//' here",
         DiagnosticCode.NoModel => "file declares no model",
         DiagnosticCode.NonAsciiName => "name '{0}' has non-ASCII characters: names use ASCII letters, digits and '_'",
+        DiagnosticCode.UnterminatedString => "unterminated string: expected '\"' before the end of the line",
 
         DiagnosticCode.UnknownName => "unknown {0} '{1}'",
         DiagnosticCode.DuplicateName => "'{0}' is already declared in model '{1}'",

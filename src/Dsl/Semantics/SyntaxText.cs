@@ -9,6 +9,7 @@ internal static class SyntaxText
     {
         NameSyntax name => name.Text,
         NumberSyntax number => number.Text,
+        StringSyntax text => "\"" + text.Value + "\"",
         MemberAccessSyntax member => member.Target.Text + "." + member.Member.Text,
         CallSyntax call => call.Name.Text + "(...)",
         ListSyntax => "[...]",

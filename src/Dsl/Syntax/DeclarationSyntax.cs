@@ -11,8 +11,17 @@ public sealed record ModelSyntax(NameSyntax Name, string? Doc, IReadOnlyList<Mem
 /// <summary>A declaration or statement inside a model.</summary>
 public abstract record MemberSyntax(SourceSpan Span);
 
-/// <summary><c>input features: float[14]</c>; no dimensions means a scalar per example.</summary>
-public sealed record InputSyntax(NameSyntax Name, NameSyntax DType, IReadOnlyList<NumberSyntax> Dimensions, string? Doc, SourceSpan Span)
+/// <summary>
+/// <c>input features: float[14] { columns a, b }</c>; no dimensions means a scalar per example; the
+/// body (empty when absent) says where the values come from in a table and how they are prepared.
+/// </summary>
+public sealed record InputSyntax(
+    NameSyntax Name,
+    NameSyntax DType,
+    IReadOnlyList<NumberSyntax> Dimensions,
+    IReadOnlyList<StatementSyntax> Body,
+    string? Doc,
+    SourceSpan Span)
     : MemberSyntax(Span);
 
 /// <summary><c>shared trunk = features -&gt; linear(64) -&gt; relu</c>.</summary>

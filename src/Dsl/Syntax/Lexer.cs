@@ -199,6 +199,12 @@ internal sealed class Lexer
             return;
         }
 
+        if (c == '"' || c == '\u201C' || c == '\u201D')
+        {
+            LexString(start, line, column);
+            return;
+        }
+
         var kind = c switch
         {
             '-' when Peek(1) == '>' => TokenKind.Arrow,
@@ -363,6 +369,62 @@ internal sealed class Lexer
         }
 
         AddWithValue(TokenKind.Number, text, span, value);
+    }
+
+    /// <summary>
+    /// A string: <c>"Body Mass (g)"</c>, on one line, with <c>\"</c> and <c>\\</c> as the only escapes.
+    /// The token's text is the value (quotes removed, escapes resolved). Typographic quotes (pasted
+    /// from a document) are reported and read as <c>"</c>.
+    /// </summary>
+    private void LexString(int start, int line, int column)
+    {
+        var value = new StringBuilder();
+        ReportTypographicQuote();
+        Advance();
+        while (true)
+        {
+            if (AtEnd || Current == '\n' || Current == '\r')
+            {
+                _diagnostics.Report(DiagnosticCode.UnterminatedString, new SourceSpan(line, column, line, column + 1));
+                break;
+            }
+
+            var c = Current;
+            if (c == '"' || c == '\u201C' || c == '\u201D')
+            {
+                ReportTypographicQuote();
+                Advance();
+                break;
+            }
+
+            if (c == '\\' && (Peek(1) == '"' || Peek(1) == '\\'))
+            {
+                Advance();
+                c = Current;
+            }
+            else if (c == '\\')
+            {
+                var escape = new SourceSpan(_line, _column, _line, _column + 2);
+                _diagnostics.ReportWithFix(DiagnosticCode.UnexpectedCharacter, escape, "write '\\\\' for a backslash", "'\\" + Peek(1) + "'");
+            }
+
+            value.Append(c);
+            Advance();
+        }
+
+        AddWithValue(TokenKind.String, value.ToString(), new SourceSpan(line, column, _line, _column), 0);
+    }
+
+    private void ReportTypographicQuote()
+    {
+        if (Current != '"')
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.UnexpectedCharacter,
+                new SourceSpan(_line, _column, _line, _column + 1),
+                "use '\"'",
+                Characters.Describe(_text, _position).Text);
+        }
     }
 
     private void SkipDigits()

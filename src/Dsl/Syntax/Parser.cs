@@ -159,7 +159,7 @@ internal sealed class Parser
     /// </summary>
     private static MemberSyntax? Recover(MemberSyntax member) => member switch
     {
-        InputSyntax input => input with { DType = new NameSyntax(string.Empty, input.DType.Span), Dimensions = [] },
+        InputSyntax input => input with { DType = new NameSyntax(string.Empty, input.DType.Span), Dimensions = [], Body = [] },
         SharedSyntax shared => shared with { Pipeline = new MissingSyntax(shared.Pipeline.Span) },
         TaskSyntax task => task with { Kind = new MissingSyntax(task.Kind.Span), Pipeline = new MissingSyntax(task.Pipeline.Span), Body = [] },
         _ => null,
@@ -233,7 +233,13 @@ internal sealed class Parser
             Expect(TokenKind.CloseBracket);
         }
 
-        return new InputSyntax(name, dtype, dimensions, keyword.Doc?.Text, From(keyword.Span));
+        IReadOnlyList<StatementSyntax> body = [];
+        if (!_failed && Current.Kind == TokenKind.OpenBrace)
+        {
+            body = ParseBody();
+        }
+
+        return new InputSyntax(name, dtype, dimensions, body, keyword.Doc?.Text, From(keyword.Span));
     }
 
     private SharedSyntax ParseShared()
@@ -378,6 +384,9 @@ internal sealed class Parser
             case TokenKind.Number:
                 Advance();
                 return new NumberSyntax(token.Text, token.Number, token.Span);
+            case TokenKind.String:
+                Advance();
+                return new StringSyntax(token.Text, token.Span);
             case TokenKind.OpenBracket:
                 return ParseList();
             case TokenKind.Identifier:

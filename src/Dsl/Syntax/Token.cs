@@ -15,6 +15,7 @@ public readonly record struct Token(TokenKind Kind, string Text, SourceSpan Span
         TokenKind.EndOfFile => "end of file",
         TokenKind.Identifier => "a name",
         TokenKind.Number => "a number",
+        TokenKind.String => "a string",
         TokenKind.Arrow => "'->'",
         TokenKind.OpenParen => "'('",
         TokenKind.CloseParen => "')'",
@@ -29,5 +30,10 @@ public readonly record struct Token(TokenKind Kind, string Text, SourceSpan Span
     };
 
     /// <summary>How the token reads in a message: its text, or "end of file".</summary>
-    public string Describe() => Kind == TokenKind.EndOfFile ? "end of file" : "'" + Lexer.Quote(Text) + "'";
+    public string Describe() => Kind switch
+    {
+        TokenKind.EndOfFile => "end of file",
+        TokenKind.String => "\"" + Lexer.Quote(Text) + "\"",
+        _ => "'" + Lexer.Quote(Text) + "'",
+    };
 }

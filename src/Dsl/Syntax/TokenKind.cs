@@ -5,6 +5,7 @@ public enum TokenKind
     EndOfFile,
     Identifier,
     Number,
+    String,
     Arrow,
     OpenParen,
     CloseParen,

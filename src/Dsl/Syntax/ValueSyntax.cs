@@ -17,6 +17,9 @@ public sealed record NumberSyntax(string Text, double Value, SourceSpan Span) : 
     public bool IsIntegerLiteral => Text.IndexOfAny(['.', 'e', 'E']) < 0;
 }
 
+/// <summary><c>"Body Mass (g)"</c>: <see cref="Value"/> is the text between the quotes, escapes resolved.</summary>
+public sealed record StringSyntax(string Value, SourceSpan Span) : ValueSyntax(Span);
+
 /// <summary><c>task.metric</c>, as in <c>early_stop(monitor: marital.accuracy)</c>.</summary>
 public sealed record MemberAccessSyntax(NameSyntax Target, NameSyntax Member, SourceSpan Span) : ValueSyntax(Span);
 
