@@ -38,6 +38,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.UnknownMonitorTask] = "monitor names an unknown task",
         [DiagnosticCode.ReservedName] = "name reserved by the generated code",
         [DiagnosticCode.WeightingNeedsShared] = "weighting needs shared parameters",
+        [DiagnosticCode.NoColumns] = "input without columns",
         [DiagnosticCode.UnknownMonitorMetric] = "monitor names a metric the task does not report",
         [DiagnosticCode.WrongRank] = "wrong input rank",
         [DiagnosticCode.EmptyOutput] = "empty output",
@@ -51,6 +52,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.TieMismatch] = "tied blocks differ",
         [DiagnosticCode.ShapeTooLarge] = "shape too large",
         [DiagnosticCode.PaddingTooLarge] = "pool padding too large",
+        [DiagnosticCode.ColumnCountMismatch] = "wrong number of columns",
         [DiagnosticCode.UnknownOption] = "unknown option",
         [DiagnosticCode.TooManyArguments] = "too many arguments",
         [DiagnosticCode.MissingArgument] = "missing argument",
@@ -67,6 +69,9 @@ public static class DiagnosticCatalog
         [DiagnosticCode.ClassWeightsLength] = "class weights do not match the classes",
         [DiagnosticCode.StatementForm] = "wrong statement form",
         [DiagnosticCode.OptionsConflict] = "options that cannot go together",
+        [DiagnosticCode.CategoryCountMismatch] = "wrong number of categories",
+        [DiagnosticCode.NoLabelColumn] = "task without a label column",
+        [DiagnosticCode.LabelAmongInputs] = "label column among the inputs",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

@@ -34,6 +34,7 @@ public enum DiagnosticCode
     UnknownMonitorMetric = 112,
     ReservedName = 113,
     WeightingNeedsShared = 114,
+    NoColumns = 115,
 
     WrongRank = 200,
     EmptyOutput = 201,
@@ -47,6 +48,7 @@ public enum DiagnosticCode
     TieMismatch = 209,
     ShapeTooLarge = 210,
     PaddingTooLarge = 211,
+    ColumnCountMismatch = 212,
 
     UnknownOption = 300,
     TooManyArguments = 301,
@@ -64,6 +66,9 @@ public enum DiagnosticCode
     ClassWeightsLength = 313,
     StatementForm = 314,
     OptionsConflict = 315,
+    CategoryCountMismatch = 316,
+    NoLabelColumn = 317,
+    LabelAmongInputs = 318,
 
     InternalError = 9999,
 }

@@ -4,7 +4,7 @@ namespace Mtl.Dsl.Diagnostics;
 internal static class DiagnosticDescriptor
 {
     public static DiagnosticSeverity Severity(DiagnosticCode code) =>
-        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached or DiagnosticCode.NoLabelColumn ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
 
     public static string Format(DiagnosticCode code) => code switch
     {
@@ -36,6 +36,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.UnknownMonitorMetric => "task '{0}' does not report '{1}': it reports {2}",
         DiagnosticCode.ReservedName => "'{0}' becomes the C# name '{1}', which the generated code uses for {2}",
         DiagnosticCode.WeightingNeedsShared => "weighting '{0}' needs {1}, but {2}",
+        DiagnosticCode.NoColumns => "input '{0}' names no columns, but {1} from a table",
 
         DiagnosticCode.WrongRank => "'{0}' expects {1} input; input is {2}",
         DiagnosticCode.EmptyOutput => "'{0}' leaves no output: input is {1}",
@@ -49,6 +50,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.TieMismatch => "tie needs blocks with the same parameters: '{0}' has {1}, '{2}' has {3}",
         DiagnosticCode.ShapeTooLarge => "{0} has more than 2147483647 elements per example",
         DiagnosticCode.PaddingTooLarge => "'{0}' padding {1} must be at most half the kernel {2}",
+        DiagnosticCode.ColumnCountMismatch => "{0} has {1} value(s) per example ({2}), so it needs {1} column(s); found {3}",
 
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",
         DiagnosticCode.TooManyArguments => "'{0}' takes at most {1} positional argument(s); found {2}",
@@ -66,6 +68,9 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.ClassWeightsLength => "'class_weights' needs {0} values for task '{1}'; found {2}",
         DiagnosticCode.StatementForm => "'{0}' expects {1}",
         DiagnosticCode.OptionsConflict => "'{0}': {1}",
+        DiagnosticCode.CategoryCountMismatch => "task '{0}' is {1}, so its label lists {2} values; found {3}",
+        DiagnosticCode.NoLabelColumn => "task '{0}' names no label column, so data read from a table has no labels for it",
+        DiagnosticCode.LabelAmongInputs => "column '{0}' is the label of task '{1}' and is also read by input '{2}': the answer would be among the inputs",
 
         DiagnosticCode.InternalError => "internal compiler error: {0}",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),

@@ -7,7 +7,9 @@ namespace Mtl.Dsl.Model;
 /// </summary>
 public sealed record CSharpName(string Pascal, string Camel);
 
-public sealed record ModelInput(string Name, CSharpName CSharpName, TensorType Type, string? Doc);
+/// <param name="Source">The table columns the input is read from, or null when the file names none.</param>
+/// <param name="Standardize">Whether the model standardises the input with statistics fitted on the training data.</param>
+public sealed record ModelInput(string Name, CSharpName CSharpName, TensorType Type, string? Doc, ColumnSource? Source = null, bool Standardize = false);
 
 public sealed record SharedBlock(string Name, CSharpName CSharpName, Pipeline Pipeline, string? Doc)
 {
@@ -17,6 +19,8 @@ public sealed record SharedBlock(string Name, CSharpName CSharpName, Pipeline Pi
 /// <param name="Size">n of regression(n), k of classes(k) and multilabel(k); 1 for binary.</param>
 /// <param name="Target">The label each example carries: from the kind (classes: long scalar class index).</param>
 /// <param name="MissingLabels">Whether a label may be absent (NaN, or -1 for class indices) and is then skipped.</param>
+/// <param name="Label">The table column(s) holding the label, or null when the file names none.</param>
+/// <param name="Standardize">Whether a regression label is standardised for training (statistics fitted on the training data); predictions come back in original units.</param>
 public sealed record TaskHead(
     string Name,
     CSharpName CSharpName,
@@ -28,7 +32,9 @@ public sealed record TaskHead(
     EquatableArray<string> Metrics,
     bool MissingLabels,
     TensorType Target,
-    string? Doc)
+    string? Doc,
+    ColumnSource? Label = null,
+    bool Standardize = false)
 {
     public long ParameterCount => Pipeline.ParameterCount;
 }

@@ -65,6 +65,7 @@ internal sealed class ModelBinder
         var tasks = new TaskBinder(_diagnostics);
         var shared = new List<SharedBlock>();
         var heads = new List<TaskHead>();
+        var taskSyntax = new List<TaskSyntax>();
         foreach (var index in order)
         {
             if (nodes[index] is SharedSyntax block)
@@ -80,6 +81,7 @@ internal sealed class ModelBinder
                      tasks.Bind(task, names.TryGetValue(task.Name.Text, out var taskName) ? taskName : null, pipelines) is { } head)
             {
                 heads.Add(head);
+                taskSyntax.Add(task);
                 _scope.AddTask(head);
             }
         }
@@ -88,6 +90,13 @@ internal sealed class ModelBinder
         if (_diagnostics.ErrorCount == 0)
         {
             ReportUnused(inputs, nodes, graph);
+        }
+
+        if (_diagnostics.ErrorCount == errors && boundInputs.All(i => i is not null))
+        {
+            new DataBinder(_diagnostics).CheckModel(
+                inputs.Zip(boundInputs, (syntax, input) => (syntax, input!)).ToList(),
+                taskSyntax.Zip(heads, (syntax, head) => (syntax, head)).ToList());
         }
 
         // A task whose name is a duplicate or failed to parse still counts: its error is already reported.
@@ -197,7 +206,12 @@ internal sealed class ModelBinder
             return null;
         }
 
-        var bound = new ModelInput(input.Name.Text, name, type, input.Doc);
+        if (new DataBinder(_diagnostics).BindInput(input, type) is not { } data)
+        {
+            return null;
+        }
+
+        var bound = new ModelInput(input.Name.Text, name, type, input.Doc, data.Source, data.Standardize);
         _scope.AddInput(bound);
         return bound;
     }

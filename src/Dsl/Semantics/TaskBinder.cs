@@ -56,9 +56,10 @@ internal sealed class TaskBinder
         var weight = BindWeight(body.TryGetValue("weight", out var weightSyntax) ? weightSyntax : null, taskName);
         var metrics = BindMetrics(body.TryGetValue("metrics", out var metricsSyntax) ? metricsSyntax : null, taskName, kind, size);
         var missingLabels = BindMissingLabels(body.TryGetValue(Missing, out var missingSyntax) ? missingSyntax : null);
+        var data = kind is { } dataKind ? new DataBinder(_diagnostics).BindTask(taskName, dataKind, size, body) : null;
 
         if (kind is not { } taskKind || name is null || pipeline is null || loss is null || weight is null ||
-            metrics is null || missingLabels is null)
+            metrics is null || missingLabels is null || data is not { } bound)
         {
             return null;
         }
@@ -74,7 +75,9 @@ internal sealed class TaskBinder
             metrics.Value,
             missingLabels.Value,
             TaskCatalog.Target(taskKind, size),
-            task.Doc);
+            task.Doc,
+            bound.Label,
+            bound.Standardize);
     }
 
     private void CheckOutput(TaskSyntax task, TaskKind kind, int size, TensorType output)

@@ -18,8 +18,8 @@ internal static class TaskCatalog
 
     public const string LossMetric = MetricCatalog.Loss;
 
-    /// <summary>The statements of a task body.</summary>
-    public static readonly IReadOnlyList<string> Statements = ["loss", "weight", "metrics", "missing"];
+    /// <summary>The statements of a task body: how it trains, then where its label comes from in a table.</summary>
+    public static readonly IReadOnlyList<string> Statements = ["loss", "weight", "metrics", "missing", .. Shared.DataCatalog.TaskStatements];
 
     public static OptionSpec Weight => Shared.TaskCatalog.Weight;
 
