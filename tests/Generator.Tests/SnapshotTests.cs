@@ -31,6 +31,7 @@ public sealed class SnapshotTests
         ["Training"] = ["Trainer"],
         ["Features"] = ["Model", "Trainer"],
         ["Names"] = ["Model", "Example", "Trainer"],
+        ["Penguins"] = ["Model", "Dataset"],
     };
 
     public static TheoryData<string> Models => new(Cases.Keys);

@@ -37,13 +37,16 @@ public static class GeneratedNames
     /// <summary>
     /// Member names that the generated types holding one member per input, block or task (the
     /// model, inputs, outputs, targets, example, task datasets, metrics and prediction) already
-    /// have or inherit: object's members, the module's, and <c>ParameterCount</c> and <c>Loss</c>.
+    /// have or inherit: object's members, the module's (standardisation included), and
+    /// <c>ParameterCount</c> and <c>Loss</c>. The model registers its standardisers as the modules
+    /// <c>input_standardizers</c> and <c>target_standardizers</c>, whose C# names are reserved here
+    /// so that no block or task can take those module names.
     /// </summary>
     public static IReadOnlyCollection<string> ReservedMembers { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
         "GetName", "Dispose", "RegisterComponents", "SharedModules", "LastSharedLayer", "SharedParameters", "TaskParameters",
-        "DeclaredInputs", "ParameterCount", "Loss",
+        "DeclaredInputs", "ParameterCount", "Loss", "InputStandardizers", "TargetStandardizers", "OriginalUnits",
     };
 
     /// <summary>Why a member with this C# name cannot be generated in <paramref name="model"/>, or null when it can.</summary>

@@ -42,6 +42,9 @@ public sealed record MtlModel(
         return names.Count == 1 ? names[0] : null;
     }
 
+    /// <summary>Whether the file says which table columns feed every input (then the generated dataset reads CSV files).</summary>
+    public bool ReadsTable => Inputs.Count > 0 && Inputs.All(i => i.Source is not null);
+
     public long ParameterCount =>
         Saturating.Sum(SharedBlocks.Select(b => b.ParameterCount).Concat(Tasks.Select(t => t.ParameterCount)));
 }

@@ -46,6 +46,11 @@ internal static class DatasetEmitter
                 FromTensors(w, model, name, trainer);
                 w.Line();
                 InputsOf(w, model, example);
+                if (model.ReadsTable)
+                {
+                    w.Line();
+                    Csv(w, model, name, trainer);
+                }
                 w.Line();
                 w.Summary("Splits the examples at random (the same way for the same seed): a share for training, the rest for validation. Both parts are new datasets.");
                 using (w.Block($"public ({name} Train, {name} Validation) Split(double trainFraction, long seed = {TrainCatalog.Seed})"))
@@ -143,6 +148,62 @@ internal static class DatasetEmitter
             w.Outdent();
         }
     }
+
+    /// <summary>The CSV schema from the file's <c>columns</c>, <c>category</c> and <c>label</c> statements, and the readers over it.</summary>
+    private static void Csv(CodeWriter w, MtlModel model, string name, string trainer)
+    {
+        w.Summary("How the columns of a CSV file feed the inputs and the task labels, as the .mtl file says.");
+        w.Line($"public static {Types.CsvSchema} CsvSchema {{ get; }} = new {Types.CsvSchema}(");
+        w.Indent();
+        w.Line($"new {Types.CsvInput}[]");
+        w.Line("{");
+        w.Indent();
+        foreach (var input in model.Inputs)
+        {
+            w.Line($"new {Types.CsvInput}({Literals.String(input.Name)}, {Types.ScalarTypeOf(input.Type.DType)}, {Shape(input.Type.Shape)}, {Source(input.Source!)}),");
+        }
+        w.Outdent();
+        w.Line("},");
+        w.Line($"new {Types.CsvLabel}[]");
+        w.Line("{");
+        w.Indent();
+        for (var i = 0; i < model.Tasks.Count; i++)
+        {
+            if (model.Tasks[i].Label is { } label) w.Line($"new {Types.CsvLabel}({trainer}.Tasks[{i}], {Source(label)}),");
+        }
+        w.Outdent();
+        w.Line("});");
+        w.Outdent();
+        w.Line();
+        w.Summary("Where the examples came from when they were read from a CSV file (rows read, rows skipped, missing labels per task); null otherwise.");
+        w.Line($"public {Types.CsvReport}? Report {{ get; private init; }}");
+        w.Line();
+        w.Summary("Reads a CSV file (a header row, invariant culture, quoted fields) into a dataset; a missing column, a cell that is not a number, an unknown category or a bad label is an error naming the file, line, column and value. Report says what was read.");
+        using (w.Block($"public static {name} FromCsv(string path, {Types.CsvOptions}? options = null)"))
+        {
+            w.Line($"var (data, report) = {Types.CsvTable}.Read(path, CsvSchema, {trainer}.Tasks, options);");
+            w.Line($"return new {name}(data) {{ Report = report }};");
+        }
+        w.Line();
+        w.Summary("Reads CSV text into a dataset; <paramref name=\"source\"/> names it in messages.");
+        using (w.Block($"public static {name} FromCsv({Types.TextReader} reader, string source, {Types.CsvOptions}? options = null)"))
+        {
+            w.Line($"var (data, report) = {Types.CsvTable}.Read(reader, source, CsvSchema, {trainer}.Tasks, options);");
+            w.Line($"return new {name}(data) {{ Report = report }};");
+        }
+        w.Line();
+        var inputs = GeneratedNames.Inputs(model);
+        var tensors = string.Join(", ", model.Inputs.Select(i => $"inputs[{Literals.String(i.Name)}]"));
+        w.Summary("Reads the inputs of a CSV file for prediction (label columns may be absent); the caller owns the tensors.");
+        using (w.Block($"public static {inputs} InputsFromCsv(string path, {Types.CsvOptions}? options = null)"))
+        {
+            w.Line($"var (inputs, _) = {Types.CsvTable}.ReadInputs(path, CsvSchema, options);");
+            w.Line($"return new {inputs}({tensors});");
+        }
+    }
+
+    private static string Source(ColumnSource source) =>
+        $"new {Types.ColumnSource}({Types.Strings(source.Columns)}{(source.Categories.Count > 0 ? ", " + Types.Strings(source.Categories) : "")})";
 
     private static void InputsOf(CodeWriter w, MtlModel model, string example)
     {

@@ -31,6 +31,7 @@ internal static class ModelEmitter
                     w.Summary(Docs.With(entry.Doc, $"{(entry.IsTask ? "task" : "shared")} {entry.Name}: {Docs.Type(entry.Pipeline.Source.Output)} -> {Docs.Type(entry.Pipeline.Output)}, {entry.Pipeline.ParameterCount} parameters."));
                     w.Line($"public {ModuleType(entry.Pipeline)} {entry.Pascal} {{ get; }}");
                 }
+                Standardizers(w, model);
                 w.Line();
                 DeclaredInputs(w, model);
                 w.Line();
@@ -79,6 +80,50 @@ internal static class ModelEmitter
             {
                 w.Line($"register_module({Literals.String(entry.Name)}, {entry.Pascal});");
             }
+            RegisterStandardizers(w, "InputStandardizers", "input_standardizers",
+                model.Inputs.Where(i => i.Standardize).Select(i => (i.Name, $"input '{i.Name}'", i.Type.Shape, i.Source?.Columns, i.Type.DType)));
+            RegisterStandardizers(w, "TargetStandardizers", "target_standardizers",
+                model.Tasks.Where(t => t.Standardize).Select(t => (t.Name, $"task '{t.Name}'", t.Target.Shape, t.Label?.Columns, t.Target.DType)));
+        }
+    }
+
+    /// <summary>
+    /// The standardisers as a module dictionary registered under a name no block or task can take
+    /// (its C# name is reserved), so their statistics are in the state dict, checkpoints and saved weights.
+    /// </summary>
+    private static void RegisterStandardizers(
+        CodeWriter w, string property, string module, IEnumerable<(string Name, string Owner, Shape Shape, EquatableArray<string>? Labels, DType DType)> items)
+    {
+        var list = items.ToList();
+        if (list.Count == 0) return;
+        var local = char.ToLowerInvariant(property[0]) + property.Substring(1);
+        w.Line($"var {local} = new {Types.ModuleDict}<{Types.Standardizer}>(");
+        w.Indent();
+        for (var i = 0; i < list.Count; i++)
+        {
+            var (name, owner, shape, labels, dtype) = list[i];
+            var labelArgument = labels is { } columns ? Types.Strings(columns) : "null";
+            var end = i == list.Count - 1 ? ");" : ",";
+            w.Line($"({Literals.String(name)}, new {Types.Standardizer}({Literals.String(owner)}, {DatasetEmitter.Shape(shape)}, {labelArgument}, {Types.ScalarTypeOf(dtype)})){end}");
+        }
+        w.Outdent();
+        w.Line($"register_module({Literals.String(module)}, {local});");
+        w.Line($"{property} = {local};");
+    }
+
+    private static void Standardizers(CodeWriter w, MtlModel model)
+    {
+        if (model.Inputs.Any(i => i.Standardize))
+        {
+            w.Line();
+            w.Summary("The inputs the model standardises in forward, by name; the trainer fits their statistics on the training data.");
+            w.Line($"public override {Types.ReadOnlyDictionary}<string, {Types.Standardizer}> InputStandardizers {{ get; }}");
+        }
+        if (model.Tasks.Any(t => t.Standardize))
+        {
+            w.Line();
+            w.Summary("The regression tasks whose labels the model learns standardised, by name: their outputs are in standardised units, predictions and metrics in original ones.");
+            w.Line($"public override {Types.ReadOnlyDictionary}<string, {Types.Standardizer}> TargetStandardizers {{ get; }}");
         }
     }
 
@@ -121,7 +166,8 @@ internal static class ModelEmitter
             var used = Used(model);
             foreach (var input in model.Inputs.Where(i => used.Contains(i.Name)))
             {
-                w.Line($"var {input.CSharpName.Camel} = {Types.ModelInputs}.Require({inputs}, {Literals.String(input.Name)}, nameof({name}));");
+                var read = $"{Types.ModelInputs}.Require({inputs}, {Literals.String(input.Name)}, nameof({name}))";
+                w.Line($"var {input.CSharpName.Camel} = {(input.Standardize ? $"InputStandardizers[{Literals.String(input.Name)}].forward({read})" : read)};");
             }
             foreach (var entry in Entries(model).Where(e => used.Contains(e.Name)))
             {

@@ -45,6 +45,16 @@ internal static class Types
     public const string DataValidation = "global::Mtl.Data.DataValidation";
     public const string TargetColumn = "global::Mtl.Data.TargetColumn";
     public const string Layers = "global::Mtl.Layers";
+    public const string Standardizer = "global::Mtl.Training.Standardizer";
+    public const string ModuleDict = "global::Mtl.Torch.Modules.ModuleDict";
+    public const string CsvSchema = "global::Mtl.Data.CsvSchema";
+    public const string CsvInput = "global::Mtl.Data.CsvInput";
+    public const string CsvLabel = "global::Mtl.Data.CsvLabel";
+    public const string ColumnSource = "global::Mtl.Data.ColumnSource";
+    public const string CsvTable = "global::Mtl.Data.CsvTable";
+    public const string CsvOptions = "global::Mtl.Data.CsvOptions";
+    public const string CsvReport = "global::Mtl.Data.CsvReport";
+    public const string TextReader = "global::System.IO.TextReader";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
     public const string Dictionary = "global::System.Collections.Generic.Dictionary";
     public const string ReadOnlyDictionary = "global::System.Collections.Generic.IReadOnlyDictionary";
@@ -70,6 +80,9 @@ internal static class Types
         DType.Int => ScalarType + ".Int32",
         _ => ScalarType + ".Bool",
     };
+
+    /// <summary>A list of strings as a C# array: <c>new string[] { "a", "b" }</c>.</summary>
+    public static string Strings(IEnumerable<string> values) => "new string[] { " + string.Join(", ", values.Select(Literals.String)) + " }";
 
     public static string InputColumn(DType dtype) => $"global::Mtl.Data.InputColumn<{Element(dtype)}>";
 }
