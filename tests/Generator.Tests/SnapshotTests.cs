@@ -31,7 +31,7 @@ public sealed class SnapshotTests
         ["Training"] = ["Trainer"],
         ["Features"] = ["Model", "Trainer"],
         ["Names"] = ["Model", "Example", "Trainer"],
-        ["Penguins"] = ["Model", "Dataset"],
+        ["Penguins"] = ["Model", "Dataset", "Trainer"],
     };
 
     public static TheoryData<string> Models => new(Cases.Keys);

@@ -331,6 +331,16 @@ internal static class TrainerEmitter
             w.Line($"using var scope = {Types.Torch}.NewDisposeScope();");
             w.Line($"return Predict({GeneratedNames.Dataset(model)}.InputsOf(examples));");
         }
+        if (model.ReadsTable)
+        {
+            w.Line();
+            w.Summary("Predicts each row of a CSV file with the model's input columns (label columns may be absent).");
+            using (w.Block($"public {Types.ReadOnlyList}<{prediction}> PredictCsv(string path, {Types.CsvOptions}? options = null)"))
+            {
+                w.Line($"using var scope = {Types.Torch}.NewDisposeScope();");
+                w.Line($"return Predict({GeneratedNames.Dataset(model)}.InputsFromCsv(path, options));");
+            }
+        }
     }
 
     internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
