@@ -67,7 +67,11 @@ internal sealed class CsvCells
         throw rows.Error(column, cell, $"'{cell}' is not one of the categories of {what}: {string.Join(", ", categories)}{Suggestions.DidYouMean(trimmed, categories)}");
     }
 
-    private static CsvDataException NotANumber(CsvRows rows, int column, string cell) => rows.Error(column, cell, $"'{cell}' is not a number");
+    // .NET reads "NaN" and "Infinity" (as non-finite numbers) but not numpy's and R's "inf".
+    private static CsvDataException NotANumber(CsvRows rows, int column, string cell) =>
+        cell.Trim().TrimStart('+', '-').Equals("inf", StringComparison.OrdinalIgnoreCase)
+            ? NotFinite(rows, column, cell)
+            : rows.Error(column, cell, $"'{cell}' is not a number");
 
     private static CsvDataException NotFinite(CsvRows rows, int column, string cell) => rows.Error(column, cell, $"'{cell}' is not a finite number");
 }
