@@ -35,8 +35,9 @@ public static class CsvTable
         }
         var duplicate = schema.Labels.GroupBy(l => l.Task.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"the schema has {duplicate.Count()} labels for task '{duplicate.Key}'", nameof(schema));
-        var (inputs, targets, report) = ReadColumns(reader, source, schema, schema.Labels, options);
+        // The dataset takes the tensors out of the scope; if it rejects them, the scope frees them.
         using var scope = NewDisposeScope();
+        var (inputs, targets, report) = ReadColumns(reader, source, schema, schema.Labels, options);
         return (new MultiTaskDataset(inputs, targets, tasks), report);
     }
 
@@ -51,6 +52,7 @@ public static class CsvTable
     public static (IReadOnlyDictionary<string, Tensor> Inputs, CsvReport Report) ReadInputs(TextReader reader, string source, CsvSchema schema, CsvOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
+        using var scope = NewDisposeScope();
         var (inputs, _, report) = ReadColumns(reader, source, schema, [], options);
         foreach (var tensor in inputs.Values) tensor.DetachFromDisposeScope();
         return (inputs, report);
@@ -64,7 +66,7 @@ public static class CsvTable
     }
 
     /// <summary>
-    /// The inputs and the labels' targets as tensors (in the caller's dispose scope, if any), and
+    /// The inputs and the labels' targets as tensors (in the caller's dispose scope), and
     /// the report. Every row is read before any tensor is built, so an error leaves nothing behind.
     /// </summary>
     private static (Dictionary<string, Tensor> Inputs, Dictionary<string, Tensor> Targets, CsvReport Report) ReadColumns(

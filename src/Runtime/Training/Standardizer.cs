@@ -18,7 +18,10 @@ public sealed class Standardizer : nn.Module<Tensor, Tensor>
 {
     private readonly long[] _shape;
     private readonly IReadOnlyList<string>? _labels;
-    private readonly ScalarType _dtype;
+    // The registered buffers (a move to another device or dtype keeps their identity).
+    private readonly Tensor _mean;
+    private readonly Tensor _std;
+    private readonly Tensor _count;
 
     /// <param name="owner">What the standardizer belongs to, as messages name it: <c>input 'features'</c> or <c>task 'mass'</c>.</param>
     /// <param name="shape">The per-example shape.</param>
@@ -35,10 +38,12 @@ public sealed class Standardizer : nn.Module<Tensor, Tensor>
         Owner = owner;
         _shape = shape.ToArray();
         _labels = labels;
-        _dtype = dtype;
-        register_buffer("mean", full(_shape, 0.0, dtype));
-        register_buffer("std", full(_shape, 1.0, dtype));
-        register_buffer("count", full([], 0L, ScalarType.Int64));
+        _mean = full(_shape, 0.0, dtype);
+        _std = full(_shape, 1.0, dtype);
+        _count = full([], 0L, ScalarType.Int64);
+        register_buffer("mean", _mean);
+        register_buffer("std", _std);
+        register_buffer("count", _count);
     }
 
     /// <summary>What the standardizer belongs to, as messages name it.</summary>
@@ -48,18 +53,16 @@ public sealed class Standardizer : nn.Module<Tensor, Tensor>
     public IReadOnlyList<long> Shape => _shape;
 
     /// <summary>The per-element means (a buffer of the module: do not dispose it).</summary>
-    public Tensor Mean => Buffer("mean");
+    public Tensor Mean => _mean;
 
     /// <summary>The per-element population standard deviations (a buffer of the module: do not dispose it).</summary>
-    public Tensor Std => Buffer("std");
+    public Tensor Std => _std;
 
     /// <summary>The rows the statistics were fitted on (those with at least one value); 0 when not fitted.</summary>
-    public long Count => Buffer("count").item<long>();
+    public long Count => _count.item<long>();
 
     /// <summary>Whether the statistics were fitted (here, or loaded with the model's state).</summary>
     public bool IsFitted => Count > 0;
-
-    private Tensor Buffer(string name) => named_buffers(recurse: false).First(b => b.name == name).buffer;
 
     /// <summary>
     /// Fits the statistics to <paramref name="values"/> (<c>[N, ..shape]</c>), replacing any: per
@@ -123,13 +126,13 @@ public sealed class Standardizer : nn.Module<Tensor, Tensor>
         {
             deviations[e] = Math.Sqrt(deviations[e] / counts[e]);
             // A spread too small for the dtype would still divide by zero once stored.
-            if ((_dtype == ScalarType.Float64 ? deviations[e] : (float)deviations[e]) == 0) throw Constant(e, means[e]);
+            if ((_std.dtype == ScalarType.Float64 ? deviations[e] : (float)deviations[e]) == 0) throw Constant(e, means[e]);
         }
         using (var scope = NewDisposeScope())
         {
-            Mean.copy_(tensor(means, _shape).to(_dtype));
-            Std.copy_(tensor(deviations, _shape).to(_dtype));
-            Buffer("count").fill_(labelled);
+            _mean.copy_(tensor(means, _shape));
+            _std.copy_(tensor(deviations, _shape));
+            _count.fill_(labelled);
         }
     }
 
@@ -137,14 +140,14 @@ public sealed class Standardizer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         RequireFitted();
-        return (x - Mean) / Std;
+        return (x - _mean) / _std;
     }
 
     /// <summary>z · std + mean: standardised values back in the original units.</summary>
     public Tensor Inverse(Tensor z)
     {
         RequireFitted();
-        return z * Std + Mean;
+        return z * _std + _mean;
     }
 
     private void RequireFitted()
@@ -173,7 +176,7 @@ public sealed class Standardizer : nn.Module<Tensor, Tensor>
 
     private InvalidDataException Constant(int index, double value)
     {
-        var shown = _dtype == ScalarType.Float64 ? value.ToString(CultureInfo.InvariantCulture) : ((float)value).ToString(CultureInfo.InvariantCulture);
+        var shown = _std.dtype == ScalarType.Float64 ? value.ToString(CultureInfo.InvariantCulture) : ((float)value).ToString(CultureInfo.InvariantCulture);
         return new InvalidDataException($"{Element(index)} is constant (every training value is {shown}): standardising it would divide by zero; drop the column or remove 'standardize'");
     }
 }

@@ -86,6 +86,12 @@ public sealed class CsvTableTests
         Assert.Equal(5, after.Line);
         Assert.Equal("bill_length_mm", after.Column);
         Assert.Equal("abc", after.Value);
+
+        // Windows line ends, and blank lines (which hold no record) count as lines too.
+        var crlf = Fails(Penguins.Replace("46.5", "abc").Replace("\n", "\r\n"));
+        Assert.Equal("penguins.csv, line 5, column 'bill_length_mm': 'abc' is not a number", crlf.Message);
+        var blank = Fails(Penguins.Replace("46.5", "abc").Replace("Chinstrap", "\n\nChinstrap"));
+        Assert.Equal("penguins.csv, line 7, column 'bill_length_mm': 'abc' is not a number", blank.Message);
     }
 
     [Fact]

@@ -41,6 +41,17 @@ public sealed class StandardizerTests
     }
 
     [Fact]
+    public void A_standardizer_moved_to_float64_fits_in_float64()
+    {
+        using var standardizer = new Standardizer("input 'features'", [2], ["x", "y"]);
+        standardizer.to(ScalarType.Float64);
+        using var scope = NewDisposeScope();
+        standardizer.Fit(tensor(Table, [4, 2]));
+        Assert.Equal(ScalarType.Float64, standardizer.Std.dtype);
+        Assert.Equal([Math.Sqrt(3.5), Math.Sqrt(200.0 / 3)], standardizer.Std.data<double>());
+    }
+
+    [Fact]
     public void The_count_is_the_rows_with_at_least_one_value()
     {
         using var standardizer = new Standardizer("task 'pair'", [2]);
@@ -136,5 +147,24 @@ public sealed class StandardizerTests
         Assert.Equal(4, fresh.Count);
         Assert.Equal(fitted.Mean.data<float>(), fresh.Mean.data<float>());
         Assert.Equal(fitted.Std.data<float>(), fresh.Std.data<float>());
+    }
+
+    [Fact]
+    public void A_weights_file_carries_the_statistics()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mtl-standardizer-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var fitted = Fitted()) fitted.save_safetensors(path);
+            using var fresh = new Standardizer("input 'features'", [2], ["x", "y"]);
+            fresh.load_safetensors(path);
+            Assert.True(fresh.IsFitted);
+            Assert.Equal([3f, 20f], fresh.Mean.data<float>());
+            Assert.Equal([(float)Math.Sqrt(3.5), (float)Math.Sqrt(200.0 / 3)], fresh.Std.data<float>());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }
