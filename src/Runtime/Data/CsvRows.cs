@@ -14,7 +14,9 @@ internal sealed class CsvRows : IDisposable
 {
     private readonly CsvParser _parser;
     private readonly Dictionary<string, List<int>> _columns = new(StringComparer.Ordinal);
+    // A field with a stray quote (CsvHelper's "bad data") of the current record, and its index once known.
     private string? _badField;
+    private int _badIndex = -1;
 
     public CsvRows(TextReader reader, string source)
     {
@@ -74,10 +76,26 @@ internal sealed class CsvRows : IDisposable
     private bool Next(bool checkWidth)
     {
         if (!_parser.Read()) return false;
-        // A record spanning lines (line breaks inside quotes) is named by the line it starts on.
-        var raw = _parser.RawRecord.AsSpan().TrimEnd("\r\n");
-        Line = _parser.RawRow - raw.Count('\n');
         _badField = null;
+        _badIndex = -1;
+        var raw = _parser.RawRecord;
+        if (raw.AsSpan().Count('"') % 2 == 1)
+        {
+            // An odd number of quotes: a quote in an unquoted field, or a quoted field never
+            // closed, which runs to the end of the file; processing the fields tells which (and
+            // where). Every line break of an unclosed record is inside its quotes.
+            for (var i = 0; i < _parser.Count && _badField is null; i++)
+            {
+                _ = _parser[i];
+                if (_badField is not null) _badIndex = i;
+            }
+            if (_badField is { } field && field.StartsWith('"'))
+            {
+                throw new CsvDataException(Source, _parser.RawRow - raw.AsSpan().Count('\n'), null, null, "a quoted field is not closed: it runs to the end of the file (a field that starts with a quote ends with one, and each quote inside it is doubled)");
+            }
+        }
+        // A record spanning lines (line breaks inside quotes) is named by the line it starts on.
+        Line = _parser.RawRow - raw.AsSpan().TrimEnd("\r\n").Count('\n');
         if (!checkWidth) return true;
         Count++;
         if (_parser.Count != Header.Count)
@@ -90,8 +108,10 @@ internal sealed class CsvRows : IDisposable
     /// <summary>The cell of the current record in column <paramref name="index"/>, as the file holds it (quotes removed).</summary>
     public string Cell(int index)
     {
+        // Fields are processed once, when first read: a bad one is found then, or was found by Next.
+        var found = _badField is not null;
         var cell = _parser[index];
-        if (_badField is { } bad)
+        if (_badField is { } bad && (!found || _badIndex == index))
         {
             throw new CsvDataException(Source, Line, Header[index], bad, $"'{bad}' holds a quote but is not quoted: quote the whole field and double each quote inside it");
         }

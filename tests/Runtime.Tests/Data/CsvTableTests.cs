@@ -430,5 +430,16 @@ public sealed class CsvTableTests
     {
         var error = Fails(Penguins.Replace("18.7", "18\"7"));
         Assert.Equal("penguins.csv, line 2, column 'bill_depth_mm': '18\"7' holds a quote but is not quoted: quote the whole field and double each quote inside it", error.Message);
+        var after = Fails(Penguins.Replace("46.5,17.9", "46.5,\"17.9\"x"));
+        Assert.Equal("penguins.csv, line 5, column 'bill_depth_mm': '\"17.9\"x' holds a quote but is not quoted: quote the whole field and double each quote inside it", after.Message);
+    }
+
+    [Fact]
+    public void A_quoted_field_never_closed_is_an_error_naming_the_line_it_opens_on()
+    {
+        var error = Fails(Penguins.Replace("\"two\nlines\"", "two lines").Replace("\"calm, small\"", "\"calm, small"));
+        Assert.Equal("penguins.csv, line 2: a quoted field is not closed: it runs to the end of the file (a field that starts with a quote ends with one, and each quote inside it is doubled)", error.Message);
+        var last = Fails(Penguins + "\"Adelie,Dream,1,2,3,male,\n");
+        Assert.Equal("penguins.csv, line 6: a quoted field is not closed: it runs to the end of the file (a field that starts with a quote ends with one, and each quote inside it is doubled)", last.Message);
     }
 }
