@@ -100,7 +100,7 @@ internal sealed class CsvRows : IDisposable
         Count++;
         if (_parser.Count != Header.Count)
         {
-            throw new CsvDataException(Source, Line, null, null, $"the row has {_parser.Count} fields but the header has {Header.Count}");
+            throw new CsvDataException(Source, Line, null, null, $"the row has {_parser.Count} field{(_parser.Count == 1 ? "" : "s")} but the header has {Header.Count}");
         }
         return true;
     }

@@ -367,6 +367,7 @@ public sealed class CsvTableTests
     {
         Assert.Equal("penguins.csv, line 2: the row has 6 fields but the header has 7", Fails(Penguins.Replace(",\"calm, small\"", "")).Message);
         Assert.Equal("penguins.csv, line 5: the row has 8 fields but the header has 7", Fails(Penguins.Replace("NA,\n", "NA,,extra\n")).Message);
+        Assert.Equal("penguins.csv, line 6: the row has 1 field but the header has 7", Fails(Penguins + "Adelie\n").Message);
     }
 
     // ---- files, inputs only, schema errors ---------------------------------------------------------
