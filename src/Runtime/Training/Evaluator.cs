@@ -10,7 +10,8 @@ namespace Mtl.Training;
 /// and <c>loss</c>, the sum of the task losses scaled by the tasks' declared weights. A task
 /// without labelled examples has NaN for its loss and metrics and is left out of <c>loss</c>; a
 /// task with labelled examples is always in it, so a NaN loss is never hidden. Each batch runs in
-/// its own dispose scope.
+/// its own dispose scope. A task with standardised targets has its loss in standardised units
+/// (the objective) and its metrics in the original units.
 /// </summary>
 internal sealed class Evaluator
 {
@@ -66,7 +67,9 @@ internal sealed class Evaluator
                         sums[i] += loss.item<double>() * denominator;
                         counts[i] += denominator;
                     }
-                    foreach (var metric in metrics[i]) metric.Update(output.Tasks[_tasks[i].Name], target);
+                    // Metrics are in the targets' original units; the loss (above) is the objective's.
+                    var original = _model.OriginalUnits(_tasks[i].Name, output.Tasks[_tasks[i].Name]);
+                    foreach (var metric in metrics[i]) metric.Update(original, target);
                 }
             }
         }

@@ -30,6 +30,42 @@ public abstract class MultiTaskModule : nn.Module
     /// </summary>
     public virtual IReadOnlyList<InputDeclaration> DeclaredInputs => [];
 
+    /// <summary>
+    /// The inputs the model standardises in <see cref="forward"/> (a generated forward applies
+    /// them), by input name. The trainer fits each one that is not fitted yet on the training
+    /// data's inputs before the first step. The standardizers must be registered modules of the
+    /// model, so their statistics are in its state.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, Standardizer> InputStandardizers => NoStandardizers;
+
+    /// <summary>
+    /// The regression tasks whose targets are standardised, by task name: the model's output for
+    /// such a task is in standardised units. The trainer fits each one that is not fitted yet on
+    /// the task's training targets, computes the task's loss against standardised targets, and
+    /// measures its metrics in the original units (<see cref="OriginalUnits(string, Tensor)"/>).
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, Standardizer> TargetStandardizers => NoStandardizers;
+
+    private static readonly IReadOnlyDictionary<string, Standardizer> NoStandardizers = new Dictionary<string, Standardizer>();
+
+    /// <summary>
+    /// Task <paramref name="task"/>'s output in the targets' original units: the target
+    /// standardizer's inverse when the task has one (a new tensor in the caller's dispose scope),
+    /// otherwise <paramref name="output"/> itself (not a copy).
+    /// </summary>
+    public Tensor OriginalUnits(string task, Tensor output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return TargetStandardizers.TryGetValue(task, out var standardizer) ? standardizer.Inverse(output) : output;
+    }
+
+    /// <summary>Every task's output in original units (see <see cref="OriginalUnits(string, Tensor)"/>); the shared representation is kept as it is.</summary>
+    public MultiTaskOutput OriginalUnits(MultiTaskOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return output with { Tasks = output.Tasks.ToDictionary(p => p.Key, p => OriginalUnits(p.Key, p.Value)) };
+    }
+
     /// <summary>The modules shared by several tasks (their parameters are the shared parameters).</summary>
     public abstract IEnumerable<nn.Module> SharedModules();
 

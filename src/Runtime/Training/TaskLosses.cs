@@ -5,16 +5,20 @@ namespace Mtl.Training;
 
 /// <summary>
 /// Every task's masked loss (<see cref="TaskLoss"/>) over one batch, in task order: what training
-/// backpropagates and evaluation averages.
+/// backpropagates and evaluation averages. A task with a target standardizer
+/// (<see cref="MultiTaskModule.TargetStandardizers"/>) is scored against its standardised targets
+/// (a missing label stays NaN), as its output is in standardised units.
 /// </summary>
 internal sealed class TaskLosses : IDisposable
 {
     private readonly IReadOnlyList<TaskSpec> _tasks;
     private readonly TaskLoss[] _losses;
+    private readonly IReadOnlyDictionary<string, Standardizer> _standardizers;
 
-    public TaskLosses(IReadOnlyList<TaskSpec> tasks)
+    public TaskLosses(IReadOnlyList<TaskSpec> tasks, IReadOnlyDictionary<string, Standardizer>? targetStandardizers = null)
     {
         _tasks = tasks;
+        _standardizers = targetStandardizers ?? new Dictionary<string, Standardizer>();
         _losses = tasks.Select(t => new TaskLoss(t)).ToArray();
     }
 
@@ -30,6 +34,7 @@ internal sealed class TaskLosses : IDisposable
             var name = _tasks[i].Name;
             if (!output.Tasks.TryGetValue(name, out var prediction)) throw new InvalidOperationException($"the model returned no output for task '{name}'");
             if (!batch.Targets.TryGetValue(name, out var target)) continue;
+            if (_standardizers.TryGetValue(name, out var standardizer)) target = standardizer.forward(target);
             losses[i] = _losses[i].Compute(prediction, target);
         }
         return losses;

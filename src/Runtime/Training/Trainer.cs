@@ -47,7 +47,7 @@ public sealed class Trainer : IDisposable
         Options = options ?? new TrainerOptions();
         if (Options.Accumulate < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Accumulate, "accumulate must be at least 1");
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "batch size must be positive");
-        _losses = new TaskLosses(tasks);
+        _losses = new TaskLosses(tasks, model.TargetStandardizers);
         _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
         _random = new SeededRandom(Options.Seed);
         _parameters = model.parameters().ToList();
@@ -94,11 +94,14 @@ public sealed class Trainer : IDisposable
     /// Trains until <see cref="TrainerOptions.Epochs"/> epochs are done or early stopping says stop.
     /// Before the first step: an empty dataset, or one without a labelled example for any task, is
     /// an <see cref="ArgumentException"/>; a task without labelled examples gets a warning through
-    /// the progress display, and its losses and metrics are left out of the history.
+    /// the progress display, and its losses and metrics are left out of the history. Then every
+    /// standardizer of the model that is not fitted yet is fitted on <paramref name="train"/> (see
+    /// <see cref="StandardizerFitting"/>): never on the validation data.
     /// </summary>
     public IReadOnlyList<EpochRecord> Fit(MultiTaskDataset train, MultiTaskDataset? validation = null)
     {
         var checks = DataChecks.BeforeFit(train, validation, _model, Tasks, _losses);
+        StandardizerFitting.Fit(_model, Tasks, train);
         return Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize,
             validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation)), checks.Warnings);
     }
@@ -112,6 +115,7 @@ public sealed class Trainer : IDisposable
     public IReadOnlyList<EpochRecord> Fit(TaskDatasets train, TaskDatasets? validation = null)
     {
         var checks = DataChecks.BeforeFit(train, validation, _model, Tasks, _losses);
+        StandardizerFitting.Fit(_model, Tasks, train);
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
         return Fit(() => SampledBatches(train, perTask), perTask.Sum(),
             validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation)), checks.Warnings);
@@ -379,7 +383,11 @@ public sealed class Trainer : IDisposable
         return _evaluator.Evaluate(data);
     }
 
-    /// <summary>The model's outputs for the given inputs, in evaluation mode without gradients; the caller disposes them.</summary>
+    /// <summary>
+    /// The model's outputs for the given inputs, in evaluation mode without gradients; the caller
+    /// disposes them. A task with standardised targets is in standardised units here:
+    /// <see cref="MultiTaskModule.OriginalUnits(MultiTaskOutput)"/> gives the original ones.
+    /// </summary>
     public MultiTaskOutput Predict(IReadOnlyDictionary<string, Tensor> inputs)
     {
         DataChecks.RequireInputs(inputs, _model);
