@@ -3,7 +3,7 @@
 #   ./build.sh deps    install what the build needs (Debian 12; idempotent)
 #   ./build.sh build   build everything (native shim included)
 #   ./build.sh test    build and run every test project; ends with "Tests: N passed, M failed"
-#   ./build.sh demo    build and train the main example, showing results
+#   ./build.sh demo    build and train the examples (QuickStart, then Penguins from CSV), showing results
 #   ./build.sh bench   run the side-by-side benchmarks (Mtl vs C++ vs PyTorch)
 #   ./build.sh mutate PROJECT [FILE|FOLDER...]
 #                      mutation testing (Stryker.NET) of one source project, or of some of its
@@ -85,6 +85,8 @@ run_tests() {
 demo() {
   say "demo: training the reference multi-task model"
   dotnet run --project examples/QuickStart/QuickStart.csproj -c "$CONFIGURATION" --no-build
+  say "demo: training three tasks on the Palmer penguins table, read from CSV"
+  dotnet run --project examples/Penguins/Penguins.csproj -c "$CONFIGURATION" --no-build
 }
 
 bench() {

@@ -23,7 +23,7 @@ using (validation)
     Console.WriteLine($"held out ({validation.Count} penguins): species accuracy {metrics.Species.Accuracy:P1}, sex accuracy {metrics.Sex.Accuracy:P1}, body mass mae {metrics.Mass.Mae:F0} g, r2 {metrics.Mass.R2:F3}");
 
     var measures = trainer.Model.InputStandardizers["measures"];
-    Console.WriteLine($"measures standardised with statistics of the {train.Count} training rows: mean {Format(measures.mean)}, std {Format(measures.std)}");
+    Console.WriteLine($"measures standardised with statistics of the {train.Count} training rows: mean {Format(measures.Mean)}, std {Format(measures.Std)}");
 
     // New penguins: a table without labels.
     var unseen = Path.Combine(Path.GetTempPath(), "mtl-penguins-unseen.csv");

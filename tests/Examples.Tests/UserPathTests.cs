@@ -57,7 +57,7 @@ public sealed class PackagedMtl : IDisposable
 
     public string ReadDoc(string name) => File.ReadAllText(Path.Combine(Root, "docs", name));
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -1,3 +1,4 @@
+using Mtl.Data;
 using Mtl.Dsl.Model;
 using Mtl.Training;
 using Xunit;
@@ -21,6 +22,13 @@ public sealed class TrainingTests
             var options = defaults with { Epochs = 6, BatchSize = 16, EarlyStop = null };
             using var trainer = (IDisposable)generated.Create(GeneratedNames.Trainer(model), options);
             using var data = (IDisposable)generated.Dataset(model, 64, seed: 5);
+
+            // A model that standardises evaluates once its statistics are fitted (Fit fits them from
+            // its training data): fit them here from the same data, so the loss before is comparable.
+            var module = (MultiTaskModule)GeneratedAssembly.Get(trainer, "Model")!;
+            var examples = (MultiTaskDataset)GeneratedAssembly.Get(data, "Data")!;
+            foreach (var (name, standardizer) in module.InputStandardizers) standardizer.Fit(examples.Inputs[name]);
+            foreach (var (name, standardizer) in module.TargetStandardizers) standardizer.Fit(examples.Targets[name]);
 
             var before = (double)GeneratedAssembly.Get(GeneratedAssembly.Call(trainer, "Evaluate", data)!, "Loss")!;
             var history = (IReadOnlyList<EpochRecord>)GeneratedAssembly.Call(trainer, "Fit", data, null)!;

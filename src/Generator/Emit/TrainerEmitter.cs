@@ -315,7 +315,9 @@ internal static class TrainerEmitter
             w.Line("global::System.ArgumentNullException.ThrowIfNull(inputs);");
             w.Line($"using var scope = {Types.Torch}.NewDisposeScope();");
             var named = string.Join(", ", model.Inputs.Select(i => $"[{Literals.String(i.Name)}] = inputs.{i.CSharpName.Pascal}"));
-            w.Line($"var output = _trainer.Predict(new {Types.Dictionary}<string, {Types.Tensor}> {{ {named} }});");
+            var predict = $"_trainer.Predict(new {Types.Dictionary}<string, {Types.Tensor}> {{ {named} }})";
+            // A standardised task's output is in standardised units; predictions are in the label's own.
+            w.Line($"var output = {(model.Tasks.Any(t => t.Standardize) ? $"Model.OriginalUnits({predict})" : predict)};");
             foreach (var task in model.Tasks)
             {
                 w.Line($"var {Local(task)} = {Types.Predictions}.{PredictionEmitter.Reader(task)}(output.Tasks[{Literals.String(task.Name)}]);");

@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Mtl.Examples.Tests;
+
+/// <summary>
+/// examples/Penguins, run as built with the solution: the Palmer penguins table read through the
+/// generated FromCsv, three tasks trained with standardised measures and body mass.
+/// </summary>
+public sealed class PenguinsExampleTests
+{
+    [Fact]
+    public void The_penguins_example_reads_its_table_and_learns_its_three_tasks()
+    {
+        var root = PackagedMtl.FindRoot();
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        var program = Path.Combine(root, "examples", "Penguins", "bin", configuration, "net10.0", "Penguins.dll");
+        Assert.True(File.Exists(program), $"{program} is missing: build Dsl.sln first");
+
+        var run = Command.Run(root, "dotnet", [program]).Succeeded("the penguins example");
+
+        // 344 penguins, 2 without measurements (skipped and counted), 11 without sex, 2 of them among the skipped.
+        Assert.Contains("penguins.csv: 342 rows (2 skipped: missing inputs); missing labels: sex 9", run.Output, StringComparison.Ordinal);
+        var held = Regex.Match(run.Output, @"held out \((\d+) penguins\): species accuracy ([\d.]+) %, sex accuracy ([\d.]+) %, body mass mae (\d+) g, r2 ([\d.]+)");
+        Assert.True(held.Success, run.Output);
+        double Number(int group) => double.Parse(held.Groups[group].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(68, Number(1));
+        Assert.True(Number(2) >= 95, $"species accuracy {Number(2)} %");
+        Assert.True(Number(3) >= 80, $"sex accuracy {Number(3)} %");
+        Assert.True(Number(4) is > 100 and < 400, $"body mass mae {Number(4)} g: in grams, as the label");
+        Assert.True(Number(5) >= 0.7, $"body mass r2 {Number(5)}");
+        // Typical penguins of each species: predicted by species name and mass in grams.
+        var predictions = Regex.Matches(run.Output, @"^  (\w+) \(\d+ %\), male \d+ %, (\d+) g$", RegexOptions.Multiline);
+        Assert.Equal(["Adelie", "Chinstrap", "Gentoo"], predictions.Select(m => m.Groups[1].Value));
+        Assert.All(predictions, m => Assert.InRange(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), 2700, 6300));
+    }
+}
