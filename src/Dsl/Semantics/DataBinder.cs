@@ -29,20 +29,7 @@ internal sealed class DataBinder
     public (ColumnSource? Source, bool Standardize)? BindInput(InputSyntax input, TensorType type)
     {
         var errors = _diagnostics.ErrorCount;
-        var statements = new List<StatementSyntax>();
-        foreach (var statement in input.Body)
-        {
-            if (DataCatalog.InputStatements.Contains(statement.Keyword.Text))
-            {
-                statements.Add(statement);
-            }
-            else
-            {
-                _forms.ReportUnknown(statement, "input", DataCatalog.InputStatements);
-            }
-        }
-
-        var body = _forms.FirstOfEach(statements);
+        var body = _forms.Body(input.Body, "input", DataCatalog.InputStatements);
         var owner = $"input '{input.Name.Text}'";
         ColumnSource? source = null;
         body.TryGetValue(DataCatalog.Columns, out var columns);
@@ -238,65 +225,49 @@ internal sealed class DataBinder
         return new ColumnSource(column.ToEquatableArray(), categories.ToEquatableArray());
     }
 
-    /// <summary>The listed values of a category column: names, numbers or strings, each once.</summary>
+    /// <summary>The listed values of a category column: names, numbers or strings, at least one, each once.</summary>
     private List<string>? Categories(StatementSyntax statement, ListSyntax list)
     {
-        var values = new List<string>();
         var ok = _forms.Check(statement, "at least one value in '[ ]'", list.Items.Count > 0);
-        foreach (var item in list.Items)
+        var values = Distinct(statement, list.Items, "names, numbers or strings in '[ ]'", item => item switch
         {
-            var text = item switch
-            {
-                NameSyntax name => name.Text,
-                StringSyntax value => value.Value,
-                NumberSyntax number => number.Text,
-                _ => null,
-            };
-            if (text is null)
-            {
-                _diagnostics.Report(DiagnosticCode.StatementForm, item.Span, statement.Keyword.Text, "names, numbers or strings in '[ ]'");
-                ok = false;
-            }
-            else if (values.Contains(text))
-            {
-                _diagnostics.Report(DiagnosticCode.DuplicateArgument, item.Span, text, statement.Keyword.Text);
-                ok = false;
-            }
-            else
-            {
-                values.Add(text);
-            }
-        }
-
+            NameSyntax name => name.Text,
+            StringSyntax value => value.Value,
+            NumberSyntax number => number.Text,
+            _ => null,
+        });
         return ok ? values : null;
     }
 
     /// <summary>Column names written as names or strings, each once and none empty.</summary>
-    private List<string>? Texts(StatementSyntax statement, IEnumerable<ValueSyntax> values, string expected)
+    private List<string>? Texts(StatementSyntax statement, IEnumerable<ValueSyntax> values, string expected) =>
+        Distinct(statement, values, expected, value => value switch
+        {
+            NameSyntax name => name.Text,
+            StringSyntax { Value.Length: > 0 } column => column.Value,
+            _ => null,
+        });
+
+    /// <summary>The text of each value (null from <paramref name="text"/> is the wrong form), each once; null when any is reported.</summary>
+    private List<string>? Distinct(StatementSyntax statement, IEnumerable<ValueSyntax> values, string expected, Func<ValueSyntax, string?> text)
     {
         var texts = new List<string>();
         var ok = true;
         foreach (var value in values)
         {
-            var text = value switch
-            {
-                NameSyntax name => name.Text,
-                StringSyntax { Value.Length: > 0 } column => column.Value,
-                _ => null,
-            };
-            if (text is null)
+            if (text(value) is not { } written)
             {
                 _diagnostics.Report(DiagnosticCode.StatementForm, value.Span, statement.Keyword.Text, expected);
                 ok = false;
             }
-            else if (texts.Contains(text))
+            else if (texts.Contains(written))
             {
-                _diagnostics.Report(DiagnosticCode.DuplicateArgument, value.Span, text, statement.Keyword.Text);
+                _diagnostics.Report(DiagnosticCode.DuplicateArgument, value.Span, written, statement.Keyword.Text);
                 ok = false;
             }
             else
             {
-                texts.Add(text);
+                texts.Add(written);
             }
         }
 

@@ -58,6 +58,28 @@ internal sealed class StatementForms
         return first;
     }
 
+    /// <summary>
+    /// A body's statements by keyword: one <paramref name="context"/> does not know is reported (with a
+    /// "did you mean"), and so is the second of a keyword; the first of each is kept.
+    /// </summary>
+    public Dictionary<string, StatementSyntax> Body(IEnumerable<StatementSyntax> body, string context, IReadOnlyCollection<string> known)
+    {
+        var statements = new List<StatementSyntax>();
+        foreach (var statement in body)
+        {
+            if (known.Contains(statement.Keyword.Text))
+            {
+                statements.Add(statement);
+            }
+            else
+            {
+                ReportUnknown(statement, context, known);
+            }
+        }
+
+        return FirstOfEach(statements);
+    }
+
     /// <summary>Reports a statement keyword that <paramref name="context"/> does not know.</summary>
     public void ReportUnknown(StatementSyntax statement, string context, IReadOnlyCollection<string> known) =>
         _diagnostics.ReportWithFix(

@@ -38,20 +38,7 @@ internal sealed class TaskBinder
             CheckOutput(task, known, size, pipeline.Output);
         }
 
-        var statements = new List<StatementSyntax>();
-        foreach (var statement in task.Body)
-        {
-            if (TaskCatalog.Statements.Contains(statement.Keyword.Text))
-            {
-                statements.Add(statement);
-            }
-            else
-            {
-                _forms.ReportUnknown(statement, "task", TaskCatalog.Statements);
-            }
-        }
-
-        var body = _forms.FirstOfEach(statements);
+        var body = _forms.Body(task.Body, "task", TaskCatalog.Statements);
         var loss = BindLoss(body.TryGetValue("loss", out var lossSyntax) ? lossSyntax : null, taskName, kind, size);
         var weight = BindWeight(body.TryGetValue("weight", out var weightSyntax) ? weightSyntax : null, taskName);
         var metrics = BindMetrics(body.TryGetValue("metrics", out var metricsSyntax) ? metricsSyntax : null, taskName, kind, size);
