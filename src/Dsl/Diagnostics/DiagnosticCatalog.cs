@@ -39,6 +39,10 @@ public static class DiagnosticCatalog
         [DiagnosticCode.ReservedName] = "name reserved by the generated code",
         [DiagnosticCode.WeightingNeedsShared] = "weighting needs shared parameters",
         [DiagnosticCode.UnknownMonitorMetric] = "monitor names a metric the task does not report",
+        [DiagnosticCode.BlockWithoutParameters] = "block without parameters",
+        [DiagnosticCode.BlockGivenTwice] = "block given twice",
+        [DiagnosticCode.NothingToTrain] = "nothing to train",
+        [DiagnosticCode.WeightingNeedsTrainable] = "weighting needs trainable shared parameters",
         [DiagnosticCode.WrongRank] = "wrong input rank",
         [DiagnosticCode.EmptyOutput] = "empty output",
         [DiagnosticCode.ConcatMismatch] = "concat shapes do not agree",
@@ -67,6 +71,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.ClassWeightsLength] = "class weights do not match the classes",
         [DiagnosticCode.StatementForm] = "wrong statement form",
         [DiagnosticCode.OptionsConflict] = "options that cannot go together",
+        [DiagnosticCode.FrozenGroup] = "parameter group of a frozen block",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

@@ -34,6 +34,10 @@ public enum DiagnosticCode
     UnknownMonitorMetric = 112,
     ReservedName = 113,
     WeightingNeedsShared = 114,
+    BlockWithoutParameters = 116,
+    BlockGivenTwice = 117,
+    NothingToTrain = 118,
+    WeightingNeedsTrainable = 119,
 
     WrongRank = 200,
     EmptyOutput = 201,
@@ -64,6 +68,7 @@ public enum DiagnosticCode
     ClassWeightsLength = 313,
     StatementForm = 314,
     OptionsConflict = 315,
+    FrozenGroup = 320,
 
     InternalError = 9999,
 }

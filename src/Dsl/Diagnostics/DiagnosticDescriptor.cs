@@ -36,6 +36,10 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.UnknownMonitorMetric => "task '{0}' does not report '{1}': it reports {2}",
         DiagnosticCode.ReservedName => "'{0}' becomes the C# name '{1}', which the generated code uses for {2}",
         DiagnosticCode.WeightingNeedsShared => "weighting '{0}' needs {1}, but {2}",
+        DiagnosticCode.BlockWithoutParameters => "'{0}' has no parameters, so {1} has nothing to {2}",
+        DiagnosticCode.BlockGivenTwice => "'{0}' is given to {1} more than once",
+        DiagnosticCode.NothingToTrain => "model '{0}' has nothing to train: freeze holds every block with parameters ({1})",
+        DiagnosticCode.WeightingNeedsTrainable => "weighting '{0}' {1} the shared parameters, but freeze holds every shared block with parameters ({2})",
 
         DiagnosticCode.WrongRank => "'{0}' expects {1} input; input is {2}",
         DiagnosticCode.EmptyOutput => "'{0}' leaves no output: input is {1}",
@@ -66,6 +70,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.ClassWeightsLength => "'class_weights' needs {0} values for task '{1}'; found {2}",
         DiagnosticCode.StatementForm => "'{0}' expects {1}",
         DiagnosticCode.OptionsConflict => "'{0}': {1}",
+        DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
 
         DiagnosticCode.InternalError => "internal compiler error: {0}",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
