@@ -163,6 +163,11 @@ internal static class TrainerEmitter
             w.Line($"{Types.Torch}.manual_seed(options.Seed);");
             w.Line($"Model = new {modelType}();");
             w.Line("Optimizer = CreateOptimizer(Model);");
+            if (model.Training.Frozen.Count > 0)
+            {
+                // The file's freeze always applies: CreateOptimizer leaves exactly these blocks out.
+                w.Line($"options = options with {{ Frozen = {FrozenModules(model, "Model")} }};");
+            }
             var ties = model.Training.Ties;
             if (ties.Count > 0)
             {
@@ -176,6 +181,10 @@ internal static class TrainerEmitter
             w.Line($"_trainer = new {Types.Trainer}(Model, Tasks, Optimizer, Options);");
         }
     }
+
+    /// <summary>The modules of the file's <c>freeze</c> statements, as an array expression on <paramref name="model"/>.</summary>
+    private static string FrozenModules(MtlModel model, string owner) =>
+        $"new {Types.Module}[] {{ {string.Join(", ", model.Training.Frozen.Select(b => $"{owner}.{Pascal(model, b)}"))} }}";
 
     private static string Pascal(MtlModel model, string block) =>
         model.SharedBlocks.FirstOrDefault(b => b.Name == block)?.CSharpName.Pascal ?? model.Tasks.First(t => t.Name == block).CSharpName.Pascal;
@@ -205,19 +214,24 @@ internal static class TrainerEmitter
     {
         var optimizer = model.Optimizer;
         var setting = optimizer.Setting;
-        w.Summary($"The file's optimizer, {setting.Name}, over the model's parameters{(optimizer.Groups.Count == 0 ? "" : ", with its parameter groups")}.");
+        var trains = model.Training.Frozen.Count == 0 ? "the model's parameters" : $"the parameters that train (all but the frozen {string.Join(", ", model.Training.Frozen)})";
+        w.Summary($"The file's optimizer, {setting.Name}, over {trains}{(optimizer.Groups.Count == 0 ? "" : ", with its parameter groups")}.");
         using (w.Block($"public static {Types.Optimizer} CreateOptimizer({modelType} model)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
+            var frozen = model.Training.Frozen.Count > 0;
             if (optimizer.Groups.Count == 0)
             {
-                w.Line($"var groups = new[] {{ new {Types.ParamGroup}(model.parameters()) }};");
+                w.Line(frozen
+                    ? $"var groups = {Types.ParameterGroups}.Split(model, {FrozenModules(model, "model")});"
+                    : $"var groups = new[] {{ new {Types.ParamGroup}(model.parameters()) }};");
             }
             else
             {
-                w.Line("var groups = global::Mtl.Training.ParameterGroups.Split(");
+                w.Line($"var groups = {Types.ParameterGroups}.Split(");
                 w.Indent();
                 w.Line("model,");
+                if (frozen) w.Line($"{FrozenModules(model, "model")},");
                 for (var i = 0; i < optimizer.Groups.Count; i++)
                 {
                     var group = optimizer.Groups[i];

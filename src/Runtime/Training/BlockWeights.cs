@@ -31,7 +31,7 @@ public static class BlockWeights
     /// block's shape and dtype, and every tensor of the file under the prefix (every tensor, with
     /// no prefix) must be one the block has; otherwise nothing is copied and an
     /// <see cref="InvalidDataException"/> names the block, the file and each problem (for a
-    /// missing tensor, what the file has under the prefix). Checked on the file's header, before
+    /// missing tensor, what the file has under the prefix, in name order). Checked on the file's header, before
     /// any tensor data is read. A relative <paramref name="path"/> resolves against the current directory.
     /// </summary>
     /// <param name="block">The block (a module of the model) whose tensors are replaced.</param>
@@ -63,42 +63,42 @@ public static class BlockWeights
         }
     }
 
-    /// <summary>Each tensor of the block missing from the file, of another shape or dtype, and each tensor of the file under the prefix that the block does not have.</summary>
+    /// <summary>The block's tensors missing from the file, those of another shape or dtype, and the file's tensors under the prefix that the block does not have.</summary>
     private static List<string> Problems(SafetensorsHeader header, IReadOnlyDictionary<string, Tensor> own, string prefix)
     {
         var problems = new List<string>();
         var file = header.tensors.ToDictionary(t => t.name, StringComparer.Ordinal);
-        var underPrefix = header.tensors.Select(t => t.name).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var names = header.tensors.Select(t => t.name).Order(StringComparer.Ordinal).ToList();
+        var underPrefix = names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var missing = own.Keys.Select(k => prefix + k).Where(k => !file.ContainsKey(k)).ToList();
+        if (missing.Count > 0)
+        {
+            var has = underPrefix.Count > 0 ? $"it has {List(underPrefix)}"
+                : names.Count == 0 ? "it has no tensors"
+                : $"it has none under the prefix '{prefix}', but has {List(names)}";
+            problems.Add($"the file has no tensor{(missing.Count == 1 ? "" : "s")} {List(missing, quote: true)}; {has}");
+        }
         foreach (var (name, tensor) in own)
         {
-            var key = prefix + name;
-            if (!file.TryGetValue(key, out var entry))
+            if (!file.TryGetValue(prefix + name, out var entry)) continue;
+            if (!tensor.shape.AsSpan().SequenceEqual(entry.shape))
             {
-                problems.Add($"the file has no tensor '{key}' (the block's '{name}'); {Has(underPrefix, header, prefix)}");
-            }
-            else if (!tensor.shape.AsSpan().SequenceEqual(entry.shape))
-            {
-                problems.Add($"tensor '{key}' has shape {Tensor.FormatShape(entry.shape)}, but the block's '{name}' has shape {Tensor.FormatShape(tensor.shape)}");
+                problems.Add($"tensor '{entry.name}' has shape {Tensor.FormatShape(entry.shape)}, but the block's '{name}' has shape {Tensor.FormatShape(tensor.shape)}");
             }
             else if (tensor.dtype != entry.dtype)
             {
-                problems.Add($"tensor '{key}' holds {ScalarTypeInfo.Name(entry.dtype)}, but the block's '{name}' is {ScalarTypeInfo.Name(tensor.dtype)}");
+                problems.Add($"tensor '{entry.name}' holds {ScalarTypeInfo.Name(entry.dtype)}, but the block's '{name}' is {ScalarTypeInfo.Name(tensor.dtype)}");
             }
         }
-        foreach (var extra in underPrefix.Where(n => !own.ContainsKey(n.Substring(prefix.Length))))
+        var extra = underPrefix.Where(n => !own.ContainsKey(n.Substring(prefix.Length))).ToList();
+        if (extra.Count > 0)
         {
-            problems.Add($"tensor '{extra}' is not one of the block's (it has {List(own.Keys.Select(k => prefix + k).ToList())}): the file holds a different block");
+            var which = extra.Count == 1 ? "tensor" : "tensors";
+            problems.Add($"the file's {which} {List(extra, quote: true)} {(prefix.Length == 0 ? "" : $"under the prefix '{prefix}' ")}{(extra.Count == 1 ? "is" : "are")} not the block's (it has {List(own.Keys.Select(k => prefix + k).ToList())}): the file holds a different block");
         }
         return problems;
     }
 
-    /// <summary>What the file has under the prefix, or, when nothing, what it has at all.</summary>
-    private static string Has(IReadOnlyList<string> underPrefix, SafetensorsHeader header, string prefix) =>
-        underPrefix.Count > 0 ? $"it has {List(underPrefix)}"
-        : header.tensors.Count == 0 ? "it has no tensors"
-        : prefix.Length == 0 ? $"it has {List(header.tensors.Select(t => t.name).ToList())}"
-        : $"it has none under the prefix '{prefix}', but has {List(header.tensors.Select(t => t.name).ToList())}";
-
-    private static string List(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(ListedNames)) + (names.Count > ListedNames ? $" and {names.Count - ListedNames} more" : "");
+    private static string List(IReadOnlyList<string> names, bool quote = false) =>
+        string.Join(", ", names.Take(ListedNames).Select(n => quote ? $"'{n}'" : n)) + (names.Count > ListedNames ? $" and {names.Count - ListedNames} more" : "");
 }
