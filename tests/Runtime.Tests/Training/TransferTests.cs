@@ -311,7 +311,7 @@ public sealed class TransferTests : IDisposable
     }
 
     [Fact]
-    public void Checkpoints_still_save_and_restore_frozen_parameters()
+    public void Checkpoints_still_save_and_restore_frozen_parameters_and_a_block_reads_out_of_one()
     {
         using var train = TwoTaskData.Make(128, seed: 1);
         var path = PathOf("frozen.ckpt");
@@ -336,6 +336,9 @@ public sealed class TransferTests : IDisposable
 
             AssertSame(saved, Values(restored.Trunk));
             Assert.All(restored.Trunk.parameters(), p => Assert.False(p.requires_grad));
+            using var fresh = new TransferModel();
+            BlockWeights.Load(fresh.Trunk, "trunk", path, "model.trunk.");
+            AssertSame(saved, Values(fresh.Trunk));
         }
     }
 }
