@@ -50,7 +50,7 @@ public sealed class TrainingTests
     private static void WriteInitFiles(GeneratedAssembly generated, MtlModel model)
     {
         if (model.Inits.Count == 0) return;
-        using var built = (Mtl.Torch.torch.nn.Module)generated.Create(GeneratedNames.Model(model), false);
+        using var built = generated.Model(model);
         foreach (var init in model.Inits)
         {
             var pascal = model.SharedBlocks.Select(b => (b.Name, b.CSharpName)).Concat(model.Tasks.Select(t => (t.Name, t.CSharpName))).Single(b => b.Name == init.Block).CSharpName.Pascal;
