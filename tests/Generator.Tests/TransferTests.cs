@@ -131,6 +131,35 @@ public sealed class TransferTests : IDisposable
     }
 
     [Fact]
+    public void A_checkpoint_of_a_transfer_model_loads_into_a_trainer_built_without_the_init_files()
+    {
+        var path = Path.Combine(_folder, "trunk.safetensors");
+        var checkpoint = Path.Combine(_folder, "transfer.ckpt");
+        var generated = GeneratedAssembly.Compile(Mtl(path));
+        var transfer = generated.Models.Single(m => m.Name == "Transfer");
+        using (var source = (torch.nn.Module)generated.Create("PretrainModel"))
+        {
+            GeneratedAssembly.Call(source, "SaveBlock", Enum.Parse(generated.Type("PretrainBlock"), "Trunk"), path);
+        }
+        var options = (TrainerOptions)generated.Type("TransferTrainer").GetMethod("DefaultOptions")!.Invoke(null, null)! with { Epochs = 1, BatchSize = 16, Seed = 3 };
+        Dictionary<string, float[]> trained;
+        using (var first = (IDisposable)generated.Create("TransferTrainer", options))
+        using (var data = (IDisposable)generated.Dataset(transfer, 32, seed: 6))
+        {
+            GeneratedAssembly.Call(first, "Fit", data, null);
+            GeneratedAssembly.Call(first, "Save", checkpoint);
+            trained = Values((torch.nn.Module)GeneratedAssembly.Get(first, "Model")!);
+        }
+        File.Delete(path);
+
+        using var second = (IDisposable)generated.Create("TransferTrainer", options, false);
+        GeneratedAssembly.Call(second, "Load", checkpoint);
+
+        AssertSame(trained, Values((torch.nn.Module)GeneratedAssembly.Get(second, "Model")!));
+        Assert.Equal(1, (int)GeneratedAssembly.Get(second, "Epoch")!);
+    }
+
+    [Fact]
     public void A_model_built_without_its_init_weights_needs_no_file_and_LoadBlock_reads_another_path()
     {
         var path = Path.Combine(_folder, "trunk.safetensors");

@@ -155,13 +155,31 @@ internal static class TrainerEmitter
 
     private static void Constructor(CodeWriter w, MtlModel model, string name, string modelType)
     {
-        w.Summary("Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights), its optimizer and the training loop.");
-        w.Param("options", "The loop settings; null for DefaultOptions(). The trainer owns (and disposes) their weighting method.");
-        using (w.Block($"public {name}({Types.TrainerOptions}? options = null)"))
+        const string Seeds = "Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights)";
+        const string Options = "The loop settings; null for DefaultOptions(). The trainer owns (and disposes) their weighting method.";
+        var inits = model.Inits.Count > 0;
+        if (inits)
+        {
+            w.Summary($"{Seeds} and loads the files of its init statements, then builds its optimizer and the training loop.");
+            w.Param("options", Options);
+            w.Line($"public {name}({Types.TrainerOptions}? options = null) : this(options, loadInitWeights: true)");
+            w.Line("{");
+            w.Line("}");
+            w.Line();
+            w.Summary($"{Seeds}, with or without the files of its init statements, then its optimizer and the training loop.");
+            w.Param("options", Options);
+            w.Param("loadInitWeights", "False keeps the model's random initial weights instead of loading the init files: for Load, a checkpoint holding every weight, where those files are not at hand.");
+        }
+        else
+        {
+            w.Summary($"{Seeds}, its optimizer and the training loop.");
+            w.Param("options", Options);
+        }
+        using (w.Block(inits ? $"public {name}({Types.TrainerOptions}? options, bool loadInitWeights)" : $"public {name}({Types.TrainerOptions}? options = null)"))
         {
             w.Line("options ??= DefaultOptions();");
             w.Line($"{Types.Torch}.manual_seed(options.Seed);");
-            w.Line($"Model = new {modelType}();");
+            w.Line(inits ? $"Model = new {modelType}(loadInitWeights);" : $"Model = new {modelType}();");
             w.Line("Optimizer = CreateOptimizer(Model);");
             if (model.Training.Frozen.Count > 0)
             {

@@ -27,13 +27,20 @@ namespace Tests.Generated
             Weighting = global::Mtl.Training.Weighting.TaskWeighting.Create("fixed", new[] { 1.0 }),
         };
 
-        /// <summary>Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights), its optimizer and the training loop.</summary>
+        /// <summary>Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights) and loads the files of its init statements, then builds its optimizer and the training loop.</summary>
         /// <param name="options">The loop settings; null for DefaultOptions(). The trainer owns (and disposes) their weighting method.</param>
-        public TransferTrainer(global::Mtl.Training.TrainerOptions? options = null)
+        public TransferTrainer(global::Mtl.Training.TrainerOptions? options = null) : this(options, loadInitWeights: true)
+        {
+        }
+
+        /// <summary>Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights), with or without the files of its init statements, then its optimizer and the training loop.</summary>
+        /// <param name="options">The loop settings; null for DefaultOptions(). The trainer owns (and disposes) their weighting method.</param>
+        /// <param name="loadInitWeights">False keeps the model's random initial weights instead of loading the init files: for Load, a checkpoint holding every weight, where those files are not at hand.</param>
+        public TransferTrainer(global::Mtl.Training.TrainerOptions? options, bool loadInitWeights)
         {
             options ??= DefaultOptions();
             global::Mtl.Torch.torch.manual_seed(options.Seed);
-            Model = new TransferModel();
+            Model = new TransferModel(loadInitWeights);
             Optimizer = CreateOptimizer(Model);
             options = options with { Frozen = new global::Mtl.Torch.torch.nn.Module[] { Model.Trunk } };
             Options = options;
