@@ -80,12 +80,17 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// Freezes <paramref name="frozen"/> in the model (<see cref="MultiTaskModule.Freeze"/>) once
-    /// the optimizer is known to hold none of their parameters (it is checked first, so a rejected
-    /// trainer leaves the model as it was).
+    /// they are known to be the model's and the optimizer to hold none of their parameters (both
+    /// are checked first, so a rejected trainer leaves the model as it was).
     /// </summary>
     private static void Freeze(MultiTaskModule model, Optimizer optimizer, IReadOnlyList<nn.Module> frozen)
     {
         if (frozen.Count == 0) return;
+        var own = new HashSet<nn.Module>(model.modules(), ReferenceEqualityComparer.Instance);
+        if (frozen.FirstOrDefault(m => !own.Contains(m)) is { } foreign)
+        {
+            throw new ArgumentException($"TrainerOptions.Frozen lists {foreign.GetName}, which is not a module of {model.GetName}", "options");
+        }
         var held = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
         foreach (var parameter in frozen.SelectMany(m => m.parameters()))
         {

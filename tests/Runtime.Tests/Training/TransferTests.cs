@@ -284,6 +284,20 @@ public sealed class TransferTests : IDisposable
     }
 
     [Fact]
+    public void Frozen_modules_of_another_model_are_refused_before_anything_is_frozen()
+    {
+        using var model = new TransferModel();
+        using var other = nn.Sequential(nn.Linear(2, 2));
+        using var optimizer = optim.Adam(ParameterGroups.Split(model, [model.Trunk]), lr: 1e-2);
+
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Frozen = [model.Trunk, other] }));
+
+        Assert.StartsWith("TrainerOptions.Frozen lists Sequential, which is not a module of TransferModel", error.Message);
+        Assert.Empty(model.FrozenModules);
+        Assert.All(model.Trunk.parameters(), p => Assert.True(p.requires_grad));
+    }
+
+    [Fact]
     public void Split_leaves_frozen_modules_out_and_refuses_a_group_for_one()
     {
         using var model = new TransferModel();
