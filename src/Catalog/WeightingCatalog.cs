@@ -27,6 +27,14 @@ public static class WeightingCatalog
         new("famo", OptionSpec.Num("lr", 0.025, ValueRange.Positive), OptionSpec.Num("gamma", 0.01, ValueRange.NonNegative)),
     }.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
+    /// <summary>
+    /// The methods that take each task's gradient of the shared parameters and combine them (the
+    /// runtime's <c>GradientWeighting</c>s). They, and <c>gradnorm</c>, need shared parameters
+    /// that train: a model that freezes every shared block cannot use them.
+    /// </summary>
+    public static IReadOnlyCollection<string> GradientMethods { get; } =
+        new[] { "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl" };
+
     /// <summary>The method names in the order the docs list them.</summary>
     public static IReadOnlyList<string> Names { get; } = All.Keys.ToList();
 }

@@ -76,7 +76,7 @@ public sealed class ModelTests
         Assert.All(model.Optimizer.Setting.Options, o => Assert.True(o.IsDefault));
         Assert.Equal("[0.9, 0.999]", model.Optimizer.Setting["betas"]!.ToString());
         Assert.Empty(model.Schedule);
-        Assert.Equal(new Training(10, 32, null, 1, 42, null, UpdateMode.Joint, new Sampling(SamplingKind.Proportional, 0), EquatableArray<Tie>.Empty), model.Training);
+        Assert.Equal(new Training(10, 32, null, 1, 42, null, UpdateMode.Joint, new Sampling(SamplingKind.Proportional, 0), EquatableArray<Tie>.Empty, EquatableArray<string>.Empty), model.Training);
         Assert.True(model.Tasks[0].MissingLabels);
         Assert.Equal(1.0, model.Tasks[0].Weight);
     }

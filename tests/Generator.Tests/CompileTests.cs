@@ -16,12 +16,12 @@ public sealed class CompileTests
         var run = GeneratorHarness.Generate(block);
 
         Assert.Empty(run.GeneratorDiagnostics);
-        Assert.Equal(DocExamples.Models(block).Count * 10, run.Sources.Count);
+        Assert.Equal(DocExamples.Models(block).Count * 11, run.Sources.Count);
         Assert.True(run.CompileDiagnostics.Count == 0, Describe(run.CompileDiagnostics));
     }
 
     [Fact]
-    public void Every_model_becomes_ten_types_in_the_file_namespace_or_the_project_namespace()
+    public void Every_model_becomes_eleven_types_in_the_file_namespace_or_the_project_namespace()
     {
         var run = GeneratorHarness.Generate("""
             namespace Contoso.Models
@@ -36,7 +36,7 @@ public sealed class CompileTests
             """);
 
         var types = run.Output.GetSymbolsWithName(n => n.StartsWith("First", StringComparison.Ordinal), SymbolFilter.Type).Cast<INamedTypeSymbol>().ToList();
-        Assert.Equal(11, types.Count); // ten types and FirstYMetrics
+        Assert.Equal(12, types.Count); // eleven types and FirstYMetrics
         Assert.All(types, t => Assert.Equal("Contoso.Models", t.ContainingNamespace.ToDisplayString()));
         var second = Assert.Single(other.Output.GetSymbolsWithName("SecondModel", SymbolFilter.Type));
         Assert.Equal(GeneratorHarness.RootNamespace, second.ContainingNamespace.ToDisplayString());

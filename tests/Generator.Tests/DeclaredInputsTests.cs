@@ -29,7 +29,7 @@ public sealed class DeclaredInputsTests
         var generated = GeneratedAssembly.Compile(DocExamples.Blocks[example]);
         foreach (var model in generated.Models)
         {
-            using var module = (MultiTaskModule)generated.Create(GeneratedNames.Model(model));
+            using var module = (MultiTaskModule)generated.Model(model);
             var expected = model.Inputs.Select(i => new InputDeclaration(i.Name, ScalarTypeOf(i.Type.DType), i.Type.Shape.Dimensions.Select(d => (long)d).ToArray())).ToList();
             Assert.Equal(expected, module.DeclaredInputs);
         }

@@ -41,7 +41,7 @@ public sealed class DiagnosticTests
         var error = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("MTL0106", error.Id);
         Assert.Contains("did you mean 'linear'", error.GetMessage(), StringComparison.Ordinal);
-        Assert.Equal(10, run.Sources.Count);
+        Assert.Equal(11, run.Sources.Count);
         Assert.All(run.Sources, s => Assert.StartsWith("good.mtl.Good", s.HintName, StringComparison.Ordinal));
         Assert.Empty(run.CompileDiagnostics);
     }
@@ -53,7 +53,7 @@ public sealed class DiagnosticTests
 
         var warning = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal(("MTL0103", DiagnosticSeverity.Warning), (warning.Id, warning.Severity));
-        Assert.Equal(10, run.Sources.Count);
+        Assert.Equal(11, run.Sources.Count);
         Assert.Empty(run.CompileDiagnostics);
     }
 

@@ -36,6 +36,10 @@ internal sealed class GeneratedAssembly
 
     public object Create(string type, params object?[] arguments) => Activator.CreateInstance(Type(type), arguments)!;
 
+    /// <summary>A new <paramref name="model"/>, built without the files of its init statements (with its random initial weights).</summary>
+    public torch.nn.Module Model(MtlModel model) =>
+        (torch.nn.Module)(model.Inits.Count > 0 ? Create(GeneratedNames.Model(model), false) : Create(GeneratedNames.Model(model)));
+
     public static object? Call(object target, string method, params object?[] arguments) =>
         target.GetType().GetMethods().Single(m => m.Name == method && m.GetParameters().Length == arguments.Length
             && m.GetParameters().Zip(arguments).All(p => p.Second is null || p.First.ParameterType.IsInstanceOfType(p.Second))).Invoke(target, arguments);

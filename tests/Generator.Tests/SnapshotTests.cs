@@ -11,7 +11,7 @@ public sealed class SnapshotTests
     /// <summary>A model of the docs and the generated types to snapshot (all of them for the complete file).</summary>
     private static readonly Dictionary<string, string[]> Cases = new()
     {
-        ["Census"] = ["Model", "Inputs", "Outputs", "Targets", "Example", "Dataset", "TaskDatasets", "Metrics", "Prediction", "Trainer"],
+        ["Census"] = ["Model", "Inputs", "Outputs", "Targets", "Example", "Dataset", "TaskDatasets", "Metrics", "Prediction", "Trainer", "Block"],
         ["Lexical"] = ["Model"],
         ["Inputs"] = ["Model", "Example", "Inputs"],
         ["Merges"] = ["Model"],
@@ -32,6 +32,7 @@ public sealed class SnapshotTests
         ["Features"] = ["Model", "Trainer"],
         ["Names"] = ["Model", "Example", "Trainer"],
         ["Penguins"] = ["Model", "Dataset", "Trainer"],
+        ["Transfer"] = ["Model", "Trainer", "Block"],
     };
 
     public static TheoryData<string> Models => new(Cases.Keys);

@@ -17,6 +17,8 @@ public sealed class TrainingTests
         var generated = GeneratedAssembly.Compile(DocExamples.Blocks[example]);
         foreach (var model in generated.Models)
         {
+            using var initFiles = new InitFiles(model);
+            WriteInitFiles(generated, model);
             var trainerType = generated.Type(GeneratedNames.Trainer(model));
             var defaults = (TrainerOptions)trainerType.GetMethod("DefaultOptions")!.Invoke(null, null)!;
             var options = defaults with { Epochs = 6, BatchSize = 16, EarlyStop = null };
@@ -37,6 +39,30 @@ public sealed class TrainingTests
             Assert.Equal(6, history.Count);
             Assert.All(history, r => Assert.True(double.IsFinite(r.TrainLoss), $"{model.Name}: epoch {r.Epoch} loss {r.TrainLoss}"));
             Assert.True(after < before, $"{model.Name}: the loss went from {before} to {after}");
+        }
+    }
+
+    /// <summary>Deletes the files of a model's init statements when the test is done with them.</summary>
+    private sealed class InitFiles(MtlModel model) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var init in model.Inits) File.Delete(init.Path);
+        }
+    }
+
+    /// <summary>
+    /// The files a model's init statements read (relative to the current directory, where the
+    /// test writes them): each block of a model built without them, under the statement's prefix.
+    /// </summary>
+    private static void WriteInitFiles(GeneratedAssembly generated, MtlModel model)
+    {
+        if (model.Inits.Count == 0) return;
+        using var built = generated.Model(model);
+        foreach (var init in model.Inits)
+        {
+            var pascal = model.SharedBlocks.Select(b => (b.Name, b.CSharpName)).Concat(model.Tasks.Select(t => (t.Name, t.CSharpName))).Single(b => b.Name == init.Block).CSharpName.Pascal;
+            BlockWeights.Save((Mtl.Torch.torch.nn.Module)GeneratedAssembly.Get(built, pascal)!, init.Path, init.Prefix);
         }
     }
 }

@@ -40,6 +40,10 @@ public static class DiagnosticCatalog
         [DiagnosticCode.WeightingNeedsShared] = "weighting needs shared parameters",
         [DiagnosticCode.NoColumns] = "input without columns",
         [DiagnosticCode.UnknownMonitorMetric] = "monitor names a metric the task does not report",
+        [DiagnosticCode.BlockWithoutParameters] = "block without parameters",
+        [DiagnosticCode.BlockGivenTwice] = "block given twice",
+        [DiagnosticCode.NothingToTrain] = "nothing to train",
+        [DiagnosticCode.WeightingNeedsTrainable] = "weighting needs trainable shared parameters",
         [DiagnosticCode.WrongRank] = "wrong input rank",
         [DiagnosticCode.EmptyOutput] = "empty output",
         [DiagnosticCode.ConcatMismatch] = "concat shapes do not agree",
@@ -72,6 +76,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.CategoryCountMismatch] = "wrong number of categories",
         [DiagnosticCode.NoLabelColumn] = "task without a label column",
         [DiagnosticCode.LabelAmongInputs] = "label column among the inputs",
+        [DiagnosticCode.FrozenGroup] = "parameter group of a frozen block",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

@@ -35,6 +35,10 @@ public enum DiagnosticCode
     ReservedName = 113,
     WeightingNeedsShared = 114,
     NoColumns = 115,
+    BlockWithoutParameters = 116,
+    BlockGivenTwice = 117,
+    NothingToTrain = 118,
+    WeightingNeedsTrainable = 119,
 
     WrongRank = 200,
     EmptyOutput = 201,
@@ -69,6 +73,7 @@ public enum DiagnosticCode
     CategoryCountMismatch = 316,
     NoLabelColumn = 317,
     LabelAmongInputs = 318,
+    FrozenGroup = 320,
 
     InternalError = 9999,
 }

@@ -37,6 +37,10 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.ReservedName => "'{0}' becomes the C# name '{1}', which the generated code uses for {2}",
         DiagnosticCode.WeightingNeedsShared => "weighting '{0}' needs {1}, but {2}",
         DiagnosticCode.NoColumns => "input '{0}' names no columns, but {1} from a table",
+        DiagnosticCode.BlockWithoutParameters => "'{0}' has no parameters, so {1} has nothing to {2}",
+        DiagnosticCode.BlockGivenTwice => "'{0}' is given to {1} more than once",
+        DiagnosticCode.NothingToTrain => "model '{0}' has nothing to train: freeze holds every block with parameters ({1})",
+        DiagnosticCode.WeightingNeedsTrainable => "weighting '{0}' {1} the shared parameters, but freeze holds every shared block with parameters ({2})",
 
         DiagnosticCode.WrongRank => "'{0}' expects {1} input; input is {2}",
         DiagnosticCode.EmptyOutput => "'{0}' leaves no output: input is {1}",
@@ -71,6 +75,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.CategoryCountMismatch => "task '{0}' is {1}, so its label lists {2} values; found {3}",
         DiagnosticCode.NoLabelColumn => "task '{0}' names no label column, so data read from a table has no labels for it",
         DiagnosticCode.LabelAmongInputs => "column '{0}' is the label of task '{1}' and is also read by input '{2}': the answer would be among the inputs",
+        DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
 
         DiagnosticCode.InternalError => "internal compiler error: {0}",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),

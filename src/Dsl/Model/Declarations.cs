@@ -60,8 +60,18 @@ public sealed record Sampling(SamplingKind Kind, double Temperature);
 /// <summary>Soft parameter sharing: λ·‖θ_first − θ_second‖² added to the objective.</summary>
 public sealed record Tie(string First, string Second, double Lambda);
 
+/// <summary>
+/// <c>init block from "path" prefix "p."</c>: the block's (or task head's) parameters and buffers
+/// are loaded from a safetensors file when the model is built, tensor <c>Prefix + name</c> for
+/// each name of the block's own state (<c>0.weight</c>, <c>0.bias</c>, ...).
+/// </summary>
+/// <param name="Path">The file as written; a relative path resolves against the current directory at run time.</param>
+/// <param name="Prefix">Prepended to each tensor name of the block to find it in the file; empty without <c>prefix</c>.</param>
+public sealed record BlockInit(string Block, string Path, string Prefix);
+
 /// <param name="ClipGradNorm">Max gradient norm, or null for no clipping.</param>
 /// <param name="Seed">The random seed (42 unless the file sets one).</param>
+/// <param name="Frozen">The blocks and task heads of <c>freeze</c>: no gradient, no update, kept in evaluation mode.</param>
 public sealed record Training(
     int Epochs,
     int BatchSize,
@@ -71,4 +81,5 @@ public sealed record Training(
     EarlyStop? EarlyStop,
     UpdateMode Update,
     Sampling Sampling,
-    EquatableArray<Tie> Ties);
+    EquatableArray<Tie> Ties,
+    EquatableArray<string> Frozen);

@@ -9,6 +9,7 @@ namespace Mtl.Dsl.Model;
 /// </summary>
 /// <param name="L2">λ of <c>regularize l2(λ)</c>: λ·Σ‖θ‖² is added to the objective; 0 when absent.</param>
 /// <param name="Schedule">The learning-rate schedules, run one after the other; empty for a constant rate.</param>
+/// <param name="Inits">The <c>init</c> statements: blocks whose weights are loaded from a file when the model is built.</param>
 public sealed record MtlModel(
     string Name,
     CSharpName CSharpName,
@@ -22,7 +23,8 @@ public sealed record MtlModel(
     Optimizer Optimizer,
     double L2,
     EquatableArray<Setting> Schedule,
-    Training Training)
+    Training Training,
+    EquatableArray<BlockInit> Inits)
 {
     /// <summary>
     /// The shared block every task reads directly (its output is the shared representation that

@@ -7,7 +7,8 @@ namespace Mtl.Dsl.Semantics;
 
 /// <summary>
 /// Binds one <c>model</c>: declarations and names, the dependency graph and its order, each block
-/// and task in that order, unused declarations, C# names, then the settings and training.
+/// and task in that order, unused declarations, C# names, then the settings, training and transfer
+/// (<c>init</c>, <c>freeze</c>).
 /// </summary>
 internal sealed class ModelBinder
 {
@@ -105,22 +106,31 @@ internal sealed class ModelBinder
             _diagnostics.Report(DiagnosticCode.NoTasks, model.Name.Span, model.Name.Text);
         }
 
-        var firstOfEach = _forms.FirstOfEach(statements);
+        // Each statement at most once, except init (once per block: TransferBinder checks that).
+        var transfer = new TransferBinder(_diagnostics, _scope);
+        var inits = transfer.BindInits(statements.Where(s => s.Keyword.Text == Keywords.Init));
+        var firstOfEach = _forms.FirstOfEach(statements.Where(s => s.Keyword.Text != Keywords.Init));
         StatementSyntax? Statement(string keyword) => firstOfEach.TryGetValue(keyword, out var s) ? s : null;
         var settings = new SettingsBinder(_diagnostics, _scope);
         var weighting = settings.BindWeighting(Statement(Keywords.Weighting));
         var optimizer = settings.BindOptimizer(Statement(Keywords.Optimizer));
         var schedule = settings.BindSchedule(Statement(Keywords.Schedule));
         var l2 = settings.BindL2(Statement(Keywords.Regularize));
-        var training = new TrainingBinder(_diagnostics, _scope).Bind(Statement(Keywords.Train));
+        var trainingBinder = new TrainingBinder(_diagnostics, _scope);
+        var training = trainingBinder.Bind(Statement(Keywords.Train));
 
         if (weighting is not null && _diagnostics.ErrorCount == errors)
         {
             CheckWeightingNeeds(weighting, Statement(Keywords.Weighting), shared, heads);
         }
 
+        if (weighting is not null && optimizer is not null && training is not null && _diagnostics.ErrorCount == errors)
+        {
+            transfer.CheckFrozen(model.Name.Text, trainingBinder.Frozen, optimizer, weighting, Statement(Keywords.Weighting), shared, heads);
+        }
+
         if (_diagnostics.ErrorCount != errors || modelName is null || weighting is null || optimizer is null ||
-            schedule is null || l2 is null || training is null || boundInputs.Any(i => i is null))
+            schedule is null || l2 is null || training is null || inits is null || boundInputs.Any(i => i is null))
         {
             return null;
         }
@@ -138,7 +148,8 @@ internal sealed class ModelBinder
             optimizer,
             l2.Value,
             schedule.Value,
-            training);
+            training,
+            inits.Value);
     }
 
     /// <summary>

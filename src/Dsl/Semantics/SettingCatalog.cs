@@ -33,8 +33,9 @@ internal static class SettingCatalog
 
     public const string Sampling = "sampling";
     public const string Tie = "tie";
+    public const string Freeze = "freeze";
 
-    public static IEnumerable<string> TrainStatements => TrainValues.Keys.Concat([EarlyStop.Name, Sampling, Tie]);
+    public static IEnumerable<string> TrainStatements => TrainValues.Keys.Concat([EarlyStop.Name, Sampling, Tie, Freeze]);
 
     public const string Group = "group";
 }

@@ -4,7 +4,7 @@ using Mtl.Dsl.Syntax;
 
 namespace Mtl.Dsl.Semantics;
 
-/// <summary>Binds <c>train { ... }</c>: loop settings, early stopping, update mode, sampling and ties.</summary>
+/// <summary>Binds <c>train { ... }</c>: loop settings, early stopping, update mode, sampling, ties and frozen blocks.</summary>
 internal sealed class TrainingBinder
 {
     private static readonly Dictionary<string, SettingSpec> SamplingSignatures = new(StringComparer.Ordinal)
@@ -20,6 +20,7 @@ internal sealed class TrainingBinder
     private readonly ArgumentBinder _arguments;
     private readonly StatementForms _forms;
     private readonly ModelScope _scope;
+    private readonly List<NameSyntax> _frozen = new();
 
     public TrainingBinder(DiagnosticBag diagnostics, ModelScope scope)
     {
@@ -28,6 +29,9 @@ internal sealed class TrainingBinder
         _forms = new StatementForms(diagnostics);
         _scope = scope;
     }
+
+    /// <summary>The blocks of every <c>freeze</c> statement bound so far, as written (for the model's own checks).</summary>
+    public IReadOnlyList<NameSyntax> Frozen => _frozen;
 
     public Training? Bind(StatementSyntax? train)
     {
@@ -51,6 +55,10 @@ internal sealed class TrainingBinder
                 {
                     ties.Add(tie);
                 }
+            }
+            else if (statement.Keyword.Text == SettingCatalog.Freeze)
+            {
+                ok &= BindFreeze(statement);
             }
             else if (known.Contains(statement.Keyword.Text))
             {
@@ -103,7 +111,8 @@ internal sealed class TrainingBinder
             earlyStop,
             (values["update"] as NameValue)?.Value == "alternate" ? UpdateMode.Alternate : UpdateMode.Joint,
             sampling!,
-            ties.ToEquatableArray());
+            ties.ToEquatableArray(),
+            _frozen.Select(f => f.Text).ToEquatableArray());
     }
 
     private static long Integer(OptionValue? value) => (value as IntegerValue)?.Value ?? 0;
@@ -187,6 +196,42 @@ internal sealed class TrainingBinder
         }
 
         return new Tie(first.Text, second.Text, penalty.Number("lambda"));
+    }
+
+    /// <summary><c>freeze a, b</c>: blocks or task heads with parameters, each once across every <c>freeze</c>.</summary>
+    private bool BindFreeze(StatementSyntax statement)
+    {
+        const string Expected = "blocks: freeze trunk, text";
+        var ok = statement.Arguments is null && statement.Body is null && statement.Values.Count > 0 &&
+                 statement.Values.All(v => v is NameSyntax);
+        if (!_forms.Check(statement, Expected, ok))
+        {
+            return false;
+        }
+
+        foreach (var name in statement.Values.Cast<NameSyntax>())
+        {
+            if (_scope.ResolveBlock(name, SettingCatalog.Freeze) is not { } pipeline)
+            {
+                ok = false;
+            }
+            else if (pipeline.ParameterCount == 0)
+            {
+                _diagnostics.ReportWithFix(DiagnosticCode.BlockWithoutParameters, name.Span, "remove it from freeze", name.Text, SettingCatalog.Freeze, "hold fixed");
+                ok = false;
+            }
+            else if (_frozen.Any(f => f.Text == name.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.BlockGivenTwice, name.Span, name.Text, SettingCatalog.Freeze);
+                ok = false;
+            }
+            else
+            {
+                _frozen.Add(name);
+            }
+        }
+
+        return ok;
     }
 
     /// <summary>The layers that hold parameters, with their shapes: what a tie compares.</summary>

@@ -13,10 +13,11 @@ internal static class Keywords
     public const string Schedule = "schedule";
     public const string Regularize = "regularize";
     public const string Train = "train";
+    public const string Init = "init";
 
     /// <summary>What may start a line directly inside a model.</summary>
     public static readonly string[] ModelStatements =
-        [Input, Shared, Task, Weighting, Optimizer, Schedule, Regularize, Train];
+        [Input, Shared, Task, Weighting, Optimizer, Schedule, Regularize, Train, Init];
 
     public static bool StartsDeclaration(string word) =>
         word is Namespace or Model || Array.IndexOf(ModelStatements, word) >= 0;

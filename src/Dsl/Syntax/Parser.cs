@@ -186,6 +186,7 @@ internal sealed class Parser
             case Keywords.Schedule:
             case Keywords.Regularize:
             case Keywords.Train:
+            case Keywords.Init:
                 return ParseStatement();
             default:
                 var word = Current;

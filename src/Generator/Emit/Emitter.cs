@@ -21,6 +21,7 @@ internal static class Emitter
             (SourceFile.HintName(spec, GeneratedNames.Metrics(model)), MetricsEmitter.Emit(spec)),
             (SourceFile.HintName(spec, GeneratedNames.Prediction(model)), PredictionEmitter.Emit(spec)),
             (SourceFile.HintName(spec, GeneratedNames.Trainer(model)), TrainerEmitter.Emit(spec)),
+            (SourceFile.HintName(spec, GeneratedNames.Block(model)), BlockEmitter.Emit(spec)),
         ];
     }
 }

@@ -5,8 +5,9 @@ namespace Mtl.Generator.Emit;
 
 /// <summary>
 /// <c>XModel</c>: one module property per shared block and task head, built exactly as the
-/// pipelines say, the forward the trainer calls (named inputs in, one output per task out) and a
-/// typed forward beside it.
+/// pipelines say (then loaded from the files of the <c>init</c> statements), the forward the
+/// trainer calls (named inputs in, one output per task out), a typed forward beside it, and
+/// <c>SaveBlock</c>/<c>LoadBlock</c> for transfer between models.
 /// </summary>
 internal static class ModelEmitter
 {
@@ -43,6 +44,8 @@ internal static class ModelEmitter
                 var shared = model.SharedBlocks.Select(b => b.CSharpName.Pascal).ToList();
                 w.Line($"public override {Types.Enumerable}<{Types.Module}> SharedModules() => "
                     + (shared.Count == 0 ? $"global::System.Array.Empty<{Types.Module}>();" : $"new {Types.Module}[] {{ {string.Join(", ", shared)} }};"));
+                w.Line();
+                BlockMethods(w, model, name);
             }
         }
         return w.ToString();
@@ -66,8 +69,22 @@ internal static class ModelEmitter
 
     private static void Constructor(CodeWriter w, MtlModel model, string name)
     {
-        w.Summary("Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).");
-        using (w.Block($"public {name}() : base(nameof({name}))"))
+        const string Builds = "Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time)";
+        var loads = string.Join(", ", model.Inits.Select(i => $"{i.Block} from \"{i.Path}\"" + (i.Prefix.Length == 0 ? "" : $" (prefix \"{i.Prefix}\")")));
+        if (model.Inits.Count > 0)
+        {
+            w.Summary($"{Builds}, then loads the weights of the file's init statements: {loads}. A relative path resolves against the current directory.");
+            w.Line($"public {name}() : this(loadInitWeights: true)");
+            w.Line("{");
+            w.Line("}");
+            w.Line();
+        }
+        w.Summary(model.Inits.Count > 0 ? $"{Builds}, then, when asked, loads the weights of the file's init statements: {loads}." : $"{Builds}.");
+        if (model.Inits.Count > 0)
+        {
+            w.Param("loadInitWeights", "False keeps the random initial weights (to load a checkpoint or other weights over them where the init files are not at hand).");
+        }
+        using (w.Block(model.Inits.Count > 0 ? $"public {name}(bool loadInitWeights) : base(nameof({name}))" : $"public {name}() : base(nameof({name}))"))
         {
             var entries = Entries(model);
             foreach (var entry in entries)
@@ -84,6 +101,19 @@ internal static class ModelEmitter
                 model.Inputs.Where(i => i.Standardize).Select(i => (i.Name, $"input '{i.Name}'", i.Type.Shape, i.Source?.Columns, i.Type.DType)));
             RegisterStandardizers(w, "TargetStandardizers", "target_standardizers",
                 model.Tasks.Where(t => t.Standardize).Select(t => (t.Name, $"task '{t.Name}'", t.Target.Shape, t.Label?.Columns, t.Target.DType)));
+            if (model.Inits.Count > 0)
+            {
+                using (w.Block("if (loadInitWeights)"))
+                {
+                    var blocks = GeneratedNames.Block(model);
+                    foreach (var init in model.Inits)
+                    {
+                        var pascal = BlockEmitter.WithParameters(model).First(b => b.Name == init.Block).CSharpName.Pascal;
+                        var prefix = init.Prefix.Length == 0 ? "" : ", " + Literals.String(init.Prefix);
+                        w.Line($"LoadBlock({blocks}.{pascal}, {Literals.String(init.Path)}{prefix});");
+                    }
+                }
+            }
         }
     }
 
@@ -125,6 +155,41 @@ internal static class ModelEmitter
             w.Summary("The regression tasks whose labels the model learns standardised, by name: their outputs are in standardised units, predictions and metrics in original ones.");
             w.Line($"public override {Types.ReadOnlyDictionary}<string, {Types.Standardizer}> TargetStandardizers {{ get; }}");
         }
+    }
+
+    /// <summary><c>SaveBlock</c>, <c>LoadBlock</c> and the module and name of each <c>XBlock</c>.</summary>
+    private static void BlockMethods(CodeWriter w, MtlModel model, string name)
+    {
+        var blocks = GeneratedNames.Block(model);
+        var names = new NameScope(model);
+        var block = names.Reserve("block");
+        var path = names.Reserve("path");
+        var prefix = names.Reserve("prefix");
+        var module = names.Reserve("module");
+        var blockName = names.Reserve("blockName");
+        w.Summary("Writes the parameters and buffers of one block or task head to a safetensors file (atomically), under the names an init statement reads without a prefix (0.weight, 0.bias, ...): another model's init block from \"path\" loads them.");
+        w.Line($"public void SaveBlock({blocks} {block}, string {path}) => {Types.BlockWeights}.Save(BlockOf({block}).Module, {path});");
+        w.Line();
+        w.Summary("Loads the parameters and buffers of one block or task head from a safetensors file, as an init statement does: tensor prefix + name for each of the block's names, all checked (present, same shape and dtype, nothing else under the prefix) before any is copied, so on an error the block keeps its weights. A relative path resolves against the current directory.");
+        w.Line($"public void LoadBlock({blocks} {block}, string {path}, string {prefix} = \"\")");
+        w.Line("{");
+        w.Indent();
+        w.Line($"var ({module}, {blockName}) = BlockOf({block});");
+        w.Line($"{Types.BlockWeights}.Load({module}, {blockName}, {path}, {prefix});");
+        w.Outdent();
+        w.Line("}");
+        w.Line();
+        w.Summary("The module of a block or task head, with its .mtl name.");
+        w.Line($"private ({Types.Module} Module, string Name) BlockOf({blocks} {block}) => {block} switch");
+        w.Line("{");
+        w.Indent();
+        foreach (var entry in BlockEmitter.WithParameters(model))
+        {
+            w.Line($"{blocks}.{entry.CSharpName.Pascal} => ({entry.CSharpName.Pascal}, {Literals.String(entry.Name)}),");
+        }
+        w.Line($"_ => throw new global::System.ArgumentOutOfRangeException(nameof({block}), {block}, \"not a block of {name}\"),");
+        w.Outdent();
+        w.Line("};");
     }
 
     /// <summary>The module of one block or task: a Sequential, or a Merge of branches followed by layers.</summary>

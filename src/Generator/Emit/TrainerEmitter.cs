@@ -155,14 +155,37 @@ internal static class TrainerEmitter
 
     private static void Constructor(CodeWriter w, MtlModel model, string name, string modelType)
     {
-        w.Summary("Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights), its optimizer and the training loop.");
-        w.Param("options", "The loop settings; null for DefaultOptions(). The trainer owns (and disposes) their weighting method.");
-        using (w.Block($"public {name}({Types.TrainerOptions}? options = null)"))
+        const string Seeds = "Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights)";
+        const string Options = "The loop settings; null for DefaultOptions(). The trainer owns (and disposes) their weighting method.";
+        var inits = model.Inits.Count > 0;
+        if (inits)
+        {
+            w.Summary($"{Seeds} and loads the files of its init statements, then builds its optimizer and the training loop.");
+            w.Param("options", Options);
+            w.Line($"public {name}({Types.TrainerOptions}? options = null) : this(options, loadInitWeights: true)");
+            w.Line("{");
+            w.Line("}");
+            w.Line();
+            w.Summary($"{Seeds}, with or without the files of its init statements, then its optimizer and the training loop.");
+            w.Param("options", Options);
+            w.Param("loadInitWeights", "False keeps the model's random initial weights instead of loading the init files: for Load, a checkpoint holding every weight, where those files are not at hand.");
+        }
+        else
+        {
+            w.Summary($"{Seeds}, its optimizer and the training loop.");
+            w.Param("options", Options);
+        }
+        using (w.Block(inits ? $"public {name}({Types.TrainerOptions}? options, bool loadInitWeights)" : $"public {name}({Types.TrainerOptions}? options = null)"))
         {
             w.Line("options ??= DefaultOptions();");
             w.Line($"{Types.Torch}.manual_seed(options.Seed);");
-            w.Line($"Model = new {modelType}();");
+            w.Line(inits ? $"Model = new {modelType}(loadInitWeights);" : $"Model = new {modelType}();");
             w.Line("Optimizer = CreateOptimizer(Model);");
+            if (model.Training.Frozen.Count > 0)
+            {
+                // The file's freeze always applies: CreateOptimizer leaves exactly these blocks out.
+                w.Line($"options = options with {{ Frozen = {FrozenModules(model, "Model")} }};");
+            }
             var ties = model.Training.Ties;
             if (ties.Count > 0)
             {
@@ -176,6 +199,10 @@ internal static class TrainerEmitter
             w.Line($"_trainer = new {Types.Trainer}(Model, Tasks, Optimizer, Options);");
         }
     }
+
+    /// <summary>The modules of the file's <c>freeze</c> statements, as an array expression on <paramref name="model"/>.</summary>
+    private static string FrozenModules(MtlModel model, string owner) =>
+        $"new {Types.Module}[] {{ {string.Join(", ", model.Training.Frozen.Select(b => $"{owner}.{Pascal(model, b)}"))} }}";
 
     private static string Pascal(MtlModel model, string block) =>
         model.SharedBlocks.FirstOrDefault(b => b.Name == block)?.CSharpName.Pascal ?? model.Tasks.First(t => t.Name == block).CSharpName.Pascal;
@@ -205,19 +232,24 @@ internal static class TrainerEmitter
     {
         var optimizer = model.Optimizer;
         var setting = optimizer.Setting;
-        w.Summary($"The file's optimizer, {setting.Name}, over the model's parameters{(optimizer.Groups.Count == 0 ? "" : ", with its parameter groups")}.");
+        var trains = model.Training.Frozen.Count == 0 ? "the model's parameters" : $"the parameters that train (all but the frozen {string.Join(", ", model.Training.Frozen)})";
+        w.Summary($"The file's optimizer, {setting.Name}, over {trains}{(optimizer.Groups.Count == 0 ? "" : ", with its parameter groups")}.");
         using (w.Block($"public static {Types.Optimizer} CreateOptimizer({modelType} model)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
+            var frozen = model.Training.Frozen.Count > 0;
             if (optimizer.Groups.Count == 0)
             {
-                w.Line($"var groups = new[] {{ new {Types.ParamGroup}(model.parameters()) }};");
+                w.Line(frozen
+                    ? $"var groups = {Types.ParameterGroups}.Split(model, {FrozenModules(model, "model")});"
+                    : $"var groups = new[] {{ new {Types.ParamGroup}(model.parameters()) }};");
             }
             else
             {
-                w.Line("var groups = global::Mtl.Training.ParameterGroups.Split(");
+                w.Line($"var groups = {Types.ParameterGroups}.Split(");
                 w.Indent();
                 w.Line("model,");
+                if (frozen) w.Line($"{FrozenModules(model, "model")},");
                 for (var i = 0; i < optimizer.Groups.Count; i++)
                 {
                     var group = optimizer.Groups[i];

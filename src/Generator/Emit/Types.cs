@@ -33,6 +33,8 @@ internal static class Types
     public const string SoftTie = "global::Mtl.Training.SoftTie";
     public const string EpochRecord = "global::Mtl.Training.EpochRecord";
     public const string Checkpoint = "global::Mtl.Training.Checkpoint";
+    public const string BlockWeights = "global::Mtl.Training.BlockWeights";
+    public const string ParameterGroups = "global::Mtl.Training.ParameterGroups";
     public const string LearningRateSchedule = "global::Mtl.Training.LearningRateSchedule";
     public const string SchedulePhase = "global::Mtl.Training.SchedulePhase";
     public const string TaskWeighting = "global::Mtl.Training.Weighting.TaskWeighting";

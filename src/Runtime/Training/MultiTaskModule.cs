@@ -15,8 +15,42 @@ public sealed record MultiTaskOutput(IReadOnlyDictionary<string, Tensor> Tasks, 
 /// </summary>
 public abstract class MultiTaskModule : nn.Module
 {
+    private readonly List<nn.Module> _frozen = new();
+
     protected MultiTaskModule(string name) : base(name)
     {
+    }
+
+    /// <summary>The modules held fixed by <see cref="Freeze"/>, in the order they were frozen.</summary>
+    public IReadOnlyList<nn.Module> FrozenModules => _frozen;
+
+    /// <summary>
+    /// Holds a module of this model fixed, for transfer learning: its parameters stop requiring
+    /// gradients (so they take no gradient and the trainer leaves them out of its updates, L2 and
+    /// weighting), and it stays in evaluation mode whatever <see cref="train"/> sets, so its
+    /// batch-norm statistics stay as they are and its dropout is off. The trainer freezes
+    /// <see cref="TrainerOptions.Frozen"/>. Freezing a module twice changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The module is not part of this model.</exception>
+    public void Freeze(nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (_frozen.Contains(module, ReferenceEqualityComparer.Instance)) return;
+        if (!modules().Contains(module, ReferenceEqualityComparer.Instance))
+        {
+            throw new ArgumentException($"{module.GetName} is not a module of {GetName}, so {GetName} cannot freeze it", nameof(module));
+        }
+        foreach (var parameter in module.parameters()) parameter.requires_grad = false;
+        module.eval();
+        _frozen.Add(module);
+    }
+
+    /// <summary>Sets the mode of every module, except that frozen modules stay in evaluation mode.</summary>
+    public override nn.Module train(bool mode = true)
+    {
+        base.train(mode);
+        foreach (var module in _frozen) module.train(false);
+        return this;
     }
 
     public abstract MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs);
@@ -69,12 +103,15 @@ public abstract class MultiTaskModule : nn.Module
     /// <summary>The modules shared by several tasks (their parameters are the shared parameters).</summary>
     public abstract IEnumerable<nn.Module> SharedModules();
 
-    /// <summary>Parameters of the last shared layer (by default the weight of the last shared module's last layer with one).</summary>
+    /// <summary>
+    /// Parameters of the last shared layer that trains (by default the weight of the last layer
+    /// with one in the last shared module whose parameters train: frozen modules are passed over).
+    /// </summary>
     public virtual IReadOnlyList<Parameter> LastSharedLayer()
     {
-        var last = SharedModules().LastOrDefault();
+        var last = SharedModules().LastOrDefault(m => !_frozen.Contains(m, ReferenceEqualityComparer.Instance));
         if (last is null) return [];
-        var weight = last.named_parameters().LastOrDefault(p => p.name.EndsWith("weight", StringComparison.Ordinal));
+        var weight = last.named_parameters().LastOrDefault(p => p.name.EndsWith("weight", StringComparison.Ordinal) && p.parameter.requires_grad);
         return weight.parameter is null ? [] : [weight.parameter];
     }
 

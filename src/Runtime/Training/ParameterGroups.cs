@@ -11,11 +11,22 @@ public static class ParameterGroups
     /// no listed module (left out when there is none), which takes the optimizer's own options.
     /// A parameter belongs to the first listed module that holds it.
     /// </summary>
-    public static IReadOnlyList<ParamGroup> Split(torch.nn.Module model, params (torch.nn.Module Module, IReadOnlyDictionary<string, double> Options)[] groups)
+    public static IReadOnlyList<ParamGroup> Split(torch.nn.Module model, params (torch.nn.Module Module, IReadOnlyDictionary<string, double> Options)[] groups) =>
+        Split(model, [], groups);
+
+    /// <summary>
+    /// As the overload without <paramref name="frozen"/>,
+    /// leaving out the parameters of the <paramref name="frozen"/> modules (<see cref="TrainerOptions.Frozen"/>):
+    /// they take no update, so they belong to no group. A listed module that is frozen is an error.
+    /// </summary>
+    public static IReadOnlyList<ParamGroup> Split(torch.nn.Module model, IReadOnlyCollection<torch.nn.Module> frozen, params (torch.nn.Module Module, IReadOnlyDictionary<string, double> Options)[] groups)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(frozen);
         ArgumentNullException.ThrowIfNull(groups);
-        var taken = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var taken = new HashSet<Tensor>(frozen.SelectMany(m => m.parameters()), ReferenceEqualityComparer.Instance);
+        var frozenGroup = groups.Select(g => g.Module).FirstOrDefault(m => frozen.Contains(m, ReferenceEqualityComparer.Instance));
+        if (frozenGroup is not null) throw new ArgumentException($"{frozenGroup.GetName} is frozen, so it cannot have a parameter group", nameof(groups));
         var listed = new List<ParamGroup>();
         foreach (var (module, options) in groups)
         {

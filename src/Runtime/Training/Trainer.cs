@@ -50,15 +50,17 @@ public sealed class Trainer : IDisposable
         _losses = new TaskLosses(tasks, model.TargetStandardizers);
         _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
         _random = new SeededRandom(Options.Seed);
-        _parameters = model.parameters().ToList();
+        Freeze(model, optimizer, Options.Frozen);
+        // Frozen parameters take no gradient: they are left out of clipping, L2 and the weighting's gradients.
+        _parameters = model.parameters().Where(p => p.requires_grad).ToList();
         _penalty = new ParameterPenalty(_parameters, Options.L2, Options.Ties);
-        var sharedParameters = model.SharedParameters();
+        var sharedParameters = model.SharedParameters().Where(p => p.requires_grad).ToList();
         _shared = new HashSet<Tensor>(sharedParameters, ReferenceEqualityComparer.Instance);
         _context = new WeightingContext
         {
             TaskNames = tasks.Select(t => t.Name).ToList(),
             SharedParameters = sharedParameters,
-            TaskParameters = model.TaskParameters(),
+            TaskParameters = model.TaskParameters().Where(p => p.requires_grad).ToList(),
             LastSharedLayer = model.LastSharedLayer(),
             Random = _random,
         };
@@ -74,6 +76,31 @@ public sealed class Trainer : IDisposable
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
         Parts = new TrainerParts(model, optimizer, _weighting, _schedule, _stopper, _best);
+    }
+
+    /// <summary>
+    /// Freezes <paramref name="frozen"/> in the model (<see cref="MultiTaskModule.Freeze"/>) once
+    /// they are known to be the model's and the optimizer to hold none of their parameters (both
+    /// are checked first, so a rejected trainer leaves the model as it was).
+    /// </summary>
+    private static void Freeze(MultiTaskModule model, Optimizer optimizer, IReadOnlyList<nn.Module> frozen)
+    {
+        if (frozen.Count == 0) return;
+        var own = new HashSet<nn.Module>(model.modules(), ReferenceEqualityComparer.Instance);
+        if (frozen.FirstOrDefault(m => !own.Contains(m)) is { } foreign)
+        {
+            throw new ArgumentException($"TrainerOptions.Frozen lists {foreign.GetName}, which is not a module of {model.GetName}", "options");
+        }
+        var held = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
+        foreach (var parameter in frozen.SelectMany(m => m.parameters()))
+        {
+            if (held.Contains(parameter))
+            {
+                var name = model.named_parameters().FirstOrDefault(p => ReferenceEquals(p.parameter, parameter)).name ?? "?";
+                throw new ArgumentException($"the optimizer holds parameter '{name}' of a frozen module; build it over the parameters that train (ParameterGroups.Split(model, frozen, ...))", nameof(optimizer));
+            }
+        }
+        foreach (var module in frozen) model.Freeze(module);
     }
 
     public IReadOnlyList<TaskSpec> Tasks { get; }

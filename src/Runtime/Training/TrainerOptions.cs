@@ -40,6 +40,15 @@ public sealed record TrainerOptions
 
     public IReadOnlyList<SoftTie> Ties { get; init; } = [];
 
+    /// <summary>
+    /// Modules of the model held fixed (a .mtl file's <c>freeze</c>; see
+    /// <see cref="MultiTaskModule.Freeze"/>): no gradient and no update for their parameters, which
+    /// stay out of the L2 term and the weighting methods' gradients, and evaluation mode for the
+    /// modules. The optimizer must not hold their parameters (build its groups with
+    /// <c>ParameterGroups.Split(model, frozen, ...)</c>).
+    /// </summary>
+    public IReadOnlyList<torch.nn.Module> Frozen { get; init; } = [];
+
     public EarlyStopping? EarlyStop { get; init; }
 
     /// <summary>Restore the weights of the best epoch (by the early-stopping monitor) when training ends.</summary>

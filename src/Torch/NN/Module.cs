@@ -246,8 +246,11 @@ public static partial class torch
 
             // ---- modes and devices -------------------------------------------------------------
 
-            /// <summary>Sets training mode on this module and every descendant.</summary>
-            public Module train(bool mode = true)
+            /// <summary>
+            /// Sets training mode on this module and every descendant. A derived module may override
+            /// it to keep some descendants in another mode (as in PyTorch); <see cref="eval"/> calls it.
+            /// </summary>
+            public virtual Module train(bool mode = true)
             {
                 foreach (var module in modules()) module.training = mode;
                 return this;

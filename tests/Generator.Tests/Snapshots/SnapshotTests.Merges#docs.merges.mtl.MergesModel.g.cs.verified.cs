@@ -121,5 +121,23 @@ namespace Tests.Generated
 
         /// <summary>The shared blocks: their parameters are the shared parameters that task weighting balances.</summary>
         public override global::System.Collections.Generic.IEnumerable<global::Mtl.Torch.torch.nn.Module> SharedModules() => new global::Mtl.Torch.torch.nn.Module[] { Both, Summed, Rows, Columns };
+
+        /// <summary>Writes the parameters and buffers of one block or task head to a safetensors file (atomically), under the names an init statement reads without a prefix (0.weight, 0.bias, ...): another model's init block from "path" loads them.</summary>
+        public void SaveBlock(MergesBlock block, string path) => global::Mtl.Training.BlockWeights.Save(BlockOf(block).Module, path);
+
+        /// <summary>Loads the parameters and buffers of one block or task head from a safetensors file, as an init statement does: tensor prefix + name for each of the block's names, all checked (present, same shape and dtype, nothing else under the prefix) before any is copied, so on an error the block keeps its weights. A relative path resolves against the current directory.</summary>
+        public void LoadBlock(MergesBlock block, string path, string prefix = "")
+        {
+            var (module, blockName) = BlockOf(block);
+            global::Mtl.Training.BlockWeights.Load(module, blockName, path, prefix);
+        }
+
+        /// <summary>The module of a block or task head, with its .mtl name.</summary>
+        private (global::Mtl.Torch.torch.nn.Module Module, string Name) BlockOf(MergesBlock block) => block switch
+        {
+            MergesBlock.Both => (Both, "both"),
+            MergesBlock.T => (T, "t"),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(block), block, "not a block of MergesModel"),
+        };
     }
 }

@@ -35,6 +35,15 @@ public sealed class WeightingCatalogTests
 
     [Theory]
     [MemberData(nameof(Methods))]
+    public void The_catalogs_gradient_methods_are_the_runtimes_gradient_weightings(string name)
+    {
+        // The language rejects these with every shared block frozen (MTL0119): they differentiate the shared parameters.
+        using var method = TaskWeighting.Create(name, Two);
+        Assert.Equal(method is GradientWeighting, WeightingCatalog.GradientMethods.Contains(name));
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
     public void Create_without_options_takes_every_catalog_default(string name)
     {
         using var method = TaskWeighting.Create(name, Two);
