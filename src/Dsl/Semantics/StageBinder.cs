@@ -128,6 +128,13 @@ internal sealed class StageBinder
             ok = false;
         }
 
+        // The stage's own optimizer may not have a group for a block frozen for the whole run either.
+        foreach (var group in optimizer?.Groups.Where(g => training.Frozen.Contains(g.Block)) ?? [])
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.FrozenGroup, Statement(Keywords.Optimizer)!.Span, "remove its group, or do not freeze it", group.Block);
+            ok = false;
+        }
+
         var held = new HashSet<string>(training.Frozen.Concat(frozen.Select(f => f.Text)), StringComparer.Ordinal);
         var active = tasks.Count == 0 ? heads : heads.Where(h => tasks.Contains(h.Name)).ToList();
         var read = Reads(active, shared, heads);
