@@ -80,6 +80,7 @@ public sealed class StageTests
     [InlineData("train {\n  freeze trunk\n  stage s {\n    freeze trunk\n  }\n}", "MTL0117", "'trunk' is given to freeze more than once", "10:12-10:17", null)]
     [InlineData("train {\n  stage s {\n    epochs 0\n  }\n}", "MTL0305", "'epochs' of 'stage' must be at least 1; found 0", "9:12-9:13", null)]
     [InlineData("optimizer sgd {\n  group a(lr: 0.1)\n}\ntrain {\n  stage s {\n    freeze a\n  }\n}", "MTL0320", "'a' is frozen, so its parameter group has nothing to update", "12:12-12:13", "remove its group, or do not freeze it in this stage")]
+    [InlineData("weighting pcgrad\ntrain {\n  stage s {\n    freeze trunk\n  }\n}", "MTL0124", "stage 's' freezes every shared block with parameters (trunk), but weighting 'pcgrad' combines the tasks' gradients of the shared parameters", "9:9-9:10", Fix124)]
     public void Mistakes_are_reported_with_the_stage_and_the_form(string statements, string code, string message, string span, string? fix)
     {
         var result = TestCompiler.Compile(TwoTasks + statements + "\n");
@@ -88,4 +89,6 @@ public sealed class StageTests
         Assert.Equal((code, message, span, fix), (diagnostic.Id, diagnostic.Message, diagnostic.Span.ToString(), diagnostic.Fix));
         Assert.Empty(result.Models);
     }
+
+    private const string Fix124 = "leave a shared block unfrozen in the stage, or weight the losses alone (fixed, uncertainty, dwa, rlw or famo)";
 }

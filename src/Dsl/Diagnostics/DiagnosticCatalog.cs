@@ -48,6 +48,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.DuplicateStage] = "duplicate stage",
         [DiagnosticCode.StageNothingToTrain] = "stage with nothing to train",
         [DiagnosticCode.NotInStage] = "statement not allowed in a stage",
+        [DiagnosticCode.StageWeightingNeedsTrainable] = "stage leaves the weighting no trainable shared parameters",
         [DiagnosticCode.WrongRank] = "wrong input rank",
         [DiagnosticCode.EmptyOutput] = "empty output",
         [DiagnosticCode.ConcatMismatch] = "concat shapes do not agree",

@@ -43,6 +43,7 @@ public enum DiagnosticCode
     DuplicateStage = 121,
     StageNothingToTrain = 122,
     NotInStage = 123,
+    StageWeightingNeedsTrainable = 124,
 
     WrongRank = 200,
     EmptyOutput = 201,

@@ -43,6 +43,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.DuplicateStage => "stage '{0}' is declared twice in model '{1}'",
         DiagnosticCode.StageNothingToTrain => "stage '{0}' has nothing to train: {1}",
         DiagnosticCode.NotInStage => "'{0}' cannot be set in a stage: it holds for the whole run (a stage sets epochs, tasks, optimizer, schedule, freeze and early_stop)",
+        DiagnosticCode.StageWeightingNeedsTrainable => "stage '{0}' freezes every shared block with parameters ({1}), but weighting '{2}' {3} the shared parameters",
         DiagnosticCode.NothingToTrain => "model '{0}' has nothing to train: freeze holds every block with parameters ({1})",
         DiagnosticCode.WeightingNeedsTrainable => "weighting '{0}' {1} the shared parameters, but freeze holds every shared block with parameters ({2})",
 

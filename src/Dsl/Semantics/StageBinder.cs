@@ -35,6 +35,7 @@ internal sealed class StageBinder
         IReadOnlyList<StatementSyntax> stages,
         Training training,
         Optimizer optimizer,
+        Setting weighting,
         IReadOnlyList<SharedBlock> shared,
         IReadOnlyList<TaskHead> heads)
     {
@@ -58,7 +59,7 @@ internal sealed class StageBinder
                 continue;
             }
 
-            var stage = BindStage(name, statement.Body!, training, optimizer, shared, heads);
+            var stage = BindStage(name, statement.Body!, training, optimizer, weighting, shared, heads);
             ok &= stage is not null;
             if (stage is not null)
             {
@@ -69,7 +70,7 @@ internal sealed class StageBinder
         return ok ? bound.ToEquatableArray() : null;
     }
 
-    private Stage? BindStage(NameSyntax name, IReadOnlyList<StatementSyntax> body, Training training, Optimizer modelOptimizer, IReadOnlyList<SharedBlock> shared, IReadOnlyList<TaskHead> heads)
+    private Stage? BindStage(NameSyntax name, IReadOnlyList<StatementSyntax> body, Training training, Optimizer modelOptimizer, Setting weighting, IReadOnlyList<SharedBlock> shared, IReadOnlyList<TaskHead> heads)
     {
         var ok = true;
         var singles = new List<StatementSyntax>();
@@ -151,11 +152,31 @@ internal sealed class StageBinder
             _diagnostics.ReportWithFix(DiagnosticCode.StageNothingToTrain, name.Span, "train another task in the stage, or freeze less", name.Text, reason);
             ok = false;
         }
+        else if (NeedsShared(weighting) is { } needs && shared.Where(b => b.ParameterCount > 0).Select(b => b.Name).ToList() is { Count: > 0 } sharedWithParameters
+                 && sharedWithParameters.All(held.Contains) && !sharedWithParameters.All(training.Frozen.Contains))
+        {
+            // A run-wide freeze of every shared block is MTL0119 already; this is a stage's own.
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.StageWeightingNeedsTrainable,
+                name.Span,
+                "leave a shared block unfrozen in the stage, or weight the losses alone (fixed, uncertainty, dwa, rlw or famo)",
+                name.Text,
+                string.Join(", ", sharedWithParameters),
+                weighting.Name,
+                needs);
+            ok = false;
+        }
 
         return ok
             ? new Stage(name.Text, epochs, tasks.ToEquatableArray(), optimizer, schedule, frozen.Select(f => f.Text).ToEquatableArray(), idle.ToEquatableArray(), earlyStop)
             : null;
     }
+
+    /// <summary>What a weighting method does with the shared parameters, for those that need some to train; null for the others.</summary>
+    private static string? NeedsShared(Setting weighting) =>
+        weighting.Name == "gradnorm" ? "balances the tasks' gradient norms on"
+        : WeightingCatalog.GradientMethods.Contains(weighting.Name) ? "combines the tasks' gradients of"
+        : null;
 
     /// <summary><c>tasks a, b</c>: tasks of the model, each once; null when one is not (reported).</summary>
     private List<string>? BindTasks(string stage, StatementSyntax statement, IReadOnlyList<TaskHead> heads)
