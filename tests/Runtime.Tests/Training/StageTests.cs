@@ -1,3 +1,5 @@
+using Mtl.Catalog;
+using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
 using Mtl.Training;
@@ -145,6 +147,33 @@ public sealed class StageTests : IDisposable
         first.Fit(train);
         Assert.Equal(head, State(alone.KindHead));
         Assert.NotEqual(trunk, State(alone.Trunk));
+    }
+
+    [Theory]
+    [InlineData("fixed")]
+    [InlineData("pcgrad")]
+    [InlineData("gradnorm")]
+    [InlineData("uncertainty")]
+    public void With_separate_datasets_the_batches_of_an_inactive_task_change_nothing(string method)
+    {
+        manual_seed(8);
+        using var values = TwoTaskData.Make(64, seed: 1);
+        using var kinds = TwoTaskData.Make(64, seed: 2);
+        using var train = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["value"] = values.WithTargets("value"), ["kind"] = kinds.WithTargets("kind") }, SamplingKind.RoundRobin);
+        using var model = new TwoTaskModel();
+        var head = State(model.KindHead);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, null, new TrainerOptions
+        {
+            BatchSize = 16,
+            Weighting = Mtl.Training.Weighting.TaskWeighting.Create(method, [1.0, 0.5]),
+            Stages = [new TrainingStage("value", 2, Adam(model)) { Tasks = ["value"] }],
+        });
+
+        var history = trainer.Fit(train);
+
+        Assert.Equal(head, State(model.KindHead));
+        Assert.All(history, r => Assert.Equal(["value"], r.TaskLosses.Keys));
+        Assert.All(history, r => Assert.True(double.IsFinite(r.TrainLoss)));
     }
 
     [Fact]
