@@ -46,6 +46,19 @@ public sealed class StageTests
     }
 
     [Fact]
+    public void A_stage_s_own_optimizer_takes_its_groups_and_a_model_statement_after_an_unclosed_train_still_ends_it()
+    {
+        var model = TestCompiler.Model(TwoTasks + "train {\n  stage s {\n    optimizer adam(lr: 1e-4) {\n      group a(lr: 1e-5)\n    }\n    schedule cosine\n  }\n}\n");
+        var stage = Assert.Single(model.Training.Stages);
+        Assert.Equal("a", Assert.Single(stage.Optimizer!.Groups).Block);
+        Assert.Equal("adam", model.Optimizer.Setting.Name);
+
+        // Directly in train (not in a stage) a line starting 'optimizer' is the model's, as before: the '}' was forgotten.
+        var unclosed = TestCompiler.Compile(TwoTasks + "train {\n  epochs 2\noptimizer sgd(lr: 0.1)\n");
+        Assert.Equal(["MTL0004"], unclosed.Diagnostics.Select(d => d.Id));
+    }
+
+    [Fact]
     public void A_model_without_stages_has_none_and_an_empty_stage_inherits_everything()
     {
         Assert.Empty(TestCompiler.Model(TwoTasks + "train {\n  epochs 3\n}\n").Training.Stages);

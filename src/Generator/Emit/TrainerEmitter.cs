@@ -377,7 +377,9 @@ internal static class TrainerEmitter
     {
         var dataset = GeneratedNames.Dataset(model);
         var taskDatasets = GeneratedNames.TaskDatasets(model);
-        w.Summary("Trains until the epochs are done or early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules.");
+        w.Summary(model.Training.Stages.Count == 0
+            ? "Trains until the epochs are done or early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules."
+            : "Runs the stages in order, each until its epochs are done or its early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules.");
         using (w.Block($"public {Types.ReadOnlyList}<{Types.EpochRecord}> Fit({dataset} train, {dataset}? validation = null)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(train);");

@@ -89,7 +89,7 @@ namespace Tests.Generated
             };
         }
 
-        /// <summary>Trains until the epochs are done or early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules.</summary>
+        /// <summary>Runs the stages in order, each until its epochs are done or its early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules.</summary>
         public global::System.Collections.Generic.IReadOnlyList<global::Mtl.Training.EpochRecord> Fit(StagesDataset train, StagesDataset? validation = null)
         {
             global::System.ArgumentNullException.ThrowIfNull(train);
