@@ -33,6 +33,7 @@ public sealed class SnapshotTests
         ["Names"] = ["Model", "Example", "Trainer"],
         ["Penguins"] = ["Model", "Dataset", "Trainer"],
         ["Transfer"] = ["Model", "Trainer", "Block"],
+        ["Stages"] = ["Trainer"],
     };
 
     public static TheoryData<string> Models => new(Cases.Keys);

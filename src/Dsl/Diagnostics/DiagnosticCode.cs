@@ -39,6 +39,11 @@ public enum DiagnosticCode
     BlockGivenTwice = 117,
     NothingToTrain = 118,
     WeightingNeedsTrainable = 119,
+    UnknownStageTask = 120,
+    DuplicateStage = 121,
+    StageNothingToTrain = 122,
+    NotInStage = 123,
+    StageWeightingNeedsTrainable = 124,
 
     WrongRank = 200,
     EmptyOutput = 201,

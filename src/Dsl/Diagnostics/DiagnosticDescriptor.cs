@@ -39,6 +39,11 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.NoColumns => "input '{0}' names no columns, but {1} from a table",
         DiagnosticCode.BlockWithoutParameters => "'{0}' has no parameters, so {1} has nothing to {2}",
         DiagnosticCode.BlockGivenTwice => "'{0}' is given to {1} more than once",
+        DiagnosticCode.UnknownStageTask => "stage '{0}' trains unknown task '{1}'",
+        DiagnosticCode.DuplicateStage => "stage '{0}' is declared twice in model '{1}'",
+        DiagnosticCode.StageNothingToTrain => "stage '{0}' has nothing to train: {1}",
+        DiagnosticCode.NotInStage => "'{0}' cannot be set in a stage: it holds for the whole run (a stage sets epochs, tasks, optimizer, schedule, freeze and early_stop)",
+        DiagnosticCode.StageWeightingNeedsTrainable => "stage '{0}' freezes every shared block with parameters ({1}), but weighting '{2}' {3} the shared parameters",
         DiagnosticCode.NothingToTrain => "model '{0}' has nothing to train: freeze holds every block with parameters ({1})",
         DiagnosticCode.WeightingNeedsTrainable => "weighting '{0}' {1} the shared parameters, but freeze holds every shared block with parameters ({2})",
 

@@ -72,6 +72,7 @@ public sealed record BlockInit(string Block, string Path, string Prefix);
 /// <param name="ClipGradNorm">Max gradient norm, or null for no clipping.</param>
 /// <param name="Seed">The random seed (42 unless the file sets one).</param>
 /// <param name="Frozen">The blocks and task heads of <c>freeze</c>: no gradient, no update, kept in evaluation mode.</param>
+/// <param name="Epochs">The run's epochs; with <see cref="Stages"/>, the epochs of each stage that sets none.</param>
 public sealed record Training(
     int Epochs,
     int BatchSize,
@@ -82,4 +83,29 @@ public sealed record Training(
     UpdateMode Update,
     Sampling Sampling,
     EquatableArray<Tie> Ties,
-    EquatableArray<string> Frozen);
+    EquatableArray<string> Frozen)
+{
+    /// <summary>The <c>stage</c>s, run in order; empty for a run without stages.</summary>
+    public EquatableArray<Stage> Stages { get; init; } = EquatableArray<Stage>.Empty;
+}
+
+/// <summary>
+/// <c>stage name { ... }</c> in <c>train { }</c>: a phase of training with its own epochs, tasks,
+/// optimizer, schedule, frozen blocks and early stopping; what it does not set it inherits.
+/// </summary>
+/// <param name="Epochs">The stage's epochs: its own, or the train section's.</param>
+/// <param name="Tasks">The tasks whose losses flow (<c>tasks a, b</c>); empty: every task.</param>
+/// <param name="Optimizer">The stage's own optimizer, or null for the model's (either is new at the stage's start).</param>
+/// <param name="Schedule">The stage's own schedule chain, or null for the model's (either built over the stage).</param>
+/// <param name="Frozen">The blocks the stage freezes with <c>freeze</c>, besides the train section's.</param>
+/// <param name="Idle">The heads of the stage's inactive tasks that no active task reads: held fixed in the stage.</param>
+/// <param name="EarlyStop">The stage's own early stopping, or null for the train section's (counted afresh).</param>
+public sealed record Stage(
+    string Name,
+    int Epochs,
+    EquatableArray<string> Tasks,
+    Optimizer? Optimizer,
+    EquatableArray<Setting>? Schedule,
+    EquatableArray<string> Frozen,
+    EquatableArray<string> Idle,
+    EarlyStop? EarlyStop);

@@ -129,6 +129,12 @@ internal sealed class ModelBinder
             transfer.CheckFrozen(model.Name.Text, trainingBinder.Frozen, optimizer, weighting, Statement(Keywords.Weighting), shared, heads);
         }
 
+        if (trainingBinder.Stages.Count > 0 && optimizer is not null && weighting is not null && training is not null && _diagnostics.ErrorCount == errors)
+        {
+            var stages = new StageBinder(_diagnostics, _scope).Bind(model.Name.Text, trainingBinder.Stages, training, optimizer, weighting, shared, heads);
+            training = stages is { } bound ? training with { Stages = bound } : null;
+        }
+
         if (_diagnostics.ErrorCount != errors || modelName is null || weighting is null || optimizer is null ||
             schedule is null || l2 is null || training is null || inits is null || boundInputs.Any(i => i is null))
         {

@@ -1,4 +1,5 @@
 using Mtl.Dsl.Model;
+using Mtl.Dsl.Syntax;
 
 namespace Mtl.Dsl.Semantics;
 
@@ -35,7 +36,13 @@ internal static class SettingCatalog
     public const string Tie = "tie";
     public const string Freeze = "freeze";
 
-    public static IEnumerable<string> TrainStatements => TrainValues.Keys.Concat([EarlyStop.Name, Sampling, Tie, Freeze]);
+    public const string Stage = "stage";
+    public const string Tasks = "tasks";
+
+    public static IEnumerable<string> TrainStatements => TrainValues.Keys.Concat([EarlyStop.Name, Sampling, Tie, Freeze, Stage]);
+
+    /// <summary>What a <c>stage</c> may set; everything else of <c>train { }</c> holds for the whole run.</summary>
+    public static IReadOnlyList<string> StageStatements => ["epochs", Tasks, Keywords.Optimizer, Keywords.Schedule, Freeze, EarlyStop.Name];
 
     public const string Group = "group";
 }

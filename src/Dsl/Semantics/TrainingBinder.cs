@@ -4,7 +4,7 @@ using Mtl.Dsl.Syntax;
 
 namespace Mtl.Dsl.Semantics;
 
-/// <summary>Binds <c>train { ... }</c>: loop settings, early stopping, update mode, sampling, ties and frozen blocks.</summary>
+/// <summary>Binds <c>train { ... }</c>: loop settings, early stopping, update mode, sampling, ties and frozen blocks (its stages: <see cref="StageBinder"/>).</summary>
 internal sealed class TrainingBinder
 {
     private static readonly Dictionary<string, SettingSpec> SamplingSignatures = new(StringComparer.Ordinal)
@@ -21,6 +21,7 @@ internal sealed class TrainingBinder
     private readonly StatementForms _forms;
     private readonly ModelScope _scope;
     private readonly List<NameSyntax> _frozen = new();
+    private readonly List<StatementSyntax> _stages = new();
 
     public TrainingBinder(DiagnosticBag diagnostics, ModelScope scope)
     {
@@ -32,6 +33,9 @@ internal sealed class TrainingBinder
 
     /// <summary>The blocks of every <c>freeze</c> statement bound so far, as written (for the model's own checks).</summary>
     public IReadOnlyList<NameSyntax> Frozen => _frozen;
+
+    /// <summary>The <c>stage</c> statements, in order, for <see cref="StageBinder"/> once the model's blocks and optimizer are bound.</summary>
+    public IReadOnlyList<StatementSyntax> Stages => _stages;
 
     public Training? Bind(StatementSyntax? train)
     {
@@ -59,6 +63,10 @@ internal sealed class TrainingBinder
             else if (statement.Keyword.Text == SettingCatalog.Freeze)
             {
                 ok &= BindFreeze(statement);
+            }
+            else if (statement.Keyword.Text == SettingCatalog.Stage)
+            {
+                _stages.Add(statement);
             }
             else if (known.Contains(statement.Keyword.Text))
             {
@@ -117,7 +125,8 @@ internal sealed class TrainingBinder
 
     private static long Integer(OptionValue? value) => (value as IntegerValue)?.Value ?? 0;
 
-    private EarlyStop? BindEarlyStop(StatementSyntax statement)
+    /// <summary><c>early_stop(...)</c>, in <c>train { }</c> or a stage.</summary>
+    public EarlyStop? BindEarlyStop(StatementSyntax statement)
     {
         if (!_forms.ArgumentsOnly(statement, "arguments: early_stop(monitor: task.metric, patience: 3)"))
         {

@@ -19,6 +19,9 @@ internal static class Keywords
     public static readonly string[] ModelStatements =
         [Input, Shared, Task, Weighting, Optimizer, Schedule, Regularize, Train, Init];
 
+    /// <summary>The model statements a body inside a body (a <c>stage</c> of <c>train { }</c>) also takes: a stage's own optimizer and schedule.</summary>
+    public static bool InStage(string word) => word is Optimizer or Schedule;
+
     public static bool StartsDeclaration(string word) =>
         word is Namespace or Model || Array.IndexOf(ModelStatements, word) >= 0;
 }

@@ -18,6 +18,7 @@ internal sealed class Parser
     private readonly DiagnosticBag _diagnostics;
     private int _position;
     private int _depth;
+    private int _bodies;
     private bool _failed;
 
     private Parser(IReadOnlyList<Token> tokens, DiagnosticBag diagnostics)
@@ -317,11 +318,13 @@ internal sealed class Parser
         }
 
         Advance();
+        _bodies++;
         while (!AtEnd && Current.Kind != TokenKind.CloseBrace)
         {
-            if (Current.FirstOnLine && Current.Kind == TokenKind.Identifier && Keywords.StartsDeclaration(Current.Text))
+            if (Current.FirstOnLine && Current.Kind == TokenKind.Identifier && Keywords.StartsDeclaration(Current.Text) &&
+                !(_bodies > 1 && Keywords.InStage(Current.Text)))
             {
-                // A missing '}': let the enclosing model parse the declaration.
+                // A missing '}': let the enclosing model parse the declaration (a stage's own optimizer or schedule stays in it).
                 break;
             }
 
@@ -342,6 +345,7 @@ internal sealed class Parser
             EndStatement(start, stopAtCloseBrace: true);
         }
 
+        _bodies--;
         Expect(TokenKind.CloseBrace);
         _depth--;
         return statements;

@@ -31,10 +31,15 @@ internal static class TrainerEmitter
                 w.Line();
                 Constructor(w, model, name, modelType);
                 w.Line();
-                Properties(w, modelType);
+                Properties(w, model, modelType);
                 w.Line();
                 CreateOptimizer(w, model, modelType);
                 w.Line();
+                if (model.Training.Stages.Count > 0)
+                {
+                    CreateStages(w, model, modelType, spec.FileName);
+                    w.Line();
+                }
                 Fit(w, model);
                 w.Line();
                 w.Summary("Evaluates on a dataset: the weighted loss and each task's loss and metrics.");
@@ -52,7 +57,8 @@ internal static class TrainerEmitter
                 {
                     w.Line("_trainer.Dispose();");
                     w.Line("Options.Weighting?.Dispose();");
-                    w.Line("Optimizer.Dispose();");
+                    // With stages the trainer owns each stage's optimizer.
+                    if (model.Training.Stages.Count == 0) w.Line("Optimizer.Dispose();");
                     w.Line("Model.Dispose();");
                 }
             }
@@ -61,7 +67,12 @@ internal static class TrainerEmitter
     }
 
     private static string Summary(MtlModel model) =>
-        $"{model.Optimizer.Setting.Name}, {model.Weighting.Name} weighting, {model.Training.Epochs} epochs of batches of {model.Training.BatchSize}";
+        $"{model.Optimizer.Setting.Name}, {model.Weighting.Name} weighting, {Length(model.Training)} of batches of {model.Training.BatchSize}";
+
+    /// <summary>"10 epochs", or the stages with theirs: "stages pretrain (10 epochs), finetune (5 epochs)".</summary>
+    private static string Length(Training training) => training.Stages.Count == 0
+        ? $"{training.Epochs} epochs"
+        : "stages " + string.Join(", ", training.Stages.Select(s => $"{s.Name} ({s.Epochs} epochs)"));
 
     private static void Tasks(CodeWriter w, MtlModel model)
     {
@@ -120,23 +131,28 @@ internal static class TrainerEmitter
         w.Line($"Seed = {Literals.Long(t.Seed)},");
         w.Line($"Update = {Types.UpdateMode}.{t.Update},");
         if (model.L2 > 0) w.Line($"L2 = {Literals.Double(model.L2)},");
-        if (t.EarlyStop is { } stop)
-        {
-            var monitor = stop.Task is null ? stop.Metric : stop.Task + "." + stop.Metric;
-            w.Line($"EarlyStop = new {Types.EarlyStopping}({Literals.String(monitor)}, Patience: {stop.Patience}, Maximize: {Literals.Bool(stop.Mode == MonitorMode.Max)}, MinDelta: {Literals.Double(stop.MinDelta)}),");
-        }
+        if (t.EarlyStop is { } stop) w.Line($"EarlyStop = {EarlyStopping(stop)},");
         w.Line($"Weighting = {Weighting(model)},");
-        if (model.Schedule.Count > 0)
-        {
-            w.Line($"Schedule = new {Types.LearningRateSchedule}(new[]");
-            w.Line("{");
-            w.Indent();
-            foreach (var phase in model.Schedule) w.Line($"new {Types.SchedulePhase}({Literals.String(phase.Name)}{Options(phase)}),");
-            w.Outdent();
-            w.Line("}),");
-        }
+        if (model.Schedule.Count > 0) Schedule(w, model.Schedule);
         w.Outdent();
         w.Line("};");
+    }
+
+    private static string EarlyStopping(EarlyStop stop)
+    {
+        var monitor = stop.Task is null ? stop.Metric : stop.Task + "." + stop.Metric;
+        return $"new {Types.EarlyStopping}({Literals.String(monitor)}, Patience: {stop.Patience}, Maximize: {Literals.Bool(stop.Mode == MonitorMode.Max)}, MinDelta: {Literals.Double(stop.MinDelta)})";
+    }
+
+    /// <summary><c>Schedule = new LearningRateSchedule(...),</c> with one phase a line.</summary>
+    private static void Schedule(CodeWriter w, IEnumerable<Setting> phases)
+    {
+        w.Line($"Schedule = new {Types.LearningRateSchedule}(new[]");
+        w.Line("{");
+        w.Indent();
+        foreach (var phase in phases) w.Line($"new {Types.SchedulePhase}({Literals.String(phase.Name)}{Options(phase)}),");
+        w.Outdent();
+        w.Line("}),");
     }
 
     private static string Weighting(MtlModel model)
@@ -180,11 +196,17 @@ internal static class TrainerEmitter
             w.Line("options ??= DefaultOptions();");
             w.Line($"{Types.Torch}.manual_seed(options.Seed);");
             w.Line(inits ? $"Model = new {modelType}(loadInitWeights);" : $"Model = new {modelType}();");
-            w.Line("Optimizer = CreateOptimizer(Model);");
+            var staged = model.Training.Stages.Count > 0;
+            if (!staged) w.Line("Optimizer = CreateOptimizer(Model);");
             if (model.Training.Frozen.Count > 0)
             {
                 // The file's freeze always applies: CreateOptimizer leaves exactly these blocks out.
                 w.Line($"options = options with {{ Frozen = {FrozenModules(model, "Model")} }};");
+            }
+            if (staged)
+            {
+                // Stages given in the options replace the file's.
+                w.Line("if (options.Stages.Count == 0) options = options with { Stages = CreateStages(Model) };");
             }
             var ties = model.Training.Ties;
             if (ties.Count > 0)
@@ -196,24 +218,35 @@ internal static class TrainerEmitter
             {
                 w.Line("Options = options;");
             }
-            w.Line($"_trainer = new {Types.Trainer}(Model, Tasks, Optimizer, Options);");
+            w.Line($"_trainer = new {Types.Trainer}(Model, Tasks, {(model.Training.Stages.Count > 0 ? "null" : "Optimizer")}, Options);");
         }
     }
 
     /// <summary>The modules of the file's <c>freeze</c> statements, as an array expression on <paramref name="model"/>.</summary>
-    private static string FrozenModules(MtlModel model, string owner) =>
-        $"new {Types.Module}[] {{ {string.Join(", ", model.Training.Frozen.Select(b => $"{owner}.{Pascal(model, b)}"))} }}";
+    private static string FrozenModules(MtlModel model, string owner) => Modules(model, model.Training.Frozen, owner);
+
+    /// <summary>Blocks as an array expression of modules on <paramref name="owner"/>.</summary>
+    private static string Modules(MtlModel model, IEnumerable<string> blocks, string owner) =>
+        $"new {Types.Module}[] {{ {string.Join(", ", blocks.Select(b => $"{owner}.{Pascal(model, b)}"))} }}";
 
     private static string Pascal(MtlModel model, string block) =>
         model.SharedBlocks.FirstOrDefault(b => b.Name == block)?.CSharpName.Pascal ?? model.Tasks.First(t => t.Name == block).CSharpName.Pascal;
 
-    private static void Properties(CodeWriter w, string modelType)
+    private static void Properties(CodeWriter w, MtlModel model, string modelType)
     {
         w.Summary("The model being trained.");
         w.Line($"public {modelType} Model {{ get; }}");
         w.Line();
-        w.Summary("The optimizer over the model's parameters (and those of the weighting method, if it has any).");
-        w.Line($"public {Types.Optimizer} Optimizer {{ get; }}");
+        if (model.Training.Stages.Count > 0)
+        {
+            w.Summary("The current stage's optimizer, new at each stage's start (the trainer owns it), over the parameters that train in the stage (and those of the weighting method, if it has any).");
+            w.Line($"public {Types.Optimizer} Optimizer => _trainer.Optimizer;");
+        }
+        else
+        {
+            w.Summary("The optimizer over the model's parameters (and those of the weighting method, if it has any).");
+            w.Line($"public {Types.Optimizer} Optimizer {{ get; }}");
+        }
         w.Line();
         w.Summary("The settings this trainer runs with.");
         w.Line($"public {Types.TrainerOptions} Options {{ get; }}");
@@ -263,6 +296,47 @@ internal static class TrainerEmitter
         }
     }
 
+    private static void CreateStages(CodeWriter w, MtlModel model, string modelType, string file)
+    {
+        w.Summary($"The stages of {file}, run in order: {Length(model.Training).Substring("stages ".Length)}. Each builds its optimizer when it starts, over the parameters that train in it; a stage that trains some tasks only holds the heads of the others fixed.");
+        using (w.Block($"public static {Types.ReadOnlyList}<{Types.TrainingStage}> CreateStages({modelType} model)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
+            w.Line($"return new {Types.TrainingStage}[]");
+            w.Line("{");
+            w.Indent();
+            foreach (var stage in model.Training.Stages)
+            {
+                w.Line($"new {Types.TrainingStage}({Literals.String(stage.Name)}, {stage.Epochs}, frozen => {StageOptimizer(model, stage)})");
+                w.Line("{");
+                w.Indent();
+                if (stage.Tasks.Count > 0) w.Line($"Tasks = new[] {{ {string.Join(", ", stage.Tasks.Select(Literals.String))} }},");
+                var held = stage.Frozen.Concat(stage.Idle).ToList();
+                if (held.Count > 0) w.Line($"Frozen = {Modules(model, held, "model")},");
+                if (stage.Schedule is { } schedule) Schedule(w, schedule);
+                if (stage.EarlyStop is { } stop) w.Line($"EarlyStop = {EarlyStopping(stop)},");
+                w.Outdent();
+                w.Line("},");
+            }
+            w.Outdent();
+            w.Line("};");
+        }
+    }
+
+    /// <summary>
+    /// A stage's optimizer (its own, or the model's) over the parameters that train in it, as one
+    /// expression of the stage's <c>frozen</c> modules: the groups of the heads the stage holds
+    /// fixed are left out (the binder refuses a group of a block the stage freezes itself).
+    /// </summary>
+    private static string StageOptimizer(MtlModel model, Stage stage)
+    {
+        var optimizer = stage.Optimizer ?? model.Optimizer;
+        var groups = optimizer.Groups.Where(g => !stage.Idle.Contains(g.Block))
+            .Select(g => $", (model.{Pascal(model, g.Block)}, new {Types.Dictionary}<string, double> {{ {string.Join(", ", GroupOptions(g.Options).Select(o => $"[{Literals.String(o.Key)}] = {o.Value}"))} }})");
+        var arguments = string.Join(", ", OptimizerArguments(optimizer.Setting.Options));
+        return $"{Types.Optim}.{Factory(optimizer.Setting.Name)}({Types.ParameterGroups}.Split(model, frozen{string.Concat(groups)}), {arguments})";
+    }
+
     private static string Factory(string optimizer) => optimizer switch
     {
         "sgd" => "SGD",
@@ -303,7 +377,9 @@ internal static class TrainerEmitter
     {
         var dataset = GeneratedNames.Dataset(model);
         var taskDatasets = GeneratedNames.TaskDatasets(model);
-        w.Summary("Trains until the epochs are done or early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules.");
+        w.Summary(model.Training.Stages.Count == 0
+            ? "Trains until the epochs are done or early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules."
+            : "Runs the stages in order, each until its epochs are done or its early stopping says stop; validation data (optional) gives the metrics, early stopping and plateau schedules.");
         using (w.Block($"public {Types.ReadOnlyList}<{Types.EpochRecord}> Fit({dataset} train, {dataset}? validation = null)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(train);");

@@ -35,6 +35,7 @@ internal static class Types
     public const string Checkpoint = "global::Mtl.Training.Checkpoint";
     public const string BlockWeights = "global::Mtl.Training.BlockWeights";
     public const string ParameterGroups = "global::Mtl.Training.ParameterGroups";
+    public const string TrainingStage = "global::Mtl.Training.TrainingStage";
     public const string LearningRateSchedule = "global::Mtl.Training.LearningRateSchedule";
     public const string SchedulePhase = "global::Mtl.Training.SchedulePhase";
     public const string TaskWeighting = "global::Mtl.Training.Weighting.TaskWeighting";

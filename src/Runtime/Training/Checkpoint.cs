@@ -102,6 +102,12 @@ public static class Checkpoint
             ["history"] = new JsonArray(loop.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
             [ChecksumsField] = checksums,
         };
+        if (loop.Stage is { } stage)
+        {
+            meta["stage"] = stage.Index;
+            meta["stage_epoch"] = stage.Epoch;
+            meta["stage_start_step"] = stage.StartStep;
+        }
         var text = ToJsonString(meta);
         save_safetensors(tensors, path, new Dictionary<string, string>
         {
@@ -119,9 +125,43 @@ public static class Checkpoint
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(trainer);
-        var parts = trainer.Parts;
         var metadata = Safely(path, () => Safetensors.ReadMetadata(path));
         var saved = Saved.Parse(path, metadata);
+        var stage = CheckStage(path, saved, trainer);
+        // A checkpoint of another stage loads into that stage's parts, built afresh; the trainer
+        // enters the stage only once everything has been checked.
+        var prepared = stage is { } position && position.Index != trainer.Loop.Stage!.Index ? trainer.Prepare(position.Index) : null;
+        try
+        {
+            Load(path, trainer, prepared is null ? trainer.Parts : trainer.PartsOf(prepared), saved, metadata, prepared);
+        }
+        catch when (prepared is not null)
+        {
+            prepared.Optimizer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The stage position of the checkpoint: present exactly when the trainer has stages, and within them.</summary>
+    private static StagePosition? CheckStage(string path, Saved saved, Trainer trainer)
+    {
+        var stages = trainer.Stages;
+        if (saved.Stage is not { } stage)
+        {
+            if (stages.Count > 0) throw new CheckpointException(path, "the metadata has no 'stage': it was written by a trainer without stages, and this one has stages");
+            return null;
+        }
+        if (stages.Count == 0) throw new CheckpointException(path, $"it was written by a trainer with stages (it is in stage {stage.Index + 1}), and this one has none");
+        if (stage.Index >= stages.Count) throw new CheckpointException(path, $"'stage' is {stage.Index} but the trainer has {stages.Count} stages");
+        if (stage.Epoch > stages[stage.Index].Epochs) throw new CheckpointException(path, $"'stage_epoch' is {stage.Epoch} but stage '{stages[stage.Index].Name}' has {stages[stage.Index].Epochs} epochs");
+        if (stage.StartStep > saved.Step) throw new CheckpointException(path, $"'stage_start_step' is {stage.StartStep}, after 'step' {saved.Step}");
+        var named = saved.History.Skip(saved.History.Count - stage.Epoch).FirstOrDefault(r => r.Stage != stages[stage.Index].Name);
+        if (named is not null) throw new CheckpointException(path, $"history[{named.Epoch - 1}] belongs to stage '{named.Stage}', not to stage '{stages[stage.Index].Name}' the checkpoint is in");
+        return stage;
+    }
+
+    private static void Load(string path, Trainer trainer, TrainerParts parts, Saved saved, IReadOnlyDictionary<string, string> metadata, Trainer.StageParts? prepared)
+    {
 
         // What the metadata alone says, against the parts, before any tensor is read.
         if (saved.OptimizerGroups.Count != parts.Optimizer.param_groups.Count)
@@ -155,6 +195,7 @@ public static class Checkpoint
         var rng = content.tensors["rng"];
         Check(path, "rng", () => set_rng_state(rng));
 
+        if (prepared is not null) trainer.Enter(prepared);
         parts.Model.load_state_dict(Prefixed(content, "model."));
         parts.Optimizer.load_state_dict(optimizerState);
         parts.Schedule.Restore(schedule);
@@ -163,7 +204,7 @@ public static class Checkpoint
         for (var i = 0; i < weightingParameters.Count; i++) weightingParameters[i].copy_(content.tensors[$"weighting.{i}"]);
         parts.EarlyStop.Restore(new EarlyStopState(saved.BestValue, saved.StaleEpochs));
         parts.BestWeights.Load(best);
-        trainer.Restore(new LoopState(saved.Epoch, saved.Step, saved.Random, saved.History));
+        trainer.Restore(new LoopState(saved.Epoch, saved.Step, saved.Random, saved.History) { Stage = saved.Stage });
     }
 
     /// <summary>The checksums (version 2) and finiteness of every tensor read.</summary>
@@ -275,7 +316,8 @@ public static class Checkpoint
         Dictionary<string, double>? Plateau,
         Dictionary<string, double> Weighting,
         List<EpochRecord> History,
-        Dictionary<string, uint>? Checksums)
+        Dictionary<string, uint>? Checksums,
+        StagePosition? Stage)
     {
         /// <summary>The fields every history record has: those the log writes.</summary>
         private static readonly string[] RecordFields = JsonNode.Parse(TrainingLog.ToJson(new EpochRecord(0, 0, 0, new Dictionary<string, double>(), new Dictionary<string, double>(), [], new Dictionary<string, double>(), 0)))!
@@ -366,6 +408,13 @@ public static class Checkpoint
                 }
             }
 
+            StagePosition? stage = null;
+            if (meta.ContainsKey("stage"))
+            {
+                stage = new StagePosition(read.Int(meta, "stage", min: 0), read.Int(meta, "stage_epoch", min: 0), read.Long(meta, "stage_start_step", min: 0));
+                if (stage.Epoch > epoch) throw new CheckpointException(path, $"'stage_epoch' is {stage.Epoch} but 'epoch' is {epoch}");
+            }
+
             var scheduler = read.Field(meta, "scheduler");
             var plateau = read.Field(meta, "plateau");
             return new Saved(
@@ -380,7 +429,8 @@ public static class Checkpoint
                 plateau is null ? null : read.Numbers(plateau, "plateau"),
                 read.Numbers(read.Field(meta, "weighting"), "weighting"),
                 history,
-                checksums);
+                checksums,
+                stage);
         }
     }
 

@@ -9,4 +9,8 @@ public sealed record EpochRecord(
     IReadOnlyDictionary<string, double> Weights,
     IReadOnlyList<double> LearningRates,
     IReadOnlyDictionary<string, double> Validation,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>The stage the epoch belongs to (<see cref="TrainingStage.Name"/>); null for a run without stages.</summary>
+    public string? Stage { get; init; }
+}

@@ -45,6 +45,21 @@ public abstract class MultiTaskModule : nn.Module
         _frozen.Add(module);
     }
 
+    /// <summary>
+    /// Lets a module frozen by <see cref="Freeze"/> train again (a stage that froze it has ended):
+    /// its parameters require gradients and it takes the model's mode. A module that is not
+    /// frozen is left as it is.
+    /// </summary>
+    public void Unfreeze(nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var index = _frozen.FindIndex(m => ReferenceEquals(m, module));
+        if (index < 0) return;
+        _frozen.RemoveAt(index);
+        foreach (var parameter in module.parameters()) parameter.requires_grad = true;
+        module.train(training);
+    }
+
     /// <summary>Sets the mode of every module, except that frozen modules stay in evaluation mode.</summary>
     public override nn.Module train(bool mode = true)
     {

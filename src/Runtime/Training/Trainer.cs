@@ -18,79 +18,214 @@ namespace Mtl.Training;
 /// (<see cref="ScheduleStepper"/>), the checks before the first step (<see cref="DataChecks"/>,
 /// <see cref="OutputFiles"/>) and the divergence check of an epoch's end (<see cref="FiniteState"/>)
 /// are parts of their own; <see cref="Checkpoint"/> sees the
-/// trainer through <see cref="Parts"/> and <see cref="Loop"/>.
+/// trainer through <see cref="Parts"/> and <see cref="Loop"/>. With
+/// <see cref="TrainerOptions.Stages"/> the stages run in order, each with its own optimizer,
+/// schedule, early stopping, active tasks and frozen modules (see <see cref="TrainingStage"/>).
 /// </summary>
 public sealed class Trainer : IDisposable
 {
     private readonly MultiTaskModule _model;
     private readonly TaskLosses _losses;
-    private readonly Optimizer _optimizer;
     private readonly TaskWeighting _weighting;
-    private readonly WeightingContext _context;
     private readonly SeededRandom _random;
-    private readonly HashSet<Tensor> _shared;
-    // The module tree is walked once here, not on every step.
-    private readonly IReadOnlyList<Parameter> _parameters;
-    private readonly ParameterPenalty _penalty;
     private readonly List<EpochRecord> _history = new();
     private readonly TrainingProgress _progress;
-    private readonly ScheduleStepper _schedule;
-    private readonly EarlyStopper _stopper;
     private readonly BestWeights _best = new();
     private readonly Evaluator _evaluator;
+    // What the current stage (or the one run without stages) trains with: see UseParameters and Enter.
+    private Optimizer _optimizer;
+    private WeightingContext _context;
+    private HashSet<Tensor> _shared;
+    // The module tree is walked once per stage, not on every step.
+    private IReadOnlyList<Parameter> _parameters;
+    private ParameterPenalty _penalty;
+    private ScheduleStepper _schedule;
+    private EarlyStopper _stopper;
+    // Staged runs only: the stage, the epochs done in it, the step it started at, and which tasks' losses flow (null: all).
+    private int _stage;
+    private int _stageEpoch;
+    private long _stageStart;
+    private bool[]? _active;
 
-    public Trainer(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, Optimizer optimizer, TrainerOptions? options = null)
+    /// <summary>
+    /// A trainer over <paramref name="model"/>. Without <see cref="TrainerOptions.Stages"/> it steps
+    /// <paramref name="optimizer"/>, which the caller owns; with stages it is given none (null) and
+    /// enters the first stage at once, building that stage's optimizer.
+    /// </summary>
+    public Trainer(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, Optimizer? optimizer, TrainerOptions? options = null)
     {
         _model = model;
         Tasks = tasks;
-        _optimizer = optimizer;
         Options = options ?? new TrainerOptions();
         if (Options.Accumulate < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Accumulate, "accumulate must be at least 1");
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "batch size must be positive");
+        if (Options.Stages.Count > 0) CheckStages(optimizer);
+        else if (optimizer is null) throw new ArgumentNullException(nameof(optimizer), "a trainer without stages needs an optimizer");
         _losses = new TaskLosses(tasks, model.TargetStandardizers);
         _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
         _random = new SeededRandom(Options.Seed);
-        Freeze(model, optimizer, Options.Frozen);
-        // Frozen parameters take no gradient: they are left out of clipping, L2 and the weighting's gradients.
-        _parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        _penalty = new ParameterPenalty(_parameters, Options.L2, Options.Ties);
-        var sharedParameters = model.SharedParameters().Where(p => p.requires_grad).ToList();
-        _shared = new HashSet<Tensor>(sharedParameters, ReferenceEqualityComparer.Instance);
-        _context = new WeightingContext
+        _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
+        _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
+        if (Options.Stages.Count > 0)
         {
-            TaskNames = tasks.Select(t => t.Name).ToList(),
-            SharedParameters = sharedParameters,
-            TaskParameters = model.TaskParameters().Where(p => p.requires_grad).ToList(),
-            LastSharedLayer = model.LastSharedLayer(),
-            Random = _random,
-        };
-        _weighting.Attach(_context);
+            Freeze(model, null, Options.Frozen);
+            var first = Prepare(0);
+            (_optimizer, _schedule, _stopper) = (first.Optimizer, first.Schedule, first.EarlyStop);
+            Enter(first);
+            return;
+        }
+        _optimizer = optimizer!;
+        Freeze(model, optimizer, Options.Frozen);
+        UseParameters();
         // Settings are checked before the optimizer is touched, so a rejected trainer leaves it as it was.
         _stopper = new EarlyStopper(Options.EarlyStop, tasks);
         if (Options.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
-        // A method's own trainable parameters (uncertainty's log-variances) are stepped by the same optimizer.
+        AddWeightingParameters(_optimizer);
+        _schedule = new ScheduleStepper(Options, _optimizer);
+    }
+
+    /// <summary>
+    /// The parameters that train now (those that require gradients): frozen ones are left out of
+    /// clipping, L2 and the weighting's gradients.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_parameters), nameof(_penalty), nameof(_shared), nameof(_context))]
+    private void UseParameters()
+    {
+        _parameters = _model.parameters().Where(p => p.requires_grad).ToList();
+        _penalty = new ParameterPenalty(_parameters, Options.L2, Options.Ties);
+        var sharedParameters = _model.SharedParameters().Where(p => p.requires_grad).ToList();
+        _shared = new HashSet<Tensor>(sharedParameters, ReferenceEqualityComparer.Instance);
+        _context = new WeightingContext
+        {
+            TaskNames = Tasks.Select(t => t.Name).ToList(),
+            SharedParameters = sharedParameters,
+            TaskParameters = _model.TaskParameters().Where(p => p.requires_grad).ToList(),
+            LastSharedLayer = _model.LastSharedLayer(),
+            Random = _random,
+        };
+        _weighting.Attach(_context);
+    }
+
+    /// <summary>A method's own trainable parameters (uncertainty's log-variances) are stepped by the same optimizer.</summary>
+    private void AddWeightingParameters(Optimizer optimizer)
+    {
         var optimized = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
         var extra = _weighting.parameters().Where(p => !optimized.Contains(p)).ToList();
         if (extra.Count > 0) optimizer.add_param_group(new ParamGroup(extra));
-        _schedule = new ScheduleStepper(Options, optimizer);
-        _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
-        _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
-        Parts = new TrainerParts(model, optimizer, _weighting, _schedule, _stopper, _best);
     }
+
+    // ---- stages ----------------------------------------------------------------------------------
+
+    /// <summary>The stages' settings, checked before anything is built or frozen.</summary>
+    private void CheckStages(Optimizer? optimizer)
+    {
+        if (optimizer is not null) throw new ArgumentException("a trainer with stages builds each stage's optimizer (TrainingStage.CreateOptimizer); give it none", nameof(optimizer));
+        if (Options.Scheduler is not null || Options.Plateau is not null)
+        {
+            throw new ArgumentException("TrainerOptions.Scheduler and Plateau are built over one optimizer, and each stage has its own: give stages a Schedule", "options");
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var stage in Options.Stages)
+        {
+            if (string.IsNullOrEmpty(stage.Name)) throw new ArgumentException("a stage needs a name", "options");
+            if (!names.Add(stage.Name)) throw new ArgumentException($"two stages are named '{stage.Name}'", "options");
+            if (stage.Epochs < 1) throw new ArgumentOutOfRangeException("options", stage.Epochs, $"stage '{stage.Name}' must have at least 1 epoch");
+            if (stage.Tasks is { } active)
+            {
+                if (active.Count == 0) throw new ArgumentException($"stage '{stage.Name}' has no task to train", "options");
+                if (active.FirstOrDefault(t => Tasks.All(s => s.Name != t)) is { } unknown) throw new ArgumentException($"stage '{stage.Name}' trains task '{unknown}', which is not one of the trainer's tasks", "options");
+            }
+        }
+    }
+
+    /// <summary>What a stage trains with, built but not yet in use: its optimizer (the weighting's parameters added), schedule and early stopping.</summary>
+    internal sealed record StageParts(int Index, Optimizer Optimizer, ScheduleStepper Schedule, EarlyStopper EarlyStop, IReadOnlyList<nn.Module> Frozen);
+
+    /// <summary>
+    /// Builds stage <paramref name="index"/>'s parts without touching the model: its frozen
+    /// modules are checked to be the model's and its optimizer to hold none of their parameters
+    /// (a rejected optimizer is disposed).
+    /// </summary>
+    internal StageParts Prepare(int index)
+    {
+        var stage = Options.Stages[index];
+        var frozen = Options.Frozen.Concat(stage.Frozen).Distinct(ReferenceEqualityComparer.Instance).Cast<nn.Module>().ToList();
+        var stopper = new EarlyStopper(stage.EarlyStop ?? Options.EarlyStop, Tasks);
+        var settings = StageOptions(stage);
+        if (settings.Schedule?.PlateauMonitor is { } monitor) MonitorMaximizes(monitor);
+        var optimizer = stage.CreateOptimizer(frozen);
+        try
+        {
+            CheckFrozen(_model, optimizer, stage.Frozen, $"stage '{stage.Name}' freezes");
+            CheckFrozen(_model, optimizer, Options.Frozen, "TrainerOptions.Frozen lists");
+            AddWeightingParameters(optimizer);
+            return new StageParts(index, optimizer, new ScheduleStepper(settings, optimizer), stopper, frozen);
+        }
+        catch
+        {
+            optimizer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The options a stage runs with: its schedule and early stopping, else the trainer's.</summary>
+    private TrainerOptions StageOptions(TrainingStage stage) =>
+        Options with { Schedule = stage.Schedule ?? Options.Schedule, EarlyStop = stage.EarlyStop ?? Options.EarlyStop };
+
+    /// <summary>
+    /// Makes <paramref name="parts"/> the current stage: the previous stage's own frozen modules
+    /// train again and this one's are frozen, its optimizer (the previous one is disposed),
+    /// schedule and early stopping take over, its tasks' losses flow, and the best weights start
+    /// afresh. The stage starts at the current step with no epoch done.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_parameters), nameof(_penalty), nameof(_shared), nameof(_context))]
+    internal void Enter(StageParts parts)
+    {
+        foreach (var module in Options.Stages[_stage].Frozen)
+        {
+            if (!parts.Frozen.Contains(module, ReferenceEqualityComparer.Instance)) _model.Unfreeze(module);
+        }
+        foreach (var module in parts.Frozen) _model.Freeze(module);
+        if (!ReferenceEquals(_optimizer, parts.Optimizer)) _optimizer.Dispose();
+        (_optimizer, _schedule, _stopper) = (parts.Optimizer, parts.Schedule, parts.EarlyStop);
+        UseParameters();
+        var stage = Options.Stages[parts.Index];
+        _active = stage.Tasks is { } active ? Tasks.Select(t => active.Contains(t.Name)).ToArray() : null;
+        _best.Clear();
+        (_stage, _stageEpoch, _stageStart) = (parts.Index, 0, Step);
+    }
+
+    /// <summary>The current stage's name; null without stages.</summary>
+    public string? Stage => Options.Stages.Count == 0 ? null : Options.Stages[_stage].Name;
+
+    /// <summary>The optimizer stepped now: the one given, or the current stage's.</summary>
+    public Optimizer Optimizer => _optimizer;
+
+    /// <summary>Epochs of the whole run: <see cref="TrainerOptions.Epochs"/>, or the stages' epochs together.</summary>
+    private int TotalEpochs => Options.Stages.Count == 0 ? Options.Epochs : Options.Stages.Sum(s => s.Epochs);
 
     /// <summary>
     /// Freezes <paramref name="frozen"/> in the model (<see cref="MultiTaskModule.Freeze"/>) once
     /// they are known to be the model's and the optimizer to hold none of their parameters (both
     /// are checked first, so a rejected trainer leaves the model as it was).
     /// </summary>
-    private static void Freeze(MultiTaskModule model, Optimizer optimizer, IReadOnlyList<nn.Module> frozen)
+    private static void Freeze(MultiTaskModule model, Optimizer? optimizer, IReadOnlyList<nn.Module> frozen)
+    {
+        if (frozen.Count == 0) return;
+        CheckFrozen(model, optimizer, frozen, "TrainerOptions.Frozen lists");
+        foreach (var module in frozen) model.Freeze(module);
+    }
+
+    /// <summary>That <paramref name="frozen"/> are modules of the model and that the optimizer (when there is one) holds none of their parameters.</summary>
+    private static void CheckFrozen(MultiTaskModule model, Optimizer? optimizer, IReadOnlyList<nn.Module> frozen, string owner)
     {
         if (frozen.Count == 0) return;
         var own = new HashSet<nn.Module>(model.modules(), ReferenceEqualityComparer.Instance);
         if (frozen.FirstOrDefault(m => !own.Contains(m)) is { } foreign)
         {
-            throw new ArgumentException($"TrainerOptions.Frozen lists {foreign.GetName}, which is not a module of {model.GetName}", "options");
+            throw new ArgumentException($"{owner} {foreign.GetName}, which is not a module of {model.GetName}", "options");
         }
+        if (optimizer is null) return;
         var held = new HashSet<Tensor>(optimizer.param_groups.SelectMany(g => g.parameters), ReferenceEqualityComparer.Instance);
         foreach (var parameter in frozen.SelectMany(m => m.parameters()))
         {
@@ -100,7 +235,6 @@ public sealed class Trainer : IDisposable
                 throw new ArgumentException($"the optimizer holds parameter '{name}' of a frozen module; build it over the parameters that train (ParameterGroups.Split(model, frozen, ...))", nameof(optimizer));
             }
         }
-        foreach (var module in frozen) model.Freeze(module);
     }
 
     public IReadOnlyList<TaskSpec> Tasks { get; }
@@ -159,6 +293,11 @@ public sealed class Trainer : IDisposable
         _progress.Run(() =>
         {
             foreach (var warning in warnings) _progress.Message(warning);
+            if (Options.Stages.Count > 0)
+            {
+                RunStages(batches, batchCount, validate);
+                return;
+            }
             while (Epoch < Options.Epochs)
             {
                 var record = RunEpoch(batches, batchCount, validate);
@@ -177,13 +316,46 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Builds <see cref="TrainerOptions.Schedule"/> once the run's length is known: epochs times
-    /// the optimizer steps of one epoch (two per batch when updates alternate).
+    /// The stages from the current one on: each runs until its epochs are done or its early
+    /// stopping says stop (which ends only that stage), then its best epoch's weights are restored
+    /// (<see cref="TrainerOptions.RestoreBest"/>) and the next stage starts from them with a fresh
+    /// optimizer, schedule and early stopping.
+    /// </summary>
+    private void RunStages(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate)
+    {
+        while (true)
+        {
+            var stage = Options.Stages[_stage];
+            if (_stageEpoch == 0) _progress.Message($"stage {stage.Name} ({_stage + 1}/{Options.Stages.Count}) starts after epoch {Epoch}: up to {stage.Epochs} epochs");
+            // A run resumed from the checkpoint of a stage's stopping epoch goes on to the next stage.
+            while (_stageEpoch < stage.Epochs && !_stopper.ShouldStop)
+            {
+                var record = RunEpoch(batches, batchCount, validate);
+                if (_stopper.ShouldStop)
+                {
+                    _progress.Message($"early stop of stage {stage.Name} after epoch {record.Epoch}: {_stopper.Settings!.Monitor} has not improved for {_stopper.Settings.Patience} epochs (best {Format(_stopper.BestValue)})");
+                }
+            }
+            if (Options.RestoreBest && _best.RestoreInto(_model))
+            {
+                _progress.Message($"restored the weights of the best epoch of stage {stage.Name} ({_stopper.Settings?.Monitor} = {Format(_stopper.BestValue)})");
+            }
+            if (_stage == Options.Stages.Count - 1) return;
+            Enter(Prepare(_stage + 1));
+            BuildSchedule(batchCount);
+        }
+    }
+
+    /// <summary>
+    /// Builds <see cref="TrainerOptions.Schedule"/> (a stage's schedule) once the run's (stage's)
+    /// length is known: its epochs times the optimizer steps of one epoch (two per batch when
+    /// updates alternate).
     /// </summary>
     private void BuildSchedule(long batchCount)
     {
         var perEpoch = Options.Update == UpdateMode.Alternate ? 2 * batchCount : (batchCount + Options.Accumulate - 1) / Options.Accumulate;
-        _schedule.Build(perEpoch * Options.Epochs, MonitorMaximizes);
+        var epochs = Options.Stages.Count == 0 ? Options.Epochs : Options.Stages[_stage].Epochs;
+        _schedule.Build(perEpoch * epochs, MonitorMaximizes);
     }
 
     // ---- epochs ------------------------------------------------------------------------------
@@ -199,7 +371,7 @@ public sealed class Trainer : IDisposable
         var batches = 0;
         var micro = 0;
         var checkedLastUpdate = false;
-        _progress.EpochStarted(Epoch + 1, Options.Epochs, batchCount);
+        _progress.EpochStarted(Epoch + 1, TotalEpochs, batchCount);
         using var source = batchesOfEpoch().GetEnumerator();
         while (true)
         {
@@ -241,7 +413,8 @@ public sealed class Trainer : IDisposable
         _weighting.EndEpoch(meanLosses, _context);
         var metrics = validate is null ? new Dictionary<string, double>() : validate();
         Epoch++;
-        _schedule.EpochEnded(Step, metrics, totalSum / Math.Max(1, batches));
+        if (Options.Stages.Count > 0) _stageEpoch++;
+        _schedule.EpochEnded(Step - _stageStart, metrics, totalSum / Math.Max(1, batches));
         var record = new EpochRecord(
             Epoch, Step, totalSum / Math.Max(1, batches),
             // A task without a labelled example this epoch has no loss: absent, not NaN or 0.
@@ -249,7 +422,10 @@ public sealed class Trainer : IDisposable
             Tasks.Select((t, i) => (t.Name, i < _weighting.Weights.Count ? _weighting.Weights[i] : double.NaN)).ToDictionary(p => p.Name, p => p.Item2),
             _optimizer.param_groups.Select(g => g.lr).ToList(),
             metrics,
-            clock.Elapsed.TotalSeconds);
+            clock.Elapsed.TotalSeconds)
+        {
+            Stage = Stage,
+        };
         _history.Add(record);
         if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
         // The checkpoint first, then the log: a crash between the two leaves the log an epoch
@@ -295,7 +471,7 @@ public sealed class Trainer : IDisposable
     private double?[] Forward(MultiTaskBatch batch, out double total)
     {
         var output = _model.forward(batch.Inputs);
-        var losses = _losses.Compute(output, batch);
+        var losses = Active(_losses.Compute(output, batch));
         var values = losses.Select(l => l is null ? (double?)null : l.item<double>()).ToArray();
         GuardFinite(values);
         _context.SharedRepresentation = output.Shared;
@@ -342,13 +518,26 @@ public sealed class Trainer : IDisposable
         }
         _optimizer.step();
         Step++;
-        _schedule.OptimizerStepped(Step);
+        _schedule.OptimizerStepped(Step - _stageStart);
         if (_weighting.NeedsLossesAfterStep && batch is not null)
         {
             using var mode = no_grad();
-            var after = _losses.Compute(_model.forward(batch.Inputs), batch).Select(l => l is null ? (double?)null : l.item<double>()).ToList();
+            var after = Active(_losses.Compute(_model.forward(batch.Inputs), batch)).Select(l => l is null ? (double?)null : l.item<double>()).ToList();
             _weighting.AfterStep(after, _context);
         }
+    }
+
+    /// <summary>The losses that flow: in a stage with <see cref="TrainingStage.Tasks"/>, the others' are dropped (null, as for a batch without their labels).</summary>
+    private Tensor?[] Active(Tensor?[] losses)
+    {
+        if (_active is { } active)
+        {
+            for (var i = 0; i < losses.Length; i++)
+            {
+                if (!active[i]) losses[i] = null;
+            }
+        }
+        return losses;
     }
 
     private void GuardFinite(double?[] values)
@@ -435,13 +624,22 @@ public sealed class Trainer : IDisposable
 
     // ---- checkpoint state ------------------------------------------------------------------------
 
-    /// <summary>What a checkpoint saves and restores through each part's own state.</summary>
-    internal TrainerParts Parts { get; }
+    /// <summary>What a checkpoint saves and restores through each part's own state (the current stage's optimizer, schedule and early stopping).</summary>
+    internal TrainerParts Parts => new(_model, _optimizer, _weighting, _schedule, _stopper, _best);
 
-    /// <summary>The loop's counters, shuffling generator and history, for a checkpoint.</summary>
-    internal LoopState Loop => new(Epoch, Step, _random.State, _history);
+    /// <summary>The parts of a stage prepared for a checkpoint to load into (see <see cref="Prepare"/>).</summary>
+    internal TrainerParts PartsOf(StageParts stage) => new(_model, stage.Optimizer, _weighting, stage.Schedule, stage.EarlyStop, _best);
 
-    /// <summary>Takes the loop's counters, generator state and history from a checkpoint.</summary>
+    /// <summary>The loop's counters, shuffling generator and history, and with stages where in them the run is, for a checkpoint.</summary>
+    internal LoopState Loop => new(Epoch, Step, _random.State, _history)
+    {
+        Stage = Options.Stages.Count == 0 ? null : new StagePosition(_stage, _stageEpoch, _stageStart),
+    };
+
+    /// <summary>The number of stages (0 without), for a checkpoint's checks.</summary>
+    internal IReadOnlyList<TrainingStage> Stages => Options.Stages;
+
+    /// <summary>Takes the loop's counters, generator state, history and stage position from a checkpoint.</summary>
     internal void Restore(LoopState loop)
     {
         Epoch = loop.Epoch;
@@ -449,6 +647,7 @@ public sealed class Trainer : IDisposable
         _random.State = loop.Random;
         _history.Clear();
         _history.AddRange(loop.History);
+        if (loop.Stage is { } stage) (_stage, _stageEpoch, _stageStart) = (stage.Index, stage.Epoch, stage.StartStep);
     }
 
     private string ProgressLine(EpochRecord r)
@@ -456,7 +655,8 @@ public sealed class Trainer : IDisposable
         var tasks = string.Join(", ", Tasks.Select(t => $"{t.Name} {(r.TaskLosses.TryGetValue(t.Name, out var loss) ? Format(loss) : "-")}"));
         var weights = string.Join("/", Tasks.Select(t => Format(r.Weights[t.Name])));
         var validation = r.Validation.Count == 0 ? "" : "  val " + string.Join(" ", r.Validation.Where(v => !v.Key.EndsWith(".loss", StringComparison.Ordinal)).Select(v => $"{v.Key} {Format(v.Value)}"));
-        return $"epoch {r.Epoch}/{Options.Epochs}  loss {Format(r.TrainLoss)} ({tasks})  weights {weights}  lr {r.LearningRates[0]:G3}{validation}  {r.Seconds:F1}s";
+        var epoch = r.Stage is null ? $"epoch {r.Epoch}/{Options.Epochs}" : $"epoch {r.Epoch}/{TotalEpochs} ({r.Stage} {_stageEpoch}/{Options.Stages[_stage].Epochs})";
+        return $"{epoch}  loss {Format(r.TrainLoss)} ({tasks})  weights {weights}  lr {r.LearningRates[0]:G3}{validation}  {r.Seconds:F1}s";
     }
 
     /// <summary>A value for a message: NaN and the infinities by name (an absent value is left out, never shown as NaN).</summary>
@@ -468,6 +668,8 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        // A stage's optimizer is the trainer's own; one given to a trainer without stages is the caller's.
+        if (Options.Stages.Count > 0) _optimizer.Dispose();
         _best.Dispose();
         _losses.Dispose();
     }

@@ -51,6 +51,16 @@ public sealed record TrainerOptions
 
     public EarlyStopping? EarlyStop { get; init; }
 
+    /// <summary>
+    /// Stages run in order, each with its own epochs, active tasks, frozen modules and a fresh
+    /// optimizer, schedule and early stopping (see <see cref="TrainingStage"/>); the settings here
+    /// are the defaults every stage inherits, and <see cref="Epochs"/> is not used. Empty (the
+    /// default): one run of <see cref="Epochs"/> epochs with the optimizer given to the trainer.
+    /// With stages the trainer is given no optimizer, and <see cref="Scheduler"/> and
+    /// <see cref="Plateau"/> (built over one optimizer) are not allowed: use <see cref="Schedule"/>.
+    /// </summary>
+    public IReadOnlyList<TrainingStage> Stages { get; init; } = [];
+
     /// <summary>Restore the weights of the best epoch (by the early-stopping monitor) when training ends.</summary>
     public bool RestoreBest { get; init; } = true;
 

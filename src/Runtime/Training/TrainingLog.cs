@@ -13,17 +13,31 @@ public static class TrainingLog
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static string ToJson(EpochRecord record) => JsonSerializer.Serialize(new
-    {
-        epoch = record.Epoch,
-        step = record.Step,
-        loss = record.TrainLoss,
-        losses = record.TaskLosses,
-        weights = record.Weights,
-        lr = record.LearningRates,
-        validation = record.Validation,
-        seconds = record.Seconds,
-    }, Json);
+    /// <summary>The record as one JSON object; <c>stage</c> (after <c>epoch</c>) only for a run with stages, so a run without writes what it always has.</summary>
+    public static string ToJson(EpochRecord record) => record.Stage is { } stage
+        ? JsonSerializer.Serialize(new
+        {
+            epoch = record.Epoch,
+            stage,
+            step = record.Step,
+            loss = record.TrainLoss,
+            losses = record.TaskLosses,
+            weights = record.Weights,
+            lr = record.LearningRates,
+            validation = record.Validation,
+            seconds = record.Seconds,
+        }, Json)
+        : JsonSerializer.Serialize(new
+        {
+            epoch = record.Epoch,
+            step = record.Step,
+            loss = record.TrainLoss,
+            losses = record.TaskLosses,
+            weights = record.Weights,
+            lr = record.LearningRates,
+            validation = record.Validation,
+            seconds = record.Seconds,
+        }, Json);
 
     public static EpochRecord FromJson(string line)
     {
@@ -37,7 +51,10 @@ public static class TrainingLog
             Map(root.GetProperty("weights")),
             root.GetProperty("lr").EnumerateArray().Select(Number).ToList(),
             Map(root.GetProperty("validation")),
-            Number(root.GetProperty("seconds")));
+            Number(root.GetProperty("seconds")))
+        {
+            Stage = root.TryGetProperty("stage", out var stage) ? stage.GetString() ?? throw new FormatException("'stage' must be a string") : null,
+        };
     }
 
     /// <summary>Reads a whole log back (the report and resumed runs use it).</summary>

@@ -7,7 +7,9 @@ namespace Mtl.Training;
 /// <summary>
 /// A self-contained <c>report.html</c>: per-task training loss, validation metrics, task weights
 /// and learning rate over the epochs, as inline SVG line charts (no scripts, no external files).
-/// Each plotted series carries its values in a <c>data-values</c> attribute.
+/// Each plotted series carries its values in a <c>data-values</c> attribute. In a run with stages
+/// a list gives each stage's epochs, and every chart marks where each stage starts with a dashed
+/// line (<c>data-stage</c>) labelled with its name.
 /// </summary>
 public static class TrainingReport
 {
@@ -37,6 +39,19 @@ public static class TrainingReport
         var last = history[^1];
         html.Append("<p>").Append(history.Count).Append(" epochs, ").Append(last.Step).Append(" steps, ")
             .Append(Number(history.Sum(r => r.Seconds))).Append(" s.</p>\n");
+        var stages = StageStarts(history);
+        if (stages.Count > 0)
+        {
+            html.Append("<p>Stages: ");
+            for (var s = 0; s < stages.Count; s++)
+            {
+                var (start, name) = stages[s];
+                var end = s + 1 < stages.Count ? stages[s + 1].Index - 1 : history.Count - 1;
+                html.Append(s == 0 ? "" : ", ").Append("<span data-stage=\"").Append(Encode(name)).Append("\">").Append(Encode(name)).Append(" (epochs ")
+                    .Append(history[start].Epoch).Append('–').Append(history[end].Epoch).Append(")</span>");
+            }
+            html.Append(".</p>\n");
+        }
 
         var tasks = last.TaskLosses.Keys.ToList();
         html.Append("<h2>Losses</h2><div class=\"charts\">\n");
@@ -77,6 +92,10 @@ public static class TrainingReport
 
     private static double Get(IReadOnlyDictionary<string, double> values, string key) => values.TryGetValue(key, out var v) ? v : double.NaN;
 
+    /// <summary>The position in the history of each stage's first epoch, with its name; none for a run without stages.</summary>
+    private static List<(int Index, string Name)> StageStarts(IReadOnlyList<EpochRecord> history) =>
+        history.Select((r, i) => (i, r.Stage)).Where(p => p.Stage is not null && (p.i == 0 || history[p.i - 1].Stage != p.Stage)).Select(p => (p.i, p.Stage!)).ToList();
+
     private static string Chart(string title, string unit, IReadOnlyList<EpochRecord> history, IReadOnlyList<(string name, Func<EpochRecord, double> value)> series)
     {
         var values = series.Select(s => history.Select(s.value).ToArray()).ToList();
@@ -101,6 +120,13 @@ public static class TrainingReport
         svg.Append("<text x=\"").Append(Left).Append("\" y=\"").Append(Height - 8).Append("\" font-size=\"10\">epoch ").Append(history[0].Epoch).Append("</text>\n");
         svg.Append("<text x=\"").Append(Left + plotWidth).Append("\" y=\"").Append(Height - 8).Append("\" font-size=\"10\" text-anchor=\"end\">epoch ").Append(history[^1].Epoch).Append("</text>\n");
         svg.Append("<text x=\"10\" y=\"").Append(Top + plotHeight / 2).Append("\" font-size=\"10\" text-anchor=\"middle\" transform=\"rotate(-90 10 ").Append(Top + plotHeight / 2).Append(")\">").Append(Encode(unit)).Append("</text>\n");
+        foreach (var (start, name) in StageStarts(history))
+        {
+            var x = Number(X(start));
+            svg.Append("<line x1=\"").Append(x).Append("\" y1=\"").Append(Top).Append("\" x2=\"").Append(x).Append("\" y2=\"").Append(Top + plotHeight)
+                .Append("\" stroke=\"#888\" stroke-dasharray=\"4 3\" data-stage=\"").Append(Encode(name)).Append("\" data-epoch=\"").Append(history[start].Epoch).Append("\"/>");
+            svg.Append("<text x=\"").Append(x).Append("\" y=\"").Append(Top - 2).Append("\" font-size=\"10\" fill=\"#555\">").Append(Encode(name)).Append("</text>\n");
+        }
         for (var s = 0; s < series.Count; s++)
         {
             var color = Colors[s % Colors.Length];
