@@ -5,6 +5,8 @@
 #   ./build.sh test    build and run every test project; ends with "Tests: N passed, M failed"
 #   ./build.sh demo    build and train the examples (QuickStart, then Penguins from CSV), showing results
 #   ./build.sh bench   run the side-by-side benchmarks (Mtl vs C++ vs PyTorch)
+#   ./build.sh bench weighting
+#                      time a training step with each task-weighting method against fixed weighting
 #   ./build.sh mutate PROJECT [FILE|FOLDER...]
 #                      mutation testing (Stryker.NET) of one source project, or of some of its
 #                      files or folders; the HTML report goes under artifacts/mutation/ (see docs/testing.md)
@@ -90,8 +92,12 @@ demo() {
 }
 
 bench() {
-  say "bench: Mtl vs C++ vs PyTorch, interleaved"
-  bash bench/run.sh
+  if [ "${1:-}" = weighting ]; then
+    say "bench: task-weighting methods against fixed weighting, interleaved"
+  else
+    say "bench: Mtl vs C++ vs PyTorch, interleaved"
+  fi
+  bash bench/run.sh "$@"
 }
 
 # The test projects that cover each source project.
@@ -170,7 +176,7 @@ case "$cmd" in
   build) deps; build ;;
   test) deps; build; run_tests ;;
   demo) deps; build; demo ;;
-  bench) deps; build; bench ;;
+  bench) shift; deps; build; bench "$@" ;;
   mutate) shift; deps; build; mutate "$@" ;;
   *) die "unknown command '$cmd': use deps, build, test, demo, bench or mutate" ;;
 esac

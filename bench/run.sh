@@ -2,6 +2,8 @@
 # Builds the benchmark programs (Mtl from C#, on the hand-written and on the generated model;
 # libtorch from C++; PyTorch) and runs them interleaved; prints one line of medians per batch size.
 # Run it as `./build.sh bench`.
+# `./build.sh bench weighting` times a step with each task-weighting method instead (C# only;
+# ROUNDS rounds, default 15, of BLOCK steps, default 20, per method; see Mtl.Bench/WeightingBench.cs).
 #   ROUNDS     rounds of interleaved runs (default 7)
 #   TRAINER    1: also time the generated trainer's own step (ReferenceTrainer.Fit), as "trainer",
 #              and pair it with the generated model's step in one process
@@ -11,12 +13,20 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 PYTHON=${PYTHON:-/usr/bin/python3}
-ROUNDS=${ROUNDS:-7}
 TRAINER=${TRAINER:-0}
 cores=$(nproc)
 # One thread everywhere: set_num_threads(1) in each program, and no BLAS/OpenMP thread pools.
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if [ "${1:-}" = weighting ]; then
+  echo "==> bench: building the C# program (Release)"
+  dotnet build Mtl.Bench/Mtl.Bench.csproj -c Release -nologo -v:quiet -clp:NoSummary
+  echo "==> bench: $cores cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), ${ROUNDS:-15} interleaved rounds of ${BLOCK:-20} steps (thread CPU time per step)"
+  exec dotnet Mtl.Bench/bin/Release/net10.0/Mtl.Bench.dll weighting "${ROUNDS:-15}" "${BLOCK:-20}"
+fi
+
+ROUNDS=${ROUNDS:-7}
 
 echo "==> bench: building the C++ program (CMake, libtorch)"
 cmake -S cpp -B cpp/build -DCMAKE_BUILD_TYPE=Release ${Torch_DIR:+"-DTorch_DIR=$Torch_DIR"} >/dev/null

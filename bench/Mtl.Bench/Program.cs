@@ -6,7 +6,9 @@
 //              which does more work than the other two (see README.md);
 //   paired     mtl and generated in one process, in alternating blocks of steps (see README.md);
 //   paired-trainer  generated and trainer in one process, the same way.
-// Usage: Mtl.Bench [mtl|generated|trainer|paired|paired-trainer] BATCH STEPS WARMUP. Prints
+// Usage: Mtl.Bench [mtl|generated|trainer|paired|paired-trainer] BATCH STEPS WARMUP.
+// Mtl.Bench weighting ROUNDS BLOCK times a step with each task-weighting method instead (see
+// WeightingBench.cs) and prints one line per method and task count. Prints
 // "BATCH WALL CPU": microseconds per step of wall-clock time and of this thread's CPU time; the
 // paired modes print "BATCH RATIO LOW HIGH FIRST SECOND": the median over the pairs of blocks of
 // second/first (generated/mtl, trainer/generated; thread CPU time), its 25th and 75th
@@ -20,6 +22,12 @@ using Mtl.Torch;
 using Mtl.Training;
 using static Mtl.Torch.torch;
 
+if (args is ["weighting", var rounds, var block])
+{
+    torch.set_num_threads(1);
+    WeightingBench.Run(int.Parse(rounds, CultureInfo.InvariantCulture), int.Parse(block, CultureInfo.InvariantCulture), [2, 4]);
+    return 0;
+}
 var mode = args.Length == 4 ? args[0] : "mtl";
 if (args.Length is < 3 or > 4 || mode is not ("mtl" or "generated" or "trainer" or "paired" or "paired-trainer"))
 {

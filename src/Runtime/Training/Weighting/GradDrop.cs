@@ -38,12 +38,12 @@ public sealed class GradDrop : GradientWeighting
         var purity = 0.5 * (1 + rows.sum(0) / (rows.abs().sum(0) + 1e-7));
         var draws = new double[rows.size(1)];
         for (var e = 0; e < draws.Length; e++) draws[e] = context.Random.NextDouble();
-        var u = tensor(draws).to(rows.dtype, rows.device);
-        var keepPositive = purity > u;
-        var keepNegative = purity < u;
-        var mask = ((keepPositive.unsqueeze(0) & (rows > 0)) | (keepNegative.unsqueeze(0) & (rows < 0))).to(rows.dtype);
-        var factor = _leak == 0 ? mask : _leak + (1 - _leak) * mask;
-        var combined = (rows * factor).sum(0);
+        // s = sign(P − U) is the sign kept (0 when P = U: none); Mᵢgᵢ = s·relu(s·gᵢ), exactly.
+        var kept = purity.sub_(tensor(draws).to(rows.dtype, rows.device)).sign();
+        var signed = (rows * kept).relu_();
+        var combined = _leak == 0
+            ? signed.sum(0).mul_(kept)
+            : (rows * (_leak + (1 - _leak) * (signed > 0).to(rows.dtype))).sum(0);
         return (combined, Enumerable.Repeat(_leak == 1 ? 1.0 : double.NaN, tasks.Length).ToArray());
     }
 }

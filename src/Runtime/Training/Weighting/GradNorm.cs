@@ -9,8 +9,8 @@ namespace Mtl.Training.Weighting;
 /// </summary>
 /// <remarks>
 /// The network is trained on Σ wᵢLᵢ. The weights are learned: with W the last shared layer
-/// (<see cref="WeightingContext.LastSharedLayer"/>), G_W⁽ⁱ⁾ = ‖∇_W wᵢLᵢ‖ is taken through
-/// <c>autograd.grad</c> with <c>create_graph</c> so it stays differentiable in wᵢ; Ḡ_W is their mean,
+/// (<see cref="WeightingContext.LastSharedLayer"/>), G_W⁽ⁱ⁾ = ‖∇_W wᵢLᵢ‖ = wᵢ‖∇_W Lᵢ‖, from the
+/// gradient norms that <c>autograd.grad</c> gives (∂G_W⁽ⁱ⁾/∂wᵢ = ‖∇_W Lᵢ‖); Ḡ_W is their mean,
 /// L̃ᵢ = Lᵢ(t)/Lᵢ(0) the loss ratio (Lᵢ(0) the task's first loss seen), rᵢ = L̃ᵢ / mean L̃ the
 /// relative inverse training rate, and L_grad = Σᵢ |G_W⁽ⁱ⁾ − Ḡ_W·rᵢ^α| with the target held
 /// constant. ∇_w L_grad is summed over the micro-batches of an optimizer step and steps the
@@ -66,21 +66,22 @@ public sealed class GradNorm : LossWeighting
             _initialLosses[tasks[k]] = values[k];
         }
 
-        var w = tensor(used).to(losses[0].dtype, losses[0].device).requires_grad_();
+        // G_W⁽ᵏ⁾ = ‖∇_W wₖLₖ‖ = wₖ‖∇_W Lₖ‖ (wₖ > 0), and its derivative in wₖ is ‖∇_W Lₖ‖: the
+        // plain gradient norms give L_grad and ∇_w L_grad without a graph of the gradients or a
+        // second backward pass through it.
         var norms = new Tensor[tasks.Length];
         for (var k = 0; k < tasks.Length; k++)
         {
-            var grads = autograd.grad(w[k] * losses[k], layer, retain_graph: true, create_graph: true, allow_unused: true);
+            var grads = autograd.grad(losses[k], layer, retain_graph: true, allow_unused: true);
             norms[k] = TaskGradients.Flatten(grads, layer).norm();
         }
-        var g = stack(norms);
-        var normValues = g.detach().to(float64).data<double>();
-        var meanNorm = normValues.Average();
+        var plainNorms = stack(norms).to(float64).data<double>();
+        var g = plainNorms.Select((n, k) => used[k] * n).ToArray();
+        var meanNorm = g.Average();
         var ratios = Enumerable.Range(0, tasks.Length).Select(k => values[k] / _initialLosses[tasks[k]]).ToArray();
         var meanRatio = ratios.Average();
         var targets = ratios.Select(r => meanNorm * Math.Pow(r / meanRatio, _alpha)).ToArray();
-        var gradLoss = (g - tensor(targets).to(g.dtype, g.device)).abs().sum();
-        var step = autograd.grad(gradLoss, [w], retain_graph: true)[0]!.to(float64).data<double>();
+        var step = g.Select((gk, k) => Math.Sign(gk - targets[k]) * plainNorms[k]).ToArray();
 
         for (var k = 0; k < tasks.Length; k++) _pendingGradient[tasks[k]] += step[k];
         _pendingStep = context.Step;

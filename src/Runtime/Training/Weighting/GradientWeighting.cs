@@ -1,4 +1,5 @@
 using Mtl.Torch;
+using Mtl.Torch.Modules;
 using static Mtl.Torch.torch;
 
 namespace Mtl.Training.Weighting;
@@ -77,18 +78,23 @@ public abstract class GradientWeighting : TaskWeighting
         }
         else
         {
-            var rows = TaskGradients.PerTask(work, context.SharedParameters);
+            // The passes that take the shared gradients take the task and own parameters' too, so
+            // Σ hᵢLᵢ needs no backward pass of its own: its gradient is Σ hᵢ times theirs.
+            Parameter[] others = [.. context.TaskParameters, .. parameters()];
+            var (rows, othersGrads) = TaskGradients.PerTask(work, context.SharedParameters, others);
             Tensor combined;
             (combined, weights) = CombineRows(rows, work, tasks, context);
             TaskGradients.AddToGrad(context.SharedParameters, combined);
-            objective = HeadObjective(work, weights);
-            TaskGradients.Accumulate(objective, [.. context.TaskParameters, .. parameters()]);
+            TaskGradients.AddWeighted(others, othersGrads, HeadWeights(weights));
+            using (no_grad()) objective = HeadObjective(work, weights);
         }
         ReportWeights(losses.Count, tasks, factors is null ? weights : weights.Select((w, k) => w * factors[k]).ToArray());
         return objective.to(float64).item<double>();
     }
 
     /// <summary>Σ hᵢLᵢ, what the task parameters are differentiated through.</summary>
-    private Tensor HeadObjective(Tensor[] losses, double[] weights) =>
-        WeightedSum(losses, WeightsScaleTaskLosses ? weights : Enumerable.Repeat(1.0, losses.Length).ToArray());
+    private Tensor HeadObjective(Tensor[] losses, double[] weights) => WeightedSum(losses, HeadWeights(weights));
+
+    /// <summary>The hᵢ of Σ hᵢLᵢ.</summary>
+    private double[] HeadWeights(double[] weights) => WeightsScaleTaskLosses ? weights : Enumerable.Repeat(1.0, weights.Length).ToArray();
 }

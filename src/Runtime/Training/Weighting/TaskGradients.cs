@@ -25,6 +25,47 @@ internal static class TaskGradients
         return stack(rows);
     }
 
+    /// <summary>
+    /// As <see cref="PerTask(IReadOnlyList{Tensor}, IReadOnlyList{Tensor})"/>, and in the same
+    /// backward passes each loss's gradients with respect to <paramref name="others"/> (null where a
+    /// loss does not reach one): Others[i][j] belongs to loss i and <paramref name="others"/>[j].
+    /// The graph is freed by the last pass.
+    /// </summary>
+    public static (Tensor Rows, Tensor?[][] Others) PerTask(IReadOnlyList<Tensor> losses, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> others)
+    {
+        if (inputs.Count == 0) throw new InvalidOperationException("no shared parameters to take task gradients of");
+        Tensor[] all = [.. inputs, .. others];
+        var rows = new Tensor[losses.Count];
+        var othersGrads = new Tensor?[losses.Count][];
+        for (var i = 0; i < losses.Count; i++)
+        {
+            var grads = autograd.grad(losses[i], all, retain_graph: i < losses.Count - 1, allow_unused: true);
+            rows[i] = Flatten(grads.Take(inputs.Count).ToArray(), inputs);
+            othersGrads[i] = grads.Skip(inputs.Count).ToArray();
+        }
+        return (stack(rows), othersGrads);
+    }
+
+    /// <summary>
+    /// Adds Σᵢ wᵢ·<paramref name="grads"/>[i][j] into the <c>.grad</c> of
+    /// <paramref name="parameters"/>[j] (null gradients skipped; a parameter no loss reaches is
+    /// left as it is): the gradient of Σᵢ wᵢLᵢ, from the losses' own gradients.
+    /// </summary>
+    public static void AddWeighted(IReadOnlyList<Parameter> parameters, Tensor?[][] grads, IReadOnlyList<double> weights)
+    {
+        for (var j = 0; j < parameters.Count; j++)
+        {
+            Tensor? sum = null;
+            for (var i = 0; i < grads.Length; i++)
+            {
+                if (grads[i][j] is not { } g) continue;
+                var term = weights[i] == 1 ? g : g * weights[i];
+                sum = sum is null ? term : sum + term;
+            }
+            if (sum is not null) AddToGrad(parameters[j], sum);
+        }
+    }
+
     /// <summary>The gradients concatenated into one vector; a null gradient counts as zeros.</summary>
     public static Tensor Flatten(IReadOnlyList<Tensor?> grads, IReadOnlyList<Tensor> inputs)
     {
