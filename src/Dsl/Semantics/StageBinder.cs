@@ -81,7 +81,7 @@ internal sealed class StageBinder
             var keyword = statement.Keyword.Text;
             if (keyword == SettingCatalog.Freeze)
             {
-                ok &= BindFreeze(statement, training, frozen);
+                ok &= new FreezeBinder(_diagnostics, _scope).Bind(statement, frozen, training.Frozen);
             }
             else if (SettingCatalog.StageStatements.Contains(keyword))
             {
@@ -208,41 +208,6 @@ internal sealed class StageBinder
         }
 
         return ok ? tasks : null;
-    }
-
-    /// <summary><c>freeze a, b</c> in a stage: blocks or task heads with parameters, each once, and not frozen for the whole run already.</summary>
-    private bool BindFreeze(StatementSyntax statement, Training training, List<NameSyntax> frozen)
-    {
-        if (!_forms.Check(statement, "blocks: freeze trunk, text",
-                statement.Arguments is null && statement.Body is null && statement.Values.Count > 0 && statement.Values.All(v => v is NameSyntax)))
-        {
-            return false;
-        }
-
-        var ok = true;
-        foreach (var name in statement.Values.Cast<NameSyntax>())
-        {
-            if (_scope.ResolveBlock(name, SettingCatalog.Freeze) is not { } pipeline)
-            {
-                ok = false;
-            }
-            else if (pipeline.ParameterCount == 0)
-            {
-                _diagnostics.ReportWithFix(DiagnosticCode.BlockWithoutParameters, name.Span, "remove it from freeze", name.Text, SettingCatalog.Freeze, "hold fixed");
-                ok = false;
-            }
-            else if (frozen.Any(f => f.Text == name.Text) || training.Frozen.Contains(name.Text))
-            {
-                _diagnostics.Report(DiagnosticCode.BlockGivenTwice, name.Span, name.Text, SettingCatalog.Freeze);
-                ok = false;
-            }
-            else
-            {
-                frozen.Add(name);
-            }
-        }
-
-        return ok;
     }
 
     /// <summary>The shared blocks and task heads the given tasks compute through: their heads and every block and task their pipelines read, transitively.</summary>

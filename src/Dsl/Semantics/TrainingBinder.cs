@@ -62,7 +62,7 @@ internal sealed class TrainingBinder
             }
             else if (statement.Keyword.Text == SettingCatalog.Freeze)
             {
-                ok &= BindFreeze(statement);
+                ok &= new FreezeBinder(_diagnostics, _scope).Bind(statement, _frozen);
             }
             else if (statement.Keyword.Text == SettingCatalog.Stage)
             {
@@ -205,42 +205,6 @@ internal sealed class TrainingBinder
         }
 
         return new Tie(first.Text, second.Text, penalty.Number("lambda"));
-    }
-
-    /// <summary><c>freeze a, b</c>: blocks or task heads with parameters, each once across every <c>freeze</c>.</summary>
-    private bool BindFreeze(StatementSyntax statement)
-    {
-        const string Expected = "blocks: freeze trunk, text";
-        var ok = statement.Arguments is null && statement.Body is null && statement.Values.Count > 0 &&
-                 statement.Values.All(v => v is NameSyntax);
-        if (!_forms.Check(statement, Expected, ok))
-        {
-            return false;
-        }
-
-        foreach (var name in statement.Values.Cast<NameSyntax>())
-        {
-            if (_scope.ResolveBlock(name, SettingCatalog.Freeze) is not { } pipeline)
-            {
-                ok = false;
-            }
-            else if (pipeline.ParameterCount == 0)
-            {
-                _diagnostics.ReportWithFix(DiagnosticCode.BlockWithoutParameters, name.Span, "remove it from freeze", name.Text, SettingCatalog.Freeze, "hold fixed");
-                ok = false;
-            }
-            else if (_frozen.Any(f => f.Text == name.Text))
-            {
-                _diagnostics.Report(DiagnosticCode.BlockGivenTwice, name.Span, name.Text, SettingCatalog.Freeze);
-                ok = false;
-            }
-            else
-            {
-                _frozen.Add(name);
-            }
-        }
-
-        return ok;
     }
 
     /// <summary>The layers that hold parameters, with their shapes: what a tie compares.</summary>
