@@ -121,6 +121,53 @@ public sealed class StandardizerTests
     }
 
     [Fact]
+    public void Construction_and_fitting_name_what_is_wrong_with_their_arguments()
+    {
+        Assert.Throws<ArgumentNullException>(() => new Standardizer(null!, [1]));
+        Assert.Throws<ArgumentException>(() => new Standardizer(" ", [1]));
+        Assert.Throws<ArgumentNullException>(() => new Standardizer("input 'x'", null!));
+        Assert.Equal("input 'x': shape [2, 0] has a dimension that is not positive (Parameter 'shape')", Assert.Throws<ArgumentException>(() => new Standardizer("input 'x'", [2, 0])).Message);
+        Assert.StartsWith("input 'x': standardised values are floating point, not ", Assert.Throws<ArgumentException>(() => new Standardizer("input 'x'", [1], null, ScalarType.Int64)).Message);
+        Assert.Equal("input 'x': 2 labels for shape [3], which has 3 elements (Parameter 'labels')", Assert.Throws<ArgumentException>(() => new Standardizer("input 'x'", [3], ["a", "b"])).Message);
+
+        using var standardizer = new Standardizer("input 'x'", [1]);
+        using var scope = NewDisposeScope();
+        Assert.Throws<ArgumentNullException>(() => standardizer.Fit(null!));
+        Assert.StartsWith("input 'x': fitting needs floating-point values, not ", Assert.Throws<ArgumentException>(() => standardizer.Fit(tensor(new long[] { 1, 2 }, [2, 1]))).Message);
+        var negative = Assert.Throws<InvalidDataException>(() => standardizer.Fit(tensor(new[] { float.NegativeInfinity, 2 }, [2, 1])));
+        Assert.Equal("input 'x', element 0 holds -inf in row 0 of the training data: it cannot be standardised", negative.Message);
+    }
+
+    [Fact]
+    public void A_constant_column_is_found_even_when_its_computed_spread_is_not_zero()
+    {
+        // Three doubles 0.1: their mean rounds to 0.10000000000000002, so the computed standard
+        // deviation is 1.4e-17, not 0; every value is still the same.
+        using var standardizer = new Standardizer("input 'x'", [1], ["x"], ScalarType.Float64);
+        using var scope = NewDisposeScope();
+        var error = Assert.Throws<InvalidDataException>(() => standardizer.Fit(tensor(new[] { 0.1, 0.1, 0.1 }, [3, 1])));
+        Assert.Equal("input 'x', column 'x' is constant (every training value is 0.1): standardising it would divide by zero; drop the column or remove 'standardize'", error.Message);
+        // A float64 standardizer names the value with all its digits.
+        var digits = Assert.Throws<InvalidDataException>(() => standardizer.Fit(tensor(new[] { 1.000000001, 1.000000001 }, [2, 1])));
+        Assert.Contains("every training value is 1.000000001)", digits.Message, StringComparison.Ordinal);
+        Assert.False(standardizer.IsFitted);
+    }
+
+    [Fact]
+    public void A_spread_that_rounds_to_zero_in_the_statistics_dtype_is_constant_there_only()
+    {
+        using var scope = NewDisposeScope();
+        // 0 and the smallest float32 above it: the float64 deviation 7e-46 rounds to a float32 0.
+        using var single = new Standardizer("input 'x'", [1]);
+        var error = Assert.Throws<InvalidDataException>(() => single.Fit(tensor(new[] { 0f, float.Epsilon }, [2, 1])));
+        Assert.StartsWith("input 'x', element 0 is constant", error.Message, StringComparison.Ordinal);
+        // In float64, a spread of 5e-151 (0 once cast to float32) is a standard deviation like any other.
+        using var dual = new Standardizer("input 'x'", [1], null, ScalarType.Float64);
+        dual.Fit(tensor(new[] { 0.0, 1e-150 }, [2, 1]));
+        Assert.Equal([5e-151], dual.Std.data<double>().ToArray());
+    }
+
+    [Fact]
     public void Forward_before_fitting_is_an_error_naming_the_owner()
     {
         using var standardizer = new Standardizer("input 'features'", [2], ["x", "y"]);
