@@ -443,4 +443,49 @@ public sealed class CsvTableTests
         var last = Fails(Penguins + "\"Adelie,Dream,1,2,3,male,\n");
         Assert.Equal("penguins.csv, line 6: a quoted field is not closed: it runs to the end of the file (a field that starts with a quote ends with one, and each quote inside it is doubled)", last.Message);
     }
+
+    [Theory]
+    [InlineData("abc", "'abc' is not a number")]
+    [InlineData("NaN", "'NaN' is not a finite number")]
+    [InlineData("-inf", "'-inf' is not a finite number")]
+    public void A_float64_cell_that_is_not_a_finite_number_is_an_error(string cell, string problem)
+    {
+        var schema = new CsvSchema([new CsvInput("a", ScalarType.Float64, [], new ColumnSource(["a"]))], []);
+
+        var error = Assert.Throws<CsvDataException>(() => CsvTable.ReadInputs(new StringReader($"a\n1.5\n{cell}\n"), "numbers.csv", schema));
+
+        Assert.Equal($"numbers.csv, line 3, column 'a': {problem}", error.Message);
+    }
+
+    [Fact]
+    public void An_int64_cell_that_is_not_an_integer_is_an_error()
+    {
+        var schema = new CsvSchema([new CsvInput("n", ScalarType.Int64, [], new ColumnSource(["n"]))], []);
+
+        var error = Assert.Throws<CsvDataException>(() => CsvTable.ReadInputs(new StringReader("n\n3\n1.5\n"), "numbers.csv", schema));
+
+        Assert.Equal("numbers.csv, line 3, column 'n': '1.5' is not an integer (int64)", error.Message);
+    }
+
+    public static TheoryData<TaskSpec, string[], string[]?, string> MisfitLabels => new()
+    {
+        { Sex, ["sex", "smoker"], null, "the label of task 'sex' (binary) reads 1 column, not 2" },
+        { new TaskSpec("pair", TaskKind.Regression, 2), ["x"], null, "the label of task 'pair' (regression(2)) reads 2 columns, not 1" },
+        { Mass, ["body_mass_g"], ["light", "heavy"], "the label of task 'mass' (regression(1)) takes no categories: its cells are numbers" },
+        { new TaskSpec("tags", TaskKind.Multilabel, 2), ["red", "blue"], ["no", "yes"], "the label of task 'tags' (multilabel(2)) takes no categories: its cells are 0/1 values" },
+        { Sex, ["sex"], ["female", "male", "other"], "the label of task 'sex' (binary) needs 2 categories, [negative, positive], not 3 (female, male, other)" },
+        { Species, ["species"], ["Adelie", "Gentoo"], "the label of task 'species' (classes(3)) needs 3 categories, one per class in index order, not 2 (Adelie, Gentoo)" },
+        { Species, ["species"], ["Adelie", "Gentoo", "Adelie"], "the label of task 'species' (classes(3)): the categories list a value twice (Adelie, Gentoo, Adelie)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MisfitLabels))]
+    public void A_label_that_does_not_fit_its_task_is_an_argument_error_naming_it(TaskSpec task, string[] columns, string[]? categories, string message)
+    {
+        var schema = new CsvSchema([Bills], [new CsvLabel(task, new ColumnSource(columns, categories))]);
+
+        var error = Assert.Throws<ArgumentException>(() => Read(Penguins, schema, [task]).Data.Dispose());
+
+        Assert.Equal(message + " (Parameter 'label')", error.Message);
+    }
 }
