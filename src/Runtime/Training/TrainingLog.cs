@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Mtl.Training;
 
@@ -14,30 +15,19 @@ public static class TrainingLog
     };
 
     /// <summary>The record as one JSON object; <c>stage</c> (after <c>epoch</c>) only for a run with stages, so a run without writes what it always has.</summary>
-    public static string ToJson(EpochRecord record) => record.Stage is { } stage
-        ? JsonSerializer.Serialize(new
-        {
-            epoch = record.Epoch,
-            stage,
-            step = record.Step,
-            loss = record.TrainLoss,
-            losses = record.TaskLosses,
-            weights = record.Weights,
-            lr = record.LearningRates,
-            validation = record.Validation,
-            seconds = record.Seconds,
-        }, Json)
-        : JsonSerializer.Serialize(new
-        {
-            epoch = record.Epoch,
-            step = record.Step,
-            loss = record.TrainLoss,
-            losses = record.TaskLosses,
-            weights = record.Weights,
-            lr = record.LearningRates,
-            validation = record.Validation,
-            seconds = record.Seconds,
-        }, Json);
+    public static string ToJson(EpochRecord record)
+    {
+        var json = new JsonObject { ["epoch"] = record.Epoch };
+        if (record.Stage is { } stage) json["stage"] = stage;
+        json["step"] = record.Step;
+        json["loss"] = JsonSerializer.SerializeToNode(record.TrainLoss, Json);
+        json["losses"] = JsonSerializer.SerializeToNode(record.TaskLosses, Json);
+        json["weights"] = JsonSerializer.SerializeToNode(record.Weights, Json);
+        json["lr"] = JsonSerializer.SerializeToNode(record.LearningRates, Json);
+        json["validation"] = JsonSerializer.SerializeToNode(record.Validation, Json);
+        json["seconds"] = JsonSerializer.SerializeToNode(record.Seconds, Json);
+        return json.ToJsonString(Json);
+    }
 
     public static EpochRecord FromJson(string line)
     {
