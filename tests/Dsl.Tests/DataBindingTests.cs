@@ -57,6 +57,50 @@ public sealed class DataBindingTests
         Assert.Equal(["red", "blue"], Task("tags").Label!.Columns);
     }
 
+    [Theory]
+    [InlineData("long")]
+    [InlineData("int")]
+    public void A_category_without_a_list_learns_its_values(string dtype)
+    {
+        var model = TestCompiler.Model($"model M\ninput island: {dtype} {{ category \"Island Name\" }}\ntask t: binary = island -> embedding(vocab: 2, dim: 2) -> linear(1) {{ label y }}\n");
+
+        var source = model.Inputs[0].Source!;
+        Assert.Equal(["Island Name"], source.Columns);
+        Assert.Empty(source.Categories);
+        Assert.True(source.LearnsCategories);
+        Assert.True(source.IsCategory);
+        Assert.False(TestCompiler.Model(Penguins).Inputs[1].Source!.LearnsCategories);
+        Assert.True(TestCompiler.Model(Penguins).Inputs[1].Source!.IsCategory);
+        Assert.False(TestCompiler.Model(Penguins).Inputs[0].Source!.IsCategory);
+    }
+
+    [Theory]
+    [InlineData("input island: long { category island [Biscoe, Dream, Torgersen, Other] }\ntask t: binary = island -> embedding(vocab: 3, dim: 2) -> linear(1) { label y }", "2:38-2:71", 4, 3)]
+    [InlineData("input m: float[2] { columns a, b }\ninput island: long { category island [Biscoe, Dream, Torgersen, Other] }\ntask t: binary = concat(m, island -> embedding(vocab: 5, dim: 2), island -> embedding(vocab: 2, dim: 2)) -> linear(1) { label y }", "3:38-3:71", 4, 2)]
+    [InlineData("input island: long { category island [Biscoe, Dream, Torgersen, Other] }\nshared s = island -> embedding(vocab: 2, dim: 2)\ntask t: binary = s -> linear(1) { label y }", "2:38-2:71", 4, 2)]
+    public void Listed_categories_must_fit_every_embedding_the_input_feeds(string members, string span, int listed, int vocab)
+    {
+        var diagnostic = Assert.Single(TestCompiler.Compile($"model M\n{members}\n").Diagnostics);
+
+        Assert.Equal(
+            ("MTL0321", span, $"input 'island' lists {listed} categories (indices 0 to {listed - 1}), but the embedding it feeds has vocab {vocab}", $"give the embedding vocab: {listed}, or list at most {vocab} categories"),
+            (diagnostic.Id, diagnostic.Span.ToString(), diagnostic.Message, diagnostic.Fix));
+    }
+
+    [Theory]
+    [InlineData(3, 3)]
+    [InlineData(1, 1)]
+    public void Listed_categories_as_many_as_the_vocab_fit_and_learned_ones_are_checked_when_training(int listed, int vocab)
+    {
+        var values = string.Join(", ", new[] { "Biscoe", "Dream", "Torgersen" }.Take(listed));
+        var fits = TestCompiler.Compile($"model M\ninput island: long {{ category island [{values}] }}\ntask t: binary = island -> embedding(vocab: {vocab}, dim: 2) -> linear(1) {{ label y }}\n");
+        var learned = TestCompiler.Compile($"model M\ninput island: long {{ category island }}\ntask t: binary = island -> embedding(vocab: 1, dim: 2) -> linear(1) {{ label y }}\n");
+
+        Assert.Empty(fits.Diagnostics);
+        Assert.Empty(learned.Diagnostics);
+        Assert.Single(learned.Models);
+    }
+
     [Fact]
     public void A_model_without_a_table_has_no_sources_and_standardisation_needs_none()
     {
@@ -72,7 +116,14 @@ public sealed class DataBindingTests
     [InlineData("input x: float[2] { colums a, b }", "MTL0005", "2:21-2:27", "unknown input statement 'colums'", "did you mean 'columns'?")]
     [InlineData("input x: float[2] { columns a, b\n category c [p, q] }", "MTL0315", "3:2-3:10", "'x': 'columns' and 'category' cannot go together", "keep one: 'columns' for numbers, 'category' for one column of names")]
     [InlineData("input x: float[2] { category c [p, q] }", "MTL0206", "2:21-2:29", "'category' expects a long or int scalar (a class index) input; input is float[2]", null)]
-    [InlineData("input x: long { category c }", "MTL0314", "2:17-2:27", "'category' expects a column and its values: category island [Biscoe, Dream, Torgersen]", null)]
+    [InlineData("input x: long { category c, d }", "MTL0314", "2:17-2:30", "'category' expects a column and, optionally, its values: category island [Biscoe, Dream, Torgersen]", null)]
+    [InlineData("input x: long { category [p, q] }", "MTL0314", "2:17-2:32", "'category' expects a column and, optionally, its values: category island [Biscoe, Dream, Torgersen]", null)]
+    [InlineData("input x: long { category c [p] [q] }", "MTL0314", "2:17-2:35", "'category' expects a column and, optionally, its values: category island [Biscoe, Dream, Torgersen]", null)]
+    [InlineData("input x: long { category c(1) }", "MTL0314", "2:26-2:30", "'category' expects a column and, optionally, its values: category island [Biscoe, Dream, Torgersen]", null)]
+    [InlineData("input x: long { category }", "MTL0314", "2:17-2:25", "'category' expects a column and, optionally, its values: category island [Biscoe, Dream, Torgersen]", null)]
+    [InlineData("input x: long { category \"\" }", "MTL0314", "2:26-2:28", "'category' expects a column and, optionally, its values: category island [Biscoe, Dream, Torgersen]", null)]
+    [InlineData("input x: float { category c }", "MTL0206", "2:18-2:26", "'category' expects a long or int scalar (a class index) input; input is float[]", null)]
+    [InlineData("input x: int[3] { category c }", "MTL0206", "2:19-2:27", "'category' expects a long or int scalar (a class index) input; input is int[3]", null)]
     [InlineData("input x: float { category c [p, q] }", "MTL0206", "2:18-2:26", "'category' expects a long or int scalar (a class index) input; input is float[]", null)]
     [InlineData("input x: long[2] { category c [p, q] }", "MTL0206", "2:20-2:28", "'category' expects a long or int scalar (a class index) input; input is long[2]", null)]
     [InlineData("input x: long { category c [p, f(1)] }", "MTL0314", "2:32-2:36", "'category' expects names, numbers or strings in '[ ]'", null)]

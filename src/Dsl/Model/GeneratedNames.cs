@@ -50,6 +50,7 @@ public static class GeneratedNames
         "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
         "GetName", "Dispose", "RegisterComponents", "SharedModules", "LastSharedLayer", "SharedParameters", "TaskParameters",
         "DeclaredInputs", "ParameterCount", "Loss", "InputStandardizers", "TargetStandardizers", "OriginalUnits",
+        "LearnedCategoryInputs", "LearnedCategories",
         "Freeze", "FrozenModules", "SaveBlock", "LoadBlock", "BlockOf",
     };
 

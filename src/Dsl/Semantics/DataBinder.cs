@@ -9,12 +9,12 @@ namespace Mtl.Dsl.Semantics;
 /// Binds where a model's data comes from in a table and how it is prepared: an input's body
 /// (<c>columns</c>, <c>category</c>, <c>standardize</c>), a task's <c>label</c> and
 /// <c>standardize</c>, and the checks across the model (every input read from the table, no label
-/// among the inputs).
+/// among the inputs, listed categories that fit the embeddings they feed).
 /// </summary>
 internal sealed class DataBinder
 {
     private const string ColumnsExample = "column names: columns a, b, \"c d\"";
-    private const string CategoryExample = "a column and its values: category island [Biscoe, Dream, Torgersen]";
+    private const string CategoryExample = "a column and, optionally, its values: category island [Biscoe, Dream, Torgersen]";
 
     private readonly DiagnosticBag _diagnostics;
     private readonly StatementForms _forms;
@@ -89,10 +89,13 @@ internal sealed class DataBinder
     /// <summary>
     /// Across the model: when anything is read from a table every input must be (a table cannot
     /// fill the others), a task without a label column is worth a warning, and a label column read
-    /// as an input is an error.
+    /// as an input is an error, and so are more listed categories than an embedding the input
+    /// feeds can look up (learned categories are checked when training starts).
     /// </summary>
-    public void CheckModel(IReadOnlyList<(InputSyntax Syntax, ModelInput Input)> inputs, IReadOnlyList<(TaskSyntax Syntax, TaskHead Task)> tasks)
+    public void CheckModel(
+        IReadOnlyList<(InputSyntax Syntax, ModelInput Input)> inputs, IReadOnlyList<(TaskSyntax Syntax, TaskHead Task)> tasks, IReadOnlyList<SharedBlock> shared)
     {
+        CheckCategoryVocabularies(inputs, shared.Select(b => b.Pipeline).Concat(tasks.Select(t => t.Task.Pipeline)).ToList());
         var withColumns = inputs.Where(i => i.Input.Source is not null).ToList();
         var labelled = tasks.Where(t => t.Task.Label is not null).ToList();
         if (withColumns.Count == 0 && labelled.Count == 0)
@@ -133,6 +136,32 @@ internal sealed class DataBinder
         }
     }
 
+    /// <summary>A listed category's index goes up to count − 1, so every embedding the input feeds needs a vocab of at least the count.</summary>
+    private void CheckCategoryVocabularies(IReadOnlyList<(InputSyntax Syntax, ModelInput Input)> inputs, IReadOnlyList<Pipeline> pipelines)
+    {
+        foreach (var (syntax, input) in inputs)
+        {
+            if (input.Source is not { Categories.Count: > 0 } source || CategoryEmbeddings.Smallest(input.Name, pipelines) is not { } vocab)
+            {
+                continue;
+            }
+
+            var count = source.Categories.Count;
+            if (count > vocab)
+            {
+                var list = syntax.Body.First(s => s.Keyword.Text == DataCatalog.Category).Values[1];
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.CategoriesExceedVocabulary,
+                    list.Span,
+                    $"give the embedding vocab: {count}, or list at most {vocab} categories",
+                    input.Name,
+                    count,
+                    count - 1,
+                    vocab);
+            }
+        }
+    }
+
     /// <summary><c>columns a, b, "c d"</c>: one column per value of an example.</summary>
     private ColumnSource? BindColumns(string owner, TensorType type, StatementSyntax statement, string? kind = null)
     {
@@ -163,13 +192,18 @@ internal sealed class DataBinder
         return new ColumnSource(columns.ToEquatableArray(), EquatableArray<string>.Empty);
     }
 
-    /// <summary><c>category island [Biscoe, Dream, Torgersen]</c>: a class index from one column of names.</summary>
+    /// <summary>
+    /// <c>category island [Biscoe, Dream, Torgersen]</c>: a class index from one column of names;
+    /// <c>category island</c>: the same, with the names learned from the training rows.
+    /// </summary>
     private ColumnSource? BindCategory(TensorType type, StatementSyntax statement)
     {
+        var values = statement.Values;
         var ok = _forms.Check(
             statement,
             CategoryExample,
-            statement.Values.Count == 2 && statement.Values[1] is ListSyntax && statement.Arguments is null && statement.Body is null);
+            values.Count is 1 or 2 && values[0] is not ListSyntax && (values.Count == 1 || values[1] is ListSyntax) &&
+            statement.Arguments is null && statement.Body is null);
         if (!ok)
         {
             return null;
@@ -181,8 +215,13 @@ internal sealed class DataBinder
             return null;
         }
 
-        var column = Texts(statement, [statement.Values[0]], CategoryExample);
-        var categories = Categories(statement, (ListSyntax)statement.Values[1]);
+        var column = Texts(statement, [values[0]], CategoryExample);
+        if (values.Count == 1)
+        {
+            return column is null ? null : new ColumnSource(column.ToEquatableArray(), EquatableArray<string>.Empty, LearnsCategories: true);
+        }
+
+        var categories = Categories(statement, (ListSyntax)values[1]);
         return column is null || categories is null ? null : new ColumnSource(column.ToEquatableArray(), categories.ToEquatableArray());
     }
 

@@ -97,7 +97,8 @@ internal sealed class ModelBinder
         {
             new DataBinder(_diagnostics).CheckModel(
                 inputs.Zip(boundInputs, (syntax, input) => (syntax, input!)).ToList(),
-                taskSyntax.Zip(heads, (syntax, head) => (syntax, head)).ToList());
+                taskSyntax.Zip(heads, (syntax, head) => (syntax, head)).ToList(),
+                shared);
         }
 
         // A task whose name is a duplicate or failed to parse still counts: its error is already reported.
