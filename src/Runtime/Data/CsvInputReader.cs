@@ -7,7 +7,8 @@ namespace Mtl.Data;
 /// <summary>
 /// Gathers one input's values from its CSV columns, row by row, into an array of its element type
 /// (float32, float64, int64 or int32; a category column gives the category's index), and builds
-/// its tensor <c>[rows, ..shape]</c> once at the end.
+/// its tensor <c>[rows, ..shape]</c> once at the end. A column whose categories are learned keeps
+/// its trimmed cells until <see cref="Index"/> maps them by a vocabulary.
 /// </summary>
 internal sealed class CsvInputReader
 {
@@ -19,6 +20,7 @@ internal sealed class CsvInputReader
     private readonly List<double>? _doubles;
     private readonly List<long>? _longs;
     private readonly List<int>? _ints;
+    private readonly List<string>? _texts;
 
     public CsvInputReader(CsvInput input, CsvRows rows, CsvCells cells)
     {
@@ -34,6 +36,7 @@ internal sealed class CsvInputReader
             case ScalarType.Int64: _longs = new List<long>(); break;
             default: _ints = new List<int>(); break;
         }
+        if (input.Source.LearnsCategories) _texts = new List<string>();
     }
 
     /// <summary>The declaration must be one this reader can fill: a numeric dtype, one column per element, a category column only for an integer scalar.</summary>
@@ -47,13 +50,18 @@ internal sealed class CsvInputReader
         }
         if (input.Shape.Any(d => d <= 0)) throw new ArgumentException($"{what}: shape {Tensor.FormatShape(input.Shape)} has a dimension that is not positive", nameof(input));
         var elements = input.Shape.Aggregate(1L, (a, b) => a * b);
-        if (input.Source.Categories is { } categories)
+        if (input.Source.LearnsCategories && input.Source.Categories is not null)
+        {
+            throw new ArgumentException($"{what}: a category column either lists its categories or learns them, not both", nameof(input));
+        }
+        if (input.Source.Categories is not null || input.Source.LearnsCategories)
         {
             if (input.DType is not (ScalarType.Int64 or ScalarType.Int32) || input.Shape.Length != 0)
             {
                 throw new ArgumentException($"{what}: a category column gives one class index per example, so the input must be an int64 or int32 scalar, not {ScalarTypeInfo.Name(input.DType)} {Tensor.FormatShape(input.Shape)}", nameof(input));
             }
             if (input.Source.Columns.Count != 1) throw new ArgumentException($"{what}: a category input reads exactly one column, not {input.Source.Columns.Count}", nameof(input));
+            if (input.Source.Categories is not { } categories) return;
             if (categories.Count == 0) throw new ArgumentException($"{what}: a category column needs at least one category", nameof(input));
             if (categories.Distinct(StringComparer.Ordinal).Count() != categories.Count) throw new ArgumentException($"{what}: the categories list a value twice ({string.Join(", ", categories)})", nameof(input));
         }
@@ -64,6 +72,34 @@ internal sealed class CsvInputReader
     }
 
     public string Name => _input.Name;
+
+    /// <summary>Whether the input's categories are learned (its cells are kept as text until <see cref="Index"/>).</summary>
+    public bool LearnsCategories => _texts is not null;
+
+    /// <summary>The trimmed cells read so far, of an input whose categories are learned.</summary>
+    public IReadOnlyList<string> Texts => _texts ?? throw new InvalidOperationException($"{_what} does not learn its categories");
+
+    /// <summary>
+    /// Turns the cells read into indices by <paramref name="vocabulary"/> (a value's position + 1, or
+    /// <see cref="CategoryVocabulary.Unseen"/>); returns how many rows hold a value not in it.
+    /// </summary>
+    public long Index(IReadOnlyList<string> vocabulary)
+    {
+        var indices = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < vocabulary.Count; i++) indices[vocabulary[i]] = i + 1;
+        long unseen = 0;
+        for (var row = 0; row < Texts.Count; row++)
+        {
+            if (!indices.TryGetValue(Texts[row], out var index))
+            {
+                index = CategoryVocabulary.Unseen;
+                unseen++;
+            }
+            if (_longs is not null) _longs.Add(index);
+            else _ints!.Add(index);
+        }
+        return unseen;
+    }
 
     /// <summary>Whether the current record misses a value of this input.</summary>
     public bool IsMissing(CsvRows rows)
@@ -84,6 +120,11 @@ internal sealed class CsvInputReader
             if (_cells.IsMissing(cell))
             {
                 throw rows.Error(column, cell, $"the value of {_what} is missing ({CsvCells.ShowMissing(cell)}); fill it in, or skip rows with missing inputs");
+            }
+            if (_texts is not null)
+            {
+                _texts.Add(cell.Trim());
+                continue;
             }
             if (_input.Source.Categories is { } categories)
             {

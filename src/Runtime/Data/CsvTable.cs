@@ -15,6 +15,15 @@ namespace Mtl.Data;
 /// <see cref="ArgumentException"/>. Every row is kept or counted: the <see cref="CsvReport"/> says
 /// how many were read, skipped and missing labels.
 /// </summary>
+/// <remarks>
+/// A category input whose values are learned (<see cref="ColumnSource.LearnsCategories"/>) is read
+/// with the vocabulary in <see cref="CsvOptions.Categories"/> when it has one (a value not in it
+/// reads as 0 and is counted in <see cref="CsvReport.UnseenCategories"/>); otherwise its vocabulary
+/// is learned (<see cref="CategoryVocabulary"/>) from the training rows: every row read by
+/// <see cref="Read(string, CsvSchema, IReadOnlyList{TaskSpec}, CsvOptions?)"/>, the training part's
+/// rows only by <see cref="ReadSplit(string, CsvSchema, IReadOnlyList{TaskSpec}, double, long, CsvOptions?)"/>.
+/// Reading inputs for prediction never learns: it needs the vocabulary.
+/// </remarks>
 public static class CsvTable
 {
     /// <summary>Reads the file at <paramref name="path"/> (UTF-8; messages name it by <paramref name="path"/>) into a dataset of <paramref name="tasks"/>.</summary>
@@ -25,7 +34,40 @@ public static class CsvTable
     }
 
     /// <summary>Reads CSV text into a dataset of <paramref name="tasks"/>; <paramref name="source"/> names it in messages. Tasks without a label in the schema have no targets.</summary>
-    public static (MultiTaskDataset Data, CsvReport Report) Read(TextReader reader, string source, CsvSchema schema, IReadOnlyList<TaskSpec> tasks, CsvOptions? options = null)
+    public static (MultiTaskDataset Data, CsvReport Report) Read(TextReader reader, string source, CsvSchema schema, IReadOnlyList<TaskSpec> tasks, CsvOptions? options = null) =>
+        ReadDataset(reader, source, schema, tasks, options, LearnFrom.AllRows, trainFraction: 0, seed: 0);
+
+    /// <summary>
+    /// Reads the file at <paramref name="path"/> and splits its rows as
+    /// <see cref="MultiTaskDataset.Split"/> does for the same fraction and seed; learned
+    /// categories are learned from the training part's rows only and then applied to the
+    /// validation part (a value only the validation part holds reads as 0, counted in the report).
+    /// The report is the file's: rows skipped before the split, missing labels of all kept rows,
+    /// and the validation cells whose category the training part did not hold.
+    /// </summary>
+    public static (MultiTaskDataset Train, MultiTaskDataset Validation, CsvReport Report) ReadSplit(
+        string path, CsvSchema schema, IReadOnlyList<TaskSpec> tasks, double trainFraction, long seed, CsvOptions? options = null)
+    {
+        using var reader = Open(path);
+        return ReadSplit(reader, path, schema, tasks, trainFraction, seed, options);
+    }
+
+    /// <summary>CSV text read and split as <see cref="ReadSplit(string, CsvSchema, IReadOnlyList{TaskSpec}, double, long, CsvOptions?)"/> does; <paramref name="source"/> names it in messages.</summary>
+    public static (MultiTaskDataset Train, MultiTaskDataset Validation, CsvReport Report) ReadSplit(
+        TextReader reader, string source, CsvSchema schema, IReadOnlyList<TaskSpec> tasks, double trainFraction, long seed, CsvOptions? options = null)
+    {
+        if (!(trainFraction > 0 && trainFraction < 1)) throw new ArgumentOutOfRangeException(nameof(trainFraction), trainFraction, "the training fraction must be in (0, 1)");
+        var (all, report) = ReadDataset(reader, source, schema, tasks, options, LearnFrom.TrainingPart, trainFraction, seed);
+        using (all)
+        {
+            var (train, validation) = all.Split(trainFraction, seed);
+            return (train, validation, report);
+        }
+    }
+
+    /// <summary>A dataset of <paramref name="tasks"/>, learning what <paramref name="learn"/> says from the rows it says.</summary>
+    private static (MultiTaskDataset Data, CsvReport Report) ReadDataset(
+        TextReader reader, string source, CsvSchema schema, IReadOnlyList<TaskSpec> tasks, CsvOptions? options, LearnFrom learn, double trainFraction, long seed)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(tasks);
@@ -37,8 +79,8 @@ public static class CsvTable
         if (duplicate is not null) throw new ArgumentException($"the schema has {duplicate.Count()} labels for task '{duplicate.Key}'", nameof(schema));
         // The dataset takes the tensors out of the scope; if it rejects them, the scope frees them.
         using var scope = NewDisposeScope();
-        var (inputs, targets, report) = ReadColumns(reader, source, schema, schema.Labels, options);
-        return (new MultiTaskDataset(inputs, targets, tasks), report);
+        var read = ReadColumns(reader, source, schema, schema.Labels, options, learn, trainFraction, seed);
+        return (new MultiTaskDataset(read.Inputs, read.Targets, tasks) { Categories = read.Categories }, read.Report);
     }
 
     /// <summary>Reads the inputs only (label columns need not exist), for prediction; the caller owns the tensors.</summary>
@@ -53,9 +95,9 @@ public static class CsvTable
     {
         ArgumentNullException.ThrowIfNull(schema);
         using var scope = NewDisposeScope();
-        var (inputs, _, report) = ReadColumns(reader, source, schema, [], options);
-        foreach (var tensor in inputs.Values) tensor.DetachFromDisposeScope();
-        return (inputs, report);
+        var read = ReadColumns(reader, source, schema, [], options, LearnFrom.Nothing, trainFraction: 0, seed: 0);
+        foreach (var tensor in read.Inputs.Values) tensor.DetachFromDisposeScope();
+        return (read.Inputs, read.Report);
     }
 
     private static StreamReader Open(string path)
@@ -65,12 +107,29 @@ public static class CsvTable
         return new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
     }
 
+    /// <summary>Which rows a learned vocabulary missing from the options is learned from.</summary>
+    private enum LearnFrom
+    {
+        /// <summary>None: the vocabulary must be given (reading inputs for prediction).</summary>
+        Nothing,
+
+        /// <summary>Every row kept: the file is the training data.</summary>
+        AllRows,
+
+        /// <summary>The rows the split puts in the training part.</summary>
+        TrainingPart,
+    }
+
+    private sealed record Columns(
+        Dictionary<string, Tensor> Inputs, Dictionary<string, Tensor> Targets, CsvReport Report, IReadOnlyDictionary<string, IReadOnlyList<string>> Categories);
+
     /// <summary>
-    /// The inputs and the labels' targets as tensors (in the caller's dispose scope), and
-    /// the report. Every row is read before any tensor is built, so an error leaves nothing behind.
+    /// The inputs and the labels' targets as tensors (in the caller's dispose scope), the
+    /// vocabularies of the learned category inputs, and the report. Every row is read before any
+    /// tensor is built, so an error leaves nothing behind.
     /// </summary>
-    private static (Dictionary<string, Tensor> Inputs, Dictionary<string, Tensor> Targets, CsvReport Report) ReadColumns(
-        TextReader reader, string source, CsvSchema schema, IReadOnlyList<CsvLabel> labels, CsvOptions? options)
+    private static Columns ReadColumns(
+        TextReader reader, string source, CsvSchema schema, IReadOnlyList<CsvLabel> labels, CsvOptions? options, LearnFrom learn, double trainFraction, long seed)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(source);
@@ -78,6 +137,7 @@ public static class CsvTable
         if (schema.Inputs.Count == 0) throw new ArgumentException("the schema has no inputs: a model reads at least one", nameof(schema));
         var twice = schema.Inputs.GroupBy(i => i.Name).FirstOrDefault(g => g.Count() > 1);
         if (twice is not null) throw new ArgumentException($"the schema declares input '{twice.Key}' {twice.Count()} times", nameof(schema));
+        CheckGiven(schema, options);
         var cells = new CsvCells(options.MissingValues);
         using var rows = new CsvRows(reader, source);
         var inputs = schema.Inputs.Select(i => new CsvInputReader(i, rows, cells)).ToList();
@@ -96,7 +156,39 @@ public static class CsvTable
         }
         if (rows.Count == 0) throw new CsvDataException(source, 2, null, null, "no data rows: the file has only its header");
         if (kept == 0) throw new CsvDataException(source, rows.Line, null, null, $"no data rows left: each of the {rows.Count} rows misses an input and was skipped");
-        var report = new CsvReport(source, kept, skipped, targets.ToDictionary(t => t.Task.Name, t => t.MissingRows));
-        return (inputs.ToDictionary(i => i.Name, i => i.ToTensor(kept)), targets.ToDictionary(t => t.Task.Name, t => t.ToTensor(kept)), report);
+        var categories = new Dictionary<string, IReadOnlyList<string>>();
+        var unseen = new Dictionary<string, long>();
+        var training = learn == LearnFrom.TrainingPart ? MultiTaskDataset.SplitRows(kept, trainFraction, seed).Train : null;
+        foreach (var input in inputs.Where(i => i.LearnsCategories))
+        {
+            var vocabulary = options.Categories is { } given && given.TryGetValue(input.Name, out var known)
+                ? known
+                : learn switch
+                {
+                    LearnFrom.AllRows => CategoryVocabulary.Learn(input.Texts),
+                    LearnFrom.TrainingPart => CategoryVocabulary.Learn(training!.Select(row => input.Texts[(int)row])),
+                    _ => throw new ArgumentException($"input '{input.Name}' learns its categories from the training rows, so reading inputs needs its vocabulary: pass CsvOptions.Categories (a trained model's LearnedCategories, or the training dataset's Categories)", nameof(options)),
+                };
+            categories[input.Name] = vocabulary;
+            unseen[input.Name] = input.Index(vocabulary);
+        }
+        var report = new CsvReport(source, kept, skipped, targets.ToDictionary(t => t.Task.Name, t => t.MissingRows)) { UnseenCategories = unseen.Count == 0 ? CsvReport.NoInputs : unseen };
+        return new Columns(inputs.ToDictionary(i => i.Name, i => i.ToTensor(kept)), targets.ToDictionary(t => t.Task.Name, t => t.ToTensor(kept)), report, categories);
+    }
+
+    /// <summary>The vocabularies in the options: each of an input of the schema that learns its categories, and well formed.</summary>
+    private static void CheckGiven(CsvSchema schema, CsvOptions options)
+    {
+        if (options.Categories is not { } given) return;
+        foreach (var (name, vocabulary) in given)
+        {
+            var input = schema.Inputs.FirstOrDefault(i => i.Name == name);
+            if (input is null || !input.Source.LearnsCategories)
+            {
+                var learned = schema.Inputs.Where(i => i.Source.LearnsCategories).Select(i => $"'{i.Name}'").ToList();
+                throw new ArgumentException($"CsvOptions.Categories has a vocabulary for '{name}', which is not an input that learns its categories (those are: {(learned.Count == 0 ? "none" : string.Join(", ", learned))})", nameof(options));
+            }
+            if (CategoryVocabulary.Problem($"CsvOptions.Categories of input '{name}'", vocabulary) is { } problem) throw new ArgumentException(problem, nameof(options));
+        }
     }
 }

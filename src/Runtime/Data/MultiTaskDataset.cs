@@ -65,6 +65,17 @@ public sealed class MultiTaskDataset : IDisposable
     public IReadOnlyDictionary<string, Tensor> Targets => _targets;
 
     /// <summary>
+    /// The vocabularies of the inputs whose categories are learned (<c>category island</c> without
+    /// a list), by input name: the values of index 1, 2, ... in ordinal order (index 0 is a value
+    /// not seen in training). Set by <see cref="CsvTable"/> to the vocabulary it learned or was
+    /// given; kept by <see cref="Subset"/>, <see cref="Split"/> and <see cref="WithTargets"/>.
+    /// Empty for data that does not come from a table.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Categories { get; init; } = NoCategories;
+
+    internal static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoCategories = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>
     /// Batches in order, or shuffled by a permutation that depends only on <paramref name="seed"/>
     /// (the trainer passes seed and epoch), so a resumed run sees the same batches. The batch
     /// tensors belong to the caller's dispose scope.
@@ -109,7 +120,10 @@ public sealed class MultiTaskDataset : IDisposable
         return new MultiTaskDataset(
             _inputs.ToDictionary(p => p.Key, p => p.Value.index_select(0, index)),
             _targets.ToDictionary(p => p.Key, p => p.Value.index_select(0, index)),
-            Tasks);
+            Tasks)
+        {
+            Categories = Categories,
+        };
     }
 
     /// <summary>
@@ -119,13 +133,18 @@ public sealed class MultiTaskDataset : IDisposable
     /// </summary>
     public (MultiTaskDataset Train, MultiTaskDataset Validation) Split(double trainFraction, long seed)
     {
-        if (!(trainFraction > 0 && trainFraction < 1)) throw new ArgumentOutOfRangeException(nameof(trainFraction), trainFraction, "the training fraction must be in (0, 1)");
-        var order = Permutation(Count, seed);
-        var trainCount = (long)Math.Round(trainFraction * Count, MidpointRounding.AwayFromZero);
-        if (trainCount == 0 || trainCount == Count) throw new ArgumentException($"splitting {Count} examples at {trainFraction} leaves one part empty", nameof(trainFraction));
-        var train = order.Take((int)trainCount).Order().ToList();
-        var validation = order.Skip((int)trainCount).Order().ToList();
+        var (train, validation) = SplitRows(Count, trainFraction, seed);
         return (Subset(train), Subset(validation));
+    }
+
+    /// <summary>The rows of each part of <see cref="Split"/> for <paramref name="count"/> examples, each part in ascending order.</summary>
+    internal static (List<long> Train, List<long> Validation) SplitRows(long count, double trainFraction, long seed)
+    {
+        if (!(trainFraction > 0 && trainFraction < 1)) throw new ArgumentOutOfRangeException(nameof(trainFraction), trainFraction, "the training fraction must be in (0, 1)");
+        var order = Permutation(count, seed);
+        var trainCount = (long)Math.Round(trainFraction * count, MidpointRounding.AwayFromZero);
+        if (trainCount == 0 || trainCount == count) throw new ArgumentException($"splitting {count} examples at {trainFraction} leaves one part empty", nameof(trainFraction));
+        return (order.Take((int)trainCount).Order().ToList(), order.Skip((int)trainCount).Order().ToList());
     }
 
     /// <summary>
@@ -142,7 +161,10 @@ public sealed class MultiTaskDataset : IDisposable
         return new MultiTaskDataset(
             _inputs.ToDictionary(p => p.Key, p => p.Value.alias()),
             tasks.ToDictionary(t => t, t => _targets[t].alias()),
-            Tasks);
+            Tasks)
+        {
+            Categories = Categories,
+        };
     }
 
     /// <summary>A Fisher–Yates permutation from a SplitMix64 stream: the same on every platform and run.</summary>

@@ -14,7 +14,9 @@ namespace Mtl.Training;
 /// weighting method's parameters (<c>weighting.{i}</c>), the best weights so far (<c>best.*</c>),
 /// libtorch's generator state (<c>rng</c>), and as JSON metadata the epoch, step, optimizer steps
 /// and group options, scheduler and weighting state, early-stopping state, the shuffling
-/// generator and the history. Written atomically: a crash mid-write never replaces a good file.
+/// generator, the history and the model's learned category vocabularies (<c>categories</c>, by
+/// input name; absent when it has none). Written atomically: a crash mid-write never replaces a
+/// good file.
 /// </summary>
 /// <remarks>
 /// <para>Integrity (version 2): the metadata keeps the CRC-32C of every tensor's bytes
@@ -35,6 +37,7 @@ public static class Checkpoint
     private const string MetadataKey = "mtl.checkpoint";
     private const string MetadataChecksumKey = "mtl.checkpoint.crc32c";
     private const string ChecksumsField = "crc32c";
+    private const string CategoriesField = "categories";
     private const int Version = 2;
     private const int FirstVersion = 1;
 
@@ -102,6 +105,15 @@ public static class Checkpoint
             ["history"] = new JsonArray(loop.History.Select(r => JsonNode.Parse(TrainingLog.ToJson(r))).ToArray()),
             [ChecksumsField] = checksums,
         };
+        if (parts.Model.LearnedCategories.Count > 0)
+        {
+            var categories = new JsonObject();
+            foreach (var (input, vocabulary) in parts.Model.LearnedCategories.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                categories[input] = new JsonArray(vocabulary.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+            }
+            meta[CategoriesField] = categories;
+        }
         if (loop.Stage is { } stage)
         {
             meta["stage"] = stage.Index;
@@ -171,6 +183,7 @@ public static class Checkpoint
         var schedule = new ScheduleState(saved.Scheduler, saved.Plateau);
         Check(path, saved.Plateau is null ? "scheduler" : "scheduler / plateau", () => parts.Schedule.Check(schedule));
         CheckKeys(path, "weighting", saved.Weighting.Keys, parts.Weighting.state_dict().Keys, parts.Weighting.GetType().Name);
+        CheckCategories(path, saved.Categories, parts.Model);
 
         using var scope = NewDisposeScope();
         var expected = new Expected(parts, saved);
@@ -204,7 +217,27 @@ public static class Checkpoint
         for (var i = 0; i < weightingParameters.Count; i++) weightingParameters[i].copy_(content.tensors[$"weighting.{i}"]);
         parts.EarlyStop.Restore(new EarlyStopState(saved.BestValue, saved.StaleEpochs));
         parts.BestWeights.Load(best);
+        parts.Model.SetLearnedCategories(saved.Categories);
         trainer.Restore(new LoopState(saved.Epoch, saved.Step, saved.Random, saved.History) { Stage = saved.Stage });
+    }
+
+    /// <summary>
+    /// Each saved vocabulary belongs to an input the model learns the categories of, and fits it
+    /// (<see cref="LearnedCategoryInput.Problem"/>). A learned input without one (a checkpoint
+    /// from before learned categories, a model trained on tensors) is left without one.
+    /// </summary>
+    private static void CheckCategories(string path, IReadOnlyDictionary<string, IReadOnlyList<string>> saved, MultiTaskModule model)
+    {
+        foreach (var (name, vocabulary) in saved)
+        {
+            var input = model.LearnedCategoryInputs.FirstOrDefault(i => i.Name == name);
+            if (input is null)
+            {
+                var learned = model.LearnedCategoryInputs.Select(i => $"'{i.Name}'").ToList();
+                throw new CheckpointException(path, $"'{CategoriesField}' has a vocabulary for input '{name}', but this model does not learn the categories of an input '{name}' (it learns those of: {(learned.Count == 0 ? "none" : string.Join(", ", learned))})");
+            }
+            if (input.Problem(vocabulary) is { } problem) throw new CheckpointException(path, $"'{CategoriesField}.{name}' does not fit this model: {problem}");
+        }
     }
 
     /// <summary>The checksums (version 2) and finiteness of every tensor read.</summary>
@@ -317,7 +350,8 @@ public static class Checkpoint
         Dictionary<string, double> Weighting,
         List<EpochRecord> History,
         Dictionary<string, uint>? Checksums,
-        StagePosition? Stage)
+        StagePosition? Stage,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> Categories)
     {
         /// <summary>The fields every history record has: those the log writes.</summary>
         private static readonly string[] RecordFields = JsonNode.Parse(TrainingLog.ToJson(new EpochRecord(0, 0, 0, new Dictionary<string, double>(), new Dictionary<string, double>(), [], new Dictionary<string, double>(), 0)))!
@@ -415,6 +449,18 @@ public static class Checkpoint
                 if (stage.Epoch > epoch) throw new CheckpointException(path, $"'stage_epoch' is {stage.Epoch} but 'epoch' is {epoch}");
             }
 
+            var categories = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            if (meta.ContainsKey(CategoriesField))
+            {
+                foreach (var (input, node) in read.Object(meta, CategoriesField))
+                {
+                    var values = node as JsonArray ?? throw new CheckpointException(path, $"'{CategoriesField}.{input}' must be a JSON array of strings");
+                    categories[input] = values.Select((v, i) => v is JsonValue value && value.TryGetValue<string>(out var text)
+                        ? text
+                        : throw new CheckpointException(path, $"'{CategoriesField}.{input}[{i}]' must be a string")).ToList();
+                }
+            }
+
             var scheduler = read.Field(meta, "scheduler");
             var plateau = read.Field(meta, "plateau");
             return new Saved(
@@ -430,7 +476,8 @@ public static class Checkpoint
                 read.Numbers(read.Field(meta, "weighting"), "weighting"),
                 history,
                 checksums,
-                stage);
+                stage,
+                categories);
         }
     }
 

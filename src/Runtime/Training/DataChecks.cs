@@ -12,7 +12,8 @@ namespace Mtl.Training;
 /// expected and found. Before training (<see cref="BeforeFit(MultiTaskDataset, MultiTaskDataset?, MultiTaskModule, IReadOnlyList{TaskSpec}, TaskLosses)"/>)
 /// also: an empty dataset, or one without a labelled example of any task, is an
 /// <see cref="ArgumentException"/>; a task without a labelled example gets a warning, and its
-/// validation losses and metrics are left out (absent, not NaN or 0).
+/// validation losses and metrics are left out (absent, not NaN or 0); and the model takes its
+/// learned category vocabularies from the training data (<see cref="CategoryLearning"/>).
 /// </summary>
 internal static class DataChecks
 {
@@ -42,6 +43,7 @@ internal static class DataChecks
         foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in the validation dataset; it has no validation loss or metrics");
         Require("training data", train, model, tasks);
         if (validation is not null) Require("validation data", validation, model, tasks);
+        CategoryLearning.BeforeFit(model, [("the training data", train)], validation is null ? [] : [("the validation data", validation)]);
         return new FitChecks(warnings, unvalidated);
     }
 
@@ -59,6 +61,10 @@ internal static class DataChecks
         foreach (var name in unvalidated) warnings.Add($"warning: task '{name}' has no labelled example in its validation dataset; it has no validation loss or metrics");
         Require("training data", train, model, tasks);
         if (validation is not null) Require("validation data", validation, model, tasks);
+        CategoryLearning.BeforeFit(
+            model,
+            train.Names.Select(n => ($"the training dataset of task '{n}'", train.Datasets[n])).ToList(),
+            validation is null ? [] : validation.Names.Select(n => ($"the validation dataset of task '{n}'", validation.Datasets[n])).ToList());
         return new FitChecks(warnings, unvalidated);
     }
 

@@ -97,6 +97,28 @@ public abstract class MultiTaskModule : nn.Module
 
     private static readonly IReadOnlyDictionary<string, Standardizer> NoStandardizers = new Dictionary<string, Standardizer>();
 
+    private IReadOnlyDictionary<string, IReadOnlyList<string>> _learnedCategories = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>
+    /// The inputs whose categories the model learns from the training rows (<c>category island</c>
+    /// without a list). Before the first step the trainer takes each one's vocabulary from the
+    /// training data (<see cref="Data.MultiTaskDataset.Categories"/>) into
+    /// <see cref="LearnedCategories"/>, checking that it fits the embedding the input feeds.
+    /// </summary>
+    public virtual IReadOnlyList<LearnedCategoryInput> LearnedCategoryInputs => [];
+
+    /// <summary>
+    /// The vocabularies learned from the training rows, by input name (see
+    /// <see cref="Data.CategoryVocabulary"/>): fixed once learned, saved in checkpoints and restored
+    /// by loading one, and used to read the inputs of new data (pass them as
+    /// <see cref="Data.CsvOptions.Categories"/>). Empty until the model is trained or loaded.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> LearnedCategories => _learnedCategories;
+
+    /// <summary>Replaces the learned vocabularies (checked by the caller against <see cref="LearnedCategoryInputs"/>).</summary>
+    internal void SetLearnedCategories(IReadOnlyDictionary<string, IReadOnlyList<string>> categories) =>
+        _learnedCategories = new Dictionary<string, IReadOnlyList<string>>(categories);
+
     /// <summary>
     /// Task <paramref name="task"/>'s output in the targets' original units: the target
     /// standardizer's inverse when the task has one (a new tensor in the caller's dispose scope),
