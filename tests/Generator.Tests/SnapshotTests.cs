@@ -32,6 +32,7 @@ public sealed class SnapshotTests
         ["Features"] = ["Model", "Trainer"],
         ["Names"] = ["Model", "Example", "Trainer"],
         ["Penguins"] = ["Model", "Dataset", "Trainer"],
+        ["LearnedIsland"] = ["Model", "Dataset", "Trainer"],
         ["Transfer"] = ["Model", "Trainer", "Block"],
         ["Stages"] = ["Trainer"],
     };

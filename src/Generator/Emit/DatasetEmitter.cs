@@ -178,11 +178,21 @@ internal static class DatasetEmitter
         w.Summary("Where the examples came from when they were read from a CSV file (rows read, rows skipped, missing labels per task); null otherwise.");
         w.Line($"public {Types.CsvReport}? Report {{ get; private init; }}");
         w.Line();
-        w.Summary("Reads a CSV file (a header row, invariant culture, quoted fields) into a dataset; a missing column, a cell that is not a number, an unknown category or a bad label is an error naming the file, line, column and value. Report says what was read.");
+        w.Summary("Reads a CSV file (a header row, invariant culture, quoted fields) into a dataset; a missing column, a cell that is not a number, an unknown category or a bad label is an error naming the file, line, column and value. Report says what was read."
+            + (model.Inputs.Any(i => i.Source is { LearnsCategories: true })
+                ? " Categories without a list are learned from all the rows (the file is training data) unless options.Categories gives them: read validation and test files with the training data's Data.Categories."
+                : ""));
         using (w.Block($"public static {name} FromCsv(string path, {Types.CsvOptions}? options = null)"))
         {
             w.Line($"var (data, report) = {Types.CsvTable}.Read(path, CsvSchema, {trainer}.Tasks, options);");
             w.Line($"return new {name}(data) {{ Report = report }};");
+        }
+        w.Line();
+        w.Summary("Reads a CSV file and splits its rows at random (as Split does for the same fraction and seed) into a training part and a validation part. Categories learned from the data are learned from the training part's rows only, then applied to the validation part: a value only the validation part holds reads as 0 and is counted in Report (the file's, on both parts).");
+        using (w.Block($"public static ({name} Train, {name} Validation) FromCsvSplit(string path, double trainFraction, long seed = {TrainCatalog.Seed}, {Types.CsvOptions}? options = null)"))
+        {
+            w.Line($"var (train, validation, report) = {Types.CsvTable}.ReadSplit(path, CsvSchema, {trainer}.Tasks, trainFraction, seed, options);");
+            w.Line($"return (new {name}(train) {{ Report = report }}, new {name}(validation) {{ Report = report }});");
         }
         w.Line();
         w.Summary("Reads CSV text into a dataset; <paramref name=\"source\"/> names it in messages.");
@@ -203,7 +213,7 @@ internal static class DatasetEmitter
     }
 
     private static string Source(ColumnSource source) =>
-        $"new {Types.ColumnSource}({Types.Strings(source.Columns)}{(source.Categories.Count > 0 ? ", " + Types.Strings(source.Categories) : "")})";
+        $"new {Types.ColumnSource}({Types.Strings(source.Columns)}{(source.Categories.Count > 0 ? ", " + Types.Strings(source.Categories) : "")}{(source.LearnsCategories ? ", LearnsCategories: true" : "")})";
 
     private static void InputsOf(CodeWriter w, MtlModel model, string example)
     {

@@ -36,6 +36,11 @@ internal static class ModelEmitter
                 w.Line();
                 DeclaredInputs(w, model);
                 w.Line();
+                if (model.Inputs.Any(i => i.Source is { LearnsCategories: true }))
+                {
+                    LearnedCategoryInputs(w, model);
+                    w.Line();
+                }
                 Forward(w, model, name);
                 w.Line();
                 TypedForward(w, model);
@@ -216,6 +221,22 @@ internal static class ModelEmitter
         foreach (var input in model.Inputs)
         {
             w.Line($"new {Types.InputDeclaration}({Literals.String(input.Name)}, {Types.ScalarTypeOf(input.Type.DType)}, {DatasetEmitter.Shape(input.Type.Shape)}),");
+        }
+        w.Outdent();
+        w.Line("};");
+    }
+
+    private static void LearnedCategoryInputs(CodeWriter w, MtlModel model)
+    {
+        w.Summary("The inputs whose categories are learned from the training rows, with the smallest vocab of the embeddings each feeds: the trainer takes their vocabularies from the training data and checks that they fit.");
+        w.Line($"public override {Types.ReadOnlyList}<{Types.LearnedCategoryInput}> LearnedCategoryInputs {{ get; }} = new {Types.LearnedCategoryInput}[]");
+        w.Line("{");
+        w.Indent();
+        var pipelines = CategoryEmbeddings.Of(model).ToList();
+        foreach (var input in model.Inputs.Where(i => i.Source is { LearnsCategories: true }))
+        {
+            var vocab = CategoryEmbeddings.Smallest(input.Name, pipelines);
+            w.Line($"new {Types.LearnedCategoryInput}({Literals.String(input.Name)}{(vocab is { } v ? ", " + TrainerEmitter.Invariant(v) : "")}),");
         }
         w.Outdent();
         w.Line("};");

@@ -444,11 +444,17 @@ internal static class TrainerEmitter
         if (model.ReadsTable)
         {
             w.Line();
-            w.Summary("Predicts each row of a CSV file with the model's input columns (label columns may be absent).");
+            w.Summary(model.Inputs.Any(i => i.Source is { LearnsCategories: true })
+                ? "Predicts each row of a CSV file with the model's input columns (label columns may be absent); learned categories are read with the vocabularies the model learned (a value unseen in training reads as 0)."
+                : "Predicts each row of a CSV file with the model's input columns (label columns may be absent).");
             using (w.Block($"public {Types.ReadOnlyList}<{prediction}> PredictCsv(string path, {Types.CsvOptions}? options = null)"))
             {
                 w.Line($"using var scope = {Types.Torch}.NewDisposeScope();");
-                w.Line($"return Predict({GeneratedNames.Dataset(model)}.InputsFromCsv(path, options));");
+                // Learned categories are read with the vocabularies the model learned in training (or loaded).
+                var options = model.Inputs.Any(i => i.Source is { LearnsCategories: true })
+                    ? $"(options ?? new {Types.CsvOptions}()) with {{ Categories = Model.LearnedCategories }}"
+                    : "options";
+                w.Line($"return Predict({GeneratedNames.Dataset(model)}.InputsFromCsv(path, {options}));");
             }
         }
     }

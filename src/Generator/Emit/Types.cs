@@ -22,6 +22,7 @@ internal static class Types
     public const string MultiTaskOutput = "global::Mtl.Training.MultiTaskOutput";
     public const string ModelInputs = "global::Mtl.Training.ModelInputs";
     public const string InputDeclaration = "global::Mtl.Training.InputDeclaration";
+    public const string LearnedCategoryInput = "global::Mtl.Training.LearnedCategoryInput";
     public const string TaskSpec = "global::Mtl.TaskSpec";
     public const string TaskKind = "global::Mtl.TaskKind";
     public const string LossKind = "global::Mtl.LossKind";

@@ -104,6 +104,13 @@ namespace Tests.Generated
             return new PenguinsDataset(data) { Report = report };
         }
 
+        /// <summary>Reads a CSV file and splits its rows at random (as Split does for the same fraction and seed) into a training part and a validation part. Categories learned from the data are learned from the training part's rows only, then applied to the validation part: a value only the validation part holds reads as 0 and is counted in Report (the file's, on both parts).</summary>
+        public static (PenguinsDataset Train, PenguinsDataset Validation) FromCsvSplit(string path, double trainFraction, long seed = 42, global::Mtl.Data.CsvOptions? options = null)
+        {
+            var (train, validation, report) = global::Mtl.Data.CsvTable.ReadSplit(path, CsvSchema, PenguinsTrainer.Tasks, trainFraction, seed, options);
+            return (new PenguinsDataset(train) { Report = report }, new PenguinsDataset(validation) { Report = report });
+        }
+
         /// <summary>Reads CSV text into a dataset; &lt;paramref name="source"/&gt; names it in messages.</summary>
         public static PenguinsDataset FromCsv(global::System.IO.TextReader reader, string source, global::Mtl.Data.CsvOptions? options = null)
         {
