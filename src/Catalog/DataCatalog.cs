@@ -11,8 +11,15 @@ public static class DataCatalog
     /// <summary><c>columns a, b, "c d"</c>: the numeric columns that fill an input, in element order.</summary>
     public const string Columns = "columns";
 
-    /// <summary><c>category island [Biscoe, Dream, Torgersen]</c>: one column whose values become a class index.</summary>
+    /// <summary>
+    /// <c>category island [Biscoe, Dream, Torgersen]</c>: one column whose values become a class
+    /// index (from 0, in list order); <c>category island</c>: the values are learned from the
+    /// training rows (from 1, in ordinal order, after <see cref="UnseenCategory"/>).
+    /// </summary>
     public const string Category = "category";
+
+    /// <summary>The class index of a value that a learned category column did not see in its training rows.</summary>
+    public const int UnseenCategory = 0;
 
     /// <summary><c>standardize</c>: (x − mean) / std with statistics fitted on the training data only.</summary>
     public const string Standardize = "standardize";

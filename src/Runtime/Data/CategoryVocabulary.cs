@@ -11,7 +11,7 @@ namespace Mtl.Data;
 public static class CategoryVocabulary
 {
     /// <summary>The index a value not in the vocabulary reads as.</summary>
-    public const int Unseen = 0;
+    public const int Unseen = Catalog.DataCatalog.UnseenCategory;
 
     /// <summary>The vocabulary of <paramref name="values"/> (trimmed cells): distinct, in ordinal order.</summary>
     public static IReadOnlyList<string> Learn(IEnumerable<string> values)

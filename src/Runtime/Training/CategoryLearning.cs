@@ -7,8 +7,10 @@ namespace Mtl.Training;
 /// (<see cref="MultiTaskModule.LearnedCategoryInputs"/>) from the training data, never from the
 /// validation data: the training datasets must agree on it, a vocabulary the model already has
 /// (a loaded checkpoint, an earlier Fit) must be the same, the validation data must have been read
-/// with it, and it must fit the embedding the input feeds. Every check passes before the model
-/// takes anything. Data that does not come from a table carries no vocabulary and is not checked.
+/// with it, and it must fit the embedding the input feeds (any data, evaluation data too, must have
+/// been read with a vocabulary the model has learned: <see cref="RequireLearned"/>). Every check
+/// passes before the model takes anything. Data that does not come from a table carries no
+/// vocabulary and is not checked.
 /// </summary>
 internal static class CategoryLearning
 {
@@ -28,11 +30,8 @@ internal static class CategoryLearning
                 }
                 (vocabulary, from) = (read, what);
             }
+            // A vocabulary the model already has was checked against the data (RequireLearned).
             if (vocabulary is null) continue;
-            if (model.LearnedCategories.TryGetValue(input.Name, out var known) && !CategoryVocabulary.Same(known, vocabulary))
-            {
-                throw new ArgumentException($"input '{input.Name}': {from} was read with the categories {CategoryVocabulary.Show(vocabulary)}, but the model has learned {CategoryVocabulary.Show(known)}; read it with CsvOptions.Categories = the model's LearnedCategories");
-            }
             if (input.Problem(vocabulary) is { } problem) throw new ArgumentException(problem);
             foreach (var (what, data) in validation)
             {
@@ -44,5 +43,21 @@ internal static class CategoryLearning
             learned[input.Name] = vocabulary;
         }
         model.SetLearnedCategories(learned);
+    }
+
+    /// <summary>
+    /// Data read with another vocabulary than one the model has learned would give the model other
+    /// indices than it learned: an <see cref="InvalidDataException"/> naming the input and both
+    /// vocabularies (training, validation and evaluation data alike).
+    /// </summary>
+    public static void RequireLearned(string role, MultiTaskDataset data, MultiTaskModule model)
+    {
+        foreach (var (name, known) in model.LearnedCategories)
+        {
+            if (data.Categories.TryGetValue(name, out var read) && !CategoryVocabulary.Same(known, read))
+            {
+                throw new InvalidDataException($"input '{name}': the {role} was read with the categories {CategoryVocabulary.Show(read)}, but the model has learned {CategoryVocabulary.Show(known)}; read it with CsvOptions.Categories = the model's LearnedCategories");
+            }
+        }
     }
 }

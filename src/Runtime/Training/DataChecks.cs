@@ -123,6 +123,7 @@ internal static class DataChecks
         {
             throw new InvalidDataException($"the {role} does not fit {model.GetName}: {error.Message}", error);
         }
+        CategoryLearning.RequireLearned(role, data, model);
     }
 
     public static void Require(string role, TaskDatasets data, MultiTaskModule model, IReadOnlyList<TaskSpec> tasks)

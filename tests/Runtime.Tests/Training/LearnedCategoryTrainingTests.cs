@@ -120,9 +120,13 @@ public sealed class LearnedCategoryTrainingTests : IDisposable
         using var second = Read(Csv("Dream", "Torgersen"));
         trainer.Fit(first);
 
-        var error = Assert.Throws<ArgumentException>(() => trainer.Fit(second));
+        var error = Assert.Throws<InvalidDataException>(() => trainer.Fit(second));
+        var evaluation = Assert.Throws<InvalidDataException>(() => trainer.Evaluate(second));
 
         Assert.Equal("input 'island': the training data was read with the categories [Dream, Torgersen], but the model has learned [Biscoe, Dream]; read it with CsvOptions.Categories = the model's LearnedCategories", error.Message);
+        Assert.Equal("input 'island': the evaluation data was read with the categories [Dream, Torgersen], but the model has learned [Biscoe, Dream]; read it with CsvOptions.Categories = the model's LearnedCategories", evaluation.Message);
+        using var same = Read(Csv("Torgersen", "Dream"), new CsvOptions { Categories = trainer.Parts.Model.LearnedCategories });
+        Assert.Contains("mass.loss", trainer.Evaluate(same).Keys);
     }
 
     [Fact]
