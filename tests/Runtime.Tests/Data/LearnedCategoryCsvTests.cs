@@ -186,4 +186,14 @@ public sealed class LearnedCategoryCsvTests
         Assert.Equal(["a", "b", "c"], view.Categories["island"]);
         Assert.Equal([3L], subset.Inputs["island"].data<long>());
     }
+
+    [Fact]
+    public void Messages_show_at_most_ten_values_of_a_vocabulary()
+    {
+        Assert.Equal("[a, b]", CategoryVocabulary.Show(["a", "b"]));
+        var twelve = Enumerable.Range(0, 12).Select(i => ((char)('a' + i)).ToString()).ToList();
+        Assert.Equal("[a, b, c, d, e, f, g, h, i, j, ... (12 values)]", CategoryVocabulary.Show(twelve));
+        Assert.Equal(13, CategoryVocabulary.Size(twelve));
+        Assert.Equal(Catalog.DataCatalog.UnseenCategory, CategoryVocabulary.Unseen);
+    }
 }

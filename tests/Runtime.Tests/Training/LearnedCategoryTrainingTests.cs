@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
 using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
@@ -205,5 +208,71 @@ public sealed class LearnedCategoryTrainingTests : IDisposable
         Assert.Equal($"checkpoint '{checkpoint}': 'categories.island' does not fit this model: input 'island' learned 3 categories from the training rows, so its indices go up to 3 (0 is a value unseen in training), but the embedding it feeds has vocab 3: give the embedding vocab: 4 or more", tooSmall.Message);
         Assert.Empty(smaller.Parts.Model.LearnedCategories);
         Assert.Equal(0, smaller.Epoch);
+    }
+
+    [Fact]
+    public void The_vocabulary_is_in_the_checkpoint_metadata_under_its_checksum()
+    {
+        var checkpoint = Path.Combine(_folder, "run.ckpt");
+        using (var trainer = NewTrainer(new IslandModel(), checkpoint))
+        using (var train = Read(Csv("b", "a", "c")))
+        {
+            trainer.Fit(train);
+        }
+        var metadata = Safetensors.ReadMetadata(checkpoint)["mtl.checkpoint"];
+        Assert.Equal("""{"island":["a","b","c"]}""", JsonNode.Parse(metadata)!["categories"]!.ToJsonString());
+
+        var damaged = Path.Combine(_folder, "damaged.ckpt");
+        Rewrite(checkpoint, damaged, meta => meta["categories"]!["island"]![0] = "z", checksum: false);
+        using var fresh = NewTrainer(new IslandModel());
+        var error = Assert.Throws<CheckpointException>(() => Checkpoint.Load(damaged, fresh));
+        Assert.Contains("the metadata is damaged", error.Message);
+        Assert.Empty(fresh.Parts.Model.LearnedCategories);
+    }
+
+    public static TheoryData<string, string> Malformed => new()
+    {
+        { "\"island\"", "'categories' must be a JSON object" },
+        { "{\"island\":\"a\"}", "'categories.island' must be a JSON array of strings" },
+        { "{\"island\":[\"a\",1]}", "'categories.island[1]' must be a string" },
+        { "{\"island\":[\"b\",\"a\"]}", "'categories.island' does not fit this model: input 'island': the learned vocabulary is not in ordinal order ('b' comes before 'a')" },
+        { "{\"island\":[]}", "'categories.island' does not fit this model: input 'island': a learned vocabulary holds at least one value" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void A_malformed_vocabulary_in_the_metadata_is_refused_naming_the_entry(string categories, string problem)
+    {
+        var checkpoint = Path.Combine(_folder, "run.ckpt");
+        using (var trainer = NewTrainer(new IslandModel(), checkpoint))
+        using (var train = Read(Csv("a", "b")))
+        {
+            trainer.Fit(train);
+        }
+        var edited = Path.Combine(_folder, "edited.ckpt");
+        Rewrite(checkpoint, edited, meta => meta["categories"] = JsonNode.Parse(categories));
+        using var fresh = NewTrainer(new IslandModel());
+
+        var error = Assert.Throws<CheckpointException>(() => Checkpoint.Load(edited, fresh));
+
+        Assert.Equal($"checkpoint '{edited}': {problem}", error.Message);
+        Assert.Equal(0, fresh.Epoch);
+        Assert.Empty(fresh.Parts.Model.LearnedCategories);
+    }
+
+    /// <summary>Copies a checkpoint with its metadata edited and, unless told not to, the metadata's checksum written again.</summary>
+    private static void Rewrite(string from, string to, Action<JsonObject> meta, bool checksum = true)
+    {
+        using var scope = NewDisposeScope();
+        using var content = load_safetensors(from);
+        var json = JsonNode.Parse(content.metadata["mtl.checkpoint"])!.AsObject();
+        meta(json);
+        var text = json.ToJsonString();
+        var entries = new Dictionary<string, string>
+        {
+            ["mtl.checkpoint"] = text,
+            ["mtl.checkpoint.crc32c"] = checksum ? TensorDigest.Crc32COf(Encoding.UTF8.GetBytes(text)).ToString("x8", CultureInfo.InvariantCulture) : content.metadata["mtl.checkpoint.crc32c"],
+        };
+        save_safetensors(content.tensors.ToDictionary(t => t.Key, t => t.Value), to, entries);
     }
 }
