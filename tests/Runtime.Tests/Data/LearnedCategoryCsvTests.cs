@@ -191,6 +191,7 @@ public sealed class LearnedCategoryCsvTests
     public void Messages_show_at_most_ten_values_of_a_vocabulary()
     {
         Assert.Equal("[a, b]", CategoryVocabulary.Show(["a", "b"]));
+        Assert.Equal("[a, b, c, d, e, f, g, h, i, j]", CategoryVocabulary.Show(Enumerable.Range(0, 10).Select(i => ((char)('a' + i)).ToString()).ToList()));
         var twelve = Enumerable.Range(0, 12).Select(i => ((char)('a' + i)).ToString()).ToList();
         Assert.Equal("[a, b, c, d, e, f, g, h, i, j, ... (12 values)]", CategoryVocabulary.Show(twelve));
         Assert.Equal(13, CategoryVocabulary.Size(twelve));

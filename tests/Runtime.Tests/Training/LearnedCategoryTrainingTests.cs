@@ -10,33 +10,35 @@ using static Mtl.Torch.torch;
 
 namespace Mtl.Runtime.Tests.Training;
 
-/// <summary>An input "island" whose categories are learned, looked up by an embedding of the given vocab, and a regression head "mass".</summary>
+/// <summary>An input "island" whose categories are learned, looked up by an embedding of the given vocab, and two regression heads "mass" and "size" (both labelled by the mass column).</summary>
 internal sealed class IslandModel : MultiTaskModule
 {
     private readonly Embedding embedding;
     private readonly Linear head;
+    private readonly Linear size;
     private readonly IReadOnlyList<LearnedCategoryInput> _learned;
 
     public IslandModel(long vocab = 4, string learned = "island") : base(nameof(IslandModel))
     {
         embedding = nn.Embedding(vocab, 3);
         head = nn.Linear(3, 1);
+        size = nn.Linear(3, 1);
         RegisterComponents();
         _learned = learned.Length == 0 ? [] : [new LearnedCategoryInput(learned, vocab)];
     }
 
-    public static readonly TaskSpec[] Tasks = [new TaskSpec("mass", TaskKind.Regression) { Metrics = ["mae"] }];
+    public static readonly TaskSpec[] Tasks = [new TaskSpec("mass", TaskKind.Regression) { Metrics = ["mae"] }, new TaskSpec("size", TaskKind.Regression)];
 
     public static CsvSchema Schema { get; } = new(
         [new CsvInput("island", ScalarType.Int64, [], new ColumnSource(["island"], LearnsCategories: true))],
-        [new CsvLabel(Tasks[0], new ColumnSource(["mass"]))]);
+        [new CsvLabel(Tasks[0], new ColumnSource(["mass"])), new CsvLabel(Tasks[1], new ColumnSource(["mass"]))]);
 
     public override IReadOnlyList<LearnedCategoryInput> LearnedCategoryInputs => _learned;
 
     public override MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs)
     {
         var shared = embedding.forward(inputs["island"]);
-        return new MultiTaskOutput(new Dictionary<string, Tensor> { ["mass"] = head.forward(shared) }, shared);
+        return new MultiTaskOutput(new Dictionary<string, Tensor> { ["mass"] = head.forward(shared), ["size"] = size.forward(shared) }, shared);
     }
 
     public override IEnumerable<nn.Module> SharedModules() => [embedding];
@@ -169,7 +171,7 @@ public sealed class LearnedCategoryTrainingTests : IDisposable
         using (var trainer = NewTrainer(new IslandModel()))
         using (var train = new MultiTaskDataset(
             new Dictionary<string, Tensor> { ["island"] = tensor(new long[] { 1, 2 }, [2]) },
-            new Dictionary<string, Tensor> { ["mass"] = tensor(new float[] { 1, 2 }, [2, 1]) },
+            new Dictionary<string, Tensor> { ["mass"] = tensor(new float[] { 1, 2 }, [2, 1]), ["size"] = tensor(new float[] { 1, 2 }, [2, 1]) },
             IslandModel.Tasks))
         {
             trainer.Fit(train);
@@ -208,6 +210,32 @@ public sealed class LearnedCategoryTrainingTests : IDisposable
         Assert.Equal($"checkpoint '{checkpoint}': 'categories.island' does not fit this model: input 'island' learned 3 categories from the training rows, so its indices go up to 3 (0 is a value unseen in training), but the embedding it feeds has vocab 3: give the embedding vocab: 4 or more", tooSmall.Message);
         Assert.Empty(smaller.Parts.Model.LearnedCategories);
         Assert.Equal(0, smaller.Epoch);
+    }
+
+    [Fact]
+    public void Per_task_training_datasets_must_agree_on_the_vocabulary_and_one_without_a_vocabulary_leaves_it_to_the_others()
+    {
+        using var trainer = NewTrainer(new IslandModel());
+        using var biscoe = Read(Csv("Dream", "Biscoe"));
+        using var torgersen = Read(Csv("Dream", "Torgersen"));
+        using var tensors = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["island"] = tensor(new long[] { 1, 2 }, [2]) },
+            new Dictionary<string, Tensor> { ["size"] = tensor(new float[] { 1, 2 }, [2, 1]) },
+            IslandModel.Tasks);
+        TaskDatasets Datasets(MultiTaskDataset mass, MultiTaskDataset size) =>
+            new(new Dictionary<string, MultiTaskDataset> { ["mass"] = mass.WithTargets("mass"), ["size"] = size.WithTargets("size") });
+
+        using (var disagreeing = Datasets(biscoe, torgersen))
+        {
+            var error = Assert.Throws<ArgumentException>(() => trainer.Fit(disagreeing));
+            Assert.Equal("input 'island': the training dataset of task 'mass' and the training dataset of task 'size' were read with different categories ([Biscoe, Dream] and [Dream, Torgersen]); read every training file with one vocabulary (CsvOptions.Categories)", error.Message);
+            Assert.Empty(trainer.Parts.Model.LearnedCategories);
+        }
+
+        using var agreeing = Datasets(biscoe, tensors);
+        trainer.Fit(agreeing);
+
+        Assert.Equal(["Biscoe", "Dream"], trainer.Parts.Model.LearnedCategories["island"]);
     }
 
     [Fact]
