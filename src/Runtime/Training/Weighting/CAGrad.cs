@@ -1,3 +1,5 @@
+using Mtl.Catalog;
+
 namespace Mtl.Training.Weighting;
 
 /// <summary>
@@ -19,7 +21,7 @@ public sealed class CAGrad : GramWeighting
 {
     private readonly double _c;
 
-    public CAGrad(IReadOnlyList<double> fixedWeights, double c = 0.4) : base("cagrad", fixedWeights)
+    public CAGrad(IReadOnlyList<double> fixedWeights, double c = 0.4, string gradients = WeightingCatalog.Parameters) : base("cagrad", fixedWeights, gradients)
     {
         _c = CheckOption("cagrad", "c", c, nameof(c));
     }

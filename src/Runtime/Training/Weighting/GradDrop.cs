@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using static Mtl.Torch.torch;
 
@@ -25,7 +26,7 @@ public sealed class GradDrop : GradientWeighting
 {
     private readonly double _leak;
 
-    public GradDrop(IReadOnlyList<double> fixedWeights, double leak = 0.0) : base("graddrop", fixedWeights)
+    public GradDrop(IReadOnlyList<double> fixedWeights, double leak = 0.0, string gradients = WeightingCatalog.Parameters) : base("graddrop", fixedWeights, gradients)
     {
         _leak = CheckOption("graddrop", "leak", leak, nameof(leak));
     }

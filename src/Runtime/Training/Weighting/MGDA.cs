@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using static Mtl.Torch.torch;
 
@@ -33,21 +34,19 @@ public sealed class MGDA : GramWeighting
     public const string Loss = "loss";
     public const string LossPlus = "loss_plus";
 
-    public MGDA(IReadOnlyList<double> fixedWeights, bool ub = false, string normalization = None) : base("mgda", fixedWeights)
+    public MGDA(IReadOnlyList<double> fixedWeights, bool ub = false, string normalization = None, string gradients = WeightingCatalog.Parameters)
+        : base("mgda", fixedWeights, ub ? WeightingCatalog.Representation : gradients)
     {
-        UB = ub;
         Normalization = CheckOption("mgda", "normalization", normalization, nameof(normalization));
     }
 
-    /// <summary>Whether this is MGDA-UB: gradients at the shared representation.</summary>
-    public bool UB { get; }
+    /// <summary>Whether this is MGDA-UB: gradients at the shared representation (<c>ub: true</c> or <c>gradients: representation</c>).</summary>
+    public bool UB => UsesRepresentation;
 
     /// <summary><c>none</c>, <c>l2</c>, <c>loss</c> or <c>loss_plus</c>: what each task gradient is divided by before solving.</summary>
     public string Normalization { get; }
 
     protected override bool WeightsScaleTaskLosses => true;
-
-    protected override bool UsesRepresentation => UB;
 
     protected override double[,] SolverMatrix(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context)
     {

@@ -1,3 +1,5 @@
+using Mtl.Catalog;
+
 namespace Mtl.Training.Weighting;
 
 /// <summary>
@@ -12,7 +14,7 @@ namespace Mtl.Training.Weighting;
 /// projections are carried out on those coefficients with the Gram matrix, and the reported
 /// weight of task j is its total coefficient in the sum. Task parameters get Σ Lᵢ.
 /// </remarks>
-public sealed class PCGrad(IReadOnlyList<double> fixedWeights) : GramWeighting("pcgrad", fixedWeights)
+public sealed class PCGrad(IReadOnlyList<double> fixedWeights, string gradients = WeightingCatalog.Parameters) : GramWeighting("pcgrad", fixedWeights, gradients)
 {
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context)
     {
