@@ -54,10 +54,10 @@ public static class WeightingCatalog
 
     /// <summary>
     /// The methods that can take their task gradients at the shared representation: those with
-    /// the <see cref="Gradients"/> option. Each paper or its reference code allows it (MGDA-UB,
-    /// IMTL and GradDrop by their papers; the others as LibMTL's <c>rep_grad</c>); GradNorm
-    /// measures norms at the last shared layer's weights and the loss-based methods take no task
-    /// gradients, so they have no such option.
+    /// the <see cref="Gradients"/> option, every method that combines per-task gradients.
+    /// docs/training.md says which papers and reference code define the mode for which method.
+    /// GradNorm measures norms at the last shared layer's weights and the loss-based methods take
+    /// no task gradients, so they have no such option.
     /// </summary>
     public static IReadOnlyList<string> RepresentationMethods { get; } = All.Values.Where(s => s.Option(Gradients) is not null).Select(s => s.Name).ToList();
 

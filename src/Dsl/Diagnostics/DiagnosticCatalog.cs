@@ -82,6 +82,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.NoLabelColumn] = "task without a label column",
         [DiagnosticCode.LabelAmongInputs] = "label column among the inputs",
         [DiagnosticCode.FrozenGroup] = "parameter group of a frozen block",
+        [DiagnosticCode.NoRepresentationGradients] = "no representation-gradient mode",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

@@ -79,6 +79,7 @@ public enum DiagnosticCode
     NoLabelColumn = 317,
     LabelAmongInputs = 318,
     FrozenGroup = 320,
+    NoRepresentationGradients = 326,
 
     InternalError = 9999,
 }

@@ -81,6 +81,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.NoLabelColumn => "task '{0}' names no label column, so data read from a table has no labels for it",
         DiagnosticCode.LabelAmongInputs => "column '{0}' is the label of task '{1}' and is also read by input '{2}': the answer would be among the inputs",
         DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
+        DiagnosticCode.NoRepresentationGradients => "{0}",
 
         DiagnosticCode.InternalError => "internal compiler error: {0}",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
