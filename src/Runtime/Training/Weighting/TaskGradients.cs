@@ -69,6 +69,7 @@ internal static class TaskGradients
     /// <summary>The gradients concatenated into one vector; a null gradient counts as zeros.</summary>
     public static Tensor Flatten(IReadOnlyList<Tensor?> grads, IReadOnlyList<Tensor> inputs)
     {
+        if (grads.Count == 1) return (grads[0] ?? zeros_like(inputs[0])).flatten();  // one input (the shared representation): no copy
         var pieces = new Tensor[grads.Count];
         for (var k = 0; k < grads.Count; k++)
         {
