@@ -53,16 +53,23 @@ internal static class TaskGradients
     /// </summary>
     public static void AddWeighted(IReadOnlyList<Parameter> parameters, Tensor?[][] grads, IReadOnlyList<double> weights)
     {
+        // Each term is added into .grad in place with its weight as add_'s alpha: one operation a
+        // term (a head is reached by its own loss alone), no temporaries.
         for (var j = 0; j < parameters.Count; j++)
         {
-            Tensor? sum = null;
             for (var i = 0; i < grads.Length; i++)
             {
                 if (grads[i][j] is not { } g) continue;
-                var term = weights[i] == 1 ? g : g * weights[i];
-                sum = sum is null ? term : sum + term;
+                var p = parameters[j];
+                if (p.grad is { } existing)
+                {
+                    existing.add_(g, weights[i]);
+                }
+                else
+                {
+                    p.grad = weights[i] == 1 ? g.detach().clone() : g.detach() * weights[i];
+                }
             }
-            if (sum is not null) AddToGrad(parameters[j], sum);
         }
     }
 
