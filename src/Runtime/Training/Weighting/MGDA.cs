@@ -16,9 +16,13 @@ namespace Mtl.Training.Weighting;
 /// α₁ = clip((g₂−g₁)·g₂ / ‖g₁−g₂‖², 0, 1) in one step). The official code clips the line search
 /// to [0.001, 0.999]; here it is exact. Then, as in the official code, Σ αᵢLᵢ is
 /// backpropagated into shared and task parameters.
-/// With <c>ub</c> (MGDA-UB) the gradients are taken with respect to the shared
-/// representation z (<see cref="WeightingContext.SharedRepresentation"/>) instead of the shared
-/// parameters, which needs one backward pass through the trunk instead of K.
+/// With <c>ub</c> (MGDA-UB), the paper's name for <c>gradients: representation</c>, the gradients
+/// are taken with respect to the shared representation z
+/// (<see cref="WeightingContext.SharedRepresentation"/>) instead of the shared parameters, which
+/// needs one backward pass through the trunk instead of K (see <see cref="GradientWeighting"/>).
+/// The constructor takes the representation when either <c>ub</c> is true or
+/// <c>gradients</c> is <c>representation</c>; <c>TaskWeighting.Create</c> rejects the two
+/// written to say different things, as the language does.
 /// <c>normalization</c> is the official code's <c>gradient_normalizers</c>, which its comment
 /// calls optional and not part of the paper: α is solved for the normalised gradients gᵢ/nᵢ
 /// (the Gram matrix becomes Gᵢⱼ/(nᵢnⱼ)) and then applied to the losses as they are, as there;
