@@ -71,15 +71,16 @@ public sealed class RepresentationGradientTests
     }
 
     [Theory]
-    [InlineData("shared low = x -> linear(8) -> relu\nshared high = low -> linear(8) -> relu\ntask a: binary = low -> linear(1)\ntask b: binary = high -> linear(1)\n")]
-    [InlineData("shared left = x -> linear(8) -> relu\nshared right = x -> linear(8) -> relu\ntask a: binary = left -> linear(1)\ntask b: binary = right -> linear(1)\n")]
-    [InlineData("shared trunk = x -> linear(8) -> relu\ntask a: binary = trunk -> linear(1)\ntask b: binary = concat(trunk, x) -> linear(1)\n")]
-    public void Tasks_reading_different_shared_blocks_have_no_representation_to_take_gradients_at(string blocks)
+    [InlineData("shared low = x -> linear(8) -> relu\nshared high = low -> linear(8) -> relu\ntask a: binary = low -> linear(1)\ntask b: binary = high -> linear(1)\n", "'a' reads shared block 'low', 'b' reads shared block 'high'")]
+    [InlineData("shared left = x -> linear(8) -> relu\nshared right = x -> linear(8) -> relu\ntask a: binary = left -> linear(1)\ntask b: binary = right -> linear(1)\n", "'a' reads shared block 'left', 'b' reads shared block 'right'")]
+    [InlineData("shared trunk = x -> linear(8) -> relu\ntask a: binary = trunk -> linear(1)\ntask b: binary = concat(trunk, x) -> linear(1)\n", "'a' reads shared block 'trunk', 'b' reads a concat")]
+    [InlineData("shared trunk = x -> linear(8) -> relu\ntask a: binary = trunk -> linear(1)\ntask b: binary = a -> linear(1)\n", "'a' reads shared block 'trunk', 'b' reads task 'a'")]
+    public void Tasks_reading_different_shared_blocks_have_no_representation_to_take_gradients_at(string blocks, string sources)
     {
         var text = "model M\ninput x: float[4]\n" + blocks + "weighting pcgrad(gradients: representation)\n";
         var diagnostic = TestCompiler.Single(text);
         Assert.Equal(
-            ("MTL0114", "weighting 'pcgrad(gradients: representation)' needs one shared block that every task reads directly (its gradients are taken there), but the tasks read different sources", "let every task read one shared block, or drop 'gradients'"),
+            ("MTL0114", "weighting 'pcgrad(gradients: representation)' needs one shared block that every task reads directly (its gradients are taken there), but the tasks read different sources: " + sources, "let every task read one shared block, or drop 'gradients'"),
             (diagnostic.Id, diagnostic.Message, diagnostic.Fix));
 
         // the same model with parameter gradients is fine

@@ -184,9 +184,17 @@ internal sealed class ModelBinder
             var ub = weighting.Name == "mgda" && weighting.Boolean(WeightingCatalog.UpperBound);
             var spelling = ub ? "mgda(ub: true)" : $"{weighting.Name}(gradients: representation)";
             _diagnostics.ReportWithFix(DiagnosticCode.WeightingNeedsShared, span, $"let every task read one shared block, or drop '{(ub ? "ub" : "gradients")}'", spelling,
-                "one shared block that every task reads directly (its gradients are taken there)", "the tasks read different sources");
+                "one shared block that every task reads directly (its gradients are taken there)", "the tasks read different sources: " + Sources(heads));
         }
     }
+
+    /// <summary>What each task reads: <c>'a' reads 'low', 'b' reads a merge</c>.</summary>
+    private static string Sources(List<TaskHead> heads) => string.Join(", ", heads.Select(t => $"'{t.Name}' reads " + t.Pipeline.Source switch
+    {
+        ReferenceSource reference => $"{(reference.Kind == SourceKind.Input ? "input" : reference.Kind == SourceKind.Shared ? "shared block" : "task")} '{reference.Name}'",
+        MergeSource merge => merge.Kind == MergeKind.Concat ? "a concat" : "an add",
+        _ => "a source",
+    }));
 
     private MemberSyntax? Declare(ModelSyntax model, MemberSyntax member)
     {
