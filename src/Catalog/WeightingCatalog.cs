@@ -33,14 +33,14 @@ public static class WeightingCatalog
         new("dwa", OptionSpec.Num("temperature", 2.0, ValueRange.Positive)),
         new("gradnorm", OptionSpec.Num("alpha", 1.5, ValueRange.NonNegative), OptionSpec.Num("lr", 0.025, ValueRange.Positive)),
         new("rlw"),
-        new("pcgrad", GradientsOption),
+        new("pcgrad"),
         new("mgda", OptionSpec.Bool(UpperBound, false), OptionSpec.Choice("normalization", "none", "none", "l2", "loss", "loss_plus"), GradientsOption),
-        new("cagrad", OptionSpec.Num("c", 0.4, ValueRange.UnitOpen), GradientsOption),
+        new("cagrad", OptionSpec.Num("c", 0.4, ValueRange.UnitOpen)),
         new("imtl", OptionSpec.Choice("mode", "hybrid", "hybrid", "gradient", "loss"), GradientsOption),
         new("graddrop", OptionSpec.Num("leak", 0.0, ValueRange.Probability), GradientsOption),
-        new("gradvac", OptionSpec.Num("beta", 0.01, ValueRange.UnitLeftOpen), GradientsOption),
+        new("gradvac", OptionSpec.Num("beta", 0.01, ValueRange.UnitLeftOpen)),
         new("aligned_mtl", GradientsOption),
-        new("nash_mtl", OptionSpec.Int("update_every", 1, ValueRange.AtLeastOne), GradientsOption),
+        new("nash_mtl", OptionSpec.Int("update_every", 1, ValueRange.AtLeastOne)),
         new("famo", OptionSpec.Num("lr", 0.025, ValueRange.Positive), OptionSpec.Num("gamma", 0.01, ValueRange.NonNegative)),
     }.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
@@ -54,10 +54,11 @@ public static class WeightingCatalog
 
     /// <summary>
     /// The methods that can take their task gradients at the shared representation: those with
-    /// the <see cref="Gradients"/> option, every method that combines per-task gradients.
-    /// docs/training.md says which papers and reference code define the mode for which method.
-    /// GradNorm measures norms at the last shared layer's weights and the loss-based methods take
-    /// no task gradients, so they have no such option.
+    /// the <see cref="Gradients"/> option, the methods whose papers define that mode (MGDA-UB,
+    /// IMTL, GradDrop on activations, Aligned-MTL-UB; docs/training.md). PCGrad, CAGrad, GradVac
+    /// and Nash-MTL work on parameter gradients in their papers and reference code, GradNorm
+    /// measures norms at the last shared layer's weights and the loss-based methods take no task
+    /// gradients, so they have no such option.
     /// </summary>
     public static IReadOnlyList<string> RepresentationMethods { get; } = All.Values.Where(s => s.Option(Gradients) is not null).Select(s => s.Name).ToList();
 

@@ -77,10 +77,10 @@ public sealed class RepresentationGradientTests
     [InlineData("shared trunk = x -> linear(8) -> relu\ntask a: binary = trunk -> linear(1)\ntask b: binary = a -> linear(1)\n", "'a' reads shared block 'trunk', 'b' reads task 'a'")]
     public void Tasks_reading_different_shared_blocks_have_no_representation_to_take_gradients_at(string blocks, string sources)
     {
-        var text = "model M\ninput x: float[4]\n" + blocks + "weighting pcgrad(gradients: representation)\n";
+        var text = "model M\ninput x: float[4]\n" + blocks + "weighting aligned_mtl(gradients: representation)\n";
         var diagnostic = TestCompiler.Single(text);
         Assert.Equal(
-            ("MTL0114", "weighting 'pcgrad(gradients: representation)' needs one shared block that every task reads directly (its gradients are taken there), but the tasks read different sources: " + sources, "let every task read one shared block, or drop 'gradients'"),
+            ("MTL0114", "weighting 'aligned_mtl(gradients: representation)' needs one shared block that every task reads directly (its gradients are taken there), but the tasks read different sources: " + sources, "let every task read one shared block, or drop 'gradients'"),
             (diagnostic.Id, diagnostic.Message, diagnostic.Fix));
 
         // the same model with parameter gradients is fine

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>Trains W15Model as w15.mtl says: adam, pcgrad weighting, 10 epochs of batches of 32. Dispose it to free the model, optimizer and weighting.</summary>
+    /// <summary>Trains W15Model as w15.mtl says: adam, aligned_mtl weighting, 10 epochs of batches of 32. Dispose it to free the model, optimizer and weighting.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class W15Trainer : global::System.IDisposable
     {
@@ -25,7 +25,7 @@ namespace Tests.Generated
             Accumulate = 1,
             Seed = 42,
             Update = global::Mtl.UpdateMode.Joint,
-            Weighting = global::Mtl.Training.Weighting.TaskWeighting.Create("pcgrad", new[] { 1.0, 1.0 }, new global::System.Collections.Generic.Dictionary<string, object> { ["gradients"] = "representation" }),
+            Weighting = global::Mtl.Training.Weighting.TaskWeighting.Create("aligned_mtl", new[] { 1.0, 1.0 }, new global::System.Collections.Generic.Dictionary<string, object> { ["gradients"] = "representation" }),
         };
 
         /// <summary>Seeds libtorch with the options' seed, builds the model (so the same seed gives the same initial weights), its optimizer and the training loop.</summary>

@@ -28,7 +28,6 @@ public sealed class RepresentationGradientTests
         foreach (var name in Methods.Where(n => n != "graddrop")) data.Add(name, "", null);
         data.Add("imtl", "mode", "gradient");
         data.Add("imtl", "mode", "loss");
-        data.Add("nash_mtl", "update_every", 2);
         data.Add("mgda", "normalization", "l2");
         data.Add("mgda", "normalization", "loss_plus");
         return data;
@@ -132,7 +131,6 @@ public sealed class RepresentationGradientTests
     /// <summary>K = 2 by hand: z's gradients gᵢ from autograd, the method's closed form, then (∂z/∂θ)ᵀd.</summary>
     [Theory]
     [InlineData("mgda")]
-    [InlineData("pcgrad")]
     [InlineData("graddrop")]
     public void Two_tasks_by_hand(string name)
     {
@@ -142,15 +140,6 @@ public sealed class RepresentationGradientTests
         var options = new Dictionary<string, object> { [WeightingCatalog.Gradients] = WeightingCatalog.Representation };
         if (name == "graddrop") options["leak"] = 1.0;
         using var method = TaskWeighting.Create(name, [1, 1], options);
-        if (name == "pcgrad")
-        {
-            // head b is head a negated and both targets are large: gᵢ = (2/5)(zv + c ∓ y)(±v)ᵀ conflict
-            using var mode = no_grad();
-            net.V[1].copy_(-net.V[0]);
-            net.C[1].copy_(-net.C[0]);
-            net.Y[0].fill_(10);
-            net.Y[1].fill_(10);
-        }
         Parameter[] heads = [net.V[0], net.V[1], net.C[0], net.C[1]];
         var context = new WeightingContext { TaskNames = ["a", "b"], SharedParameters = net.Shared, TaskParameters = heads, Random = new Random(1) };
         var z = net.Trunk();
@@ -173,19 +162,12 @@ public sealed class RepresentationGradientTests
                 w = [a1, 1 - a1];
                 h = w;
                 break;
-            case "pcgrad":
-                // each gᵢ loses its component along gⱼ when they conflict; d = g₁' + g₂'
-                var dot = Dot(g1, g2);
-                w = dot < 0 ? [1 - dot / Dot(g1, g1), 1 - dot / Dot(g2, g2)] : [1, 1];
-                h = [1, 1];
-                break;
             default:
                 // leak 1: every gradient passes whole, d = g₁ + g₂
                 w = [1, 1];
                 h = [1, 1];
                 break;
         }
-        if (name == "pcgrad") Assert.True(Dot(g1, g2) < 0, "the data should make the two gradients conflict, so that PCGrad projects");
         Expect.Close(w, method.Weights, 1e-9, "weights");
         var d = g1.Zip(g2, (x, y) => w[0] * x + w[1] * y).ToArray();
         var expected = autograd.grad([z2], net.Shared, grad_outputs: [tensor(d).reshape(5, 4)], retain_graph: true);
@@ -279,8 +261,8 @@ public sealed class RepresentationGradientTests
     {
         using var scope = NewDisposeScope();
         using var tasks = new LinearTasks([[1, 0], [0, 1]]);
-        using var method = TaskWeighting.Create("pcgrad", [1, 1], new Dictionary<string, object> { [WeightingCatalog.Gradients] = WeightingCatalog.Representation });
+        using var method = TaskWeighting.Create("aligned_mtl", [1, 1], new Dictionary<string, object> { [WeightingCatalog.Gradients] = WeightingCatalog.Representation });
         var error = Assert.Throws<InvalidOperationException>(() => method.Backward(tasks.Losses(), tasks.Context()));
-        Assert.Equal("pcgrad: gradients at the shared representation, but the trainer set no shared representation for this step", error.Message);
+        Assert.Equal("aligned_mtl: gradients at the shared representation, but the trainer set no shared representation for this step", error.Message);
     }
 }

@@ -1,5 +1,3 @@
-using Mtl.Catalog;
-
 namespace Mtl.Training.Weighting;
 
 /// <summary>
@@ -21,7 +19,7 @@ public sealed class CAGrad : GramWeighting
 {
     private readonly double _c;
 
-    public CAGrad(IReadOnlyList<double> fixedWeights, double c = 0.4, string gradients = WeightingCatalog.Parameters) : base("cagrad", fixedWeights, gradients)
+    public CAGrad(IReadOnlyList<double> fixedWeights, double c = 0.4) : base("cagrad", fixedWeights)
     {
         _c = CheckOption("cagrad", "c", c, nameof(c));
     }

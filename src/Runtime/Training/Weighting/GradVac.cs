@@ -1,5 +1,3 @@
-using Mtl.Catalog;
-
 namespace Mtl.Training.Weighting;
 
 /// <summary>
@@ -20,7 +18,7 @@ public sealed class GradVac : GramWeighting
     private readonly double _beta;
     private readonly double[,] _target;
 
-    public GradVac(IReadOnlyList<double> fixedWeights, double beta = 0.01, string gradients = WeightingCatalog.Parameters) : base("gradvac", fixedWeights, gradients)
+    public GradVac(IReadOnlyList<double> fixedWeights, double beta = 0.01) : base("gradvac", fixedWeights)
     {
         _beta = CheckOption("gradvac", "beta", beta, nameof(beta));
         _target = new double[fixedWeights.Count, fixedWeights.Count];

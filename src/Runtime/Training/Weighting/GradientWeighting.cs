@@ -24,13 +24,17 @@ namespace Mtl.Training.Weighting;
 /// trunk once: the shared parameters get (∂z/∂θ)ᵀd and nothing else, the task parameters
 /// Σ hᵢ∇Lᵢ as with parameter gradients. For a method that weights the losses (d = Σ wᵢgᵢ) the
 /// shared update is the gradient of Σ wᵢLᵢ with weights found at z, as in MGDA-UB (Sener and
-/// Koltun 2018); for a surgery method it is the surgery done on z's gradients.</para>
+/// Koltun 2018); for GradDrop it is the drop done on z's gradients. Only the methods whose papers
+/// define the mode have it (<see cref="WeightingCatalog.RepresentationMethods"/>).</para>
 /// </remarks>
 public abstract class GradientWeighting : TaskWeighting
 {
     protected GradientWeighting(string name, IReadOnlyList<double> fixedWeights, string gradients = WeightingCatalog.Parameters) : base(name, fixedWeights)
     {
-        Gradients = CheckOption(name, WeightingCatalog.Gradients, gradients, nameof(gradients));
+        // The methods without the option (their papers define them on parameter gradients) take only those.
+        Gradients = WeightingCatalog.All[name].Option(WeightingCatalog.Gradients) is not null
+            ? CheckOption(name, WeightingCatalog.Gradients, gradients, nameof(gradients))
+            : gradients == WeightingCatalog.Parameters ? gradients : throw new ArgumentException(WeightingCatalog.WithoutRepresentation(name), nameof(gradients));
     }
 
     /// <summary>

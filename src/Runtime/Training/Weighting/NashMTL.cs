@@ -1,5 +1,3 @@
-using Mtl.Catalog;
-
 namespace Mtl.Training.Weighting;
 
 /// <summary>
@@ -31,7 +29,7 @@ public sealed class NashMTL : GramWeighting
     private readonly long _updateEvery;
     private readonly double[] _alpha;  // the last solved αᵢ per task; NaN: none yet
 
-    public NashMTL(IReadOnlyList<double> fixedWeights, long updateEvery = 1, string gradients = WeightingCatalog.Parameters) : base("nash_mtl", fixedWeights, gradients)
+    public NashMTL(IReadOnlyList<double> fixedWeights, long updateEvery = 1) : base("nash_mtl", fixedWeights)
     {
         _updateEvery = CheckOption("nash_mtl", "update_every", updateEvery, nameof(updateEvery));
         _alpha = Enumerable.Repeat(double.NaN, fixedWeights.Count).ToArray();

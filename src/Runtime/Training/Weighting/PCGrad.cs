@@ -1,5 +1,3 @@
-using Mtl.Catalog;
-
 namespace Mtl.Training.Weighting;
 
 /// <summary>
@@ -14,7 +12,7 @@ namespace Mtl.Training.Weighting;
 /// projections are carried out on those coefficients with the Gram matrix, and the reported
 /// weight of task j is its total coefficient in the sum. Task parameters get Σ Lᵢ.
 /// </remarks>
-public sealed class PCGrad(IReadOnlyList<double> fixedWeights, string gradients = WeightingCatalog.Parameters) : GramWeighting("pcgrad", fixedWeights, gradients)
+public sealed class PCGrad(IReadOnlyList<double> fixedWeights) : GramWeighting("pcgrad", fixedWeights)
 {
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context)
     {
