@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mtl.Catalog;
 using Mtl.Torch;
 using Mtl.Training.Weighting;
 using static Mtl.Torch.torch;
@@ -9,19 +10,22 @@ using static Mtl.Torch.torch;
 /// MSE, batch 256, Adam (lr 1e-3), 128 batches made once and cycled. Every method trains its own
 /// copy of the model (built after manual_seed(0)); a round runs a block of steps of each, in an
 /// order that rotates from round to round, and a method's cost/ew is the median over the rounds
-/// of its block's thread CPU time over the fixed method's in the same round.
+/// of its block's thread CPU time over the fixed method's in the same round. Each method that
+/// can take its gradients at the shared representation runs a second time with
+/// <c>gradients: representation</c>, named <c>method/rep</c>.
 /// </summary>
 static class WeightingBench
 {
     private const long Batch = 256;
     private const int Batches = 128;
+    private const string RepresentationSuffix = "/rep";
 
     public static void Run(int rounds, int block, IReadOnlyList<int> taskCounts)
     {
         foreach (var k in taskCounts)
         {
             using var data = new BenchData(k);
-            var names = TaskWeighting.Names.ToList();
+            var names = TaskWeighting.Names.Concat(WeightingCatalog.RepresentationMethods.Select(n => n + RepresentationSuffix)).ToList();
             var runs = names.Select(name => new MethodRun(name, k, data)).ToList();
             try
             {
@@ -101,7 +105,9 @@ static class WeightingBench
             var last = nn.Linear(128, 64);
             trunk = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), last, nn.ReLU());
             heads = Enumerable.Range(0, k).Select(_ => nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))).ToArray();
-            method = TaskWeighting.Create(name, Enumerable.Repeat(1.0, k).ToArray());
+            method = name.EndsWith(RepresentationSuffix, StringComparison.Ordinal)
+                ? TaskWeighting.Create(name[..^RepresentationSuffix.Length], Enumerable.Repeat(1.0, k).ToArray(), new Dictionary<string, object> { [WeightingCatalog.Gradients] = WeightingCatalog.Representation })
+                : TaskWeighting.Create(name, Enumerable.Repeat(1.0, k).ToArray());
             context = new WeightingContext
             {
                 TaskNames = Enumerable.Range(0, k).Select(i => $"t{i}").ToList(),

@@ -21,7 +21,17 @@ public sealed class DiagnosticTests
     [InlineData("train {\n  early_stop(t.rmse)\n}", "MTL0112", "task 't' does not report 'rmse': it reports accuracy, auc, loss", "5:14-5:20", null)]
     [InlineData("schedule cosine(steps: 10) -> warmup(steps: 5) -> exponential(0.9)", null, null, null, null)]
     [InlineData("weighting cagrad(c: 1)", "MTL0305", "'c' of 'cagrad' must be in [0, 1); found 1", "4:21-4:22", null)]
-    [InlineData("weighting pcgrad(c: 1)", "MTL0300", "'pcgrad' has no option 'c'", "4:18-4:19", "'pcgrad' takes no options")]
+    [InlineData("weighting rlw(c: 1)", "MTL0300", "'rlw' has no option 'c'", "4:15-4:16", "'rlw' takes no options")]
+    [InlineData("weighting aligned_mtl(c: 1)", "MTL0300", "'aligned_mtl' has no option 'c'", "4:23-4:24", "expected one of: gradients")]
+    [InlineData("weighting aligned_mtl(gradients: represent)", "MTL0304", "'gradients' of 'aligned_mtl' expects one of parameters, representation; found 'represent'", "4:34-4:43", null)]
+    [InlineData("weighting pcgrad(gradients: representation)", "MTL0326", "'pcgrad' has no representation-gradient mode: 'gradients' is an option of mgda, imtl, graddrop, aligned_mtl only", "4:18-4:43", "drop 'gradients', or use one of those methods")]
+    [InlineData("weighting gradnorm(alpha: 1, gradients: representation)", "MTL0326", "'gradnorm' has no representation-gradient mode: 'gradients' is an option of mgda, imtl, graddrop, aligned_mtl only", "4:30-4:55", "drop 'gradients', or use one of those methods")]
+    [InlineData("weighting famo(gradients: parameters)", "MTL0326", "'famo' has no representation-gradient mode: 'gradients' is an option of mgda, imtl, graddrop, aligned_mtl only", "4:16-4:37", "drop 'gradients', or use one of those methods")]
+    [InlineData("weighting fixed(gradients: representation)", "MTL0326", "'fixed' has no representation-gradient mode: 'gradients' is an option of mgda, imtl, graddrop, aligned_mtl only", "4:17-4:42", "drop 'gradients', or use one of those methods")]
+    [InlineData("weighting mgda(ub: true, gradients: parameters)", "MTL0315", "'mgda': 'ub: true' means 'gradients: representation', so it contradicts 'gradients: parameters'", "4:26-4:47", "drop 'ub' or 'gradients'")]
+    [InlineData("weighting mgda(ub: false, gradients: representation)", "MTL0315", "'mgda': 'ub: false' means 'gradients: parameters', so it contradicts 'gradients: representation'", "4:27-4:52", "drop 'ub' or 'gradients'")]
+    [InlineData("weighting imtl(gradients: representation)", "MTL0114", "weighting 'imtl(gradients: representation)' needs one shared block that every task reads directly (its gradients are taken there), but the tasks read different sources: 't' reads input 'x'", "4:11-4:42", "let every task read one shared block, or drop 'gradients'")]
+    [InlineData("weighting mgda(ub: true)", "MTL0114", "weighting 'mgda(ub: true)' needs one shared block that every task reads directly (its gradients are taken there), but the tasks read different sources: 't' reads input 'x'", "4:11-4:25", "let every task read one shared block, or drop 'ub'")]
     [InlineData("regularize l1(0.1)", "MTL0306", "unknown regularizer 'l1'", "4:12-4:14", "did you mean 'l2'?")]
     public void Model_settings(string settings, string? code, string? message, string? span, string? fix)
     {

@@ -21,6 +21,8 @@ public sealed class SnapshotTests
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
         ["Hierarchy"] = ["Model"],
         ["Weighting"] = ["Trainer"],
+        ["W13"] = ["Trainer"],
+        ["W15"] = ["Trainer"],
         ["Optimizers"] = ["Trainer"],
         ["O0"] = ["Trainer"],
         ["O2"] = ["Trainer"],

@@ -83,6 +83,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.LabelAmongInputs] = "label column among the inputs",
         [DiagnosticCode.FrozenGroup] = "parameter group of a frozen block",
         [DiagnosticCode.CategoriesExceedVocabulary] = "more categories than the embedding vocabulary",
+        [DiagnosticCode.NoRepresentationGradients] = "no representation-gradient mode",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

@@ -80,6 +80,7 @@ public enum DiagnosticCode
     LabelAmongInputs = 318,
     FrozenGroup = 320,
     CategoriesExceedVocabulary = 321,
+    NoRepresentationGradients = 326,
 
     InternalError = 9999,
 }

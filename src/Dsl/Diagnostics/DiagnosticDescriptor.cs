@@ -82,6 +82,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.LabelAmongInputs => "column '{0}' is the label of task '{1}' and is also read by input '{2}': the answer would be among the inputs",
         DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
         DiagnosticCode.CategoriesExceedVocabulary => "input '{0}' lists {1} categories (indices 0 to {2}), but the embedding it feeds has vocab {3}",
+        DiagnosticCode.NoRepresentationGradients => "{0}",
 
         DiagnosticCode.InternalError => "internal compiler error: {0}",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),

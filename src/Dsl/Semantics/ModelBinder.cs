@@ -160,8 +160,12 @@ internal sealed class ModelBinder
     }
 
     /// <summary>
-    /// GradNorm measures gradient norms at the last shared layer, and MGDA-UB differentiates at the
-    /// representation every task reads: a model without them cannot use the method.
+    /// GradNorm measures gradient norms at the last shared layer, and a gradient method with
+    /// <c>gradients: representation</c> (or <c>mgda(ub: true)</c>) differentiates at the one
+    /// representation every task reads: a model without them cannot use the method. A model whose
+    /// tasks read different shared blocks (a hierarchy, or several blocks feeding different heads)
+    /// has no single representation whose gradient reaches every shared parameter, so it is an
+    /// error rather than a choice among them.
     /// </summary>
     private void CheckWeightingNeeds(Setting weighting, StatementSyntax? statement, List<SharedBlock> shared, List<TaskHead> heads)
     {
@@ -176,12 +180,22 @@ internal sealed class ModelBinder
             _diagnostics.ReportWithFix(DiagnosticCode.WeightingNeedsShared, span, "read the tasks from a shared block with a layer", "gradnorm",
                 "a shared block with parameters (it balances gradient norms at the last shared layer)", "the model has none");
         }
-        else if (weighting.Name == "mgda" && weighting.Boolean("ub") && MtlModel.SharedRepresentationOf(heads) is null)
+        else if (WeightingCatalog.TakesRepresentation(weighting.Name, weighting.Options.ToDictionary(o => o.Name, o => o.Value, StringComparer.Ordinal)) && MtlModel.SharedRepresentationOf(heads) is null)
         {
-            _diagnostics.ReportWithFix(DiagnosticCode.WeightingNeedsShared, span, "let every task read one shared block, or drop 'ub'", "mgda(ub: true)",
-                "one shared block that every task reads directly (its gradients are taken there)", "the tasks read different sources");
+            var ub = weighting.Name == "mgda" && weighting.Boolean(WeightingCatalog.UpperBound);
+            var spelling = ub ? "mgda(ub: true)" : $"{weighting.Name}(gradients: representation)";
+            _diagnostics.ReportWithFix(DiagnosticCode.WeightingNeedsShared, span, $"let every task read one shared block, or drop '{(ub ? "ub" : "gradients")}'", spelling,
+                "one shared block that every task reads directly (its gradients are taken there)", "the tasks read different sources: " + Sources(heads));
         }
     }
+
+    /// <summary>What each task reads: <c>'a' reads 'low', 'b' reads a merge</c>.</summary>
+    private static string Sources(List<TaskHead> heads) => string.Join(", ", heads.Select(t => $"'{t.Name}' reads " + t.Pipeline.Source switch
+    {
+        ReferenceSource reference => $"{(reference.Kind == SourceKind.Input ? "input" : reference.Kind == SourceKind.Shared ? "shared block" : "task")} '{reference.Name}'",
+        MergeSource merge => merge.Kind == MergeKind.Concat ? "a concat" : "an add",
+        _ => "a source",
+    }));
 
     private MemberSyntax? Declare(ModelSyntax model, MemberSyntax member)
     {

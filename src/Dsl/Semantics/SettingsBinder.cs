@@ -31,9 +31,58 @@ internal sealed class SettingsBinder
             return new Setting("fixed", EquatableArray<Option>.Empty);
         }
 
-        return _forms.SingleValue(statement, "a strategy: weighting uncertainty") is { } value
-            ? _arguments.BindSetting(SettingCatalog.Weightings, "weighting strategy", value)
-            : null;
+        if (_forms.SingleValue(statement, "a strategy: weighting uncertainty") is not { } value)
+        {
+            return null;
+        }
+
+        // 'gradients' on a method without a representation-gradient mode: say which have one.
+        var (name, arguments) = ArgumentBinder.SplitCall(value);
+        if (name is not null && SettingCatalog.Weightings.TryGetValue(name.Text, out var spec) && spec.Option(WeightingCatalog.Gradients) is null
+            && arguments.FirstOrDefault(a => a.Name?.Text == WeightingCatalog.Gradients) is { } gradients)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.NoRepresentationGradients, gradients.Span, "drop 'gradients', or use one of those methods", WeightingCatalog.WithoutRepresentation(name.Text));
+            _arguments.Bind(spec, arguments.Where(a => a != gradients).ToList(), value.Span);
+            return null;
+        }
+
+        if (_arguments.BindSetting(SettingCatalog.Weightings, "weighting strategy", value) is not { } setting)
+        {
+            return null;
+        }
+
+        var written = setting.Options.Where(o => !o.IsDefault).ToDictionary(o => o.Name, o => o.Value, StringComparer.Ordinal);
+        if (WeightingCatalog.Conflict(setting.Name, written) is { } conflict)
+        {
+            var span = ArgumentBinder.ArgumentFor(SettingCatalog.Weightings[setting.Name], arguments, WeightingCatalog.Gradients)?.Span ?? value.Span;
+            _diagnostics.ReportWithFix(DiagnosticCode.OptionsConflict, span, "drop 'ub' or 'gradients'", setting.Name, conflict);
+            return null;
+        }
+
+        return Agreed(setting);
+    }
+
+    /// <summary>
+    /// <c>mgda</c> with <c>ub</c> and <c>gradients</c> saying the same, whichever was written (the
+    /// other takes its meaning, still marked as not written), so that the values handed on, all
+    /// of them, never contradict each other.
+    /// </summary>
+    private static Setting Agreed(Setting setting)
+    {
+        if (setting.Name != "mgda")
+        {
+            return setting;
+        }
+
+        var representation = WeightingCatalog.TakesRepresentation(setting.Name, setting.Options.ToDictionary(o => o.Name, o => o.Value, StringComparer.Ordinal));
+        var options = setting.Options.Select(o => o switch
+        {
+            { Name: WeightingCatalog.UpperBound, IsDefault: true } => o with { Value = new BooleanValue(representation) },
+            { Name: WeightingCatalog.Gradients, IsDefault: true } => o with { Value = new NameValue(representation ? WeightingCatalog.Representation : WeightingCatalog.Parameters) },
+            _ => o,
+        });
+        return setting with { Options = options.ToEquatableArray() };
     }
 
     public Optimizer? BindOptimizer(StatementSyntax? statement)

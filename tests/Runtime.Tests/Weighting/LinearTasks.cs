@@ -48,6 +48,13 @@ internal sealed class LinearTasks : IDisposable
         return losses;
     }
 
+    /// <summary>The shared representation z = 2θ and the losses Lᵢ = aᵢ·z + cᵢ·hᵢ, for methods that take their gradients at z.</summary>
+    public (Tensor Z, Tensor?[] Losses) RepresentationLosses()
+    {
+        var z = Theta * 2.0;
+        return (z, [.. Enumerable.Range(0, K).Select(i => (Tensor?)(z.dot(tensor(A[i])) + Heads[i] * C[i]))]);
+    }
+
     public double[] ThetaGrad => Theta.grad?.data<double>() ?? throw new InvalidOperationException("θ has no gradient");
 
     public double[] HeadGrad => Heads.grad?.data<double>() ?? throw new InvalidOperationException("the heads have no gradient");

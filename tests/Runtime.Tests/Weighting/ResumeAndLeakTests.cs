@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using Mtl.Training.Weighting;
 using Xunit;
@@ -21,6 +22,10 @@ public sealed class ResumeAndLeakTests
         { "imtl", "mode", "loss" },
         { "mgda", "normalization", "l2" },
         { "mgda", "normalization", "loss_plus" },
+        { "aligned_mtl", "gradients", "representation" },
+        { "imtl", "gradients", "representation" },
+        { "graddrop", "gradients", "representation" },
+        { "mgda", "ub", true },
     };
 
     /// <summary>One training step on θ by SGD, with every hook a trainer calls; returns the weights.</summary>
@@ -29,7 +34,16 @@ public sealed class ResumeAndLeakTests
         using var scope = NewDisposeScope();
         tasks.ZeroGrad();
         foreach (var p in method.parameters()) p.zero_grad();
-        method.Backward(tasks.Losses(), context);
+        if (method is GradientWeighting { Gradients: WeightingCatalog.Representation })
+        {
+            var (z, losses) = tasks.RepresentationLosses();
+            context.SharedRepresentation = z;
+            method.Backward(losses, context);
+        }
+        else
+        {
+            method.Backward(tasks.Losses(), context);
+        }
         var weights = method.Weights.ToArray();
         using (no_grad())
         {

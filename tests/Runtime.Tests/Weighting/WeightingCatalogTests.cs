@@ -42,6 +42,51 @@ public sealed class WeightingCatalogTests
         Assert.Equal(method is GradientWeighting, WeightingCatalog.GradientMethods.Contains(name));
     }
 
+    [Fact]
+    public void The_methods_with_a_representation_mode_are_the_gradient_methods_whose_papers_define_it()
+    {
+        // MGDA-UB, IMTL (gradients at the shared feature), GradDrop (on activations), Aligned-MTL-UB;
+        // PCGrad, CAGrad, GradVac and Nash-MTL are defined on parameter gradients only.
+        Assert.Equal(["aligned_mtl", "graddrop", "imtl", "mgda"], WeightingCatalog.RepresentationMethods.Order(StringComparer.Ordinal));
+        Assert.All(WeightingCatalog.RepresentationMethods, name => Assert.Contains(name, WeightingCatalog.GradientMethods));
+        Assert.All(WeightingCatalog.RepresentationMethods, name => Assert.Equal(WeightingCatalog.Parameters, ((NameValue)WeightingCatalog.All[name].Option(WeightingCatalog.Gradients)!.Default!).Value));
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Gradients_at_the_representation_are_accepted_exactly_where_the_catalog_offers_them(string name)
+    {
+        var options = new Dictionary<string, object> { [WeightingCatalog.Gradients] = WeightingCatalog.Representation };
+        if (WeightingCatalog.RepresentationMethods.Contains(name))
+        {
+            using var method = TaskWeighting.Create(name, Two, options);
+            Assert.Equal(WeightingCatalog.Representation, Assert.IsAssignableFrom<GradientWeighting>(method).Gradients);
+        }
+        else
+        {
+            var error = Assert.Throws<ArgumentException>(() => TaskWeighting.Create(name, Two, options));
+            Assert.Equal($"'{name}' has no representation-gradient mode: 'gradients' is an option of mgda, imtl, graddrop, aligned_mtl only (Parameter 'options')", error.Message);
+        }
+    }
+
+    [Fact]
+    public void Mgda_ub_is_gradients_at_the_representation_and_may_not_contradict_it()
+    {
+        using var ub = (MGDA)TaskWeighting.Create("mgda", Two, new Dictionary<string, object> { ["ub"] = true });
+        Assert.Equal((true, WeightingCatalog.Representation), (ub.UB, ub.Gradients));
+        using var both = (MGDA)TaskWeighting.Create("mgda", Two, new Dictionary<string, object> { ["ub"] = true, ["gradients"] = "representation" });
+        Assert.Equal((true, WeightingCatalog.Representation), (both.UB, both.Gradients));
+        using var spelled = (MGDA)TaskWeighting.Create("mgda", Two, new Dictionary<string, object> { ["gradients"] = "representation" });
+        Assert.Equal((true, WeightingCatalog.Representation), (spelled.UB, spelled.Gradients));
+        using var plain = (MGDA)TaskWeighting.Create("mgda", Two, new Dictionary<string, object> { ["ub"] = false, ["gradients"] = "parameters" });
+        Assert.Equal((false, WeightingCatalog.Parameters), (plain.UB, plain.Gradients));
+
+        var conflict = Assert.Throws<ArgumentException>(() => TaskWeighting.Create("mgda", Two, new Dictionary<string, object> { ["ub"] = true, ["gradients"] = "parameters" }));
+        Assert.Equal("'mgda': 'ub: true' means 'gradients: representation', so it contradicts 'gradients: parameters' (Parameter 'options')", conflict.Message);
+        conflict = Assert.Throws<ArgumentException>(() => TaskWeighting.Create("mgda", Two, new Dictionary<string, object> { ["ub"] = false, ["gradients"] = "representation" }));
+        Assert.Equal("'mgda': 'ub: false' means 'gradients: parameters', so it contradicts 'gradients: representation' (Parameter 'options')", conflict.Message);
+    }
+
     [Theory]
     [MemberData(nameof(Methods))]
     public void Create_without_options_takes_every_catalog_default(string name)

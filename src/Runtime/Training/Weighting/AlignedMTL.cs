@@ -1,3 +1,5 @@
+using Mtl.Catalog;
+
 namespace Mtl.Training.Weighting;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace Mtl.Training.Weighting;
 /// of equal norm σ_min, so the condition number of the system is 1. The update is Σ of Ĝ's columns,
 /// i.e. G·(W·1), and the reported weights are W·1. Task parameters get Σ Lᵢ.
 /// </remarks>
-public sealed class AlignedMTL(IReadOnlyList<double> fixedWeights) : GramWeighting("aligned_mtl", fixedWeights)
+public sealed class AlignedMTL(IReadOnlyList<double> fixedWeights, string gradients = WeightingCatalog.Parameters) : GramWeighting("aligned_mtl", fixedWeights, gradients)
 {
     protected override double[] Solve(double[,] gram, int[] tasks, WeightingContext context)
     {

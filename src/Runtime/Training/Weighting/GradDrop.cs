@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using static Mtl.Torch.torch;
 
@@ -15,17 +16,21 @@ namespace Mtl.Training.Weighting;
 /// Σᵢ (ℓ + (1 − ℓ)Mᵢ)·gᵢ with the leak ℓ = <c>leak</c>: ℓ = 0 (the default) keeps only the
 /// chosen sign, ℓ = 1 is the plain sum Σᵢgᵢ. The paper allows a leak per task (ℓᵢ = 1 for a main
 /// task whose gradient should pass whole); here one leak applies to every task.
-/// The paper applies it to gradients at activations (with a batch-sign correction); here it is
-/// applied to the shared parameters' gradients. The draws come from
-/// <see cref="WeightingContext.Random"/>, one per element every step, in parameter order, whatever
-/// the leak. The update is no linear combination of task gradients unless ℓ = 1, so the reported
-/// weights are NaN (1 each for ℓ = 1); task parameters get Σ Lᵢ.
+/// With <c>gradients: parameters</c> (the default) it applies to the shared parameters' gradients,
+/// one element per parameter value. With <c>gradients: representation</c> it applies, as in the
+/// paper (section 3.3) and LibMTL, at the activations z [B, F…] with the batch-sign correction:
+/// the purity and the masks are taken per feature from Gᵢ = Σ_b sign(z)∘∇z Lᵢ (summed over the
+/// batch), and Mᵢ, one per feature, multiplies every sample's ∇z Lᵢ. The draws come from
+/// <see cref="WeightingContext.Random"/>, one per element (per parameter value, or per feature of
+/// z) every step, in order, whatever the leak. The update is no linear combination of task
+/// gradients unless ℓ = 1, so the reported weights are NaN (1 each for ℓ = 1); task parameters
+/// get Σ Lᵢ.
 /// </remarks>
 public sealed class GradDrop : GradientWeighting
 {
     private readonly double _leak;
 
-    public GradDrop(IReadOnlyList<double> fixedWeights, double leak = 0.0) : base("graddrop", fixedWeights)
+    public GradDrop(IReadOnlyList<double> fixedWeights, double leak = 0.0, string gradients = WeightingCatalog.Parameters) : base("graddrop", fixedWeights, gradients)
     {
         _leak = CheckOption("graddrop", "leak", leak, nameof(leak));
     }
@@ -35,6 +40,7 @@ public sealed class GradDrop : GradientWeighting
 
     protected override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context)
     {
+        if (UsesRepresentation) return AtActivations(rows, context.SharedRepresentation!, tasks.Length, context.Random);
         var purity = 0.5 * (1 + rows.sum(0) / (rows.abs().sum(0) + 1e-7));
         var draws = new double[rows.size(1)];
         for (var e = 0; e < draws.Length; e++) draws[e] = context.Random.NextDouble();
@@ -44,6 +50,25 @@ public sealed class GradDrop : GradientWeighting
         var combined = _leak == 0
             ? signed.sum(0).mul_(kept)
             : (rows * (_leak + (1 - _leak) * (signed > 0).to(rows.dtype))).sum(0);
-        return (combined, Enumerable.Repeat(_leak == 1 ? 1.0 : double.NaN, tasks.Length).ToArray());
+        return (combined, Reported(tasks.Length));
     }
+
+    /// <summary>The paper's GradDrop at the activations z: purity, draws and masks per feature, from the batch-summed, sign-corrected gradients.</summary>
+    private (Tensor Combined, double[] Weights) AtActivations(Tensor rows, Tensor z, int k, Random random)
+    {
+        var batch = z.dim() == 0 ? 1 : z.size(0);
+        var perSample = rows.view(k, batch, -1);  // [K, B, F]
+        var summed = (perSample * z.detach().reshape(1, batch, -1).sign().to(rows.dtype)).sum(1);  // Gᵢ, [K, F]
+        var purity = 0.5 * (1 + summed.sum(0) / (summed.abs().sum(0) + 1e-7));
+        var draws = new double[summed.size(1)];
+        for (var e = 0; e < draws.Length; e++) draws[e] = random.NextDouble();
+        // s = sign(P − U) per feature; Mᵢ = 𝟙[s·Gᵢ > 0], the same for every sample of the batch
+        var kept = purity.sub_(tensor(draws).to(rows.dtype, rows.device)).sign();
+        var mask = (summed * kept > 0).to(rows.dtype);
+        var factor = _leak == 0 ? mask : _leak + (1 - _leak) * mask;  // [K, F]
+        var combined = (perSample * factor.unsqueeze(1)).sum(0).flatten();
+        return (combined, Reported(k));
+    }
+
+    private double[] Reported(int k) => Enumerable.Repeat(_leak == 1 ? 1.0 : double.NaN, k).ToArray();
 }

@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
 using static Mtl.Torch.torch;
@@ -12,12 +13,35 @@ namespace Mtl.Training.Weighting;
 /// it scales the losses (<see cref="WeightsScaleTaskLosses"/>).
 /// </summary>
 /// <remarks>
-/// Most methods produce a linear combination Σ wᵢgᵢ whose coefficients follow from the Gram
-/// matrix gᵢ·gⱼ alone: they derive from <see cref="GramWeighting"/>.
+/// <para>Most methods produce a linear combination Σ wᵢgᵢ whose coefficients follow from the Gram
+/// matrix gᵢ·gⱼ alone: they derive from <see cref="GramWeighting"/>.</para>
+/// <para>With <c>gradients: representation</c> (<see cref="Gradients"/>) the task gradients are
+/// taken at the shared representation z instead (<see cref="WeightingContext.SharedRepresentation"/>,
+/// the output of the shared block every task reads; [B, D] per batch, flattened to B·D values):
+/// gᵢ = ∇z Lᵢ, one backward pass per task through its head alone, which also gives the task
+/// and own parameters their gradients. The method combines those rows into d, a gradient of z
+/// (the same combination it makes of parameter gradients), and d is backpropagated through the
+/// trunk once: the shared parameters get (∂z/∂θ)ᵀd and nothing else, the task parameters
+/// Σ hᵢ∇Lᵢ as with parameter gradients. For a method that weights the losses (d = Σ wᵢgᵢ) the
+/// shared update is the gradient of Σ wᵢLᵢ with weights found at z, as in MGDA-UB (Sener and
+/// Koltun 2018); for GradDrop it is the drop done on z's gradients. Only the methods whose papers
+/// define the mode have it (<see cref="WeightingCatalog.RepresentationMethods"/>).</para>
 /// </remarks>
 public abstract class GradientWeighting : TaskWeighting
 {
-    protected GradientWeighting(string name, IReadOnlyList<double> fixedWeights) : base(name, fixedWeights) { }
+    protected GradientWeighting(string name, IReadOnlyList<double> fixedWeights, string gradients = WeightingCatalog.Parameters) : base(name, fixedWeights)
+    {
+        // The methods without the option (their papers define them on parameter gradients) take only those.
+        Gradients = WeightingCatalog.All[name].Option(WeightingCatalog.Gradients) is not null
+            ? CheckOption(name, WeightingCatalog.Gradients, gradients, nameof(gradients))
+            : gradients == WeightingCatalog.Parameters ? gradients : throw new ArgumentException(WeightingCatalog.WithoutRepresentation(name), nameof(gradients));
+    }
+
+    /// <summary>
+    /// <c>parameters</c>: the task gradients are those of the shared parameters; <c>representation</c>:
+    /// those of the shared representation z, combined and then backpropagated through the trunk once.
+    /// </summary>
+    public string Gradients { get; }
 
     /// <summary>Whether the task parameters get Σ wᵢLᵢ with the method's weights (else Σ Lᵢ).</summary>
     protected virtual bool WeightsScaleTaskLosses => false;
@@ -29,12 +53,8 @@ public abstract class GradientWeighting : TaskWeighting
     /// </summary>
     protected abstract (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context);
 
-    /// <summary>
-    /// MGDA-UB: take the task gradients with respect to the shared representation z instead of the
-    /// shared parameters; the combined gradient then reaches the shared parameters through
-    /// backpropagating Σ hᵢLᵢ, so the method must also set <see cref="WeightsScaleTaskLosses"/>.
-    /// </summary>
-    protected virtual bool UsesRepresentation => false;
+    /// <summary>Whether the task gradients are taken at the shared representation (<see cref="Gradients"/>).</summary>
+    protected bool UsesRepresentation => Gradients == WeightingCatalog.Representation;
 
     /// <summary>
     /// The losses the method works on, from the present tasks' losses (already scaled by the fixed
@@ -71,10 +91,18 @@ public abstract class GradientWeighting : TaskWeighting
         }
         else if (UsesRepresentation)
         {
-            var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: the trainer set no shared representation for this step");
-            (_, weights) = CombineRows(TaskGradients.PerTask(work, [z]), work, tasks, context);
-            objective = HeadObjective(work, weights);
-            TaskGradients.Accumulate(objective, AllParameters(context));
+            var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: gradients at the shared representation, but the trainer set no shared representation for this step");
+            if (context.SharedParameters.Count == 0) throw new InvalidOperationException("no shared parameters to take task gradients of");
+            // One pass per task through its head (the trunk is not reached: z is where it stops),
+            // which takes the task and own parameters' gradients too; the graph is kept for the
+            // trunk's one pass with the combined gradient of z.
+            Parameter[] others = [.. context.TaskParameters, .. parameters()];
+            var (rows, othersGrads) = TaskGradients.PerTask(work, [z], others, keepGraph: true);
+            Tensor combined;
+            (combined, weights) = CombineRows(rows, work, tasks, context);
+            TaskGradients.AddWeighted(others, othersGrads, HeadWeights(weights));
+            TaskGradients.Backpropagate(z, combined, context.SharedParameters);
+            using (no_grad()) objective = HeadObjective(work, weights);
         }
         else
         {

@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 
 namespace Mtl.Training.Weighting;
@@ -9,7 +10,7 @@ namespace Mtl.Training.Weighting;
 /// </summary>
 public abstract class GramWeighting : GradientWeighting
 {
-    protected GramWeighting(string name, IReadOnlyList<double> fixedWeights) : base(name, fixedWeights) { }
+    protected GramWeighting(string name, IReadOnlyList<double> fixedWeights, string gradients = WeightingCatalog.Parameters) : base(name, fixedWeights, gradients) { }
 
     /// <summary>The weights wₖ of the present tasks (in the order of <paramref name="tasks"/>) from their Gram matrix.</summary>
     protected abstract double[] Solve(double[,] gram, int[] tasks, WeightingContext context);

@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
 using static Mtl.Torch.torch;
@@ -34,7 +35,7 @@ public sealed class IMTL : GramWeighting
 
     private Parameter? _scales;
 
-    public IMTL(IReadOnlyList<double> fixedWeights, string mode = Hybrid) : base("imtl", fixedWeights)
+    public IMTL(IReadOnlyList<double> fixedWeights, string mode = Hybrid, string gradients = WeightingCatalog.Parameters) : base("imtl", fixedWeights, gradients)
     {
         Mode = CheckOption("imtl", "mode", mode, nameof(mode));
         if (Mode != Gradient) _scales = new Parameter(zeros([fixedWeights.Count], dtype: float32));

@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using static Mtl.Torch.torch;
 
@@ -15,9 +16,13 @@ namespace Mtl.Training.Weighting;
 /// α₁ = clip((g₂−g₁)·g₂ / ‖g₁−g₂‖², 0, 1) in one step). The official code clips the line search
 /// to [0.001, 0.999]; here it is exact. Then, as in the official code, Σ αᵢLᵢ is
 /// backpropagated into shared and task parameters.
-/// With <c>ub</c> (MGDA-UB) the gradients are taken with respect to the shared
-/// representation z (<see cref="WeightingContext.SharedRepresentation"/>) instead of the shared
-/// parameters, which needs one backward pass through the trunk instead of K.
+/// With <c>ub</c> (MGDA-UB), the paper's name for <c>gradients: representation</c>, the gradients
+/// are taken with respect to the shared representation z
+/// (<see cref="WeightingContext.SharedRepresentation"/>) instead of the shared parameters, which
+/// needs one backward pass through the trunk instead of K (see <see cref="GradientWeighting"/>).
+/// The constructor takes the representation when either <c>ub</c> is true or
+/// <c>gradients</c> is <c>representation</c>; <c>TaskWeighting.Create</c> rejects the two
+/// written to say different things, as the language does.
 /// <c>normalization</c> is the official code's <c>gradient_normalizers</c>, which its comment
 /// calls optional and not part of the paper: α is solved for the normalised gradients gᵢ/nᵢ
 /// (the Gram matrix becomes Gᵢⱼ/(nᵢnⱼ)) and then applied to the losses as they are, as there;
@@ -33,21 +38,19 @@ public sealed class MGDA : GramWeighting
     public const string Loss = "loss";
     public const string LossPlus = "loss_plus";
 
-    public MGDA(IReadOnlyList<double> fixedWeights, bool ub = false, string normalization = None) : base("mgda", fixedWeights)
+    public MGDA(IReadOnlyList<double> fixedWeights, bool ub = false, string normalization = None, string gradients = WeightingCatalog.Parameters)
+        : base("mgda", fixedWeights, ub ? WeightingCatalog.Representation : gradients)
     {
-        UB = ub;
         Normalization = CheckOption("mgda", "normalization", normalization, nameof(normalization));
     }
 
-    /// <summary>Whether this is MGDA-UB: gradients at the shared representation.</summary>
-    public bool UB { get; }
+    /// <summary>Whether this is MGDA-UB: gradients at the shared representation (<c>ub: true</c> or <c>gradients: representation</c>).</summary>
+    public bool UB => UsesRepresentation;
 
     /// <summary><c>none</c>, <c>l2</c>, <c>loss</c> or <c>loss_plus</c>: what each task gradient is divided by before solving.</summary>
     public string Normalization { get; }
 
     protected override bool WeightsScaleTaskLosses => true;
-
-    protected override bool UsesRepresentation => UB;
 
     protected override double[,] SolverMatrix(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context)
     {

@@ -29,9 +29,9 @@ internal static class TaskGradients
     /// As <see cref="PerTask(IReadOnlyList{Tensor}, IReadOnlyList{Tensor})"/>, and in the same
     /// backward passes each loss's gradients with respect to <paramref name="others"/> (null where a
     /// loss does not reach one): Others[i][j] belongs to loss i and <paramref name="others"/>[j].
-    /// The graph is freed by the last pass.
+    /// The graph is freed by the last pass unless <paramref name="keepGraph"/>.
     /// </summary>
-    public static (Tensor Rows, Tensor?[][] Others) PerTask(IReadOnlyList<Tensor> losses, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> others)
+    public static (Tensor Rows, Tensor?[][] Others) PerTask(IReadOnlyList<Tensor> losses, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> others, bool keepGraph = false)
     {
         if (inputs.Count == 0) throw new InvalidOperationException("no shared parameters to take task gradients of");
         Tensor[] all = [.. inputs, .. others];
@@ -39,7 +39,7 @@ internal static class TaskGradients
         var othersGrads = new Tensor?[losses.Count][];
         for (var i = 0; i < losses.Count; i++)
         {
-            var grads = autograd.grad(losses[i], all, retain_graph: i < losses.Count - 1, allow_unused: true);
+            var grads = autograd.grad(losses[i], all, retain_graph: keepGraph || i < losses.Count - 1, allow_unused: true);
             rows[i] = Flatten(grads.Take(inputs.Count).ToArray(), inputs);
             othersGrads[i] = grads.Skip(inputs.Count).ToArray();
         }
@@ -53,22 +53,30 @@ internal static class TaskGradients
     /// </summary>
     public static void AddWeighted(IReadOnlyList<Parameter> parameters, Tensor?[][] grads, IReadOnlyList<double> weights)
     {
+        // Each term is added into .grad in place with its weight as add_'s alpha: one operation a
+        // term (a head is reached by its own loss alone), no temporaries.
         for (var j = 0; j < parameters.Count; j++)
         {
-            Tensor? sum = null;
             for (var i = 0; i < grads.Length; i++)
             {
                 if (grads[i][j] is not { } g) continue;
-                var term = weights[i] == 1 ? g : g * weights[i];
-                sum = sum is null ? term : sum + term;
+                var p = parameters[j];
+                if (p.grad is { } existing)
+                {
+                    existing.add_(g, weights[i]);
+                }
+                else
+                {
+                    p.grad = weights[i] == 1 ? g.detach().clone() : g.detach() * weights[i];
+                }
             }
-            if (sum is not null) AddToGrad(parameters[j], sum);
         }
     }
 
     /// <summary>The gradients concatenated into one vector; a null gradient counts as zeros.</summary>
     public static Tensor Flatten(IReadOnlyList<Tensor?> grads, IReadOnlyList<Tensor> inputs)
     {
+        if (grads.Count == 1) return (grads[0] ?? zeros_like(inputs[0])).flatten();  // one input (the shared representation): no copy
         var pieces = new Tensor[grads.Count];
         for (var k = 0; k < grads.Count; k++)
         {
@@ -109,6 +117,22 @@ internal static class TaskGradients
             offset += n;
         }
         if (offset != flat.numel()) throw new ArgumentException($"a gradient of {flat.numel()} values for parameters of {offset}", nameof(flat));
+    }
+
+    /// <summary>
+    /// Backpropagates <paramref name="flat"/>, a gradient of <paramref name="output"/> flattened,
+    /// into the <c>.grad</c> of <paramref name="parameters"/>: adds (∂output/∂θ)ᵀ·flat to each θ
+    /// (one backward pass from <paramref name="output"/>; a parameter it does not reach is left as
+    /// it is). The graph is freed.
+    /// </summary>
+    public static void Backpropagate(Tensor output, Tensor flat, IReadOnlyList<Parameter> parameters)
+    {
+        if (flat.numel() != output.numel()) throw new ArgumentException($"a gradient of {flat.numel()} values for an output of {output.numel()}", nameof(flat));
+        var grads = autograd.grad([output], parameters, grad_outputs: [flat.reshape(output.shape)], allow_unused: true);
+        for (var k = 0; k < parameters.Count; k++)
+        {
+            if (grads[k] is { } g) AddToGrad(parameters[k], g);
+        }
     }
 
     /// <summary>

@@ -92,10 +92,16 @@ public abstract class TaskWeighting : IDisposable
         ArgumentNullException.ThrowIfNull(name);
         if (!WeightingCatalog.All.TryGetValue(name, out var spec)) throw new ArgumentException($"unknown task weighting '{name}'; known: {string.Join(", ", Names)}", nameof(name));
         var given = options?.ToDictionary(p => p.Key, p => OptionValue.From(p.Value), StringComparer.Ordinal);
+        if (given is not null && given.ContainsKey(WeightingCatalog.Gradients) && spec.Option(WeightingCatalog.Gradients) is null)
+        {
+            throw new ArgumentException(WeightingCatalog.WithoutRepresentation(name), nameof(options));
+        }
         var o = spec.Resolve(given);
         double Number(string option) => o[option]!.AsNumber();
         bool Flag(string option) => ((BooleanValue)o[option]!).Value;
         string Word(string option) => ((NameValue)o[option]!).Value;
+        var written = given?.ToDictionary(p => p.Key, p => (OptionValue?)p.Value, StringComparer.Ordinal) ?? new Dictionary<string, OptionValue?>();
+        if (WeightingCatalog.Conflict(name, written) is { } conflict) throw new ArgumentException($"'{name}': {conflict}", nameof(options));
         return name switch
         {
             "fixed" => new FixedWeighting(fixedWeights),
@@ -104,12 +110,12 @@ public abstract class TaskWeighting : IDisposable
             "gradnorm" => new GradNorm(fixedWeights, Number("alpha"), Number("lr")),
             "rlw" => new RandomLossWeighting(fixedWeights),
             "pcgrad" => new PCGrad(fixedWeights),
-            "mgda" => new MGDA(fixedWeights, Flag("ub"), Word("normalization")),
+            "mgda" => new MGDA(fixedWeights, Flag(WeightingCatalog.UpperBound), Word("normalization"), Word(WeightingCatalog.Gradients)),
             "cagrad" => new CAGrad(fixedWeights, Number("c")),
-            "imtl" => new IMTL(fixedWeights, Word("mode")),
-            "graddrop" => new GradDrop(fixedWeights, Number("leak")),
+            "imtl" => new IMTL(fixedWeights, Word("mode"), Word(WeightingCatalog.Gradients)),
+            "graddrop" => new GradDrop(fixedWeights, Number("leak"), Word(WeightingCatalog.Gradients)),
             "gradvac" => new GradVac(fixedWeights, Number("beta")),
-            "aligned_mtl" => new AlignedMTL(fixedWeights),
+            "aligned_mtl" => new AlignedMTL(fixedWeights, Word(WeightingCatalog.Gradients)),
             "nash_mtl" => new NashMTL(fixedWeights, ((IntegerValue)o["update_every"]!).Value),
             "famo" => new FAMO(fixedWeights, Number("lr"), Number("gamma")),
             _ => throw new InvalidOperationException($"task weighting '{name}' is in the catalog but has no implementation"),

@@ -17,7 +17,11 @@ public sealed class WeightingContext
     /// <summary>GradNorm's W: the weights of the last shared layer.</summary>
     public IReadOnlyList<Parameter> LastSharedLayer { get; init; } = [];
 
-    /// <summary>z, the output of the shared trunk this step (MGDA-UB); set by the trainer before <c>Backward</c>.</summary>
+    /// <summary>
+    /// z, the output of the one shared block every task reads, this step: where a gradient method
+    /// with <c>gradients: representation</c> (MGDA-UB among them) takes the task gradients. Set by
+    /// the trainer before <c>Backward</c>; null when the tasks read different sources.
+    /// </summary>
     public Tensor? SharedRepresentation { get; set; }
 
     /// <summary>Optimizer steps taken so far.</summary>
