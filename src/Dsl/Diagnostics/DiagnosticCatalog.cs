@@ -49,6 +49,10 @@ public static class DiagnosticCatalog
         [DiagnosticCode.StageNothingToTrain] = "stage with nothing to train",
         [DiagnosticCode.NotInStage] = "statement not allowed in a stage",
         [DiagnosticCode.StageWeightingNeedsTrainable] = "stage leaves the weighting no trainable shared parameters",
+        [DiagnosticCode.UnknownTaskOutput] = "unknown task output",
+        [DiagnosticCode.MixtureReadWhole] = "mixture of experts read whole",
+        [DiagnosticCode.TaskOutputUnread] = "task output never read",
+        [DiagnosticCode.GateForUnknownTask] = "gate for an unknown task",
         [DiagnosticCode.WrongRank] = "wrong input rank",
         [DiagnosticCode.EmptyOutput] = "empty output",
         [DiagnosticCode.ConcatMismatch] = "concat shapes do not agree",
@@ -82,6 +86,8 @@ public static class DiagnosticCatalog
         [DiagnosticCode.NoLabelColumn] = "task without a label column",
         [DiagnosticCode.LabelAmongInputs] = "label column among the inputs",
         [DiagnosticCode.FrozenGroup] = "parameter group of a frozen block",
+        [DiagnosticCode.MisplacedMixture] = "misplaced mixture of experts",
+        [DiagnosticCode.GateListedTwice] = "task listed twice",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

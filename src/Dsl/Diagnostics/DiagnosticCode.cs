@@ -44,6 +44,10 @@ public enum DiagnosticCode
     StageNothingToTrain = 122,
     NotInStage = 123,
     StageWeightingNeedsTrainable = 124,
+    UnknownTaskOutput = 130,
+    MixtureReadWhole = 131,
+    TaskOutputUnread = 132,
+    GateForUnknownTask = 133,
 
     WrongRank = 200,
     EmptyOutput = 201,
@@ -79,6 +83,8 @@ public enum DiagnosticCode
     NoLabelColumn = 317,
     LabelAmongInputs = 318,
     FrozenGroup = 320,
+    MisplacedMixture = 330,
+    GateListedTwice = 331,
 
     InternalError = 9999,
 }

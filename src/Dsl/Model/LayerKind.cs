@@ -39,4 +39,7 @@ public enum LayerKind
     Sum,
     Max,
     Residual,
+
+    /// <summary><c>mmoe(...)</c>: experts over one source and a softmax gate per task; <see cref="Layer.Body"/> is one expert's layers.</summary>
+    Mmoe,
 }

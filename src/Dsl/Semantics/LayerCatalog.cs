@@ -8,6 +8,7 @@ internal static class LayerCatalog
     public const string Residual = "residual";
     public const string Concat = "concat";
     public const string Add = "add";
+    public const string Mmoe = "mmoe";
 
     private static readonly Dictionary<string, (LayerKind Kind, SettingSpec SettingSpec)> Layers = Build();
 
@@ -97,5 +98,5 @@ internal static class LayerCatalog
     }
 
     /// <summary>Every word that may stand in a pipeline, for "did you mean" suggestions.</summary>
-    public static IEnumerable<string> AllWords => Names.Concat([Residual]);
+    public static IEnumerable<string> AllWords => Names.Concat([Residual, Mmoe]);
 }

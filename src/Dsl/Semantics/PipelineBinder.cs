@@ -14,28 +14,32 @@ internal sealed class PipelineBinder
 {
     private static readonly OptionSpec ConcatDim = OptionSpec.Int("dim", 1);
 
+    /// <summary>The options of <c>mmoe</c>: how many experts, one expert's layers, the tasks with a gate each.</summary>
+    private static readonly string[] MixtureOptions = [ExpertCount.Name, "expert", "tasks"];
+
+    private static OptionSpec ExpertCount => OptionSpec.RequiredInt("experts", ValueRange.AtLeastOne);
+
     private readonly DiagnosticBag _diagnostics;
     private readonly ArgumentBinder _arguments;
     private readonly ShapeInference _shapes;
-    private readonly Func<NameSyntax, ReferenceSource?> _resolve;
-    private readonly Func<string, bool> _isDeclared;
+    private readonly ModelScope _scope;
 
-    /// <param name="resolve">Finds a named source; null when unknown (it reports) or itself failed.</param>
-    /// <param name="isDeclared">Tells whether a word is a declared name, to explain a block used as a layer.</param>
-    public PipelineBinder(DiagnosticBag diagnostics, Func<NameSyntax, ReferenceSource?> resolve, Func<string, bool> isDeclared)
+    /// <param name="scope">Resolves sources (null when unknown, reported, or failed) and knows the declared names.</param>
+    public PipelineBinder(DiagnosticBag diagnostics, ModelScope scope)
     {
         _diagnostics = diagnostics;
         _arguments = new ArgumentBinder(diagnostics);
         _shapes = new ShapeInference(diagnostics);
-        _resolve = resolve;
-        _isDeclared = isDeclared;
+        _scope = scope;
     }
 
-    public Pipeline? Bind(string owner, ValueSyntax syntax)
+    /// <param name="shared">Whether the pipeline is a shared block's, the one place a mixture of experts may stand.</param>
+    public Pipeline? Bind(string owner, ValueSyntax syntax, bool shared = false)
     {
         var steps = syntax is ChainSyntax chain ? chain.Steps : [syntax];
         var source = BindSource(owner, steps[0]);
-        var layers = BindLayers(owner, steps.Skip(1), source?.Output);
+        var mixtureAllowed = shared && steps.Count == 2 && steps[0] is NameSyntax or MemberAccessSyntax;
+        var layers = BindLayers(owner, steps.Skip(1), source?.Output, mixtureAllowed);
         return source is null || layers is null ? null : new Pipeline(source, layers.Value.Layers, layers.Value.Output);
     }
 
@@ -44,7 +48,9 @@ internal sealed class PipelineBinder
         switch (syntax)
         {
             case NameSyntax name:
-                return _resolve(name);
+                return _scope.Resolve(name);
+            case MemberAccessSyntax access:
+                return _scope.ResolveMember(access);
             case CallSyntax { Name.Text: LayerCatalog.Concat or LayerCatalog.Add } call:
                 return BindMerge(owner, call);
             case MissingSyntax:
@@ -109,13 +115,14 @@ internal sealed class PipelineBinder
     }
 
     /// <summary>Binds layers in order; the input is null when an earlier step failed.</summary>
-    private (EquatableArray<Layer> Layers, TensorType Output)? BindLayers(string owner, IEnumerable<ValueSyntax> steps, TensorType? input)
+    private (EquatableArray<Layer> Layers, TensorType Output)? BindLayers(
+        string owner, IEnumerable<ValueSyntax> steps, TensorType? input, bool mixtureAllowed = false)
     {
         var layers = new List<Layer>();
         var current = input;
         foreach (var step in steps)
         {
-            var layer = BindLayer(owner, step, current);
+            var layer = BindLayer(owner, step, current, mixtureAllowed);
             if (layer is not null)
             {
                 layers.Add(layer);
@@ -127,7 +134,7 @@ internal sealed class PipelineBinder
         return current is null ? null : (layers.ToEquatableArray(), current);
     }
 
-    private Layer? BindLayer(string owner, ValueSyntax step, TensorType? input)
+    private Layer? BindLayer(string owner, ValueSyntax step, TensorType? input, bool mixtureAllowed)
     {
         var (name, arguments) = ArgumentBinder.SplitCall(step);
         if (name is null)
@@ -145,10 +152,21 @@ internal sealed class PipelineBinder
             return BindResidual(owner, step, arguments, input);
         }
 
+        if (name.Text == LayerCatalog.Mmoe)
+        {
+            if (!mixtureAllowed)
+            {
+                _diagnostics.Report(DiagnosticCode.MisplacedMixture, name.Span, name.Text);
+                return null;
+            }
+
+            return BindMixture(owner, step, name, arguments, input);
+        }
+
         if (!LayerCatalog.TryGet(name.Text, out var kind, out var signature))
         {
             var fix = Suggestions.DidYouMean(name.Text, LayerCatalog.AllWords)
-                ?? (_isDeclared(name.Text) ? $"'{name.Text}' can only start a pipeline; combine sources with concat or add" : null);
+                ?? (_scope.IsDeclared(name.Text) ? $"'{name.Text}' can only start a pipeline; combine sources with concat or add" : null);
             _diagnostics.ReportWithFix(DiagnosticCode.UnknownLayer, name.Span, fix, Lexer.Quote(name.Text));
             return null;
         }
@@ -181,5 +199,114 @@ internal sealed class PipelineBinder
         var parameters = Saturating.Sum(result.Layers.Select(l => l.ParameterCount));
         var setting = new Setting(LayerCatalog.Residual, EquatableArray<Option>.Empty);
         return new Layer(LayerKind.Residual, setting, input, input, parameters, result.Layers);
+    }
+
+    /// <summary>
+    /// <c>mmoe(experts: n, expert: layers, tasks: [a, b])</c> (Ma et al., KDD 2018): n copies of the
+    /// expert's layers over the block's source x, and for each task t a gate softmax(W_t·x + b_t)
+    /// over the experts, x flattened; task t's output is Σᵢ g_t,i · expert_i(x). Parameters:
+    /// n·(one expert's) + tasks·(in·n + n), in the flattened size of x.
+    /// </summary>
+    private Layer? BindMixture(string owner, ValueSyntax step, NameSyntax name, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
+    {
+        var errors = _diagnostics.ErrorCount;
+        var quoted = ArgumentBinder.Quoted(name.Text);
+        var given = new Dictionary<string, ArgumentSyntax>(StringComparer.Ordinal);
+        var positional = arguments.Where(a => a.Name is null).ToList();
+        if (positional.Count > 0)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.TooManyArguments, positional[0].Span, "name each option: experts: 4, expert: linear(64) -> relu, tasks: [a, b]",
+                name.Text, 0, positional.Count);
+        }
+
+        foreach (var argument in arguments.Where(a => a.Name is not null))
+        {
+            var option = argument.Name!;
+            if (!MixtureOptions.Contains(option.Text))
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.UnknownOption, option.Span, Suggestions.DidYouMeanOrList(option.Text, MixtureOptions), name.Text, Lexer.Quote(option.Text));
+            }
+            else if (given.ContainsKey(option.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.DuplicateArgument, argument.Span, option.Text, name.Text);
+            }
+            else
+            {
+                given.Add(option.Text, argument);
+            }
+        }
+
+        foreach (var option in MixtureOptions.Where(o => !given.ContainsKey(o)))
+        {
+            _diagnostics.Report(DiagnosticCode.MissingArgument, step.Span, name.Text, option);
+        }
+
+        var experts = given.TryGetValue(ExpertCount.Name, out var count)
+            ? _arguments.BindValue(quoted, ExpertCount, count.Value) as IntegerValue
+            : null;
+        var tasks = given.TryGetValue("tasks", out var list) ? BindGateTasks(name.Text, list.Value) : null;
+        var expert = given.TryGetValue("expert", out var body)
+            ? BindLayers(owner, body.Value is ChainSyntax chain ? chain.Steps : [body.Value], input)
+            : null;
+        // The gates read the source itself (flattened), so it must be a float vector, image, ...: ids need a block that embeds them first.
+        if (input is not null && !_shapes.RequireFloatingPoint(name.Text, input, step.Span))
+        {
+            return null;
+        }
+
+        if (_diagnostics.ErrorCount != errors || input is null || experts is null || tasks is null || expert is not { } bound)
+        {
+            return null;
+        }
+
+        var gateInputs = Saturating.Product(input.Shape.Dimensions);
+        var gate = Saturating.Add(Saturating.Multiply(gateInputs, experts.Value), experts.Value);
+        var parameters = Saturating.Add(
+            Saturating.Multiply(experts.Value, Saturating.Sum(bound.Layers.Select(l => l.ParameterCount))),
+            Saturating.Multiply(tasks.Count, gate));
+        var taskList = new ListValue(tasks.Select(t => (OptionValue)new NameValue(t)).ToEquatableArray());
+        var setting = new Setting(name.Text, new[]
+        {
+            new Option(ExpertCount.Name, experts, IsDefault: false),
+            new Option("tasks", taskList, IsDefault: false),
+        }.ToEquatableArray());
+        return new Layer(LayerKind.Mmoe, setting, input, bound.Output, parameters, bound.Layers);
+    }
+
+    /// <summary><c>tasks: [a, b]</c>: declared tasks, each once; null when any is wrong (reported).</summary>
+    private List<string>? BindGateTasks(string layer, ValueSyntax value)
+    {
+        if (value is not ListSyntax { Items.Count: > 0 } list || list.Items.Any(i => i is not NameSyntax))
+        {
+            _diagnostics.Report(
+                DiagnosticCode.WrongValueType, value.Span, ArgumentBinder.Quoted(layer), "tasks", "a list of task names: [income, marital]", SyntaxText.Of(value));
+            return null;
+        }
+
+        var declared = _scope.DeclaredTasks;
+        var tasks = new List<string>();
+        var ok = true;
+        foreach (var task in list.Items.Cast<NameSyntax>())
+        {
+            if (!declared.Contains(task.Text))
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.GateForUnknownTask, task.Span, Suggestions.DidYouMean(task.Text, declared), layer, task.Text);
+                ok = false;
+            }
+            else if (tasks.Contains(task.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.GateListedTwice, task.Span, layer, task.Text);
+                ok = false;
+            }
+            else
+            {
+                tasks.Add(task.Text);
+            }
+        }
+
+        return ok ? tasks : null;
     }
 }
