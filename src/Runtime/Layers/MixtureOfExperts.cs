@@ -1,0 +1,113 @@
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Layers;
+
+/// <summary>
+/// <c>mmoe(experts: n, expert: layers, tasks: [a, b])</c>, the multi-gate mixture of experts of
+/// Ma et al. (KDD 2018): n experts over one source x and, for each task t, a gate
+/// gᵗ(x) = softmax(Wᵗ·flatten(x) + bᵗ) over the experts; task t's output is
+/// Σᵢ gᵗᵢ(x)·expertᵢ(x). The parts are named <c>experts.{i}.*</c> and <c>gates.{task}.*</c>.
+/// In training mode it also sums each task's gate weights per expert over the examples it sees,
+/// so the trainer can log their mean per epoch (<see cref="TakeGateMeans"/>).
+/// </summary>
+public sealed class MixtureOfExperts : nn.Module<Tensor, IReadOnlyDictionary<string, Tensor>>
+{
+    private readonly Dictionary<string, double[]> _gateSums = new(StringComparer.Ordinal);
+    private long _examples;
+
+    /// <param name="experts">The experts, all with the same output shape.</param>
+    /// <param name="gates">One linear layer per task, from the source's values (flattened) to one logit per expert.</param>
+    public MixtureOfExperts(IReadOnlyList<Sequential> experts, IReadOnlyList<(string Task, Linear Gate)> gates) : base(nameof(MixtureOfExperts))
+    {
+        ArgumentNullException.ThrowIfNull(experts);
+        ArgumentNullException.ThrowIfNull(gates);
+        if (experts.Count == 0) throw new ArgumentException("a mixture needs at least one expert", nameof(experts));
+        if (gates.Count == 0) throw new ArgumentException("a mixture needs at least one task gate", nameof(gates));
+        foreach (var (task, gate) in gates)
+        {
+            if (gate.out_features != experts.Count)
+            {
+                throw new ArgumentException($"the gate of task '{task}' has {gate.out_features} outputs, one per expert is {experts.Count}", nameof(gates));
+            }
+        }
+        if (gates.Select(g => g.Task).Distinct(StringComparer.Ordinal).Count() != gates.Count)
+        {
+            throw new ArgumentException("each task has one gate: a task is listed twice", nameof(gates));
+        }
+        Experts = new ModuleList<Sequential>(experts.ToArray());
+        Gates = new ModuleDict<Linear>(gates.Select(g => (g.Task, g.Gate)).ToArray());
+        register_module("experts", Experts);
+        register_module("gates", Gates);
+    }
+
+    /// <summary>The experts, in order: <c>experts.0</c>, <c>experts.1</c>, ...</summary>
+    public ModuleList<Sequential> Experts { get; }
+
+    /// <summary>Each task's gate (its linear layer, before the softmax), by task name.</summary>
+    public ModuleDict<Linear> Gates { get; }
+
+    /// <summary>The tasks, in the order of the file's <c>tasks</c>.</summary>
+    public IEnumerable<string> Tasks => Gates.Keys;
+
+    /// <summary>Each task's gate weights gᵗ(x), <c>[N, experts]</c>: the softmax over the gate's logits for x flattened.</summary>
+    public IReadOnlyDictionary<string, Tensor> GateWeights(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var flat = GateInput(input);
+        return Gates.ToDictionary(g => g.Key, g => g.Value.forward(flat).softmax(1), StringComparer.Ordinal);
+    }
+
+    /// <summary>Each task's mixture of the experts' outputs, by task name.</summary>
+    public override IReadOnlyDictionary<string, Tensor> forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var outputs = new Tensor[Experts.Count];
+        for (var i = 0; i < outputs.Length; i++) outputs[i] = Experts[i].forward(input);
+        var stacked = stack(outputs, 1); // [N, n, ...]
+        var weights = GateWeights(input);
+        var mixed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (task, gate) in weights)
+        {
+            // [N, n] -> [N, n, 1, ...] to scale every value of each expert's output.
+            var shape = new long[stacked.dim()];
+            shape[0] = gate.size(0);
+            shape[1] = gate.size(1);
+            for (var d = 2; d < shape.Length; d++) shape[d] = 1;
+            mixed[task] = (stacked * gate.reshape(shape)).sum(1);
+        }
+        if (training) Record(weights);
+        return mixed;
+    }
+
+    /// <summary>
+    /// The mean gate weight per task and expert over the examples forward saw in training mode
+    /// since the last call (each row sums to 1), and starts counting afresh; empty when it saw none.
+    /// </summary>
+    public IReadOnlyDictionary<string, double[]> TakeGateMeans()
+    {
+        var means = _examples == 0
+            ? new Dictionary<string, double[]>(StringComparer.Ordinal)
+            : _gateSums.ToDictionary(p => p.Key, p => p.Value.Select(v => v / _examples).ToArray(), StringComparer.Ordinal);
+        _gateSums.Clear();
+        _examples = 0;
+        return means;
+    }
+
+    private void Record(IReadOnlyDictionary<string, Tensor> weights)
+    {
+        using var scope = NewDisposeScope();
+        long examples = 0;
+        foreach (var (task, gate) in weights)
+        {
+            examples = gate.size(0);
+            var sums = gate.detach().sum(0).to(ScalarType.Float64, Device.CPU).data<double>();
+            if (!_gateSums.TryGetValue(task, out var total)) _gateSums[task] = total = new double[sums.Length];
+            for (var i = 0; i < sums.Length; i++) total[i] += sums[i];
+        }
+        _examples += examples;
+    }
+
+    private static Tensor GateInput(Tensor input) => input.dim() == 1 ? input.reshape(input.size(0), 1) : input.flatten(1);
+}
