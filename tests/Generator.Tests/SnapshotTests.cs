@@ -16,6 +16,8 @@ public sealed class SnapshotTests
         ["Inputs"] = ["Model", "Example", "Inputs"],
         ["Merges"] = ["Model"],
         ["Residual"] = ["Model"],
+        ["Experts"] = ["Model", "Block"],
+        ["Stacked"] = ["Model"],
         ["Arguments"] = ["Model"],
         ["Layers"] = ["Model"],
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],

@@ -29,7 +29,10 @@ internal static class ModelEmitter
                 foreach (var entry in Entries(model))
                 {
                     w.Line();
-                    w.Summary(Docs.With(entry.Doc, $"{(entry.IsTask ? "task" : "shared")} {entry.Name}: {Docs.Type(entry.Pipeline.Source.Output)} -> {Docs.Type(entry.Pipeline.Output)}, {entry.Pipeline.ParameterCount} parameters."));
+                    var output = Mixture(entry.Pipeline) is { } mixture
+                        ? $"{mixture.Setting.Integer("experts")} experts and a gate per task, one {Docs.Type(entry.Pipeline.Output)} for each of {string.Join(", ", Tasks(mixture))}"
+                        : Docs.Type(entry.Pipeline.Output);
+                    w.Summary(Docs.With(entry.Doc, $"{(entry.IsTask ? "task" : "shared")} {entry.Name}: {Docs.Type(entry.Pipeline.Source.Output)} -> {output}, {entry.Pipeline.ParameterCount} parameters."));
                     w.Line($"public {ModuleType(entry.Pipeline)} {entry.Pascal} {{ get; }}");
                 }
                 Standardizers(w, model);
@@ -40,8 +43,10 @@ internal static class ModelEmitter
                 w.Line();
                 TypedForward(w, model);
                 w.Line();
-                w.Summary("The shared blocks: their parameters are the shared parameters that task weighting balances.");
-                var shared = model.SharedBlocks.Select(b => b.CSharpName.Pascal).ToList();
+                w.Summary(model.SharedBlocks.Any(b => Mixture(b.Pipeline) is not null)
+                    ? "The shared blocks, and of a mixture of experts the experts (each gate belongs to its task): their parameters are the shared parameters that task weighting balances."
+                    : "The shared blocks: their parameters are the shared parameters that task weighting balances.");
+                var shared = model.SharedBlocks.Select(b => b.CSharpName.Pascal + (Mixture(b.Pipeline) is null ? "" : ".Experts")).ToList();
                 w.Line($"public override {Types.Enumerable}<{Types.Module}> SharedModules() => "
                     + (shared.Count == 0 ? $"global::System.Array.Empty<{Types.Module}>();" : $"new {Types.Module}[] {{ {string.Join(", ", shared)} }};"));
                 w.Line();
@@ -65,7 +70,14 @@ internal static class ModelEmitter
         $"{model.Inputs.Count} input(s), {model.SharedBlocks.Count} shared block(s), {model.Tasks.Count} task(s), {model.ParameterCount} parameters";
 
     private static string ModuleType(Pipeline pipeline) =>
-        pipeline.Source is MergeSource ? $"{Types.Layers}.Merge" : Types.Sequential;
+        Mixture(pipeline) is not null ? $"{Types.Layers}.MixtureOfExperts" : pipeline.Source is MergeSource ? $"{Types.Layers}.Merge" : Types.Sequential;
+
+    /// <summary>The <c>mmoe</c> layer of a block that is a mixture of experts (its only layer), or null.</summary>
+    private static Layer? Mixture(Pipeline pipeline) =>
+        pipeline.Layers.Count == 1 && pipeline.Layers[0].Kind == LayerKind.Mmoe ? pipeline.Layers[0] : null;
+
+    private static IReadOnlyList<string> Tasks(Layer mixture) =>
+        mixture.Setting["tasks"] is ListValue list ? list.Items.Select(i => i.ToString()).ToList() : [];
 
     private static void Constructor(CodeWriter w, MtlModel model, string name)
     {
@@ -195,6 +207,7 @@ internal static class ModelEmitter
     /// <summary>The module of one block or task: a Sequential, or a Merge of branches followed by layers.</summary>
     private static IReadOnlyList<string> Pipeline(Pipeline pipeline)
     {
+        if (Mixture(pipeline) is { } mixture) return MixtureOfExperts(mixture);
         if (pipeline.Source is not MergeSource merge) return LayerEmitter.Sequential(pipeline.Layers, ";");
         var mode = merge.Kind == MergeKind.Concat ? "Concat" : "Add";
         var lines = new List<string> { $"new {Types.Layers}.Merge(", $"    {Types.Layers}.MergeMode.{mode},", $"    {merge.Dim},", $"    new {Types.Sequential}[]", "    {" };
@@ -204,6 +217,24 @@ internal static class ModelEmitter
         }
         lines.Add("    },");
         lines.AddRange(LayerEmitter.Sequential(pipeline.Layers, ");").Select(l => "    " + l));
+        return lines;
+    }
+
+    /// <summary>
+    /// A <c>MixtureOfExperts</c>: how many experts, how to build one (each its own copy of the
+    /// expert's layers), the tasks, and how to build a gate (from the source's values to one logit
+    /// per expert); the experts are built first, then the gates in task order.
+    /// </summary>
+    private static IReadOnlyList<string> MixtureOfExperts(Layer mixture)
+    {
+        var experts = mixture.Setting.Integer("experts");
+        var inputs = mixture.Input.Shape.Dimensions.Aggregate(1L, (p, d) => p * d);
+        var dtype = mixture.Input.DType == DType.Double ? $", dtype: {Types.ScalarType}.Float64" : "";
+        var body = LayerEmitter.Sequential(mixture.Body, ",");
+        var lines = new List<string> { $"new {Types.Layers}.MixtureOfExperts(", $"    {experts},", $"    () => {body[0]}" };
+        lines.AddRange(body.Skip(1).Select(l => "    " + l));
+        lines.Add($"    new[] {{ {string.Join(", ", Tasks(mixture).Select(Literals.String))} }},");
+        lines.Add($"    () => {Types.Nn}.Linear({inputs}, {experts}, hasBias: true{dtype}));");
         return lines;
     }
 
@@ -263,6 +294,7 @@ internal static class ModelEmitter
     /// <summary>What a pipeline's first layer receives: a local, or the list of a merge's sources.</summary>
     private static string Source(MtlModel model, PipelineSource source) => source switch
     {
+        ReferenceSource { Member: { } task } reference => $"{Camel(model, reference.Name)}[{Literals.String(task)}]",
         ReferenceSource reference => Camel(model, reference.Name),
         MergeSource merge => $"new {Types.Tensor}[] {{ {string.Join(", ", merge.Branches.Select(b => Source(model, b.Source)))} }}",
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, "unknown pipeline source"),

@@ -42,6 +42,30 @@ public sealed class MixtureOfExperts : nn.Module<Tensor, IReadOnlyDictionary<str
         register_module("gates", Gates);
     }
 
+    /// <summary>
+    /// Builds <paramref name="experts"/> experts with <paramref name="expert"/>, one after another,
+    /// then a gate with <paramref name="gate"/> for each task in order (so a seeded libtorch gives
+    /// the same weights every time): what a generated model calls.
+    /// </summary>
+    public MixtureOfExperts(int experts, Func<Sequential> expert, IReadOnlyList<string> tasks, Func<Linear> gate)
+        : this(Build(experts, expert), BuildGates(tasks, gate))
+    {
+    }
+
+    private static Sequential[] Build(int experts, Func<Sequential> expert)
+    {
+        ArgumentNullException.ThrowIfNull(expert);
+        if (experts < 1) throw new ArgumentOutOfRangeException(nameof(experts), experts, "a mixture needs at least one expert");
+        return Enumerable.Range(0, experts).Select(_ => expert()).ToArray();
+    }
+
+    private static (string, Linear)[] BuildGates(IReadOnlyList<string> tasks, Func<Linear> gate)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        ArgumentNullException.ThrowIfNull(gate);
+        return tasks.Select(t => (t, gate())).ToArray();
+    }
+
     /// <summary>The experts, in order: <c>experts.0</c>, <c>experts.1</c>, ...</summary>
     public ModuleList<Sequential> Experts { get; }
 
