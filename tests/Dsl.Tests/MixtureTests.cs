@@ -139,4 +139,56 @@ public sealed class MixtureTests
             """);
         Assert.Equal(("MTL0200", "3:44-3:53"), (diagnostic.Id, diagnostic.Span.ToString()));
     }
+
+    [Fact]
+    public void Cgc_counts_shared_and_task_specific_experts_and_a_gate_per_task_over_its_own_and_the_shared()
+    {
+        var model = TestCompiler.Model("""
+            model M
+            input x: float[10]
+            shared mix = x -> cgc(shared: 2, specific: 1, expert: linear(8) -> relu, tasks: [a, b])
+            task a: regression(1) = mix.a -> linear(1)
+            task b: binary = mix.b -> linear(1)
+            """);
+        var layer = Assert.Single(model.SharedBlocks[0].Pipeline.Layers);
+        Assert.Equal((LayerKind.Cgc, "[8]", 2), (layer.Kind, layer.Output.Shape.ToString(), layer.Body.Count));
+
+        // Expert 10·8 + 8 = 88, 2 + 2·1 experts; each gate mixes 1 + 2: 10·3 + 3.
+        Assert.Equal((4 * 88) + (2 * 33), layer.ParameterCount);
+        Assert.Equal("shared: 2, specific: 1, tasks: [a, b]", string.Join(", ", layer.Setting.Options.Select(o => $"{o.Name}: {o.Value}")));
+    }
+
+    [Fact]
+    public void Ple_levels_read_the_previous_levels_output_and_all_but_the_last_have_a_shared_gate()
+    {
+        var model = TestCompiler.Model("""
+            model M
+            input x: float[10]
+            shared mix = x -> ple(levels: 2, shared: 2, specific: 1, expert: linear(8) -> relu, tasks: [a, b])
+            task a: regression(1) = mix.a -> linear(1)
+            task b: binary = mix.b -> linear(1)
+            """);
+        var layer = Assert.Single(model.SharedBlocks[0].Pipeline.Layers);
+        Assert.Equal((LayerKind.Ple, "[8]", 4), (layer.Kind, layer.Output.Shape.ToString(), layer.Body.Count));
+        Assert.Equal(["[10]", "[8]"], layer.Body.Where(l => l.Kind == LayerKind.Linear).Select(l => l.Input.Shape.ToString()));
+
+        // Level 1: 4·88 + 2·(10·3 + 3) + shared gate 10·4 + 4; level 2: 4·(8·8 + 8) + 2·(8·3 + 3).
+        var level1 = (4 * 88) + (2 * 33) + 44;
+        var level2 = (4 * 72) + (2 * 27);
+        Assert.Equal(level1 + level2, layer.ParameterCount);
+    }
+
+    [Theory]
+    [InlineData("cgc(shared: 0, specific: 0, expert: linear(4), tasks: [t])",
+        "4:19-4:77 error MTL0315: 'cgc': 'shared' and 'specific' are both 0, so a task's gate has no expert to mix")]
+    [InlineData("cgc(shared: 1, expert: linear(4), tasks: [t])", "4:19-4:64 error MTL0302: 'cgc' needs 'specific'")]
+    [InlineData("ple(shared: 1, specific: 1, expert: linear(4), tasks: [t])", "4:19-4:77 error MTL0302: 'ple' needs 'levels'")]
+    [InlineData("ple(levels: 0, shared: 1, specific: 1, expert: linear(4), tasks: [t])", "4:31-4:32 error MTL0305: 'levels' of 'ple' must be at least 1; found 0")]
+    [InlineData("ple(levels: 2, shared: 1, specific: 1, expert: conv1d(2, 3) -> flatten, tasks: [t])", "4:66-4:78 error MTL0200: 'conv1d' expects [channels, length] input; input is [4]")]
+    public void Cgc_and_ple_mistakes_are_reported_where_they_are(string mixture, string expected)
+    {
+        var input = mixture.Contains("conv1d") ? "input x: float[2, 4]\n" : "input x: float[4]\n";
+        var diagnostic = TestCompiler.Single("model M\n" + input + "\nshared mix = x -> " + mixture + "\ntask t: binary = mix.t -> linear(1)\n");
+        Assert.Equal(expected, $"{diagnostic.Span} error {diagnostic.Id}: {diagnostic.Message}");
+    }
 }

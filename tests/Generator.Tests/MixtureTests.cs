@@ -73,4 +73,34 @@ public sealed class MixtureTests
         Assert.False(mixed["income"].equal(mixed["marital"]));
         Assert.Null(output.Shared);
     }
+
+    private static readonly Lazy<GeneratedAssembly> ExtractionGenerated = new(() => GeneratedAssembly.Compile(DocExamples.Declaring("Extraction")));
+
+    [Fact]
+    public void Cgc_and_ple_blocks_are_built_of_named_levels_with_the_compilers_parameter_count()
+    {
+        var generated = ExtractionGenerated.Value;
+        using var model = (MultiTaskModule)generated.Model(generated.Models.Single(m => m.Name == "Extraction"));
+        var ple = (ProgressiveLayeredExtraction)GeneratedAssembly.Get(model, "PleMix")!;
+        var cgc = (ProgressiveLayeredExtraction)GeneratedAssembly.Get(model, "CgcMix")!;
+        Assert.Equal((1, 2), (cgc.Levels.Count, ple.Levels.Count));
+        Assert.Null(ple.Levels[1].SharedGate);
+        Assert.Equal([4L, 14L], ple.Levels[0].SharedGate!.weight.shape);
+        Assert.Equal([3L, 32L], ple.Levels[1].Gates["marital"].weight.shape);
+
+        // Level of 14 inputs: 4 experts of 14·32 + 32, two gates of 14·3 + 3; PLE's first level adds a shared gate 14·4 + 4,
+        // its second has experts of 32·32 + 32 and gates of 32·3 + 3.
+        const long First = (4 * ((14 * 32) + 32)) + (2 * ((14 * 3) + 3));
+        Assert.Equal(First, cgc.parameters().Sum(p => p.numel()));
+        Assert.Equal(First + ((14 * 4) + 4) + (4 * ((32 * 32) + 32)) + (2 * ((32 * 3) + 3)), ple.parameters().Sum(p => p.numel()));
+        var declared = (long)generated.Type("ExtractionModel").GetField("ParameterCount")!.GetValue(null)!;
+        Assert.Equal(declared, model.parameters().Sum(p => p.numel()));
+
+        Assert.Contains("ple_mix.levels.1.specific.marital.0.0.weight", model.state_dict().Keys);
+        Assert.Contains("ple_mix.levels.0.shared_gate.bias", model.state_dict().Keys);
+        Assert.Contains("cgc_mix.levels.0.gates.income.weight", model.state_dict().Keys);
+
+        // Shared: the shared experts of every level (2 per level).
+        Assert.Equal((2 * ((14 * 32) + 32)) + (2 * ((14 * 32) + 32)) + (2 * ((32 * 32) + 32)), model.SharedParameters().Sum(p => p.numel()));
+    }
 }

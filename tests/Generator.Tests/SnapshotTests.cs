@@ -18,6 +18,7 @@ public sealed class SnapshotTests
         ["Residual"] = ["Model"],
         ["Experts"] = ["Model", "Block"],
         ["Stacked"] = ["Model"],
+        ["Extraction"] = ["Model"],
         ["Arguments"] = ["Model"],
         ["Layers"] = ["Model"],
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],

@@ -42,4 +42,16 @@ public enum LayerKind
 
     /// <summary><c>mmoe(...)</c>: experts over one source and a softmax gate per task; <see cref="Layer.Body"/> is one expert's layers.</summary>
     Mmoe,
+
+    /// <summary><c>cgc(...)</c>: shared and task-specific experts, a softmax gate per task over its own and the shared ones.</summary>
+    Cgc,
+
+    /// <summary><c>ple(levels: L, ...)</c>: L <c>cgc</c> levels; <see cref="Layer.Body"/> holds each level's expert layers in turn.</summary>
+    Ple,
+}
+
+public static class LayerKinds
+{
+    /// <summary>Whether the layer is a mixture of experts (<c>mmoe</c>, <c>cgc</c>, <c>ple</c>), with one output per task.</summary>
+    public static bool IsMixture(this LayerKind kind) => kind is LayerKind.Mmoe or LayerKind.Cgc or LayerKind.Ple;
 }

@@ -9,6 +9,8 @@ internal static class LayerCatalog
     public const string Concat = "concat";
     public const string Add = "add";
     public const string Mmoe = "mmoe";
+    public const string Cgc = "cgc";
+    public const string Ple = "ple";
 
     private static readonly Dictionary<string, (LayerKind Kind, SettingSpec SettingSpec)> Layers = Build();
 
@@ -98,5 +100,5 @@ internal static class LayerCatalog
     }
 
     /// <summary>Every word that may stand in a pipeline, for "did you mean" suggestions.</summary>
-    public static IEnumerable<string> AllWords => Names.Concat([Residual, Mmoe]);
+    public static IEnumerable<string> AllWords => Names.Concat([Residual, Mmoe, Cgc, Ple]);
 }

@@ -56,9 +56,9 @@ internal sealed class ModelScope
         }
     }
 
-    /// <summary>The tasks a block has one output each for (an <c>mmoe</c> block), or null for a block with one output.</summary>
+    /// <summary>The tasks a block has one output each for (a mixture of experts: <c>mmoe</c>, <c>cgc</c>, <c>ple</c>), or null for a block with one output.</summary>
     public static IReadOnlyList<string>? TaskOutputsOf(Pipeline pipeline) =>
-        pipeline.Layers.Count > 0 && pipeline.Layers[pipeline.Layers.Count - 1] is { Kind: LayerKind.Mmoe } mixture
+        pipeline.Layers.Count > 0 && pipeline.Layers[pipeline.Layers.Count - 1] is { } mixture && mixture.Kind.IsMixture()
             ? mixture.Setting["tasks"] is ListValue list ? list.Items.Select(i => i.ToString()).ToList() : []
             : null;
 

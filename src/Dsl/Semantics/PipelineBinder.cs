@@ -14,10 +14,18 @@ internal sealed class PipelineBinder
 {
     private static readonly OptionSpec ConcatDim = OptionSpec.Int("dim", 1);
 
-    /// <summary>The options of <c>mmoe</c>: how many experts, one expert's layers, the tasks with a gate each.</summary>
-    private static readonly string[] MixtureOptions = [ExpertCount.Name, "expert", "tasks"];
-
-    private static OptionSpec ExpertCount => OptionSpec.RequiredInt("experts", ValueRange.AtLeastOne);
+    /// <summary>
+    /// The counting options of each mixture of experts (<c>mmoe</c>: experts; <c>cgc</c>: shared and
+    /// task-specific experts per level; <c>ple</c>: also the levels); each also takes one expert's
+    /// layers (<c>expert</c>) and the tasks with a gate each (<c>tasks</c>), all named and required.
+    /// </summary>
+    private static readonly Dictionary<string, (LayerKind Kind, OptionSpec[] Counts)> Mixtures = new(StringComparer.Ordinal)
+    {
+        [LayerCatalog.Mmoe] = (LayerKind.Mmoe, [OptionSpec.RequiredInt("experts", ValueRange.AtLeastOne)]),
+        [LayerCatalog.Cgc] = (LayerKind.Cgc, [OptionSpec.RequiredInt("shared", ValueRange.NonNegative), OptionSpec.RequiredInt("specific", ValueRange.NonNegative)]),
+        [LayerCatalog.Ple] = (LayerKind.Ple,
+            [OptionSpec.RequiredInt("levels", ValueRange.AtLeastOne), OptionSpec.RequiredInt("shared", ValueRange.NonNegative), OptionSpec.RequiredInt("specific", ValueRange.NonNegative)]),
+    };
 
     private readonly DiagnosticBag _diagnostics;
     private readonly ArgumentBinder _arguments;
@@ -152,7 +160,7 @@ internal sealed class PipelineBinder
             return BindResidual(owner, step, arguments, input);
         }
 
-        if (name.Text == LayerCatalog.Mmoe)
+        if (Mixtures.ContainsKey(name.Text))
         {
             if (!mixtureAllowed)
             {
@@ -202,31 +210,42 @@ internal sealed class PipelineBinder
     }
 
     /// <summary>
-    /// <c>mmoe(experts: n, expert: layers, tasks: [a, b])</c> (Ma et al., KDD 2018): n copies of the
-    /// expert's layers over the block's source x, and for each task t a gate softmax(W_t·x + b_t)
-    /// over the experts, x flattened; task t's output is Σᵢ g_t,i · expert_i(x). Parameters:
-    /// n·(one expert's) + tasks·(in·n + n), in the flattened size of x.
+    /// A mixture of experts over the block's source x, each task's output its own gate's mix of
+    /// experts, a gate being softmax(W·flatten(x) + b) over the experts it mixes:
+    /// <list type="bullet">
+    /// <item><c>mmoe(experts: n, ...)</c> (Ma et al., KDD 2018): n experts, each task's gate over all of
+    /// them; n·E + T·(in·n + n) parameters (E one expert's, T tasks, in the values of x).</item>
+    /// <item><c>cgc(shared: s, specific: p, ...)</c> (Tang et al., RecSys 2020): s shared experts and p
+    /// per task, each task's gate over its own and the shared ones; (s + T·p)·E + T·(in·m + m), m = p + s.</item>
+    /// <item><c>ple(levels: L, shared: s, specific: p, ...)</c>: L such levels, each reading the previous
+    /// one's outputs (task t's experts and gate its t output, the shared experts a shared gate's mix
+    /// of all the previous level's experts); every level but the last adds that shared gate,
+    /// in·(s + T·p) + (s + T·p). The layer's <see cref="Layer.Body"/> holds each level's expert
+    /// layers, one level after another.</item>
+    /// </list>
     /// </summary>
     private Layer? BindMixture(string owner, ValueSyntax step, NameSyntax name, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
     {
         var errors = _diagnostics.ErrorCount;
+        var (kind, counts) = Mixtures[name.Text];
+        var optionNames = counts.Select(c => c.Name).Concat(["expert", "tasks"]).ToArray();
         var quoted = ArgumentBinder.Quoted(name.Text);
         var given = new Dictionary<string, ArgumentSyntax>(StringComparer.Ordinal);
         var positional = arguments.Where(a => a.Name is null).ToList();
         if (positional.Count > 0)
         {
             _diagnostics.ReportWithFix(
-                DiagnosticCode.TooManyArguments, positional[0].Span, "name each option: experts: 4, expert: linear(64) -> relu, tasks: [a, b]",
+                DiagnosticCode.TooManyArguments, positional[0].Span, $"name each option: {string.Join(", ", optionNames)}",
                 name.Text, 0, positional.Count);
         }
 
         foreach (var argument in arguments.Where(a => a.Name is not null))
         {
             var option = argument.Name!;
-            if (!MixtureOptions.Contains(option.Text))
+            if (!optionNames.Contains(option.Text))
             {
                 _diagnostics.ReportWithFix(
-                    DiagnosticCode.UnknownOption, option.Span, Suggestions.DidYouMeanOrList(option.Text, MixtureOptions), name.Text, Lexer.Quote(option.Text));
+                    DiagnosticCode.UnknownOption, option.Span, Suggestions.DidYouMeanOrList(option.Text, optionNames), name.Text, Lexer.Quote(option.Text));
             }
             else if (given.ContainsKey(option.Text))
             {
@@ -238,41 +257,80 @@ internal sealed class PipelineBinder
             }
         }
 
-        foreach (var option in MixtureOptions.Where(o => !given.ContainsKey(o)))
+        foreach (var option in optionNames.Where(o => !given.ContainsKey(o)))
         {
             _diagnostics.Report(DiagnosticCode.MissingArgument, step.Span, name.Text, option);
         }
 
-        var experts = given.TryGetValue(ExpertCount.Name, out var count)
-            ? _arguments.BindValue(quoted, ExpertCount, count.Value) as IntegerValue
-            : null;
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var count in counts)
+        {
+            if (given.TryGetValue(count.Name, out var written) && _arguments.BindValue(quoted, count, written.Value) is IntegerValue value)
+            {
+                values[count.Name] = value.Value;
+            }
+        }
+
         var tasks = given.TryGetValue("tasks", out var list) ? BindGateTasks(name.Text, list.Value) : null;
-        var expert = given.TryGetValue("expert", out var body)
-            ? BindLayers(owner, body.Value is ChainSyntax chain ? chain.Steps : [body.Value], input)
-            : null;
+        var expertSyntax = given.TryGetValue("expert", out var body) ? (body.Value is ChainSyntax chain ? chain.Steps : [body.Value]) : null;
+        var expert = expertSyntax is null ? null : BindLayers(owner, expertSyntax, input);
+
         // The gates read the source itself (flattened), so it must be a float vector, image, ...: ids need a block that embeds them first.
         if (input is not null && !_shapes.RequireFloatingPoint(name.Text, input, step.Span))
         {
             return null;
         }
 
-        if (_diagnostics.ErrorCount != errors || input is null || experts is null || tasks is null || expert is not { } bound)
+        if (_diagnostics.ErrorCount != errors || input is null || tasks is null || expert is not { } first || expertSyntax is null)
         {
             return null;
         }
 
-        var gateInputs = Saturating.Product(input.Shape.Dimensions);
-        var gate = Saturating.Add(Saturating.Multiply(gateInputs, experts.Value), experts.Value);
-        var parameters = Saturating.Add(
-            Saturating.Multiply(experts.Value, Saturating.Sum(bound.Layers.Select(l => l.ParameterCount))),
-            Saturating.Multiply(tasks.Count, gate));
-        var taskList = new ListValue(tasks.Select(t => (OptionValue)new NameValue(t)).ToEquatableArray());
-        var setting = new Setting(name.Text, new[]
+        long Count(string option) => values.TryGetValue(option, out var v) ? v : 0;
+        var (shared, specific) = kind == LayerKind.Mmoe ? (Count("experts"), 0L) : (Count("shared"), Count("specific"));
+        if (shared + specific == 0)
         {
-            new Option(ExpertCount.Name, experts, IsDefault: false),
-            new Option("tasks", taskList, IsDefault: false),
-        }.ToEquatableArray());
-        return new Layer(LayerKind.Mmoe, setting, input, bound.Output, parameters, bound.Layers);
+            _diagnostics.Report(DiagnosticCode.OptionsConflict, step.Span, name.Text, "'shared' and 'specific' are both 0, so a task's gate has no expert to mix");
+            return null;
+        }
+
+        var levels = kind == LayerKind.Ple ? Count("levels") : 1;
+        var all = Saturating.Add(shared, Saturating.Multiply(tasks.Count, specific));
+        var mixed = shared + specific;
+        var layers = new List<Layer>();
+        var parameters = 0L;
+        var levelInput = input;
+        var levelLayers = first;
+        for (var level = 0; level < levels; level++)
+        {
+            if (level > 0)
+            {
+                // Each later level's experts read the previous level's output: a shape error there is the expert layer's.
+                if (BindLayers(owner, expertSyntax, levelInput) is not { } next)
+                {
+                    return null;
+                }
+
+                levelLayers = next;
+            }
+
+            var gateInputs = Saturating.Product(levelInput.Shape.Dimensions);
+            var expertParameters = Saturating.Sum(levelLayers.Layers.Select(l => l.ParameterCount));
+            parameters = Saturating.Add(parameters, Saturating.Multiply(all, expertParameters));
+            parameters = Saturating.Add(parameters, Saturating.Multiply(tasks.Count, Saturating.Add(Saturating.Multiply(gateInputs, mixed), mixed)));
+            if (level < levels - 1)
+            {
+                parameters = Saturating.Add(parameters, Saturating.Add(Saturating.Multiply(gateInputs, all), all));
+            }
+
+            layers.AddRange(levelLayers.Layers);
+            levelInput = levelLayers.Output;
+        }
+
+        var taskList = new ListValue(tasks.Select(t => (OptionValue)new NameValue(t)).ToEquatableArray());
+        var options = counts.Select(c => new Option(c.Name, new IntegerValue(values[c.Name]), IsDefault: false))
+            .Concat([new Option("tasks", taskList, IsDefault: false)]);
+        return new Layer(kind, new Setting(name.Text, options.ToEquatableArray()), input, levelInput, parameters, layers.ToEquatableArray());
     }
 
     /// <summary><c>tasks: [a, b]</c>: declared tasks, each once; null when any is wrong (reported).</summary>

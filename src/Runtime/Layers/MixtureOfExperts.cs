@@ -12,10 +12,9 @@ namespace Mtl.Layers;
 /// In training mode it also sums each task's gate weights per expert over the examples it sees,
 /// so the trainer can log their mean per epoch (<see cref="TakeGateMeans"/>).
 /// </summary>
-public sealed class MixtureOfExperts : nn.Module<Tensor, IReadOnlyDictionary<string, Tensor>>
+public sealed class MixtureOfExperts : nn.Module<Tensor, IReadOnlyDictionary<string, Tensor>>, IGatedExperts
 {
-    private readonly Dictionary<string, double[]> _gateSums = new(StringComparer.Ordinal);
-    private long _examples;
+    private readonly GateTally _tally = new();
 
     /// <param name="experts">The experts, all with the same output shape.</param>
     /// <param name="gates">One linear layer per task, from the source's values (flattened) to one logit per expert.</param>
@@ -89,49 +88,15 @@ public sealed class MixtureOfExperts : nn.Module<Tensor, IReadOnlyDictionary<str
         ArgumentNullException.ThrowIfNull(input);
         var outputs = new Tensor[Experts.Count];
         for (var i = 0; i < outputs.Length; i++) outputs[i] = Experts[i].forward(input);
-        var stacked = stack(outputs, 1); // [N, n, ...]
         var weights = GateWeights(input);
         var mixed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (task, gate) in weights)
-        {
-            // [N, n] -> [N, n, 1, ...] to scale every value of each expert's output.
-            var shape = new long[stacked.dim()];
-            shape[0] = gate.size(0);
-            shape[1] = gate.size(1);
-            for (var d = 2; d < shape.Length; d++) shape[d] = 1;
-            mixed[task] = (stacked * gate.reshape(shape)).sum(1);
-        }
-        if (training) Record(weights);
+        foreach (var (task, gate) in weights) mixed[task] = ExtractionLevel.Mix(outputs, gate);
+        if (training) _tally.Add(weights);
         return mixed;
     }
 
-    /// <summary>
-    /// The mean gate weight per task and expert over the examples forward saw in training mode
-    /// since the last call (each row sums to 1), and starts counting afresh; empty when it saw none.
-    /// </summary>
-    public IReadOnlyDictionary<string, double[]> TakeGateMeans()
-    {
-        var means = _examples == 0
-            ? new Dictionary<string, double[]>(StringComparer.Ordinal)
-            : _gateSums.ToDictionary(p => p.Key, p => p.Value.Select(v => v / _examples).ToArray(), StringComparer.Ordinal);
-        _gateSums.Clear();
-        _examples = 0;
-        return means;
-    }
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, double[]> TakeGateMeans() => _tally.Take();
 
-    private void Record(IReadOnlyDictionary<string, Tensor> weights)
-    {
-        using var scope = NewDisposeScope();
-        long examples = 0;
-        foreach (var (task, gate) in weights)
-        {
-            examples = gate.size(0);
-            var sums = gate.detach().sum(0).to(ScalarType.Float64, Device.CPU).data<double>();
-            if (!_gateSums.TryGetValue(task, out var total)) _gateSums[task] = total = new double[sums.Length];
-            for (var i = 0; i < sums.Length; i++) total[i] += sums[i];
-        }
-        _examples += examples;
-    }
-
-    private static Tensor GateInput(Tensor input) => input.dim() == 1 ? input.reshape(input.size(0), 1) : input.flatten(1);
+    private static Tensor GateInput(Tensor input) => ExtractionLevel.GateInput(input);
 }

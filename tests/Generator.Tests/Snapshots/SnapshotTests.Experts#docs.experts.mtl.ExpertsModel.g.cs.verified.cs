@@ -66,7 +66,7 @@ namespace Tests.Generated
             return new ExpertsOutputs(output.Tasks["income"], output.Tasks["marital"]);
         }
 
-        /// <summary>The shared blocks, and of a mixture of experts the experts (each gate belongs to its task): their parameters are the shared parameters that task weighting balances.</summary>
+        /// <summary>The shared blocks, and of a mixture of experts the shared experts (each gate and task-specific expert belongs to its task): their parameters are the shared parameters that task weighting balances.</summary>
         public override global::System.Collections.Generic.IEnumerable<global::Mtl.Torch.torch.nn.Module> SharedModules() => new global::Mtl.Torch.torch.nn.Module[] { Mix.Experts };
 
         /// <summary>Writes the parameters and buffers of one block or task head to a safetensors file (atomically), under the names an init statement reads without a prefix (0.weight, 0.bias, ...): another model's init block from "path" loads them.</summary>

@@ -107,7 +107,7 @@ namespace Tests.Generated
             return new StackedOutputs(output.Tasks["a"], output.Tasks["b"]);
         }
 
-        /// <summary>The shared blocks, and of a mixture of experts the experts (each gate belongs to its task): their parameters are the shared parameters that task weighting balances.</summary>
+        /// <summary>The shared blocks, and of a mixture of experts the shared experts (each gate and task-specific expert belongs to its task): their parameters are the shared parameters that task weighting balances.</summary>
         public override global::System.Collections.Generic.IEnumerable<global::Mtl.Torch.torch.nn.Module> SharedModules() => new global::Mtl.Torch.torch.nn.Module[] { Words, Low, First.Experts, Second.Experts };
 
         /// <summary>Writes the parameters and buffers of one block or task head to a safetensors file (atomically), under the names an init statement reads without a prefix (0.weight, 0.bias, ...): another model's init block from "path" loads them.</summary>
