@@ -87,11 +87,11 @@ public sealed class MixtureTests
     [InlineData("shared mix = x -> mmoe(experts: 2, expert: linear(4), tasks: [t])\ntask t: binary = mix.tt -> linear(1)",
         "5:22-5:24 error MTL0130: 'mix' has no output 'tt': its outputs are mix.t; list the task in its 'tasks' to add one", "did you mean 't'?")]
     [InlineData("shared trunk = x -> linear(4)\ntask t: binary = trunk.t -> linear(1)",
-        "5:18-5:25 error MTL0130: 'trunk' has no output 't': 'trunk' has a single output; only a mixture of experts has one per task", "read 'trunk'")]
+        "5:18-5:25 error MTL0130: 'trunk' has no output 't': 'trunk' has a single output; only a mixture of experts or cross_stitch has one per task", "read 'trunk'")]
     [InlineData("shared mix = x -> mmoe(experts: 2, expert: linear(4), tasks: [t])\ntask t: binary = mix -> linear(1)",
         "5:18-5:21 error MTL0131: 'mix' has one output per task (t): read one of them, as mix.t", "read 'mix.t'")]
     [InlineData("shared mix = x -> mmoe(experts: 2, expert: linear(4), tasks: [t, u])\ntask t: binary = mix.t -> linear(1)\ntask u: binary = x -> linear(1)",
-        "4:66-4:67 error MTL0132: 'mix' mixes its experts for task 'u', but nothing reads mix.u", "read it in task 'u' (mix.u -> ...) or leave 'u' out of tasks")]
+        "4:66-4:67 error MTL0132: 'mix' has an output for task 'u', but nothing reads mix.u", "read it in task 'u' (mix.u -> ...) or leave 'u' out of tasks")]
     [InlineData("shared mix = x -> mmoe(experts: 2, expert: linear(4), tasks: [tt])\ntask t: binary = mix.tt -> linear(1)",
         "4:63-4:65 error MTL0133: 'mmoe' lists 'tt', which is not a task of the model", "did you mean 't'?")]
     [InlineData("shared mix = x -> linear(4) -> mmoe(experts: 2, expert: linear(4), tasks: [t])\ntask t: binary = mix.t -> linear(1)",
@@ -189,6 +189,43 @@ public sealed class MixtureTests
     {
         var input = mixture.Contains("conv1d") ? "input x: float[2, 4]\n" : "input x: float[4]\n";
         var diagnostic = TestCompiler.Single("model M\n" + input + "\nshared mix = x -> " + mixture + "\ntask t: binary = mix.t -> linear(1)\n");
+        Assert.Equal(expected, $"{diagnostic.Span} error {diagnostic.Id}: {diagnostic.Message}");
+    }
+
+    [Fact]
+    public void Cross_stitch_counts_a_tower_per_task_and_a_t_by_t_unit_per_stitch()
+    {
+        var model = TestCompiler.Model("""
+            model M
+            input x: float[10]
+            shared towers = x -> cross_stitch(tower: linear(8) -> relu -> stitch -> linear(4) -> stitch, tasks: [a, b, c])
+            task a: regression(1) = towers.a -> linear(1)
+            task b: binary = towers.b -> linear(1)
+            task c: binary = towers.c -> linear(1)
+            """);
+        var layer = Assert.Single(model.SharedBlocks[0].Pipeline.Layers);
+        Assert.Equal((LayerKind.CrossStitch, "[4]"), (layer.Kind, layer.Output.Shape.ToString()));
+        Assert.Equal([LayerKind.Linear, LayerKind.Relu, LayerKind.Stitch, LayerKind.Linear, LayerKind.Stitch], layer.Body.Select(l => l.Kind));
+        Assert.Equal([9L, 9L], layer.Body.Where(l => l.Kind == LayerKind.Stitch).Select(l => l.ParameterCount));
+
+        // Tower 10·8 + 8 + 8·4 + 4 = 124, three of them; two 3×3 units.
+        Assert.Equal((3 * 124) + (2 * 9), layer.ParameterCount);
+    }
+
+    [Theory]
+    [InlineData("shared towers = x -> cross_stitch(tower: linear(4) -> stitch, tasks: [t], extra: 1)\ntask t: binary = towers.t -> linear(1)",
+        "4:75-4:80 error MTL0300: 'cross_stitch' has no option 'extra'")]
+    [InlineData("shared towers = x -> cross_stitch(tower: linear(4) -> stitch(2), tasks: [t])\ntask t: binary = towers.t -> linear(1)",
+        "4:62-4:63 error MTL0300: 'stitch' has no option '2'")]
+    [InlineData("task t: binary = x -> cross_stitch(tower: linear(1) -> stitch, tasks: [t])",
+        "4:23-4:35 error MTL0330: 'cross_stitch' must be the only layer of a shared block, right after its source: shared mix = features -> cross_stitch(...)")]
+    [InlineData("shared towers = x -> cross_stitch(tower: linear(4) -> stitch, tasks: [t, u])\ntask t: binary = towers.t -> linear(1)\ntask u: binary = x -> linear(1)",
+        "4:74-4:75 error MTL0132: 'towers' has an output for task 'u', but nothing reads towers.u")]
+    [InlineData("shared towers = x -> cross_stitch(tower: residual(linear(4) -> stitch), tasks: [t])\ntask t: binary = towers.t -> linear(1)",
+        "4:64-4:70 error MTL0332: 'stitch' marks where cross_stitch mixes its towers, so it stands only in a cross_stitch tower")]
+    public void Cross_stitch_mistakes_are_reported_where_they_are(string declarations, string expected)
+    {
+        var diagnostic = TestCompiler.Single(TestCompiler.Header + "\n" + declarations + "\n");
         Assert.Equal(expected, $"{diagnostic.Span} error {diagnostic.Id}: {diagnostic.Message}");
     }
 }

@@ -103,4 +103,24 @@ public sealed class MixtureTests
         // Shared: the shared experts of every level (2 per level).
         Assert.Equal((2 * ((14 * 32) + 32)) + (2 * ((14 * 32) + 32)) + (2 * ((32 * 32) + 32)), model.SharedParameters().Sum(p => p.numel()));
     }
+
+    [Fact]
+    public void A_cross_stitch_block_is_built_of_task_towers_and_units_with_the_compilers_parameter_count()
+    {
+        var generated = GeneratedAssembly.Compile(DocExamples.Declaring("Stitched"));
+        using var model = (MultiTaskModule)generated.Model(generated.Models.Single(m => m.Name == "Stitched"));
+        var towers = (CrossStitch)GeneratedAssembly.Get(model, "Towers")!;
+        Assert.Equal(["income", "marital"], towers.Towers.Keys);
+        Assert.Equal(3, towers.Towers["income"].Count);
+        Assert.Equal(2, towers.Stitches.Count);
+        Assert.Empty(towers.Towers["marital"][2]);
+
+        // Tower 14·32 + 32 + 32·16 + 16 = 1008, two of them; two 2×2 units.
+        Assert.Equal((2 * 1008) + (2 * 4), towers.parameters().Sum(p => p.numel()));
+        var declared = (long)generated.Type("StitchedModel").GetField("ParameterCount")!.GetValue(null)!;
+        Assert.Equal(declared, model.parameters().Sum(p => p.numel()));
+        Assert.Contains("towers.towers.marital.1.0.weight", model.state_dict().Keys);
+        Assert.Contains("towers.stitches.1.weight", model.state_dict().Keys);
+        Assert.Equal((2 * 1008) + (2 * 4), model.SharedParameters().Sum(p => p.numel()));
+    }
 }

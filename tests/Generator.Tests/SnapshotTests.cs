@@ -19,6 +19,7 @@ public sealed class SnapshotTests
         ["Experts"] = ["Model", "Block"],
         ["Stacked"] = ["Model"],
         ["Extraction"] = ["Model"],
+        ["Stitched"] = ["Model"],
         ["Arguments"] = ["Model"],
         ["Layers"] = ["Model"],
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],

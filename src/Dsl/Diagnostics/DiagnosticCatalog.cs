@@ -88,6 +88,8 @@ public static class DiagnosticCatalog
         [DiagnosticCode.FrozenGroup] = "parameter group of a frozen block",
         [DiagnosticCode.MisplacedMixture] = "misplaced mixture of experts",
         [DiagnosticCode.GateListedTwice] = "task listed twice",
+        [DiagnosticCode.MisplacedStitch] = "stitch outside a cross-stitch tower",
+        [DiagnosticCode.NoStitch] = "cross-stitch tower without a stitch",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

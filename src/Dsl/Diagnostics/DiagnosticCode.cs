@@ -85,6 +85,8 @@ public enum DiagnosticCode
     FrozenGroup = 320,
     MisplacedMixture = 330,
     GateListedTwice = 331,
+    MisplacedStitch = 332,
+    NoStitch = 333,
 
     InternalError = 9999,
 }

@@ -46,7 +46,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.StageWeightingNeedsTrainable => "stage '{0}' freezes every shared block with parameters ({1}), but weighting '{2}' {3} the shared parameters",
         DiagnosticCode.UnknownTaskOutput => "'{0}' has no output '{1}': {2}",
         DiagnosticCode.MixtureReadWhole => "'{0}' has one output per task ({1}): read one of them, as {0}.{2}",
-        DiagnosticCode.TaskOutputUnread => "'{0}' mixes its experts for task '{1}', but nothing reads {0}.{1}",
+        DiagnosticCode.TaskOutputUnread => "'{0}' has an output for task '{1}', but nothing reads {0}.{1}",
         DiagnosticCode.GateForUnknownTask => "'{0}' lists '{1}', which is not a task of the model",
         DiagnosticCode.NothingToTrain => "model '{0}' has nothing to train: freeze holds every block with parameters ({1})",
         DiagnosticCode.WeightingNeedsTrainable => "weighting '{0}' {1} the shared parameters, but freeze holds every shared block with parameters ({2})",
@@ -86,6 +86,8 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.LabelAmongInputs => "column '{0}' is the label of task '{1}' and is also read by input '{2}': the answer would be among the inputs",
         DiagnosticCode.MisplacedMixture => "'{0}' must be the only layer of a shared block, right after its source: shared mix = features -> {0}(...)",
         DiagnosticCode.GateListedTwice => "'{0}' lists task '{1}' twice",
+        DiagnosticCode.MisplacedStitch => "'stitch' marks where cross_stitch mixes its towers, so it stands only in a cross_stitch tower",
+        DiagnosticCode.NoStitch => "the tower of '{0}' has no 'stitch', so its towers would never mix",
         DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
 
         DiagnosticCode.InternalError => "internal compiler error: {0}",

@@ -56,9 +56,9 @@ internal sealed class ModelScope
         }
     }
 
-    /// <summary>The tasks a block has one output each for (a mixture of experts: <c>mmoe</c>, <c>cgc</c>, <c>ple</c>), or null for a block with one output.</summary>
+    /// <summary>The tasks a block has one output each for (a mixture of experts: <c>mmoe</c>, <c>cgc</c>, <c>ple</c>; or <c>cross_stitch</c>), or null for a block with one output.</summary>
     public static IReadOnlyList<string>? TaskOutputsOf(Pipeline pipeline) =>
-        pipeline.Layers.Count > 0 && pipeline.Layers[pipeline.Layers.Count - 1] is { } mixture && mixture.Kind.IsMixture()
+        pipeline.Layers.Count > 0 && pipeline.Layers[pipeline.Layers.Count - 1] is { } mixture && mixture.Kind.HasTaskOutputs()
             ? mixture.Setting["tasks"] is ListValue list ? list.Items.Select(i => i.ToString()).ToList() : []
             : null;
 
@@ -114,7 +114,7 @@ internal sealed class ModelScope
         {
             _diagnostics.ReportWithFix(
                 DiagnosticCode.UnknownTaskOutput, access.Span, $"read '{target.Text}'", target.Text, member.Text,
-                $"'{target.Text}' has a single output; only a mixture of experts has one per task");
+                $"'{target.Text}' has a single output; only a mixture of experts or cross_stitch has one per task");
             return null;
         }
 

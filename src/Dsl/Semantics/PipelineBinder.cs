@@ -124,13 +124,13 @@ internal sealed class PipelineBinder
 
     /// <summary>Binds layers in order; the input is null when an earlier step failed.</summary>
     private (EquatableArray<Layer> Layers, TensorType Output)? BindLayers(
-        string owner, IEnumerable<ValueSyntax> steps, TensorType? input, bool mixtureAllowed = false)
+        string owner, IEnumerable<ValueSyntax> steps, TensorType? input, bool mixtureAllowed = false, bool stitchAllowed = false)
     {
         var layers = new List<Layer>();
         var current = input;
         foreach (var step in steps)
         {
-            var layer = BindLayer(owner, step, current, mixtureAllowed);
+            var layer = BindLayer(owner, step, current, mixtureAllowed, stitchAllowed);
             if (layer is not null)
             {
                 layers.Add(layer);
@@ -142,7 +142,7 @@ internal sealed class PipelineBinder
         return current is null ? null : (layers.ToEquatableArray(), current);
     }
 
-    private Layer? BindLayer(string owner, ValueSyntax step, TensorType? input, bool mixtureAllowed)
+    private Layer? BindLayer(string owner, ValueSyntax step, TensorType? input, bool mixtureAllowed, bool stitchAllowed)
     {
         var (name, arguments) = ArgumentBinder.SplitCall(step);
         if (name is null)
@@ -158,6 +158,34 @@ internal sealed class PipelineBinder
         if (name.Text == LayerCatalog.Residual)
         {
             return BindResidual(owner, step, arguments, input);
+        }
+
+        if (name.Text == LayerCatalog.Stitch)
+        {
+            if (!stitchAllowed)
+            {
+                _diagnostics.Report(DiagnosticCode.MisplacedStitch, name.Span);
+                return null;
+            }
+
+            if (arguments.Count > 0)
+            {
+                _diagnostics.ReportWithFix(DiagnosticCode.UnknownOption, arguments[0].Span, "'stitch' takes no options", name.Text, Lexer.Quote(SyntaxText.Of(arguments[0].Value)));
+                return null;
+            }
+
+            return input is null ? null : new Layer(LayerKind.Stitch, new Setting(name.Text, EquatableArray<Option>.Empty), input, input, 0, EquatableArray<Layer>.Empty);
+        }
+
+        if (name.Text == LayerCatalog.CrossStitch)
+        {
+            if (!mixtureAllowed)
+            {
+                _diagnostics.Report(DiagnosticCode.MisplacedMixture, name.Span, name.Text);
+                return null;
+            }
+
+            return BindCrossStitch(owner, step, name, arguments, input);
         }
 
         if (Mixtures.ContainsKey(name.Text))
@@ -331,6 +359,74 @@ internal sealed class PipelineBinder
         var options = counts.Select(c => new Option(c.Name, new IntegerValue(values[c.Name]), IsDefault: false))
             .Concat([new Option("tasks", taskList, IsDefault: false)]);
         return new Layer(kind, new Setting(name.Text, options.ToEquatableArray()), input, levelInput, parameters, layers.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// <c>cross_stitch(tower: layers, tasks: [a, b])</c> (Misra et al., CVPR 2016): one copy of the
+    /// tower per task, all reading the source; after each <c>stitch</c> in the tower, every task's
+    /// activation becomes a learned linear mix of all the towers' activations there,
+    /// x̃ₜ = Σⱼ αₜⱼ·xⱼ, one T×T matrix α per stitch. Parameters: T·(the tower's) + stitches·T².
+    /// <see cref="Layer.Body"/> is the tower, its stitches as <see cref="LayerKind.Stitch"/> layers of T² parameters.
+    /// </summary>
+    private Layer? BindCrossStitch(string owner, ValueSyntax step, NameSyntax name, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
+    {
+        var errors = _diagnostics.ErrorCount;
+        string[] optionNames = ["tower", "tasks"];
+        var given = new Dictionary<string, ArgumentSyntax>(StringComparer.Ordinal);
+        var positional = arguments.Where(a => a.Name is null).ToList();
+        if (positional.Count > 0)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.TooManyArguments, positional[0].Span, "name each option: tower, tasks", name.Text, 0, positional.Count);
+        }
+
+        foreach (var argument in arguments.Where(a => a.Name is not null))
+        {
+            var option = argument.Name!;
+            if (!optionNames.Contains(option.Text))
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.UnknownOption, option.Span, Suggestions.DidYouMeanOrList(option.Text, optionNames), name.Text, Lexer.Quote(option.Text));
+            }
+            else if (given.ContainsKey(option.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.DuplicateArgument, argument.Span, option.Text, name.Text);
+            }
+            else
+            {
+                given.Add(option.Text, argument);
+            }
+        }
+
+        foreach (var option in optionNames.Where(o => !given.ContainsKey(o)))
+        {
+            _diagnostics.Report(DiagnosticCode.MissingArgument, step.Span, name.Text, option);
+        }
+
+        var tasks = given.TryGetValue("tasks", out var list) ? BindGateTasks(name.Text, list.Value) : null;
+        var towerSyntax = given.TryGetValue("tower", out var body) ? body.Value : null;
+        var tower = towerSyntax is null ? null : BindLayers(owner, towerSyntax is ChainSyntax chain ? chain.Steps : [towerSyntax], input, stitchAllowed: true);
+        if (_diagnostics.ErrorCount != errors || input is null || tasks is null || tower is not { } bound || towerSyntax is null)
+        {
+            return null;
+        }
+
+        var stitches = bound.Layers.Count(l => l.Kind == LayerKind.Stitch);
+        if (stitches == 0)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.NoStitch, towerSyntax.Span, "put '-> stitch' after the layers whose activations the towers should share", name.Text);
+            return null;
+        }
+
+        var unit = Saturating.Multiply(tasks.Count, tasks.Count);
+        var layers = bound.Layers.Select(l => l.Kind == LayerKind.Stitch ? l with { ParameterCount = unit } : l).ToEquatableArray();
+        var parameters = Saturating.Add(
+            Saturating.Multiply(tasks.Count, Saturating.Sum(bound.Layers.Select(l => l.ParameterCount))),
+            Saturating.Multiply(stitches, unit));
+        var taskList = new ListValue(tasks.Select(t => (OptionValue)new NameValue(t)).ToEquatableArray());
+        var setting = new Setting(name.Text, new[] { new Option("tasks", taskList, IsDefault: false) }.ToEquatableArray());
+        return new Layer(LayerKind.CrossStitch, setting, input, bound.Output, parameters, layers);
     }
 
     /// <summary><c>tasks: [a, b]</c>: declared tasks, each once; null when any is wrong (reported).</summary>

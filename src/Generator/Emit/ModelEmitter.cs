@@ -29,7 +29,7 @@ internal static class ModelEmitter
                 foreach (var entry in Entries(model))
                 {
                     w.Line();
-                    var output = Mixture(entry.Pipeline) is { } mixture
+                    var output = (Mixture(entry.Pipeline) ?? Stitched(entry.Pipeline)) is { } mixture
                         ? $"{DescribeMixture(mixture)}, one {Docs.Type(entry.Pipeline.Output)} for each of {string.Join(", ", Tasks(mixture))}"
                         : Docs.Type(entry.Pipeline.Output);
                     w.Summary(Docs.With(entry.Doc, $"{(entry.IsTask ? "task" : "shared")} {entry.Name}: {Docs.Type(entry.Pipeline.Source.Output)} -> {output}, {entry.Pipeline.ParameterCount} parameters."));
@@ -69,8 +69,9 @@ internal static class ModelEmitter
     private static string Describe(MtlModel model) =>
         $"{model.Inputs.Count} input(s), {model.SharedBlocks.Count} shared block(s), {model.Tasks.Count} task(s), {model.ParameterCount} parameters";
 
-    private static string ModuleType(Pipeline pipeline) => Mixture(pipeline) switch
+    private static string ModuleType(Pipeline pipeline) => (Mixture(pipeline) ?? Stitched(pipeline)) switch
     {
+        { Kind: LayerKind.CrossStitch } => $"{Types.Layers}.CrossStitch",
         { Kind: LayerKind.Mmoe } => $"{Types.Layers}.MixtureOfExperts",
         not null => $"{Types.Layers}.ProgressiveLayeredExtraction",
         null => pipeline.Source is MergeSource ? $"{Types.Layers}.Merge" : Types.Sequential,
@@ -80,9 +81,15 @@ internal static class ModelEmitter
     private static Layer? Mixture(Pipeline pipeline) =>
         pipeline.Layers.Count == 1 && pipeline.Layers[0].Kind.IsMixture() ? pipeline.Layers[0] : null;
 
+    /// <summary>The <c>cross_stitch</c> layer of a block of task towers (its only layer), or null.</summary>
+    private static Layer? Stitched(Pipeline pipeline) =>
+        pipeline.Layers.Count == 1 && pipeline.Layers[0].Kind == LayerKind.CrossStitch ? pipeline.Layers[0] : null;
+
     private static int Levels(Layer mixture) => mixture.Kind == LayerKind.Ple ? (int)mixture.Setting.Integer("levels") : 1;
 
-    private static string DescribeMixture(Layer mixture) => mixture.Kind == LayerKind.Mmoe
+    private static string DescribeMixture(Layer mixture) => mixture.Kind == LayerKind.CrossStitch
+        ? $"a tower per task mixed at {mixture.Body.Count(l => l.Kind == LayerKind.Stitch)} stitch(es)"
+        : mixture.Kind == LayerKind.Mmoe
         ? $"{mixture.Setting.Integer("experts")} experts and a gate per task"
         : $"{Levels(mixture)} level(s) of {mixture.Setting.Integer("shared")} shared and {mixture.Setting.Integer("specific")} task-specific experts, with a gate per task";
 
@@ -226,6 +233,7 @@ internal static class ModelEmitter
     private static IReadOnlyList<string> Pipeline(Pipeline pipeline)
     {
         if (Mixture(pipeline) is { } mixture) return MixtureOfExperts(mixture);
+        if (Stitched(pipeline) is { } stitched) return CrossStitch(stitched);
         if (pipeline.Source is not MergeSource merge) return LayerEmitter.Sequential(pipeline.Layers, ";");
         var mode = merge.Kind == MergeKind.Concat ? "Concat" : "Add";
         var lines = new List<string> { $"new {Types.Layers}.Merge(", $"    {Types.Layers}.MergeMode.{mode},", $"    {merge.Dim},", $"    new {Types.Sequential}[]", "    {" };
@@ -307,6 +315,37 @@ internal static class ModelEmitter
         for (var level = 0; level < levels - 1; level++)
         {
             lines.Add($"        {Arm(level == levels - 2 ? levels - 1 : level)} => {Types.Nn}.Linear({Inputs(level)}, {all}, hasBias: true{dtype}),");
+        }
+        lines.Add("    });");
+        return lines;
+    }
+
+    /// <summary>
+    /// A <c>CrossStitch</c>: the number of tower segments (the stitches cut the tower), the tasks, and
+    /// how to build each segment (with its sizes); the units start as the runtime initialises them.
+    /// </summary>
+    private static IReadOnlyList<string> CrossStitch(Layer stitched)
+    {
+        var segments = new List<List<Layer>> { new() };
+        foreach (var layer in stitched.Body)
+        {
+            if (layer.Kind == LayerKind.Stitch) segments.Add([]);
+            else segments[segments.Count - 1].Add(layer);
+        }
+        var lines = new List<string>
+        {
+            $"new {Types.Layers}.CrossStitch(",
+            $"    {segments.Count},",
+            $"    new[] {{ {string.Join(", ", Tasks(stitched).Select(Literals.String))} }},",
+            "    segment => segment switch",
+            "    {",
+        };
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var arm = i == segments.Count - 1 ? "_" : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var body = LayerEmitter.Sequential(segments[i], ",");
+            lines.Add($"        {arm} => {body[0]}");
+            lines.AddRange(body.Skip(1).Select(l => "        " + l));
         }
         lines.Add("    });");
         return lines;
