@@ -228,4 +228,28 @@ public sealed class MixtureTests
         var diagnostic = TestCompiler.Single(TestCompiler.Header + "\n" + declarations + "\n");
         Assert.Equal(expected, $"{diagnostic.Span} error {diagnostic.Id}: {diagnostic.Message}");
     }
+
+    [Fact]
+    public void A_tie_compares_mixtures_by_their_counts_tasks_and_expert_layers()
+    {
+        const string Model = """
+            model M
+            input x: float[6]
+            shared m1 = x -> mmoe(experts: 2, expert: linear(4), tasks: [a, b])
+            shared m2 = x -> mmoe(experts: EXPERTS, expert: linear(4), tasks: [a, b])
+            task a: regression(1) = concat(m1.a, m2.a) -> linear(1)
+            task b: binary = concat(m1.b, m2.b) -> linear(1)
+            train {
+              tie m1, m2 l2(0.1)
+            }
+            """;
+        Assert.Equal(new Tie("m1", "m2", 0.1), Assert.Single(TestCompiler.Model(Model.Replace("EXPERTS", "2")).Training.Ties));
+
+        var diagnostic = TestCompiler.Single(Model.Replace("EXPERTS", "3"));
+        Assert.Equal("MTL0209", diagnostic.Id);
+        Assert.Equal(
+            "tie needs blocks with the same parameters: 'm1' has [mmoe(experts: 2, tasks: [a, b]) [6] -> [4] [linear [6] -> [4]]], "
+            + "'m2' has [mmoe(experts: 3, tasks: [a, b]) [6] -> [4] [linear [6] -> [4]]]",
+            diagnostic.Message);
+    }
 }
