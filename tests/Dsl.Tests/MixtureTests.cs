@@ -184,7 +184,7 @@ public sealed class MixtureTests
     [InlineData("cgc(shared: 1, expert: linear(4), tasks: [t])", "4:19-4:64 error MTL0302: 'cgc' needs 'specific'")]
     [InlineData("ple(shared: 1, specific: 1, expert: linear(4), tasks: [t])", "4:19-4:77 error MTL0302: 'ple' needs 'levels'")]
     [InlineData("ple(levels: 0, shared: 1, specific: 1, expert: linear(4), tasks: [t])", "4:31-4:32 error MTL0305: 'levels' of 'ple' must be at least 1; found 0")]
-    [InlineData("ple(levels: 2, shared: 1, specific: 1, expert: conv1d(2, 3) -> flatten, tasks: [t])", "4:66-4:78 error MTL0200: 'conv1d' expects [channels, length] input; input is [4]")]
+    [InlineData("ple(levels: 2, shared: 1, specific: 1, expert: conv1d(2, 3) -> flatten, tasks: [t])", "4:66-4:89 error MTL0216: 'ple' level 2 runs the expert on level 1's output float[4], which it cannot read: 'conv1d' expects [channels, length] input; input is [4]")]
     public void Cgc_and_ple_mistakes_are_reported_where_they_are(string mixture, string expected)
     {
         var input = mixture.Contains("conv1d") ? "input x: float[2, 4]\n" : "input x: float[4]\n";

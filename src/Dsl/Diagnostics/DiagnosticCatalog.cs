@@ -66,6 +66,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.ShapeTooLarge] = "shape too large",
         [DiagnosticCode.PaddingTooLarge] = "pool padding too large",
         [DiagnosticCode.ColumnCountMismatch] = "wrong number of columns",
+        [DiagnosticCode.ExpertDoesNotChain] = "expert cannot read its own output",
         [DiagnosticCode.UnknownOption] = "unknown option",
         [DiagnosticCode.TooManyArguments] = "too many arguments",
         [DiagnosticCode.MissingArgument] = "missing argument",

@@ -62,6 +62,7 @@ public enum DiagnosticCode
     ShapeTooLarge = 210,
     PaddingTooLarge = 211,
     ColumnCountMismatch = 212,
+    ExpertDoesNotChain = 216,
 
     UnknownOption = 300,
     TooManyArguments = 301,

@@ -65,6 +65,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.PaddingTooLarge => "'{0}' padding {1} must be at most half the kernel {2}",
         DiagnosticCode.ColumnCountMismatch => "{0} has {1} value(s) per example ({2}), so it needs {1} column(s); found {3}",
 
+        DiagnosticCode.ExpertDoesNotChain => "'{0}' level {1} runs the expert on level {2}'s output {3}, which it cannot read: {4}",
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",
         DiagnosticCode.TooManyArguments => "'{0}' takes at most {1} positional argument(s); found {2}",
         DiagnosticCode.MissingArgument => "'{0}' needs '{1}'",

@@ -333,9 +333,14 @@ internal sealed class PipelineBinder
         {
             if (level > 0)
             {
-                // Each later level's experts read the previous level's output: a shape error there is the expert layer's.
-                if (BindLayers(owner, expertSyntax, levelInput) is not { } next)
+                // Each later level's experts read the previous level's output: when they cannot, say so at the expert, with the layer's reason.
+                var scratch = new DiagnosticBag(string.Empty);
+                if (new PipelineBinder(scratch, _scope).BindLayers(owner, expertSyntax, levelInput) is not { } next)
                 {
+                    var reason = scratch.Items.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error)?.Message ?? "it does not fit";
+                    _diagnostics.ReportWithFix(
+                        DiagnosticCode.ExpertDoesNotChain, given["expert"].Value.Span, "give the expert layers that read their own output, as linear(64) -> relu does",
+                        name.Text, level + 1, level, levelInput, reason);
                     return null;
                 }
 
