@@ -44,6 +44,10 @@ public enum DiagnosticCode
     StageNothingToTrain = 122,
     NotInStage = 123,
     StageWeightingNeedsTrainable = 124,
+    UnknownTaskOutput = 130,
+    MixtureReadWhole = 131,
+    TaskOutputUnread = 132,
+    GateForUnknownTask = 133,
 
     WrongRank = 200,
     EmptyOutput = 201,
@@ -58,6 +62,7 @@ public enum DiagnosticCode
     ShapeTooLarge = 210,
     PaddingTooLarge = 211,
     ColumnCountMismatch = 212,
+    ExpertDoesNotChain = 216,
 
     UnknownOption = 300,
     TooManyArguments = 301,
@@ -81,6 +86,10 @@ public enum DiagnosticCode
     FrozenGroup = 320,
     CategoriesExceedVocabulary = 321,
     NoRepresentationGradients = 326,
+    MisplacedMixture = 330,
+    GateListedTwice = 331,
+    MisplacedStitch = 332,
+    NoStitch = 333,
 
     InternalError = 9999,
 }

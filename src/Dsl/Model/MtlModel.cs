@@ -35,7 +35,7 @@ public sealed record MtlModel(
     public static string? SharedRepresentationOf(IEnumerable<TaskHead> tasks)
     {
         var sources = tasks.Select(t => t.Pipeline.Source as ReferenceSource).ToList();
-        if (sources.Count == 0 || sources.Any(s => s is null || s.Kind != SourceKind.Shared))
+        if (sources.Count == 0 || sources.Any(s => s is null || s.Kind != SourceKind.Shared || s.Member is not null))
         {
             return null;
         }

@@ -19,7 +19,11 @@ public enum SourceKind
 }
 
 /// <summary>A named input, shared block or (for hierarchical tasks) an earlier task's output.</summary>
-public sealed record ReferenceSource(string Name, SourceKind Kind, TensorType Output) : PipelineSource(Output);
+/// <param name="Member">
+/// For a block with one output per task (<c>mmoe</c>), the task whose output is read
+/// (<c>mix.income</c>); null for a block, input or task read whole.
+/// </param>
+public sealed record ReferenceSource(string Name, SourceKind Kind, TensorType Output, string? Member = null) : PipelineSource(Output);
 
 public enum MergeKind
 {

@@ -36,7 +36,7 @@ internal sealed class DependencyGraph
         }
     }
 
-    /// <summary>The names a pipeline reads: its source, or the sources of each branch of a merge.</summary>
+    /// <summary>The names a pipeline reads: its source (<c>mix</c> of <c>mix.income</c>), or the sources of each branch of a merge.</summary>
     public static IEnumerable<NameSyntax> SourceNames(ValueSyntax pipeline)
     {
         var pending = new Stack<ValueSyntax>();
@@ -48,6 +48,10 @@ internal sealed class DependencyGraph
             if (source is NameSyntax name)
             {
                 yield return name;
+            }
+            else if (source is MemberAccessSyntax access)
+            {
+                yield return access.Target;
             }
             else if (source is CallSyntax { Name.Text: LayerCatalog.Concat or LayerCatalog.Add } merge)
             {

@@ -8,6 +8,11 @@ internal static class LayerCatalog
     public const string Residual = "residual";
     public const string Concat = "concat";
     public const string Add = "add";
+    public const string Mmoe = "mmoe";
+    public const string Cgc = "cgc";
+    public const string Ple = "ple";
+    public const string CrossStitch = "cross_stitch";
+    public const string Stitch = "stitch";
 
     private static readonly Dictionary<string, (LayerKind Kind, SettingSpec SettingSpec)> Layers = Build();
 
@@ -97,5 +102,5 @@ internal static class LayerCatalog
     }
 
     /// <summary>Every word that may stand in a pipeline, for "did you mean" suggestions.</summary>
-    public static IEnumerable<string> AllWords => Names.Concat([Residual]);
+    public static IEnumerable<string> AllWords => Names.Concat([Residual, Mmoe, Cgc, Ple, CrossStitch, Stitch]);
 }

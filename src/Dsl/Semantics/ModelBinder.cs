@@ -62,7 +62,7 @@ internal sealed class ModelBinder
             _diagnostics.Report(DiagnosticCode.Cycle, start.Span, start.Text, path);
         }
 
-        var pipelines = new PipelineBinder(_diagnostics, _scope.Resolve, _scope.IsDeclared);
+        var pipelines = new PipelineBinder(_diagnostics, _scope);
         var tasks = new TaskBinder(_diagnostics);
         var shared = new List<SharedBlock>();
         var heads = new List<TaskHead>();
@@ -71,7 +71,7 @@ internal sealed class ModelBinder
         {
             if (nodes[index] is SharedSyntax block)
             {
-                if (pipelines.Bind(block.Name.Text, block.Pipeline) is { } pipeline && names.TryGetValue(block.Name.Text, out var name))
+                if (pipelines.Bind(block.Name.Text, block.Pipeline, shared: true) is { } pipeline && names.TryGetValue(block.Name.Text, out var name))
                 {
                     var bound = new SharedBlock(block.Name.Text, name, pipeline, block.Doc);
                     shared.Add(bound);
@@ -91,6 +91,11 @@ internal sealed class ModelBinder
         if (_diagnostics.ErrorCount == 0)
         {
             ReportUnused(inputs, nodes, graph);
+        }
+
+        if (_diagnostics.ErrorCount == errors)
+        {
+            ReportUnreadTaskOutputs(shared, nodes);
         }
 
         if (_diagnostics.ErrorCount == errors && boundInputs.All(i => i is not null))
@@ -307,6 +312,36 @@ internal sealed class ModelBinder
             }
         }
     }
+
+    /// <summary>
+    /// Each task a mixture of experts lists has a gate whose mixture some pipeline must read
+    /// (<c>mix.income</c>): an unread one is a gate and parameters that nothing trains.
+    /// </summary>
+    private void ReportUnreadTaskOutputs(List<SharedBlock> shared, List<MemberSyntax> nodes)
+    {
+        foreach (var block in shared)
+        {
+            if (ModelScope.TaskOutputsOf(block.Pipeline) is not { } tasks)
+            {
+                continue;
+            }
+
+            var syntax = nodes.OfType<SharedSyntax>().First(n => n.Name.Text == block.Name);
+            var list = MixtureTaskList(syntax.Pipeline);
+            foreach (var task in tasks.Where(t => !_scope.IsRead(block.Name, t)))
+            {
+                var span = list?.Items.OfType<NameSyntax>().FirstOrDefault(n => n.Text == task)?.Span ?? syntax.Name.Span;
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.TaskOutputUnread, span, $"read it in task '{task}' ({block.Name}.{task} -> ...) or leave '{task}' out of tasks", block.Name, task);
+            }
+        }
+    }
+
+    /// <summary>The <c>tasks: [...]</c> list of the mixture of experts in a shared block's pipeline.</summary>
+    private static ListSyntax? MixtureTaskList(ValueSyntax pipeline) =>
+        pipeline is ChainSyntax { Steps.Count: 2 } chain && chain.Steps[1] is CallSyntax call
+            ? call.Arguments.FirstOrDefault(a => a.Name?.Text == "tasks")?.Value as ListSyntax
+            : null;
 
     private static NameSyntax NameOf(MemberSyntax member) => member switch
     {

@@ -16,6 +16,8 @@ internal sealed class ModelScope
     private readonly Dictionary<string, ReferenceSource> _sources = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Pipeline> _pipelines = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskHead> _tasks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<string>> _taskOutputs = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Block, string Task)> _readOutputs = new();
 
     public ModelScope(DiagnosticBag diagnostics)
     {
@@ -35,6 +37,12 @@ internal sealed class ModelScope
 
     public bool IsDeclared(string name) => _declared.ContainsKey(name);
 
+    /// <summary>The declared tasks, in declaration order (whether or not they bound).</summary>
+    public IReadOnlyList<string> DeclaredTasks => _declared.Where(d => d.Value is TaskSyntax).Select(d => d.Key).ToList();
+
+    /// <summary>Whether a pipeline has read <c>block.task</c> so far.</summary>
+    public bool IsRead(string block, string task) => _readOutputs.Contains((block, task));
+
     public void AddInput(ModelInput input) =>
         _sources[input.Name] = new ReferenceSource(input.Name, SourceKind.Input, input.Type);
 
@@ -42,7 +50,17 @@ internal sealed class ModelScope
     {
         _sources[block.Name] = new ReferenceSource(block.Name, SourceKind.Shared, block.Pipeline.Output);
         _pipelines[block.Name] = block.Pipeline;
+        if (TaskOutputsOf(block.Pipeline) is { } tasks)
+        {
+            _taskOutputs[block.Name] = tasks;
+        }
     }
+
+    /// <summary>The tasks a block has one output each for (a mixture of experts: <c>mmoe</c>, <c>cgc</c>, <c>ple</c>; or <c>cross_stitch</c>), or null for a block with one output.</summary>
+    public static IReadOnlyList<string>? TaskOutputsOf(Pipeline pipeline) =>
+        pipeline.Layers.Count > 0 && pipeline.Layers[pipeline.Layers.Count - 1] is { } mixture && mixture.Kind.HasTaskOutputs()
+            ? mixture.Setting["tasks"] is ListValue list ? list.Items.Select(i => i.ToString()).ToList() : []
+            : null;
 
     public void AddTask(TaskHead task)
     {
@@ -54,6 +72,14 @@ internal sealed class ModelScope
     /// <summary>A pipeline source by name.</summary>
     public ReferenceSource? Resolve(NameSyntax name)
     {
+        if (_taskOutputs.TryGetValue(name.Text, out var tasks))
+        {
+            var first = tasks.Count > 0 ? tasks[0] : "task";
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.MixtureReadWhole, name.Span, $"read '{name.Text}.{first}'", name.Text, string.Join(", ", tasks), first);
+            return null;
+        }
+
         if (_sources.TryGetValue(name.Text, out var source))
         {
             return source;
@@ -65,6 +91,43 @@ internal sealed class ModelScope
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <c>block.task</c>: the output of a mixture-of-experts block for one of its tasks; null when
+    /// it names nothing (reported) or the block failed.
+    /// </summary>
+    public ReferenceSource? ResolveMember(MemberAccessSyntax access)
+    {
+        var (target, member) = (access.Target, access.Member);
+        if (!_sources.TryGetValue(target.Text, out var source))
+        {
+            if (!_declared.ContainsKey(target.Text))
+            {
+                ReportUnknown(target, "input, shared block or task", _declared.Keys);
+            }
+
+            return null;
+        }
+
+        if (!_taskOutputs.TryGetValue(target.Text, out var tasks))
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.UnknownTaskOutput, access.Span, $"read '{target.Text}'", target.Text, member.Text,
+                $"'{target.Text}' has a single output; only a mixture of experts or cross_stitch has one per task");
+            return null;
+        }
+
+        if (!tasks.Contains(member.Text))
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.UnknownTaskOutput, member.Span, Suggestions.DidYouMean(member.Text, tasks), target.Text, member.Text,
+                $"its outputs are {string.Join(", ", tasks.Select(t => target.Text + "." + t))}; list the task in its 'tasks' to add one");
+            return null;
+        }
+
+        _readOutputs.Add((target.Text, member.Text));
+        return source with { Member = member.Text };
     }
 
     /// <summary>A shared block or task named by a parameter group or a tie.</summary>

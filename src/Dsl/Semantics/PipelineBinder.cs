@@ -14,28 +14,40 @@ internal sealed class PipelineBinder
 {
     private static readonly OptionSpec ConcatDim = OptionSpec.Int("dim", 1);
 
+    /// <summary>
+    /// The counting options of each mixture of experts (<c>mmoe</c>: experts; <c>cgc</c>: shared and
+    /// task-specific experts per level; <c>ple</c>: also the levels); each also takes one expert's
+    /// layers (<c>expert</c>) and the tasks with a gate each (<c>tasks</c>), all named and required.
+    /// </summary>
+    private static readonly Dictionary<string, (LayerKind Kind, OptionSpec[] Counts)> Mixtures = new(StringComparer.Ordinal)
+    {
+        [LayerCatalog.Mmoe] = (LayerKind.Mmoe, [OptionSpec.RequiredInt("experts", ValueRange.AtLeastOne)]),
+        [LayerCatalog.Cgc] = (LayerKind.Cgc, [OptionSpec.RequiredInt("shared", ValueRange.NonNegative), OptionSpec.RequiredInt("specific", ValueRange.NonNegative)]),
+        [LayerCatalog.Ple] = (LayerKind.Ple,
+            [OptionSpec.RequiredInt("levels", ValueRange.AtLeastOne), OptionSpec.RequiredInt("shared", ValueRange.NonNegative), OptionSpec.RequiredInt("specific", ValueRange.NonNegative)]),
+    };
+
     private readonly DiagnosticBag _diagnostics;
     private readonly ArgumentBinder _arguments;
     private readonly ShapeInference _shapes;
-    private readonly Func<NameSyntax, ReferenceSource?> _resolve;
-    private readonly Func<string, bool> _isDeclared;
+    private readonly ModelScope _scope;
 
-    /// <param name="resolve">Finds a named source; null when unknown (it reports) or itself failed.</param>
-    /// <param name="isDeclared">Tells whether a word is a declared name, to explain a block used as a layer.</param>
-    public PipelineBinder(DiagnosticBag diagnostics, Func<NameSyntax, ReferenceSource?> resolve, Func<string, bool> isDeclared)
+    /// <param name="scope">Resolves sources (null when unknown, reported, or failed) and knows the declared names.</param>
+    public PipelineBinder(DiagnosticBag diagnostics, ModelScope scope)
     {
         _diagnostics = diagnostics;
         _arguments = new ArgumentBinder(diagnostics);
         _shapes = new ShapeInference(diagnostics);
-        _resolve = resolve;
-        _isDeclared = isDeclared;
+        _scope = scope;
     }
 
-    public Pipeline? Bind(string owner, ValueSyntax syntax)
+    /// <param name="shared">Whether the pipeline is a shared block's, the one place a mixture of experts may stand.</param>
+    public Pipeline? Bind(string owner, ValueSyntax syntax, bool shared = false)
     {
         var steps = syntax is ChainSyntax chain ? chain.Steps : [syntax];
         var source = BindSource(owner, steps[0]);
-        var layers = BindLayers(owner, steps.Skip(1), source?.Output);
+        var mixtureAllowed = shared && steps.Count == 2 && steps[0] is NameSyntax or MemberAccessSyntax;
+        var layers = BindLayers(owner, steps.Skip(1), source?.Output, mixtureAllowed);
         return source is null || layers is null ? null : new Pipeline(source, layers.Value.Layers, layers.Value.Output);
     }
 
@@ -44,7 +56,9 @@ internal sealed class PipelineBinder
         switch (syntax)
         {
             case NameSyntax name:
-                return _resolve(name);
+                return _scope.Resolve(name);
+            case MemberAccessSyntax access:
+                return _scope.ResolveMember(access);
             case CallSyntax { Name.Text: LayerCatalog.Concat or LayerCatalog.Add } call:
                 return BindMerge(owner, call);
             case MissingSyntax:
@@ -109,13 +123,14 @@ internal sealed class PipelineBinder
     }
 
     /// <summary>Binds layers in order; the input is null when an earlier step failed.</summary>
-    private (EquatableArray<Layer> Layers, TensorType Output)? BindLayers(string owner, IEnumerable<ValueSyntax> steps, TensorType? input)
+    private (EquatableArray<Layer> Layers, TensorType Output)? BindLayers(
+        string owner, IEnumerable<ValueSyntax> steps, TensorType? input, bool mixtureAllowed = false, bool stitchAllowed = false)
     {
         var layers = new List<Layer>();
         var current = input;
         foreach (var step in steps)
         {
-            var layer = BindLayer(owner, step, current);
+            var layer = BindLayer(owner, step, current, mixtureAllowed, stitchAllowed);
             if (layer is not null)
             {
                 layers.Add(layer);
@@ -127,7 +142,7 @@ internal sealed class PipelineBinder
         return current is null ? null : (layers.ToEquatableArray(), current);
     }
 
-    private Layer? BindLayer(string owner, ValueSyntax step, TensorType? input)
+    private Layer? BindLayer(string owner, ValueSyntax step, TensorType? input, bool mixtureAllowed, bool stitchAllowed)
     {
         var (name, arguments) = ArgumentBinder.SplitCall(step);
         if (name is null)
@@ -145,10 +160,49 @@ internal sealed class PipelineBinder
             return BindResidual(owner, step, arguments, input);
         }
 
+        if (name.Text == LayerCatalog.Stitch)
+        {
+            if (!stitchAllowed)
+            {
+                _diagnostics.Report(DiagnosticCode.MisplacedStitch, name.Span);
+                return null;
+            }
+
+            if (arguments.Count > 0)
+            {
+                _diagnostics.ReportWithFix(DiagnosticCode.UnknownOption, arguments[0].Span, "'stitch' takes no options", name.Text, Lexer.Quote(SyntaxText.Of(arguments[0].Value)));
+                return null;
+            }
+
+            return input is null ? null : new Layer(LayerKind.Stitch, new Setting(name.Text, EquatableArray<Option>.Empty), input, input, 0, EquatableArray<Layer>.Empty);
+        }
+
+        if (name.Text == LayerCatalog.CrossStitch)
+        {
+            if (!mixtureAllowed)
+            {
+                _diagnostics.Report(DiagnosticCode.MisplacedMixture, name.Span, name.Text);
+                return null;
+            }
+
+            return BindCrossStitch(owner, step, name, arguments, input);
+        }
+
+        if (Mixtures.ContainsKey(name.Text))
+        {
+            if (!mixtureAllowed)
+            {
+                _diagnostics.Report(DiagnosticCode.MisplacedMixture, name.Span, name.Text);
+                return null;
+            }
+
+            return BindMixture(owner, step, name, arguments, input);
+        }
+
         if (!LayerCatalog.TryGet(name.Text, out var kind, out var signature))
         {
             var fix = Suggestions.DidYouMean(name.Text, LayerCatalog.AllWords)
-                ?? (_isDeclared(name.Text) ? $"'{name.Text}' can only start a pipeline; combine sources with concat or add" : null);
+                ?? (_scope.IsDeclared(name.Text) ? $"'{name.Text}' can only start a pipeline; combine sources with concat or add" : null);
             _diagnostics.ReportWithFix(DiagnosticCode.UnknownLayer, name.Span, fix, Lexer.Quote(name.Text));
             return null;
         }
@@ -181,5 +235,237 @@ internal sealed class PipelineBinder
         var parameters = Saturating.Sum(result.Layers.Select(l => l.ParameterCount));
         var setting = new Setting(LayerCatalog.Residual, EquatableArray<Option>.Empty);
         return new Layer(LayerKind.Residual, setting, input, input, parameters, result.Layers);
+    }
+
+    /// <summary>
+    /// A mixture of experts over the block's source x, each task's output its own gate's mix of
+    /// experts, a gate being softmax(W·flatten(x) + b) over the experts it mixes:
+    /// <list type="bullet">
+    /// <item><c>mmoe(experts: n, ...)</c> (Ma et al., KDD 2018): n experts, each task's gate over all of
+    /// them; n·E + T·(in·n + n) parameters (E one expert's, T tasks, in the values of x).</item>
+    /// <item><c>cgc(shared: s, specific: p, ...)</c> (Tang et al., RecSys 2020): s shared experts and p
+    /// per task, each task's gate over its own and the shared ones; (s + T·p)·E + T·(in·m + m), m = p + s.</item>
+    /// <item><c>ple(levels: L, shared: s, specific: p, ...)</c>: L such levels, each reading the previous
+    /// one's outputs (task t's experts and gate its t output, the shared experts a shared gate's mix
+    /// of all the previous level's experts); every level but the last adds that shared gate,
+    /// in·(s + T·p) + (s + T·p). The layer's <see cref="Layer.Body"/> holds each level's expert
+    /// layers, one level after another.</item>
+    /// </list>
+    /// </summary>
+    private Layer? BindMixture(string owner, ValueSyntax step, NameSyntax name, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
+    {
+        var errors = _diagnostics.ErrorCount;
+        var (kind, counts) = Mixtures[name.Text];
+        var optionNames = counts.Select(c => c.Name).Concat(["expert", "tasks"]).ToArray();
+        var quoted = ArgumentBinder.Quoted(name.Text);
+        var given = new Dictionary<string, ArgumentSyntax>(StringComparer.Ordinal);
+        var positional = arguments.Where(a => a.Name is null).ToList();
+        if (positional.Count > 0)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.TooManyArguments, positional[0].Span, $"name each option: {string.Join(", ", optionNames)}",
+                name.Text, 0, positional.Count);
+        }
+
+        foreach (var argument in arguments.Where(a => a.Name is not null))
+        {
+            var option = argument.Name!;
+            if (!optionNames.Contains(option.Text))
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.UnknownOption, option.Span, Suggestions.DidYouMeanOrList(option.Text, optionNames), name.Text, Lexer.Quote(option.Text));
+            }
+            else if (given.ContainsKey(option.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.DuplicateArgument, argument.Span, option.Text, name.Text);
+            }
+            else
+            {
+                given.Add(option.Text, argument);
+            }
+        }
+
+        foreach (var option in optionNames.Where(o => !given.ContainsKey(o)))
+        {
+            _diagnostics.Report(DiagnosticCode.MissingArgument, step.Span, name.Text, option);
+        }
+
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var count in counts)
+        {
+            if (given.TryGetValue(count.Name, out var written) && _arguments.BindValue(quoted, count, written.Value) is IntegerValue value)
+            {
+                values[count.Name] = value.Value;
+            }
+        }
+
+        var tasks = given.TryGetValue("tasks", out var list) ? BindGateTasks(name.Text, list.Value) : null;
+        var expertSyntax = given.TryGetValue("expert", out var body) ? (body.Value is ChainSyntax chain ? chain.Steps : [body.Value]) : null;
+        var expert = expertSyntax is null ? null : BindLayers(owner, expertSyntax, input);
+
+        // The gates read the source itself (flattened), so it must be a float vector, image, ...: ids need a block that embeds them first.
+        if (input is not null && !_shapes.RequireFloatingPoint(name.Text, input, step.Span))
+        {
+            return null;
+        }
+
+        if (_diagnostics.ErrorCount != errors || input is null || tasks is null || expert is not { } first || expertSyntax is null)
+        {
+            return null;
+        }
+
+        long Count(string option) => values.TryGetValue(option, out var v) ? v : 0;
+        var (shared, specific) = kind == LayerKind.Mmoe ? (Count("experts"), 0L) : (Count("shared"), Count("specific"));
+        if (shared + specific == 0)
+        {
+            _diagnostics.Report(DiagnosticCode.OptionsConflict, step.Span, name.Text, "'shared' and 'specific' are both 0, so a task's gate has no expert to mix");
+            return null;
+        }
+
+        var levels = kind == LayerKind.Ple ? Count("levels") : 1;
+        var all = Saturating.Add(shared, Saturating.Multiply(tasks.Count, specific));
+        var mixed = shared + specific;
+        var layers = new List<Layer>();
+        var parameters = 0L;
+        var levelInput = input;
+        var levelLayers = first;
+        for (var level = 0; level < levels; level++)
+        {
+            if (level > 0)
+            {
+                // Each later level's experts read the previous level's output: when they cannot, say so at the expert, with the layer's reason.
+                var scratch = new DiagnosticBag(string.Empty);
+                if (new PipelineBinder(scratch, _scope).BindLayers(owner, expertSyntax, levelInput) is not { } next)
+                {
+                    var reason = scratch.Items.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error)?.Message ?? "it does not fit";
+                    _diagnostics.ReportWithFix(
+                        DiagnosticCode.ExpertDoesNotChain, given["expert"].Value.Span, "give the expert layers that read their own output, as linear(64) -> relu does",
+                        name.Text, level + 1, level, levelInput, reason);
+                    return null;
+                }
+
+                levelLayers = next;
+            }
+
+            var gateInputs = Saturating.Product(levelInput.Shape.Dimensions);
+            var expertParameters = Saturating.Sum(levelLayers.Layers.Select(l => l.ParameterCount));
+            parameters = Saturating.Add(parameters, Saturating.Multiply(all, expertParameters));
+            parameters = Saturating.Add(parameters, Saturating.Multiply(tasks.Count, Saturating.Add(Saturating.Multiply(gateInputs, mixed), mixed)));
+            if (level < levels - 1)
+            {
+                parameters = Saturating.Add(parameters, Saturating.Add(Saturating.Multiply(gateInputs, all), all));
+            }
+
+            layers.AddRange(levelLayers.Layers);
+            levelInput = levelLayers.Output;
+        }
+
+        var taskList = new ListValue(tasks.Select(t => (OptionValue)new NameValue(t)).ToEquatableArray());
+        var options = counts.Select(c => new Option(c.Name, new IntegerValue(values[c.Name]), IsDefault: false))
+            .Concat([new Option("tasks", taskList, IsDefault: false)]);
+        return new Layer(kind, new Setting(name.Text, options.ToEquatableArray()), input, levelInput, parameters, layers.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// <c>cross_stitch(tower: layers, tasks: [a, b])</c> (Misra et al., CVPR 2016): one copy of the
+    /// tower per task, all reading the source; after each <c>stitch</c> in the tower, every task's
+    /// activation becomes a learned linear mix of all the towers' activations there,
+    /// x̃ₜ = Σⱼ αₜⱼ·xⱼ, one T×T matrix α per stitch. Parameters: T·(the tower's) + stitches·T².
+    /// <see cref="Layer.Body"/> is the tower, its stitches as <see cref="LayerKind.Stitch"/> layers of T² parameters.
+    /// </summary>
+    private Layer? BindCrossStitch(string owner, ValueSyntax step, NameSyntax name, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
+    {
+        var errors = _diagnostics.ErrorCount;
+        string[] optionNames = ["tower", "tasks"];
+        var given = new Dictionary<string, ArgumentSyntax>(StringComparer.Ordinal);
+        var positional = arguments.Where(a => a.Name is null).ToList();
+        if (positional.Count > 0)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.TooManyArguments, positional[0].Span, "name each option: tower, tasks", name.Text, 0, positional.Count);
+        }
+
+        foreach (var argument in arguments.Where(a => a.Name is not null))
+        {
+            var option = argument.Name!;
+            if (!optionNames.Contains(option.Text))
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.UnknownOption, option.Span, Suggestions.DidYouMeanOrList(option.Text, optionNames), name.Text, Lexer.Quote(option.Text));
+            }
+            else if (given.ContainsKey(option.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.DuplicateArgument, argument.Span, option.Text, name.Text);
+            }
+            else
+            {
+                given.Add(option.Text, argument);
+            }
+        }
+
+        foreach (var option in optionNames.Where(o => !given.ContainsKey(o)))
+        {
+            _diagnostics.Report(DiagnosticCode.MissingArgument, step.Span, name.Text, option);
+        }
+
+        var tasks = given.TryGetValue("tasks", out var list) ? BindGateTasks(name.Text, list.Value) : null;
+        var towerSyntax = given.TryGetValue("tower", out var body) ? body.Value : null;
+        var tower = towerSyntax is null ? null : BindLayers(owner, towerSyntax is ChainSyntax chain ? chain.Steps : [towerSyntax], input, stitchAllowed: true);
+        if (_diagnostics.ErrorCount != errors || input is null || tasks is null || tower is not { } bound || towerSyntax is null)
+        {
+            return null;
+        }
+
+        var stitches = bound.Layers.Count(l => l.Kind == LayerKind.Stitch);
+        if (stitches == 0)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.NoStitch, towerSyntax.Span, "put '-> stitch' after the layers whose activations the towers should share", name.Text);
+            return null;
+        }
+
+        var unit = Saturating.Multiply(tasks.Count, tasks.Count);
+        var layers = bound.Layers.Select(l => l.Kind == LayerKind.Stitch ? l with { ParameterCount = unit } : l).ToEquatableArray();
+        var parameters = Saturating.Add(
+            Saturating.Multiply(tasks.Count, Saturating.Sum(bound.Layers.Select(l => l.ParameterCount))),
+            Saturating.Multiply(stitches, unit));
+        var taskList = new ListValue(tasks.Select(t => (OptionValue)new NameValue(t)).ToEquatableArray());
+        var setting = new Setting(name.Text, new[] { new Option("tasks", taskList, IsDefault: false) }.ToEquatableArray());
+        return new Layer(LayerKind.CrossStitch, setting, input, bound.Output, parameters, layers);
+    }
+
+    /// <summary><c>tasks: [a, b]</c>: declared tasks, each once; null when any is wrong (reported).</summary>
+    private List<string>? BindGateTasks(string layer, ValueSyntax value)
+    {
+        if (value is not ListSyntax { Items.Count: > 0 } list || list.Items.Any(i => i is not NameSyntax))
+        {
+            _diagnostics.Report(
+                DiagnosticCode.WrongValueType, value.Span, ArgumentBinder.Quoted(layer), "tasks", "a list of task names: [income, marital]", SyntaxText.Of(value));
+            return null;
+        }
+
+        var declared = _scope.DeclaredTasks;
+        var tasks = new List<string>();
+        var ok = true;
+        foreach (var task in list.Items.Cast<NameSyntax>())
+        {
+            if (!declared.Contains(task.Text))
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.GateForUnknownTask, task.Span, Suggestions.DidYouMean(task.Text, declared), layer, task.Text);
+                ok = false;
+            }
+            else if (tasks.Contains(task.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.GateListedTwice, task.Span, layer, task.Text);
+                ok = false;
+            }
+            else
+            {
+                tasks.Add(task.Text);
+            }
+        }
+
+        return ok ? tasks : null;
     }
 }

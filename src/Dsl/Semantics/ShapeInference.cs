@@ -319,6 +319,18 @@ internal sealed class ShapeInference
         return false;
     }
 
+    /// <summary>Whether <paramref name="input"/> is float or double; reports when it is not.</summary>
+    public bool RequireFloatingPoint(string name, TensorType input, SourceSpan span)
+    {
+        if (input.DType.IsFloatingPoint())
+        {
+            return true;
+        }
+
+        ReportDType(name, input, span);
+        return false;
+    }
+
     private void ReportDType(string name, TensorType input, SourceSpan span)
     {
         var fix = input.DType.IsInteger()

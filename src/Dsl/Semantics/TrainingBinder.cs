@@ -208,9 +208,14 @@ internal sealed class TrainingBinder
     }
 
     /// <summary>The layers that hold parameters, with their shapes: what a tie compares.</summary>
-    private static string Layout(Pipeline pipeline) =>
-        "[" + string.Join(", ", Flatten(pipeline.Layers).Where(l => l.ParameterCount > 0)
-            .Select(l => $"{l.Setting.Name} {l.Input.Shape} -> {l.Output.Shape}")) + "]";
+    private static string Layout(Pipeline pipeline) => Layout(pipeline.Layers);
+
+    /// <summary>A mixture of experts or cross-stitch also shows its counts, tasks and expert or tower layers, which decide its parameters.</summary>
+    private static string Layout(IEnumerable<Layer> layers) =>
+        "[" + string.Join(", ", Flatten(layers).Where(l => l.ParameterCount > 0)
+            .Select(l => l.Kind.HasTaskOutputs()
+                ? $"{l.Setting.Name}({string.Join(", ", l.Setting.Options.Select(o => $"{o.Name}: {o.Value}"))}) {l.Input.Shape} -> {l.Output.Shape} {Layout(l.Body)}"
+                : $"{l.Setting.Name} {l.Input.Shape} -> {l.Output.Shape}")) + "]";
 
     private static IEnumerable<Layer> Flatten(IEnumerable<Layer> layers) =>
         layers.SelectMany(l => l.Kind == LayerKind.Residual ? Flatten(l.Body) : [l]);

@@ -29,7 +29,10 @@ internal static class ModelEmitter
                 foreach (var entry in Entries(model))
                 {
                     w.Line();
-                    w.Summary(Docs.With(entry.Doc, $"{(entry.IsTask ? "task" : "shared")} {entry.Name}: {Docs.Type(entry.Pipeline.Source.Output)} -> {Docs.Type(entry.Pipeline.Output)}, {entry.Pipeline.ParameterCount} parameters."));
+                    var output = (Mixture(entry.Pipeline) ?? Stitched(entry.Pipeline)) is { } mixture
+                        ? $"{DescribeMixture(mixture)}, one {Docs.Type(entry.Pipeline.Output)} for each of {string.Join(", ", Tasks(mixture))}"
+                        : Docs.Type(entry.Pipeline.Output);
+                    w.Summary(Docs.With(entry.Doc, $"{(entry.IsTask ? "task" : "shared")} {entry.Name}: {Docs.Type(entry.Pipeline.Source.Output)} -> {output}, {entry.Pipeline.ParameterCount} parameters."));
                     w.Line($"public {ModuleType(entry.Pipeline)} {entry.Pascal} {{ get; }}");
                 }
                 Standardizers(w, model);
@@ -45,8 +48,10 @@ internal static class ModelEmitter
                 w.Line();
                 TypedForward(w, model);
                 w.Line();
-                w.Summary("The shared blocks: their parameters are the shared parameters that task weighting balances.");
-                var shared = model.SharedBlocks.Select(b => b.CSharpName.Pascal).ToList();
+                w.Summary(model.SharedBlocks.Any(b => Mixture(b.Pipeline) is not null)
+                    ? "The shared blocks, and of a mixture of experts the shared experts (each gate and task-specific expert belongs to its task): their parameters are the shared parameters that task weighting balances."
+                    : "The shared blocks: their parameters are the shared parameters that task weighting balances.");
+                var shared = model.SharedBlocks.SelectMany(b => SharedParts(b.CSharpName.Pascal, b.Pipeline)).ToList();
                 w.Line($"public override {Types.Enumerable}<{Types.Module}> SharedModules() => "
                     + (shared.Count == 0 ? $"global::System.Array.Empty<{Types.Module}>();" : $"new {Types.Module}[] {{ {string.Join(", ", shared)} }};"));
                 w.Line();
@@ -69,8 +74,40 @@ internal static class ModelEmitter
     private static string Describe(MtlModel model) =>
         $"{model.Inputs.Count} input(s), {model.SharedBlocks.Count} shared block(s), {model.Tasks.Count} task(s), {model.ParameterCount} parameters";
 
-    private static string ModuleType(Pipeline pipeline) =>
-        pipeline.Source is MergeSource ? $"{Types.Layers}.Merge" : Types.Sequential;
+    private static string ModuleType(Pipeline pipeline) => (Mixture(pipeline) ?? Stitched(pipeline)) switch
+    {
+        { Kind: LayerKind.CrossStitch } => $"{Types.Layers}.CrossStitch",
+        { Kind: LayerKind.Mmoe } => $"{Types.Layers}.MixtureOfExperts",
+        not null => $"{Types.Layers}.ProgressiveLayeredExtraction",
+        null => pipeline.Source is MergeSource ? $"{Types.Layers}.Merge" : Types.Sequential,
+    };
+
+    /// <summary>The <c>mmoe</c>, <c>cgc</c> or <c>ple</c> layer of a block that is a mixture of experts (its only layer), or null.</summary>
+    private static Layer? Mixture(Pipeline pipeline) =>
+        pipeline.Layers.Count == 1 && pipeline.Layers[0].Kind.IsMixture() ? pipeline.Layers[0] : null;
+
+    /// <summary>The <c>cross_stitch</c> layer of a block of task towers (its only layer), or null.</summary>
+    private static Layer? Stitched(Pipeline pipeline) =>
+        pipeline.Layers.Count == 1 && pipeline.Layers[0].Kind == LayerKind.CrossStitch ? pipeline.Layers[0] : null;
+
+    private static int Levels(Layer mixture) => mixture.Kind == LayerKind.Ple ? (int)mixture.Setting.Integer("levels") : 1;
+
+    private static string DescribeMixture(Layer mixture) => mixture.Kind == LayerKind.CrossStitch
+        ? $"a tower per task mixed at {mixture.Body.Count(l => l.Kind == LayerKind.Stitch)} stitch(es)"
+        : mixture.Kind == LayerKind.Mmoe
+        ? $"{mixture.Setting.Integer("experts")} experts and a gate per task"
+        : $"{Levels(mixture)} level(s) of {mixture.Setting.Integer("shared")} shared and {mixture.Setting.Integer("specific")} task-specific experts, with a gate per task";
+
+    /// <summary>What of a shared block task weighting balances: the block, or a mixture's shared experts.</summary>
+    private static IEnumerable<string> SharedParts(string pascal, Pipeline pipeline) => Mixture(pipeline) switch
+    {
+        null => [pascal],
+        { Kind: LayerKind.Mmoe } => [pascal + ".Experts"],
+        { } mixture => Enumerable.Range(0, Levels(mixture)).Select(l => $"{pascal}.Levels[{l}].Shared"),
+    };
+
+    private static IReadOnlyList<string> Tasks(Layer mixture) =>
+        mixture.Setting["tasks"] is ListValue list ? list.Items.Select(i => i.ToString()).ToList() : [];
 
     private static void Constructor(CodeWriter w, MtlModel model, string name)
     {
@@ -200,6 +237,8 @@ internal static class ModelEmitter
     /// <summary>The module of one block or task: a Sequential, or a Merge of branches followed by layers.</summary>
     private static IReadOnlyList<string> Pipeline(Pipeline pipeline)
     {
+        if (Mixture(pipeline) is { } mixture) return MixtureOfExperts(mixture);
+        if (Stitched(pipeline) is { } stitched) return CrossStitch(stitched);
         if (pipeline.Source is not MergeSource merge) return LayerEmitter.Sequential(pipeline.Layers, ";");
         var mode = merge.Kind == MergeKind.Concat ? "Concat" : "Add";
         var lines = new List<string> { $"new {Types.Layers}.Merge(", $"    {Types.Layers}.MergeMode.{mode},", $"    {merge.Dim},", $"    new {Types.Sequential}[]", "    {" };
@@ -209,6 +248,111 @@ internal static class ModelEmitter
         }
         lines.Add("    },");
         lines.AddRange(LayerEmitter.Sequential(pipeline.Layers, ");").Select(l => "    " + l));
+        return lines;
+    }
+
+    /// <summary>
+    /// A <c>MixtureOfExperts</c>: how many experts, how to build one (each its own copy of the
+    /// expert's layers), the tasks, and how to build a gate (from the source's values to one logit
+    /// per expert); the experts are built first, then the gates in task order.
+    /// </summary>
+    private static IReadOnlyList<string> MixtureOfExperts(Layer mixture)
+    {
+        if (mixture.Kind != LayerKind.Mmoe) return Extraction(mixture);
+        var experts = mixture.Setting.Integer("experts");
+        var inputs = mixture.Input.Shape.Dimensions.Aggregate(1L, (p, d) => p * d);
+        var dtype = mixture.Input.DType == DType.Double ? $", dtype: {Types.ScalarType}.Float64" : "";
+        var body = LayerEmitter.Sequential(mixture.Body, ",");
+        var lines = new List<string> { $"new {Types.Layers}.MixtureOfExperts(", $"    {experts},", $"    () => {body[0]}" };
+        lines.AddRange(body.Skip(1).Select(l => "    " + l));
+        lines.Add($"    new[] {{ {string.Join(", ", Tasks(mixture).Select(Literals.String))} }},");
+        lines.Add($"    () => {Types.Nn}.Linear({inputs}, {experts}, hasBias: true{dtype}));");
+        return lines;
+    }
+
+    /// <summary>
+    /// A <c>ProgressiveLayeredExtraction</c> (<c>cgc</c> is one level): the levels, shared and
+    /// task-specific experts per task, the tasks, and by level how to build an expert, a task's
+    /// gate and the shared gate (every level but the last), each with that level's input sizes.
+    /// </summary>
+    private static IReadOnlyList<string> Extraction(Layer mixture)
+    {
+        var levels = Levels(mixture);
+        long shared = mixture.Setting.Integer("shared"), specific = mixture.Setting.Integer("specific");
+        var tasks = Tasks(mixture);
+        var all = shared + (tasks.Count * specific);
+        var perLevel = mixture.Body.Count / levels;
+        var dtype = mixture.Input.DType == DType.Double ? $", dtype: {Types.ScalarType}.Float64" : "";
+        var lines = new List<string>
+        {
+            $"new {Types.Layers}.ProgressiveLayeredExtraction(",
+            $"    {levels},",
+            $"    {shared},",
+            $"    {specific},",
+            $"    new[] {{ {string.Join(", ", tasks.Select(Literals.String))} }},",
+        };
+        long Inputs(int level) => (level == 0 ? mixture.Input : mixture.Body[(level * perLevel) - 1].Output).Shape.Dimensions.Aggregate(1L, (p, d) => p * d);
+        string Arm(int level) => level == levels - 1 ? "_" : level.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        lines.Add("    level => level switch");
+        lines.Add("    {");
+        for (var level = 0; level < levels; level++)
+        {
+            var body = LayerEmitter.Sequential(mixture.Body.Skip(level * perLevel).Take(perLevel).ToList(), ",");
+            lines.Add($"        {Arm(level)} => {body[0]}");
+            lines.AddRange(body.Skip(1).Select(l => "        " + l));
+        }
+        lines.Add("    },");
+        lines.Add("    level => level switch");
+        lines.Add("    {");
+        for (var level = 0; level < levels; level++)
+        {
+            lines.Add($"        {Arm(level)} => {Types.Nn}.Linear({Inputs(level)}, {shared + specific}, hasBias: true{dtype}),");
+        }
+        lines.Add("    },");
+        if (levels == 1)
+        {
+            lines.Add("    null);");
+            return lines;
+        }
+        lines.Add("    level => level switch");
+        lines.Add("    {");
+        for (var level = 0; level < levels - 1; level++)
+        {
+            lines.Add($"        {Arm(level == levels - 2 ? levels - 1 : level)} => {Types.Nn}.Linear({Inputs(level)}, {all}, hasBias: true{dtype}),");
+        }
+        lines.Add("    });");
+        return lines;
+    }
+
+    /// <summary>
+    /// A <c>CrossStitch</c>: the number of tower segments (the stitches cut the tower), the tasks, and
+    /// how to build each segment (with its sizes); the units start as the runtime initialises them.
+    /// </summary>
+    private static IReadOnlyList<string> CrossStitch(Layer stitched)
+    {
+        var segments = new List<List<Layer>> { new() };
+        foreach (var layer in stitched.Body)
+        {
+            if (layer.Kind == LayerKind.Stitch) segments.Add([]);
+            else segments[segments.Count - 1].Add(layer);
+        }
+        var lines = new List<string>
+        {
+            $"new {Types.Layers}.CrossStitch(",
+            $"    {segments.Count},",
+            $"    new[] {{ {string.Join(", ", Tasks(stitched).Select(Literals.String))} }},",
+            "    segment => segment switch",
+            "    {",
+        };
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var arm = i == segments.Count - 1 ? "_" : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var body = LayerEmitter.Sequential(segments[i], ",");
+            lines.Add($"        {arm} => {body[0]}");
+            lines.AddRange(body.Skip(1).Select(l => "        " + l));
+        }
+        lines.Add("    });");
         return lines;
     }
 
@@ -284,6 +428,7 @@ internal static class ModelEmitter
     /// <summary>What a pipeline's first layer receives: a local, or the list of a merge's sources.</summary>
     private static string Source(MtlModel model, PipelineSource source) => source switch
     {
+        ReferenceSource { Member: { } task } reference => $"{Camel(model, reference.Name)}[{Literals.String(task)}]",
         ReferenceSource reference => Camel(model, reference.Name),
         MergeSource merge => $"new {Types.Tensor}[] {{ {string.Join(", ", merge.Branches.Select(b => Source(model, b.Source)))} }}",
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, "unknown pipeline source"),

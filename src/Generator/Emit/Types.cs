@@ -14,6 +14,7 @@ internal static class Types
     public const string ScalarType = "global::Mtl.Torch.ScalarType";
     public const string Module = "global::Mtl.Torch.torch.nn.Module";
     public const string Sequential = "global::Mtl.Torch.Modules.Sequential";
+    public const string Linear = "global::Mtl.Torch.Modules.Linear";
     public const string Optimizer = "global::Mtl.Torch.Modules.Optimizer";
     public const string ParamGroup = "global::Mtl.Torch.Modules.ParamGroup";
     public const string Parameter = "global::Mtl.Torch.Modules.Parameter";

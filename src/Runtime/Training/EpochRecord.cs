@@ -13,4 +13,11 @@ public sealed record EpochRecord(
 {
     /// <summary>The stage the epoch belongs to (<see cref="TrainingStage.Name"/>); null for a run without stages.</summary>
     public string? Stage { get; init; }
+
+    /// <summary>
+    /// For a model with mixtures of experts (<c>mmoe</c>, <c>cgc</c>, <c>ple</c>), each one's mean gate
+    /// weight per task and expert over the epoch's training examples, by block (its module name),
+    /// then task; for <c>ple</c> the last level's gates. Null for a model without one.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<double>>>? Gates { get; init; }
 }

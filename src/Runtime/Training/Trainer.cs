@@ -425,6 +425,7 @@ public sealed class Trainer : IDisposable
             clock.Elapsed.TotalSeconds)
         {
             Stage = Stage,
+            Gates = GateMeans.Take(_model),
         };
         _history.Add(record);
         if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);

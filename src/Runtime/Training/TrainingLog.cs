@@ -5,7 +5,8 @@ namespace Mtl.Training;
 
 /// <summary>
 /// One JSON object per epoch, appended to a .jsonl file: losses, weights, metrics, learning rates,
-/// time. A task's loss or metric that has no value (no labelled example) is left out of its object.
+/// time, and for a model with mixtures of experts their mean gate weights (<c>gates</c>: block, task,
+/// one weight per expert). A task's loss or metric that has no value (no labelled example) is left out of its object.
 /// </summary>
 public static class TrainingLog
 {
@@ -26,6 +27,7 @@ public static class TrainingLog
         json["lr"] = JsonSerializer.SerializeToNode(record.LearningRates, Json);
         json["validation"] = JsonSerializer.SerializeToNode(record.Validation, Json);
         json["seconds"] = JsonSerializer.SerializeToNode(record.Seconds, Json);
+        if (record.Gates is { } gates) json["gates"] = JsonSerializer.SerializeToNode(gates, Json);
         return json.ToJsonString(Json);
     }
 
@@ -44,6 +46,7 @@ public static class TrainingLog
             Number(root.GetProperty("seconds")))
         {
             Stage = root.TryGetProperty("stage", out var stage) ? stage.GetString() ?? throw new FormatException("'stage' must be a string") : null,
+            Gates = root.TryGetProperty("gates", out var gates) ? Gates(gates) : null,
         };
     }
 
@@ -85,6 +88,12 @@ public static class TrainingLog
     private static double Number(JsonElement element) => element.ValueKind == JsonValueKind.String
         ? double.Parse(element.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
         : element.GetDouble();
+
+    private static Dictionary<string, IReadOnlyDictionary<string, IReadOnlyList<double>>> Gates(JsonElement element) =>
+        element.EnumerateObject().ToDictionary(
+            block => block.Name,
+            block => (IReadOnlyDictionary<string, IReadOnlyList<double>>)block.Value.EnumerateObject()
+                .ToDictionary(task => task.Name, task => (IReadOnlyList<double>)task.Value.EnumerateArray().Select(Number).ToList()));
 
     private static Dictionary<string, double> Map(JsonElement element) =>
         element.EnumerateObject().ToDictionary(p => p.Name, p => Number(p.Value));

@@ -6,7 +6,8 @@ namespace Mtl.Training;
 
 /// <summary>
 /// A self-contained <c>report.html</c>: per-task training loss, validation metrics, task weights
-/// and learning rate over the epochs, as inline SVG line charts (no scripts, no external files).
+/// and learning rate over the epochs, and for a model with mixtures of experts each task's mean gate
+/// weight per expert (one chart per block and task), as inline SVG line charts (no scripts, no external files).
 /// Each plotted series carries its values in a <c>data-values</c> attribute. In a run with stages
 /// a list gives each stage's epochs, and every chart marks where each stage starts with a dashed
 /// line (<c>data-stage</c>) labelled with its name.
@@ -75,6 +76,20 @@ public static class TrainingReport
             html.Append("</div>\n");
         }
 
+        if (last.Gates is { Count: > 0 } gates)
+        {
+            html.Append("<h2>Gate weights</h2><div class=\"charts\">\n");
+            foreach (var (block, perTask) in gates)
+            {
+                foreach (var (task, experts) in perTask)
+                {
+                    html.Append(Chart($"Gates of {block} for {task}", "mean weight", history, Enumerable.Range(0, experts.Count)
+                        .Select(e => ($"expert {e}", (Func<EpochRecord, double>)(r => GateWeight(r, block, task, e)))).ToList()));
+                }
+            }
+            html.Append("</div>\n");
+        }
+
         html.Append("<h2>Task weights and learning rate</h2><div class=\"charts\">\n");
         html.Append(Chart("Task weights", "weight", history, tasks.Select(t => (t, (Func<EpochRecord, double>)(r => Get(r.Weights, t)))).ToList()));
         html.Append(Chart("Learning rate", "lr", history, Enumerable.Range(0, last.LearningRates.Count)
@@ -91,6 +106,11 @@ public static class TrainingReport
     }
 
     private static double Get(IReadOnlyDictionary<string, double> values, string key) => values.TryGetValue(key, out var v) ? v : double.NaN;
+
+    private static double GateWeight(EpochRecord record, string block, string task, int expert) =>
+        record.Gates is { } gates && gates.TryGetValue(block, out var tasks) && tasks.TryGetValue(task, out var experts) && expert < experts.Count
+            ? experts[expert]
+            : double.NaN;
 
     /// <summary>The position in the history of each stage's first epoch, with its name; none for a run without stages.</summary>
     private static List<(int Index, string Name)> StageStarts(IReadOnlyList<EpochRecord> history) =>
