@@ -1,0 +1,208 @@
+using Mtl.Data;
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using Mtl.Training;
+using Mtl.Training.Weighting;
+using Xunit;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Runtime.Tests.Training;
+
+/// <summary>
+/// Two regression tasks through one shared scalar weight: u = b·(a·x), v = c·(a·x), no biases,
+/// a = b = c = 1 to start. Small enough that every number of an epoch is worked out by hand.
+/// </summary>
+internal sealed class ScalarTwoTaskModel : MultiTaskModule
+{
+    private readonly Linear shared = nn.Linear(1, 1, hasBias: false);
+    private readonly Linear u = nn.Linear(1, 1, hasBias: false);
+    private readonly Linear v = nn.Linear(1, 1, hasBias: false);
+
+    public ScalarTwoTaskModel() : base(nameof(ScalarTwoTaskModel))
+    {
+        RegisterComponents();
+        using var mode = no_grad();
+        foreach (var p in parameters()) p.fill_(1.0);
+    }
+
+    public Linear Shared => shared;
+
+    /// <summary>Whether the model was in training mode at each forward, in order.</summary>
+    public List<bool> Modes { get; } = [];
+
+    public (double A, double B, double C) Weights => (shared.weight!.item<float>(), u.weight!.item<float>(), v.weight!.item<float>());
+
+    public (double A, double B, double C) Gradients => (shared.weight!.grad!.item<float>(), u.weight!.grad!.item<float>(), v.weight!.grad!.item<float>());
+
+    public override MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        Modes.Add(training);
+        var h = shared.forward(inputs["x"]);
+        return new MultiTaskOutput(new Dictionary<string, Tensor> { ["u"] = u.forward(h), ["v"] = v.forward(h) }, h);
+    }
+
+    public override IEnumerable<nn.Module> SharedModules() => [shared];
+}
+
+/// <summary>
+/// Epoch records, step counts and updates of <see cref="Trainer"/> checked against values worked
+/// out by hand on <see cref="ScalarTwoTaskModel"/>.
+/// </summary>
+[Collection(GlobalGeneratorCollection.Name)]
+public sealed class TrainerExactTests
+{
+    // Task v weighs 2 in Σ wᵢLᵢ.
+    private static readonly TaskSpec[] Tasks =
+    [
+        new TaskSpec("u", TaskKind.Regression) { Metrics = ["mae"] },
+        new TaskSpec("v", TaskKind.Regression) { Weight = 2, Metrics = ["mae"] },
+    ];
+
+    /// <summary>x = 1, 2, 3, 4; u's targets 0 (squared errors 1, 4, 9, 16); v's 1, 2, missing, 2 (errors 0, 0, -, 4).</summary>
+    private static MultiTaskDataset Data() => new(
+        new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1, 2, 3, 4 }, [4, 1]) },
+        new Dictionary<string, Tensor>
+        {
+            ["u"] = tensor(new float[] { 0, 0, 0, 0 }, [4, 1]),
+            ["v"] = tensor(new[] { 1, 2, float.NaN, 2 }, [4, 1]),
+        },
+        Tasks);
+
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(2, 2)]
+    [InlineData(3, 2)]
+    [InlineData(4, 1)]
+    [InlineData(5, 1)]
+    public void An_epoch_of_one_example_batches_records_exact_means_and_steps(int accumulate, int stepsPerEpoch)
+    {
+        using var train = Data();
+        using var model = new ScalarTwoTaskModel();
+        // lr 0: the weights stay 1, so every batch's loss is its example's, whatever the order.
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 2, BatchSize = 1, Accumulate = accumulate });
+        var history = trainer.Fit(train);
+        Assert.Equal(2, history.Count);
+        foreach (var (record, epoch) in history.Select((r, i) => (r, i + 1)))
+        {
+            Assert.Equal(epoch, record.Epoch);
+            Assert.Equal(epoch * stepsPerEpoch, record.Step);
+            // u: (1 + 4 + 9 + 16) / 4; v over its three labelled batches: (0 + 0 + 4) / 3
+            Assert.Equal(7.5, record.TaskLosses["u"], 12);
+            Assert.Equal(4.0 / 3, record.TaskLosses["v"], 12);
+            // Σ over batches of L_u + 2·L_v (none for the batch without v), over 4 batches: (30 + 2·4) / 4
+            Assert.Equal(9.5, record.TrainLoss, 5); // float32 losses, scaled by 1/accumulate
+            Assert.Equal([0.0], record.LearningRates);
+        }
+        Assert.Equal(2 * stepsPerEpoch, trainer.Step);
+        Assert.Equal(2, trainer.Epoch);
+    }
+
+    [Fact]
+    public void A_task_without_a_label_in_the_epoch_has_no_loss_in_its_record()
+    {
+        using var train = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1, 2 }, [2, 1]) },
+            new Dictionary<string, Tensor> { ["u"] = tensor(new float[] { 0, 0 }, [2, 1]), ["v"] = tensor(new[] { float.NaN, float.NaN }, [2, 1]) },
+            Tasks);
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 1 });
+        var record = trainer.Fit(train).Single();
+        Assert.Equal(["u"], record.TaskLosses.Keys);
+        Assert.Equal(2.5, record.TaskLosses["u"], 12);
+        Assert.Equal(2.5, record.TrainLoss, 12);
+        // the weights are those of the epoch's last batch, where v had no loss: NaN, not its weight 2
+        Assert.Equal(1.0, record.Weights["u"]);
+        Assert.True(double.IsNaN(record.Weights["v"]));
+    }
+
+    [Fact]
+    public void One_full_batch_steps_sgd_by_the_hand_computed_gradient_each_epoch()
+    {
+        // One batch of all four examples, v's third label missing. Loss L = L_u + 2·L_v with
+        // L_u = mean over 4 of (b·a·x)², L_v = mean over 3 of (c·a·x − t)². At a = b = c = 1:
+        // ∂L_u/∂b = 2·Σ x² / 4 = 15; ∂L_v/∂c = 2·Σ (x − t)·x / 3 = 2·(0 + 0 + 2·4) / 3 = 16/3;
+        // ∂L/∂a = 15 + 2·16/3 = 77/3; ∂L/∂b = 15; ∂L/∂c = 32/3. SGD with lr 0.01: a = 1 − 0.77/3,
+        // b = 0.85, c = 1 − 0.32/3.
+        using var train = Data();
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.01);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 4 });
+        var record = trainer.Fit(train).Single();
+        Assert.Equal(1, record.Step);
+        Assert.Equal(7.5, record.TaskLosses["u"], 6);
+        Assert.Equal(4.0 / 3, record.TaskLosses["v"], 6);
+        Assert.Equal(7.5 + 8.0 / 3, record.TrainLoss, 6);
+        var (a, b, c) = model.Weights;
+        Assert.Equal(1 - 0.77 / 3, a, 6);
+        Assert.Equal(0.85, b, 6);
+        Assert.Equal(1 - 0.32 / 3, c, 6);
+    }
+
+    [Fact]
+    public void Each_step_starts_from_zero_gradients()
+    {
+        // Two epochs of one full batch at lr 0: the gradients left after the second step are that
+        // step's alone (see One_full_batch_steps_sgd_by_the_hand_computed_gradient_each_epoch), not twice them.
+        using var train = Data();
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 2, BatchSize = 4 });
+        trainer.Fit(train);
+        Assert.Equal(2, trainer.Step);
+        var (a, b, c) = model.Gradients;
+        Assert.Equal(77.0 / 3, a, 5);
+        Assert.Equal(15.0, b, 5);
+        Assert.Equal(32.0 / 3, c, 5);
+    }
+
+    [Fact]
+    public void Fit_trains_in_training_mode_when_the_model_was_left_in_evaluation_mode()
+    {
+        using var train = Data();
+        using var model = new ScalarTwoTaskModel();
+        model.eval();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 4 });
+        trainer.Fit(train);
+        // the step's forward in training mode, then the check of the last update in evaluation mode
+        Assert.Equal([true, false], model.Modes);
+    }
+
+    /// <summary>Fixed weights (1, 2) that record the mean task losses the trainer gives at each epoch's end, and the epoch it says it is in.</summary>
+    private sealed class EpochMeansWeighting() : LossWeighting("fixed", [1.0, 2.0])
+    {
+        public List<(int Epoch, double[] Means)> Ends { get; } = [];
+
+        protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
+        {
+            var total = losses[0];
+            for (var k = 1; k < losses.Length; k++) total = total + losses[k];
+            return (total, Enumerable.Repeat(1.0, losses.Length).ToArray());
+        }
+
+        public override void EndEpoch(IReadOnlyList<double> meanTaskLosses, WeightingContext context) => Ends.Add((context.Epoch, meanTaskLosses.ToArray()));
+    }
+
+    [Fact]
+    public void The_weighting_gets_each_epochs_mean_task_losses_and_NaN_for_a_task_without_labels()
+    {
+        using var train = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1, 2, 3, 4 }, [4, 1]) },
+            new Dictionary<string, Tensor> { ["u"] = tensor(new float[] { 0, 0, 0, 0 }, [4, 1]), ["v"] = tensor(new[] { float.NaN, float.NaN, float.NaN, float.NaN }, [4, 1]) },
+            Tasks);
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        var weighting = new EpochMeansWeighting();
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 2, BatchSize = 1, Weighting = weighting });
+        trainer.Fit(train);
+        // u: (1 + 4 + 9 + 16) / 4 each epoch; v has no label: NaN, not 0
+        Assert.Equal([0, 1], weighting.Ends.Select(e => e.Epoch));
+        Assert.All(weighting.Ends, e =>
+        {
+            Assert.Equal(7.5, e.Means[0], 12);
+            Assert.True(double.IsNaN(e.Means[1]));
+        });
+    }
+}
