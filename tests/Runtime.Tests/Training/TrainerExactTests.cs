@@ -205,4 +205,39 @@ public sealed class TrainerExactTests
             Assert.True(double.IsNaN(e.Means[1]));
         });
     }
+
+    /// <summary>An objective with zero gradients whose value is <paramref name="value"/>(epoch): the train loss is set, the weights never move.</summary>
+    private sealed class ScriptedObjective(Func<int, double> value) : LossWeighting("fixed", [1.0, 1.0])
+    {
+        protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
+        {
+            var total = losses[0];
+            for (var k = 1; k < losses.Length; k++) total = total + losses[k];
+            return (total * 0 + value(context.Epoch), Enumerable.Repeat(1.0, losses.Length).ToArray());
+        }
+    }
+
+    [Fact]
+    public void The_plateau_scheduler_sees_the_epochs_mean_train_loss()
+    {
+        // Four batches whose objective is 10 in the first epoch and 9 in the second: the mean train
+        // loss improves by 1, less than the absolute threshold 2, so the rate halves after the second
+        // epoch. The sum over the batches (40 → 36) would improve by 4 and keep the rate.
+        using var train = Data();
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+        var plateau = new ReduceLROnPlateau(optimizer, "min", factor: 0.5, patience: 0, threshold: 2, threshold_mode: "abs");
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions
+        {
+            Epochs = 2,
+            BatchSize = 1,
+            Plateau = plateau,
+            Weighting = new ScriptedObjective(epoch => epoch == 0 ? 10 : 9),
+        });
+        var history = trainer.Fit(train);
+        Assert.Equal([10.0, 9.0], history.Select(r => r.TrainLoss));
+        Assert.Equal([0.1], history[0].LearningRates);
+        Assert.Equal([0.05], history[1].LearningRates);
+        Assert.Equal((1.0, 1.0, 1.0), model.Weights);
+    }
 }
