@@ -240,4 +240,34 @@ public sealed class TrainerExactTests
         Assert.Equal([0.05], history[1].LearningRates);
         Assert.Equal((1.0, 1.0, 1.0), model.Weights);
     }
+
+    [Fact]
+    public void A_later_stages_schedule_counts_steps_from_the_stage_start()
+    {
+        // Stage "second" starts at step 4 and warms up over 8 of its own steps (its two epochs of
+        // four batches), then hands over to a plateau with patience 0. Its step count reaches 8
+        // only at its second epoch's end, where the plateau steps for the first time and takes the
+        // objective (10 every batch) as its best: the rate stays 0.1. Counted from the run's start
+        // the plateau would step an epoch earlier and halve the rate at the second epoch's end.
+        using var train = Data();
+        using var model = new ScalarTwoTaskModel();
+        var schedule = new LearningRateSchedule([
+            new SchedulePhase("warmup", new Dictionary<string, object> { ["steps"] = 8L }),
+            new SchedulePhase("plateau", new Dictionary<string, object> { ["patience"] = 0L, ["factor"] = 0.5 }),
+        ]);
+        using var trainer = new Trainer(model, Tasks, null, new TrainerOptions
+        {
+            BatchSize = 1,
+            Weighting = new ScriptedObjective(_ => 10),
+            Stages =
+            [
+                new TrainingStage("first", 1, _ => optim.SGD(model.parameters(), lr: 0.1)),
+                new TrainingStage("second", 2, _ => optim.SGD(model.parameters(), lr: 0.1)) { Schedule = schedule },
+            ],
+        });
+        var history = trainer.Fit(train);
+        Assert.Equal([4L, 8L, 12L], history.Select(r => r.Step));
+        Assert.Equal(["first", "second", "second"], history.Select(r => r.Stage));
+        Assert.Equal(0.1, history[2].LearningRates.Single(), 12);
+    }
 }
