@@ -3,6 +3,7 @@ using Mtl.Torch;
 using Mtl.Torch.Modules;
 using Mtl.Training;
 using Mtl.Training.Weighting;
+using Spectre.Console;
 using Xunit;
 using static Mtl.Torch.torch;
 
@@ -269,5 +270,35 @@ public sealed class TrainerExactTests
         Assert.Equal([4L, 8L, 12L], history.Select(r => r.Step));
         Assert.Equal(["first", "second", "second"], history.Select(r => r.Stage));
         Assert.Equal(0.1, history[2].LearningRates.Single(), 12);
+    }
+
+    [Fact]
+    public void The_live_display_names_the_epoch_and_step_of_the_last_update()
+    {
+        // Drawn on a console that writes to a string (the console is process-wide: this collection
+        // runs alone). Its last picture names the second epoch and the step count the last batch
+        // saw before its update, 7 of 8.
+        var writer = new StringWriter();
+        var previous = AnsiConsole.Console;
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.Yes,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.Yes,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        try
+        {
+            using var train = Data();
+            using var model = new ScalarTwoTaskModel();
+            using var optimizer = optim.SGD(model.parameters(), lr: 0);
+            using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 2, BatchSize = 1, Display = ProgressMode.Live });
+            trainer.Fit(train);
+        }
+        finally
+        {
+            AnsiConsole.Console = previous;
+        }
+        Assert.Contains("epoch 2/2 step 7 · u ", writer.ToString());
     }
 }
