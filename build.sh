@@ -7,9 +7,10 @@
 #   ./build.sh bench   run the side-by-side benchmarks (Mtl vs C++ vs PyTorch)
 #   ./build.sh bench weighting
 #                      time a training step with each task-weighting method against fixed weighting
-#   ./build.sh mutate PROJECT [FILE|FOLDER...]
+#   ./build.sh mutate PROJECT [FILE|FILE:FIRST-LAST[,FIRST-LAST...]|FOLDER...]
 #                      mutation testing (Stryker.NET) of one source project, or of some of its
-#                      files or folders; the HTML report goes under artifacts/mutation/ (see docs/testing.md)
+#                      files, line ranges of a file, or folders; the HTML report goes under
+#                      artifacts/mutation/ (see docs/testing.md)
 # Every subcommand runs `deps` first.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -129,11 +130,22 @@ mutate() {
   local tests
   for tests in ${MUTATION_TESTS[$project]}; do args+=(--test-project "$ROOT/$tests"); done
   [ -z "${MUTATION_FILTER[$project]:-}" ] || args+=(--test-case-filter "${MUTATION_FILTER[$project]}")
-  local file
+  local file lines
   for file in "$@"; do
     file=${file%/}
+    # FILE.cs:FIRST-LAST[,FIRST-LAST...] mutates only the code within those lines (inclusive).
+    lines=""
+    if [[ "$file" =~ ^(.+):([0-9]+-[0-9]+(,[0-9]+-[0-9]+)*)$ ]]; then
+      file=${BASH_REMATCH[1]}
+      lines=${BASH_REMATCH[2]}
+    elif [[ "$file" == *.cs:* ]]; then
+      die "'$file': give line ranges as FILE.cs:FIRST-LAST, several separated by commas (e.g. src/Runtime/Training/Trainer.cs:120-340,400-420)"
+    fi
     case "$file" in src/"$project"/*) ;; *) die "'$file' is not under src/$project (give paths from the repository root, e.g. src/Runtime/Training/Trainer.cs)" ;; esac
-    if [ -d "$file" ]; then
+    if [ -n "$lines" ]; then
+      [ -f "$file" ] || die "no file '$file' (line ranges are for one file)"
+      args+=(--mutate "**/${file#src/"$project"/}$(line_spans "$file" "$lines")")
+    elif [ -d "$file" ]; then
       args+=(--mutate "**/${file#src/"$project"/}/**/*.cs")
     elif [ -f "$file" ]; then
       args+=(--mutate "**/${file#src/"$project"/}")
@@ -152,6 +164,28 @@ mutate() {
 }
 
 # Per mutated file: the score, then every survivor (and mutant without coverage) with its line.
+# Stryker's spans ({start..end} after a file pattern) are character offsets into the file's text
+# (a Roslyn TextSpan: UTF-16 code units, the byte-order mark not counted), and a mutant is kept
+# when its span lies wholly inside one. This turns line ranges FIRST-LAST,... (1-based, inclusive)
+# into the spans from the start of FIRST to the end of LAST.
+line_spans() {
+  python3 - "$1" "$2" <<'PY' || die "bad line range '$2' for $1"
+import sys
+path, ranges = sys.argv[1], sys.argv[2]
+lines = open(path, encoding="utf-8-sig", newline="").read().splitlines(keepends=True)
+starts = [0]
+for line in lines:
+    starts.append(starts[-1] + len(line.encode("utf-16-le")) // 2)
+spans = ""
+for r in ranges.split(","):
+    first, last = (int(x) for x in r.split("-"))
+    if not 1 <= first <= last <= len(lines):
+        sys.exit(f"error: line range {r} of {path}: lines must run from 1 to {len(lines)}, first <= last")
+    spans += "{%d..%d}" % (starts[first - 1], starts[last])
+print(spans)
+PY
+}
+
 survivors() {
   python3 - "$1" <<'PY'
 import json, os, sys

@@ -113,7 +113,9 @@ internal static class DataChecks
             foreach (var (name, targets) in data.Targets)
             {
                 // Targets of a task the trainer does not train are never read.
-                if (tasks.FirstOrDefault(t => t.Name == name) is not { } task) continue;
+                // (Not a pattern variable read after the `continue`: a mutant without it would not compile.)
+                var task = tasks.FirstOrDefault(t => t.Name == name);
+                if (task is null) continue;
                 var checkedAs = data.Tasks.FirstOrDefault(t => t.Name == name);
                 if (checkedAs is not null && checkedAs.Kind == task.Kind && checkedAs.Size == task.Size && checkedAs.MissingLabels == task.MissingLabels) continue;
                 DataValidation.RequireTargets(task, targets);

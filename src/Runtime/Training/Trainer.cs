@@ -380,12 +380,18 @@ public sealed class Trainer : IDisposable
             if (!source.MoveNext()) break;
             var batch = source.Current;
             if (micro == 0) _optimizer.zero_grad();
-            var values = Options.Update == UpdateMode.Joint ? Forward(batch, out var total) : ForwardAlternate(batch, out total);
+            // The locals are assigned on every path (no `out var` in one branch of the condition,
+            // no pattern variable read after a `continue`), so that every mutant of this method
+            // compiles and mutation testing measures it.
+            double total;
+            var values = Options.Update == UpdateMode.Joint ? Forward(batch, out total) : ForwardAlternate(batch, out total);
             for (var i = 0; i < values.Length; i++)
             {
-                if (values[i] is not { } v) continue;
-                sums[i] += v;
-                counts[i]++;
+                if (values[i] is { } v)
+                {
+                    sums[i] += v;
+                    counts[i]++;
+                }
             }
             totalSum += total;
             batches++;
@@ -571,8 +577,7 @@ public sealed class Trainer : IDisposable
             var losses = _losses.Compute(_model.forward(batch.Inputs), batch);
             for (var i = 0; i < losses.Length; i++)
             {
-                if (losses[i] is not { } loss) continue;
-                var value = loss.item<double>();
+                var value = losses[i] is { } loss ? loss.item<double>() : 0.0;
                 if (double.IsFinite(value)) continue;
                 var (name, largest) = _model.named_parameters().Select(p => (p.name, p.parameter.abs().max().item<double>())).MaxBy(p => p.Item2);
                 throw new TrainingDivergedException($"the loss of task '{Tasks[i].Name}' on the epoch's last batch became {Format(value)} after the update of step {Step} (epoch {Epoch + 1}): the weights diverged (the largest is {largest.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} in parameter '{name}'); nothing of this epoch was kept (checkpoint, log and best weights are those of the epoch before). Lower the learning rate or clip gradients.");

@@ -11,6 +11,9 @@ public sealed class MacroF1 : Metric
     private long[] _tp;
     private long[] _fp;
     private long[] _fn;
+    // Labelled examples (elements, for multilabel) seen since the last reset: with none the value is
+    // NaN, as for every metric, also for multilabel, whose labels otherwise count 0 each.
+    private long _seen;
 
     public MacroF1(TaskKind kind, int classes = 0) : base("macro_f1", kind)
     {
@@ -18,7 +21,6 @@ public sealed class MacroF1 : Metric
         var size = kind == TaskKind.Binary ? 2 : Math.Max(classes, 0);
         (_tp, _fp, _fn) = (new long[size], new long[size], new long[size]);
     }
-
 
     private void EnsureSize(int size)
     {
@@ -30,6 +32,7 @@ public sealed class MacroF1 : Metric
 
     private void Count(int predicted, int actual)
     {
+        _seen++;
         if (predicted == actual)
         {
             _tp[actual]++;
@@ -68,6 +71,7 @@ public sealed class MacroF1 : Metric
                 {
                     var target = batch.Targets[i];
                     if (double.IsNaN(target)) continue;
+                    _seen++;
                     var label = i % batch.Columns;
                     var predicted = batch.Outputs[i] > 0;
                     var actual = target > 0.5;
@@ -81,6 +85,7 @@ public sealed class MacroF1 : Metric
 
     public override double Compute()
     {
+        if (_seen == 0) return double.NaN;
         double sum = 0;
         var count = 0;
         for (var c = 0; c < _tp.Length; c++)
@@ -98,5 +103,6 @@ public sealed class MacroF1 : Metric
         Array.Clear(_tp);
         Array.Clear(_fp);
         Array.Clear(_fn);
+        _seen = 0;
     }
 }
