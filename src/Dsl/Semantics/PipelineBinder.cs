@@ -258,37 +258,7 @@ internal sealed class PipelineBinder
         var (kind, counts) = Mixtures[name.Text];
         var optionNames = counts.Select(c => c.Name).Concat(["expert", "tasks"]).ToArray();
         var quoted = ArgumentBinder.Quoted(name.Text);
-        var given = new Dictionary<string, ArgumentSyntax>(StringComparer.Ordinal);
-        var positional = arguments.Where(a => a.Name is null).ToList();
-        if (positional.Count > 0)
-        {
-            _diagnostics.ReportWithFix(
-                DiagnosticCode.TooManyArguments, positional[0].Span, $"name each option: {string.Join(", ", optionNames)}",
-                name.Text, 0, positional.Count);
-        }
-
-        foreach (var argument in arguments.Where(a => a.Name is not null))
-        {
-            var option = argument.Name!;
-            if (!optionNames.Contains(option.Text))
-            {
-                _diagnostics.ReportWithFix(
-                    DiagnosticCode.UnknownOption, option.Span, Suggestions.DidYouMeanOrList(option.Text, optionNames), name.Text, Lexer.Quote(option.Text));
-            }
-            else if (given.ContainsKey(option.Text))
-            {
-                _diagnostics.Report(DiagnosticCode.DuplicateArgument, argument.Span, option.Text, name.Text);
-            }
-            else
-            {
-                given.Add(option.Text, argument);
-            }
-        }
-
-        foreach (var option in optionNames.Where(o => !given.ContainsKey(o)))
-        {
-            _diagnostics.Report(DiagnosticCode.MissingArgument, step.Span, name.Text, option);
-        }
+        var given = NamedArguments(step, name, arguments, optionNames);
 
         var values = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var count in counts)
@@ -367,22 +337,18 @@ internal sealed class PipelineBinder
     }
 
     /// <summary>
-    /// <c>cross_stitch(tower: layers, tasks: [a, b])</c> (Misra et al., CVPR 2016): one copy of the
-    /// tower per task, all reading the source; after each <c>stitch</c> in the tower, every task's
-    /// activation becomes a learned linear mix of all the towers' activations there,
-    /// x̃ₜ = Σⱼ αₜⱼ·xⱼ, one T×T matrix α per stitch. Parameters: T·(the tower's) + stitches·T².
-    /// <see cref="Layer.Body"/> is the tower, its stitches as <see cref="LayerKind.Stitch"/> layers of T² parameters.
+    /// The arguments of a mixture or cross-stitch by name, each of <paramref name="optionNames"/>
+    /// required once: a positional, unknown, repeated or missing one is reported.
     /// </summary>
-    private Layer? BindCrossStitch(string owner, ValueSyntax step, NameSyntax name, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
+    private Dictionary<string, ArgumentSyntax> NamedArguments(ValueSyntax step, NameSyntax name, IReadOnlyList<ArgumentSyntax> arguments, string[] optionNames)
     {
-        var errors = _diagnostics.ErrorCount;
-        string[] optionNames = ["tower", "tasks"];
         var given = new Dictionary<string, ArgumentSyntax>(StringComparer.Ordinal);
         var positional = arguments.Where(a => a.Name is null).ToList();
         if (positional.Count > 0)
         {
             _diagnostics.ReportWithFix(
-                DiagnosticCode.TooManyArguments, positional[0].Span, "name each option: tower, tasks", name.Text, 0, positional.Count);
+                DiagnosticCode.TooManyArguments, positional[0].Span, $"name each option: {string.Join(", ", optionNames)}",
+                name.Text, 0, positional.Count);
         }
 
         foreach (var argument in arguments.Where(a => a.Name is not null))
@@ -407,6 +373,21 @@ internal sealed class PipelineBinder
         {
             _diagnostics.Report(DiagnosticCode.MissingArgument, step.Span, name.Text, option);
         }
+        return given;
+    }
+
+    /// <summary>
+    /// <c>cross_stitch(tower: layers, tasks: [a, b])</c> (Misra et al., CVPR 2016): one copy of the
+    /// tower per task, all reading the source; after each <c>stitch</c> in the tower, every task's
+    /// activation becomes a learned linear mix of all the towers' activations there,
+    /// x̃ₜ = Σⱼ αₜⱼ·xⱼ, one T×T matrix α per stitch. Parameters: T·(the tower's) + stitches·T².
+    /// <see cref="Layer.Body"/> is the tower, its stitches as <see cref="LayerKind.Stitch"/> layers of T² parameters.
+    /// </summary>
+    private Layer? BindCrossStitch(string owner, ValueSyntax step, NameSyntax name, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)
+    {
+        var errors = _diagnostics.ErrorCount;
+        string[] optionNames = ["tower", "tasks"];
+        var given = NamedArguments(step, name, arguments, optionNames);
 
         var tasks = given.TryGetValue("tasks", out var list) ? BindGateTasks(name.Text, list.Value) : null;
         var towerSyntax = given.TryGetValue("tower", out var body) ? body.Value : null;
