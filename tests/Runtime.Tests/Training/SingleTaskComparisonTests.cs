@@ -104,6 +104,22 @@ public sealed class SingleTaskComparisonTests : IDisposable
     }
 
     [Fact]
+    public void A_task_of_pure_noise_scores_chance_alone_and_with_the_other_task()
+    {
+        // kind's labels are drawn at random, independently of x: nothing to learn, alone or shared.
+        using var train = TwoTaskData.Make(512, seed: 1, randomKinds: true);
+        using var validation = TwoTaskData.Make(300, seed: 2, randomKinds: true);
+
+        var comparison = SingleTaskComparison.Run(TwoTaskData.Tasks, Settings with { Epochs = 8, EarlyStop = null }, 3, train, validation, Build());
+
+        // Chance is 1/3 for 3 classes; over 300 examples its standard error is √(1/3 · 2/3 / 300) ≈ 0.027: within 3 of it.
+        var accuracy = comparison["kind.accuracy"];
+        Assert.All(accuracy.SingleTask.Concat(accuracy.MultiTask), a => Assert.InRange(a, 1.0 / 3 - 0.082, 1.0 / 3 + 0.082));
+        // value is learnable either way: its r2 is far above 0 alone and shared.
+        Assert.All(comparison["value.r2"].SingleTask.Concat(comparison["value.r2"].MultiTask), r2 => Assert.True(r2 > 0.8, $"value r2 {r2}"));
+    }
+
+    [Fact]
     public void A_single_task_run_trains_only_its_task_as_a_one_stage_run_with_that_task_does()
     {
         using var train = TwoTaskData.Make(96, seed: 1);
