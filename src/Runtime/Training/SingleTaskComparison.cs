@@ -61,10 +61,11 @@ public sealed record ComparedMetric(string Task, string Metric, bool Maximize, I
     /// <summary>
     /// <c>positive</c> or <c>negative</c> transfer by the sign of <see cref="Gain"/> (<c>none</c>
     /// at 0), and <c>within noise</c> when the mean difference is no larger than its spread over
-    /// the seeds.
+    /// the seeds; <c>-</c> when a value is missing or NaN (an auc of validation data with one class).
     /// </summary>
     public string Transfer =>
-        Gain == 0 ? "none"
+        double.IsNaN(Gain) ? "-"
+        : Gain == 0 ? "none"
         : Math.Abs(Difference) <= DifferenceSpread ? "within noise"
         : Gain > 0 ? "positive" : "negative";
 

@@ -210,6 +210,8 @@ public sealed class SingleTaskComparisonTests : IDisposable
         var r2 = new ComparedMetric("b", "r2", true, [0.5], [0.75]);
         Assert.True(double.IsNaN(r2.DifferenceSpread));
         Assert.Equal("negative", r2.Transfer);
+        // A value that is NaN (an auc of one class) says nothing either way.
+        Assert.Equal("-", new ComparedMetric("c", "auc", true, [0.5, double.NaN], [0.5, 0.6]).Transfer);
 
         var runs = new[]
         {
