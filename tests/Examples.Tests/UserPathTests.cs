@@ -106,6 +106,7 @@ public sealed class UserPathTests(PackagedMtl mtl) : IClassFixture<PackagedMtl>
         var metrics = trainer.Evaluate(validation);
         var prediction = trainer.Predict(examples.Take(3));
         trainer.Save("census.ckpt");
+        Console.Write(trainer.CompareWithSingleTask(train, validation, seeds: 1).ToTable());
         using var restored = new CensusTrainer();
         restored.Load("census.ckpt");
         var again = restored.Predict(examples.Take(3));
@@ -132,6 +133,10 @@ public sealed class UserPathTests(PackagedMtl mtl) : IClassFixture<PackagedMtl>
         var predictions = Regex.Match(run.Output, @"income (\d\.\d{4}), marital \d; after load (\d\.\d{4})");
         Assert.True(predictions.Success, run.Output);
         Assert.Equal(predictions.Groups[1].Value, predictions.Groups[2].Value);
+        // The comparison with each task trained alone: a row per task and metric, and its cost (2 tasks + all, one seed, 2 epochs each).
+        Assert.Matches(@"(?m)^income\s+auc\s+\d\.\d{4}\s+\d\.\d{4}\s+[+-]\d\.\d{4}\s+(positive|negative|none)$", run.Output);
+        Assert.Matches(@"(?m)^marital\s+macro_f1\s", run.Output);
+        Assert.Matches(@"(?m)^cost: 3 runs, \d+ steps, ", run.Output);
 
         var typo = census.Replace("-> relu -> dropout(0.1)", "-> relux -> dropout(0.1)", StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(project, "census.mtl"), typo);

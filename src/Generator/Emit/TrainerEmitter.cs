@@ -7,7 +7,8 @@ namespace Mtl.Generator.Emit;
 /// <summary>
 /// <c>XTrainer</c>: the file's tasks, optimizer with its parameter groups, schedule, weighting,
 /// regularisation, ties and loop settings over the runtime's <c>Trainer</c>, with typed
-/// <c>Fit</c>, <c>Evaluate</c>, <c>Predict</c>, <c>Save</c> and <c>Load</c>.
+/// <c>Fit</c>, <c>Evaluate</c>, <c>Predict</c>, <c>Save</c> and <c>Load</c>, and (for a file of
+/// two or more tasks without stages) <c>CompareWithSingleTask</c>.
 /// </summary>
 internal static class TrainerEmitter
 {
@@ -42,6 +43,12 @@ internal static class TrainerEmitter
                 }
                 Fit(w, model);
                 w.Line();
+                if (model.Training.Stages.Count == 0 && model.Tasks.Count > 1)
+                {
+                    // A staged run says which tasks train in each stage: it has no single-task counterpart.
+                    Compare(w, model, name);
+                    w.Line();
+                }
                 w.Summary("Evaluates on a dataset: the weighted loss and each task's loss and metrics.");
                 w.Line($"public {GeneratedNames.Metrics(model)} Evaluate({GeneratedNames.Dataset(model)} data) => new {GeneratedNames.Metrics(model)}(_trainer.Evaluate((data ?? throw new global::System.ArgumentNullException(nameof(data))).Data));");
                 w.Line();
@@ -405,6 +412,46 @@ internal static class TrainerEmitter
             }
             var temperature = sampling.Kind == SamplingKind.Temperature ? Literals.Double(sampling.Temperature) : "1.0";
             w.Line($"return new {Types.TaskDatasets}(datasets, {Types.SamplingKind}.{sampling.Kind}, {temperature});");
+        }
+    }
+
+    /// <summary>
+    /// <c>CompareWithSingleTask</c> on one dataset and on a dataset per task: fresh trainers of this
+    /// class from this trainer's options (the seed and the tasks set by the comparison), each with
+    /// the file's weighting built afresh (a weighting method holds state of its run) and the file's
+    /// freeze and ties over its own model.
+    /// </summary>
+    private static void Compare(CodeWriter w, MtlModel model, string name)
+    {
+        var dataset = GeneratedNames.Dataset(model);
+        var taskDatasets = GeneratedNames.TaskDatasets(model);
+        const string What = "this model trained on all tasks against the same architecture trained on each task alone: a fresh model per run from the same seed (this trainer's seed and the next ones, one per repetition), the same optimizer, schedule, epochs and early stopping, only that task's loss flowing; then each task's validation metrics and loss, mean ± spread over the seeds and the difference. This trainer's model is neither used nor changed. Print the result (ToTable) or read its Metrics and Runs.";
+        w.Summary("Compares " + What);
+        w.Param("seeds", "How many times to repeat each run, from consecutive seeds: at least 1, and 3 or more for a spread.");
+        using (w.Block($"public {Types.SingleTaskComparison} CompareWithSingleTask({dataset} train, {dataset} validation, int seeds = 3)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(train);");
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(validation);");
+            w.Line($"return {Types.SingleTaskComparison}.Run(Tasks, Options, seeds, train.Data, validation.Data, ComparisonTrainer);");
+        }
+        w.Line();
+        w.Summary("Compares as the other overload does, on a dataset per task: a task trained alone sees only its own dataset.");
+        w.Param("seeds", "How many times to repeat each run, from consecutive seeds: at least 1, and 3 or more for a spread.");
+        using (w.Block($"public {Types.SingleTaskComparison} CompareWithSingleTask({taskDatasets} train, {taskDatasets} validation, int seeds = 3)"))
+        {
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(train);");
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(validation);");
+            w.Line("using var trainData = PerTask(train);");
+            w.Line("using var validationData = PerTask(validation);");
+            w.Line($"return {Types.SingleTaskComparison}.Run(Tasks, Options, seeds, trainData, validationData, ComparisonTrainer);");
+        }
+        w.Line();
+        var weighting = Literals.String(model.Weighting.Name);
+        using (w.Block($"private static ({Types.Trainer} Trainer, global::System.IDisposable Owner) ComparisonTrainer({Types.TrainerOptions} options)"))
+        {
+            w.Line($"var weighting = options.Weighting is null ? null : options.Weighting.Name == {weighting} ? {Weighting(model)} : throw new global::System.InvalidOperationException($\"the trainer's weighting is '{{options.Weighting.Name}}', not the file's '{model.Weighting.Name}': a comparison builds the file's weighting afresh for each run\");");
+            w.Line($"var trainer = new {name}(options with {{ Weighting = weighting, Frozen = global::System.Array.Empty<{Types.Module}>(), Ties = global::System.Array.Empty<{Types.SoftTie}>() }});");
+            w.Line("return (trainer._trainer, trainer);");
         }
     }
 

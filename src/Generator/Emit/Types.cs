@@ -31,6 +31,7 @@ internal static class Types
     public const string SamplingKind = "global::Mtl.SamplingKind";
     public const string Trainer = "global::Mtl.Training.Trainer";
     public const string TrainerOptions = "global::Mtl.Training.TrainerOptions";
+    public const string SingleTaskComparison = "global::Mtl.Training.SingleTaskComparison";
     public const string EarlyStopping = "global::Mtl.Training.EarlyStopping";
     public const string SoftTie = "global::Mtl.Training.SoftTie";
     public const string EpochRecord = "global::Mtl.Training.EpochRecord";

@@ -59,6 +59,7 @@ public sealed class Trainer : IDisposable
         Options = options ?? new TrainerOptions();
         if (Options.Accumulate < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Accumulate, "accumulate must be at least 1");
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "batch size must be positive");
+        var trained = TrainedTasks.Mask(Options, tasks);
         if (Options.Stages.Count > 0) CheckStages(optimizer);
         else if (optimizer is null) throw new ArgumentNullException(nameof(optimizer), "a trainer without stages needs an optimizer");
         _losses = new TaskLosses(tasks, model.TargetStandardizers);
@@ -75,6 +76,7 @@ public sealed class Trainer : IDisposable
             return;
         }
         _optimizer = optimizer!;
+        _active = trained;
         Freeze(model, optimizer, Options.Frozen);
         UseParameters();
         // Settings are checked before the optimizer is touched, so a rejected trainer leaves it as it was.

@@ -49,6 +49,14 @@ public sealed record TrainerOptions
     /// </summary>
     public IReadOnlyList<torch.nn.Module> Frozen { get; init; } = [];
 
+    /// <summary>
+    /// The tasks whose losses flow in a run without stages; null (the default): every task. The
+    /// others are still validated, and their heads get no gradient. This is how a single-task run
+    /// of a multi-task model trains (see <see cref="SingleTaskComparison"/>); with
+    /// <see cref="Stages"/> each stage says its own (<see cref="TrainingStage.Tasks"/>).
+    /// </summary>
+    public IReadOnlyList<string>? Tasks { get; init; }
+
     public EarlyStopping? EarlyStop { get; init; }
 
     /// <summary>
