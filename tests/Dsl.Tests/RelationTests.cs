@@ -76,4 +76,14 @@ public sealed class RelationTests
         var normalized = TestCompiler.Single(TestCompiler.Header + "task a: regression(1) = x -> linear(1)\ntask b: regression(4) = x -> linear(4) -> layernorm\nregularize mtrl(0.01)\n");
         Assert.EndsWith("'a' ends in linear [4] -> [1], 'b' ends in layernorm [4] -> [4]", normalized.Message);
     }
+
+    [Fact]
+    public void A_task_that_fails_to_bind_is_not_reported_again_as_a_wrong_omega_size()
+    {
+        var result = TestCompiler.Compile(TestCompiler.Header + "task a: regression(1) = x -> linear(1)\ntask b: regression(1) = x -> lienar(1)\n" +
+            "regularize mtrl(0.1, omega: [[1, 0], [0, 1]])\n");
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(DiagnosticCode.UnknownLayer, diagnostic.Code);
+    }
 }

@@ -121,7 +121,7 @@ internal sealed class ModelBinder
         var weighting = settings.BindWeighting(Statement(Keywords.Weighting));
         var optimizer = settings.BindOptimizer(Statement(Keywords.Optimizer));
         var schedule = settings.BindSchedule(Statement(Keywords.Schedule));
-        var regularization = settings.BindRegularize(Statement(Keywords.Regularize), heads);
+        var regularization = settings.BindRegularize(Statement(Keywords.Regularize), heads.Count == model.Members.Count(m => m is TaskSyntax) ? heads : null);
         var trainingBinder = new TrainingBinder(_diagnostics, _scope);
         var training = trainingBinder.Bind(Statement(Keywords.Train));
 

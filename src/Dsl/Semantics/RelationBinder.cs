@@ -21,7 +21,7 @@ internal sealed class RelationBinder
         _arguments = new ArgumentBinder(diagnostics);
     }
 
-    public TaskRelation? Bind(ValueSyntax value, IReadOnlyList<ArgumentSyntax> arguments, IReadOnlyList<TaskHead> heads)
+    public TaskRelation? Bind(ValueSyntax value, IReadOnlyList<ArgumentSyntax> arguments, IReadOnlyList<TaskHead>? heads)
     {
         // omega is a word or a matrix, which no catalog option type holds: it is bound here, the rest by the catalog.
         var omega = arguments.FirstOrDefault(a => a.Name?.Text == RelationCatalog.Omega);
@@ -33,6 +33,9 @@ internal sealed class RelationBinder
             switch (omega.Value)
             {
                 case NameSyntax { Text: RelationCatalog.Learned }:
+                    break;
+                case ListSyntax when heads is null:
+                    ok = false;
                     break;
                 case ListSyntax list:
                     matrix = BindMatrix(list, heads.Count);
@@ -46,7 +49,7 @@ internal sealed class RelationBinder
             }
         }
 
-        ok &= CheckHeads(value, heads);
+        ok = ok && heads is not null && CheckHeads(value, heads);
         return ok && setting is not null ? new TaskRelation(setting.Number(RelationCatalog.Lambda), matrix) : null;
     }
 

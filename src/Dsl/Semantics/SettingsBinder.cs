@@ -232,8 +232,10 @@ internal sealed class SettingsBinder
     /// <summary>
     /// <c>regularize</c>: one or more of <c>l2(λ)</c> and <c>mtrl(λ, omega: ...)</c>, each at
     /// most once; λ of l2 is 0 and the relation null when not written (or without the statement).
+    /// <paramref name="heads"/> is null when a task failed to bind: then what mtrl checks against
+    /// the tasks is not checked (it would report the missing task again).
     /// </summary>
-    public Regularization? BindRegularize(StatementSyntax? statement, IReadOnlyList<TaskHead> heads)
+    public Regularization? BindRegularize(StatementSyntax? statement, IReadOnlyList<TaskHead>? heads)
     {
         if (statement is null)
         {

@@ -81,18 +81,23 @@ internal sealed class RelationPenalty
         Set(ClosedForm(Gram()));
     }
 
-    /// <summary>After a checkpoint is loaded: Ω of the last epoch in <paramref name="history"/>, or the initial one when there is none.</summary>
+    /// <summary>
+    /// Why Ω cannot be taken from <paramref name="history"/> (a checkpoint's), or null: a learned Ω
+    /// needs the last epoch's <c>omega</c>, a valid T×T covariance. Checked before anything is loaded.
+    /// </summary>
+    public string? Problem(IReadOnlyList<EpochRecord> history)
+    {
+        if (!Learned || history.Count == 0) return null;
+        if (history[^1].Omega is not { } omega) return $"the history's last epoch has no '{RelationCatalog.Omega}': it was not trained with {RelationCatalog.Name}, and this trainer learns Ω";
+        return RelationCatalog.Problem(omega, _weights.Count) is { } problem ? $"the '{RelationCatalog.Omega}' of the history's last epoch {problem}" : null;
+    }
+
+    /// <summary>After a checkpoint is loaded (and <see cref="Problem"/> found nothing wrong): Ω of the last epoch in <paramref name="history"/>, or the initial one when there is none.</summary>
     public void Restore(IReadOnlyList<EpochRecord> history)
     {
         if (!Learned) return;
-        if (history.Count == 0)
-        {
-            Set(Initial(_weights.Count));
-            return;
-        }
-        var omega = history[^1].Omega ?? throw new InvalidOperationException($"the history's last epoch has no '{RelationCatalog.Omega}': it was not trained with {RelationCatalog.Name}");
-        if (RelationCatalog.Problem(omega, _weights.Count) is { } problem) throw new InvalidOperationException($"the Ω of the history's last epoch {problem}");
-        Set(ToMatrix(omega));
+        if (Problem(history) is { } problem) throw new InvalidOperationException(problem);
+        Set(history.Count == 0 ? Initial(_weights.Count) : ToMatrix(history[^1].Omega!));
     }
 
     /// <summary>WᵀW in doubles: ⟨wᵢ, wⱼ⟩ for every pair of heads.</summary>

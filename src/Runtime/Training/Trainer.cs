@@ -650,6 +650,9 @@ public sealed class Trainer : IDisposable
     internal IReadOnlyList<TrainingStage> Stages => Options.Stages;
 
     /// <summary>Takes the loop's counters, generator state, history and stage position from a checkpoint.</summary>
+    /// <summary>Why a checkpoint's history cannot give the task relation its Ω; null when it can, or without a relation.</summary>
+    internal string? RelationProblem(IReadOnlyList<EpochRecord> history) => _relation?.Problem(history);
+
     internal void Restore(LoopState loop)
     {
         Epoch = loop.Epoch;

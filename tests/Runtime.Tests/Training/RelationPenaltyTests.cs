@@ -276,4 +276,27 @@ public sealed class RelationPenaltyTests : IDisposable
         }
         for (var i = 0; i < 3; i++) Assert.Equal(straightWeights[i], _lastWeights[i]);
     }
+
+    [Fact]
+    public void A_checkpoint_without_omega_is_refused_before_anything_is_loaded()
+    {
+        var checkpoint = Path.Combine(_folder, "plain.ckpt");
+        manual_seed(5);
+        using (var data = RelationModel.Data(48, seed: 3))
+        using (var plain = new RelationModel())
+        using (var optimizer = optim.Adam(plain.parameters(), lr: 1e-2))
+        using (var trainer = new Trainer(plain, RelationModel.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 16, CheckpointPath = checkpoint }))
+        {
+            trainer.Fit(data);
+        }
+
+        using var model = new RelationModel();
+        var before = model.Heads.Select(Weight).ToList();
+        using var adam = optim.Adam(model.parameters(), lr: 1e-2);
+        using var related = new Trainer(model, RelationModel.Tasks, adam, new TrainerOptions { Relation = new TaskRelation(model.Heads, 0.1) });
+        var error = Assert.Throws<CheckpointException>(() => Checkpoint.Load(checkpoint, related));
+        Assert.Contains("has no 'omega'", error.Message);
+        Assert.Equal(0, related.Epoch);
+        Assert.Equal(before, model.Heads.Select(Weight).ToList());
+    }
 }
