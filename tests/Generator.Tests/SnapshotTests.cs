@@ -31,6 +31,8 @@ public sealed class SnapshotTests
         ["O0"] = ["Trainer"],
         ["O2"] = ["Trainer"],
         ["Regularized"] = ["Trainer"],
+        ["Related"] = ["Trainer"],
+        ["DeclaredRelations"] = ["Trainer"],
         ["Schedules"] = ["Trainer"],
         ["Plateau"] = ["Trainer"],
         ["Exponential"] = ["Trainer"],

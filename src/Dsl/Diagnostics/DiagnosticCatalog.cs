@@ -67,6 +67,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.PaddingTooLarge] = "pool padding too large",
         [DiagnosticCode.ColumnCountMismatch] = "wrong number of columns",
         [DiagnosticCode.ExpertDoesNotChain] = "expert cannot read its own output",
+        [DiagnosticCode.RelationHeadsDiffer] = "task heads cannot be stacked",
         [DiagnosticCode.UnknownOption] = "unknown option",
         [DiagnosticCode.TooManyArguments] = "too many arguments",
         [DiagnosticCode.MissingArgument] = "missing argument",
@@ -93,6 +94,10 @@ public static class DiagnosticCatalog
         [DiagnosticCode.GateListedTwice] = "task listed twice",
         [DiagnosticCode.MisplacedStitch] = "stitch outside a cross-stitch tower",
         [DiagnosticCode.NoStitch] = "cross-stitch tower without a stitch",
+        [DiagnosticCode.OmegaSize] = "task covariance of the wrong size",
+        [DiagnosticCode.OmegaNotSymmetric] = "task covariance not symmetric",
+        [DiagnosticCode.OmegaNotPositiveDefinite] = "task covariance not positive definite",
+        [DiagnosticCode.RegularizerTwice] = "regularizer given twice",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

@@ -63,6 +63,7 @@ public enum DiagnosticCode
     PaddingTooLarge = 211,
     ColumnCountMismatch = 212,
     ExpertDoesNotChain = 216,
+    RelationHeadsDiffer = 230,
 
     UnknownOption = 300,
     TooManyArguments = 301,
@@ -90,6 +91,10 @@ public enum DiagnosticCode
     GateListedTwice = 331,
     MisplacedStitch = 332,
     NoStitch = 333,
+    OmegaSize = 340,
+    OmegaNotSymmetric = 341,
+    OmegaNotPositiveDefinite = 342,
+    RegularizerTwice = 343,
 
     InternalError = 9999,
 }

@@ -66,6 +66,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.ColumnCountMismatch => "{0} has {1} value(s) per example ({2}), so it needs {1} column(s); found {3}",
 
         DiagnosticCode.ExpertDoesNotChain => "'{0}' level {1} runs the expert on level {2}'s output {3}, which it cannot read: {4}",
+        DiagnosticCode.RelationHeadsDiffer => "mtrl stacks each task's last layer as a column, so every task must end in a linear layer of one size: {0}",
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",
         DiagnosticCode.TooManyArguments => "'{0}' takes at most {1} positional argument(s); found {2}",
         DiagnosticCode.MissingArgument => "'{0}' needs '{1}'",
@@ -89,6 +90,10 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.GateListedTwice => "'{0}' lists task '{1}' twice",
         DiagnosticCode.MisplacedStitch => "'stitch' marks where cross_stitch mixes its towers, so it stands only in a cross_stitch tower",
         DiagnosticCode.NoStitch => "the tower of '{0}' has no 'stitch', so its towers would never mix",
+        DiagnosticCode.OmegaSize => "'omega' of 'mtrl' {0}",
+        DiagnosticCode.OmegaNotSymmetric => "'omega' of 'mtrl' {0}",
+        DiagnosticCode.OmegaNotPositiveDefinite => "'omega' of 'mtrl' {0}",
+        DiagnosticCode.RegularizerTwice => "'{0}' is given twice in regularize; give each regularizer once",
         DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
         DiagnosticCode.CategoriesExceedVocabulary => "input '{0}' lists {1} categories (indices 0 to {2}), but the embedding it feeds has vocab {3}",
         DiagnosticCode.NoRepresentationGradients => "{0}",

@@ -44,6 +44,9 @@ public sealed record MtlModel(
         return names.Count == 1 ? names[0] : null;
     }
 
+    /// <summary><c>regularize mtrl(...)</c>: the task-relation term over the heads' last layers; null when absent.</summary>
+    public TaskRelation? Relation { get; init; }
+
     /// <summary>Whether the file says which table columns feed every input (then the generated dataset reads CSV files).</summary>
     public bool ReadsTable => Inputs.Count > 0 && Inputs.All(i => i.Source is not null);
 

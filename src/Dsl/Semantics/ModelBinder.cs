@@ -121,7 +121,7 @@ internal sealed class ModelBinder
         var weighting = settings.BindWeighting(Statement(Keywords.Weighting));
         var optimizer = settings.BindOptimizer(Statement(Keywords.Optimizer));
         var schedule = settings.BindSchedule(Statement(Keywords.Schedule));
-        var l2 = settings.BindL2(Statement(Keywords.Regularize));
+        var regularization = settings.BindRegularize(Statement(Keywords.Regularize), heads.Count == model.Members.Count(m => m is TaskSyntax) ? heads : null);
         var trainingBinder = new TrainingBinder(_diagnostics, _scope);
         var training = trainingBinder.Bind(Statement(Keywords.Train));
 
@@ -142,7 +142,7 @@ internal sealed class ModelBinder
         }
 
         if (_diagnostics.ErrorCount != errors || modelName is null || weighting is null || optimizer is null ||
-            schedule is null || l2 is null || training is null || inits is null || boundInputs.Any(i => i is null))
+            schedule is null || regularization is null || training is null || inits is null || boundInputs.Any(i => i is null))
         {
             return null;
         }
@@ -158,10 +158,13 @@ internal sealed class ModelBinder
             order.Select(i => NameOf(nodes[i]).Text).ToEquatableArray(),
             weighting,
             optimizer,
-            l2.Value,
+            regularization.L2,
             schedule.Value,
             training,
-            inits.Value);
+            inits.Value)
+        {
+            Relation = regularization.Relation,
+        };
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ internal sealed class SettingsBinder
 {
     private const string DefaultOptimizer = "adam";
 
-    private static readonly Dictionary<string, SettingSpec> Regularizers = new(StringComparer.Ordinal) { ["l2"] = SettingCatalog.L2 };
+    private static readonly Dictionary<string, SettingSpec> Regularizers = new(StringComparer.Ordinal) { ["l2"] = SettingCatalog.L2, [RelationCatalog.Name] = RelationCatalog.Spec };
 
     private readonly DiagnosticBag _diagnostics;
     private readonly ArgumentBinder _arguments;
@@ -229,17 +229,57 @@ internal sealed class SettingsBinder
         return schedule with { Options = options.ToEquatableArray() };
     }
 
-    /// <summary>λ of <c>regularize l2(λ)</c>; 0 without the statement.</summary>
-    public double? BindL2(StatementSyntax? statement)
+    /// <summary>
+    /// <c>regularize</c>: one or more of <c>l2(λ)</c> and <c>mtrl(λ, omega: ...)</c>, each at
+    /// most once; λ of l2 is 0 and the relation null when not written (or without the statement).
+    /// <paramref name="heads"/> is null when a task failed to bind: then what mtrl checks against
+    /// the tasks is not checked (it would report the missing task again).
+    /// </summary>
+    public Regularization? BindRegularize(StatementSyntax? statement, IReadOnlyList<TaskHead>? heads)
     {
         if (statement is null)
         {
-            return 0;
+            return new Regularization(0, null);
         }
 
-        return _forms.SingleValue(statement, "a penalty: regularize l2(1e-4)") is { } value &&
-               _arguments.BindSetting(Regularizers, "regularizer", value) is { } l2
-            ? l2.Number("lambda")
-            : null;
+        const string Expected = "one or more penalties: regularize l2(1e-4), mtrl(0.01)";
+        if (!_forms.Check(statement, Expected, statement.Values.Count >= 1 && statement.Arguments is null && statement.Body is null))
+        {
+            return null;
+        }
+
+        double l2 = 0;
+        TaskRelation? relation = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var ok = true;
+        foreach (var value in statement.Values)
+        {
+            var (name, arguments) = ArgumentBinder.SplitCall(value);
+            if (name is not null && !seen.Add(name.Text))
+            {
+                _diagnostics.Report(DiagnosticCode.RegularizerTwice, name.Span, name.Text);
+                ok = false;
+                continue;
+            }
+
+            if (name?.Text == RelationCatalog.Name)
+            {
+                relation = new RelationBinder(_diagnostics).Bind(value, arguments, heads);
+                ok &= relation is not null;
+            }
+            else if (_arguments.BindSetting(Regularizers, "regularizer", value) is { } setting)
+            {
+                l2 = setting.Number("lambda");
+            }
+            else
+            {
+                ok = false;
+            }
+        }
+
+        return ok ? new Regularization(l2, relation) : null;
     }
 }
+
+/// <summary>What <c>regularize</c> adds to the objective: λ of l2 (0 for none) and the task-relation term, if any.</summary>
+internal sealed record Regularization(double L2, TaskRelation? Relation);

@@ -215,6 +215,11 @@ internal static class TrainerEmitter
                 // Stages given in the options replace the file's.
                 w.Line("if (options.Stages.Count == 0) options = options with { Stages = CreateStages(Model) };");
             }
+            if (model.Relation is { } relation)
+            {
+                // A relation given in the options replaces the file's.
+                w.Line($"if (options.Relation is null) options = options with {{ Relation = {Relation(model, relation)} }};");
+            }
             var ties = model.Training.Ties;
             if (ties.Count > 0)
             {
@@ -227,6 +232,16 @@ internal static class TrainerEmitter
             }
             w.Line($"_trainer = new {Types.Trainer}(Model, Tasks, {(model.Training.Stages.Count > 0 ? "null" : "Optimizer")}, Options);");
         }
+    }
+
+    /// <summary><c>new TaskRelation(heads, λ, Ω)</c>: the task heads in the file's order, and the declared Ω (rows in that order) or null when it is learned.</summary>
+    private static string Relation(MtlModel model, TaskRelation relation)
+    {
+        var heads = $"new {Types.Module}[] {{ {string.Join(", ", model.Tasks.Select(t => "Model." + t.CSharpName.Pascal))} }}";
+        var omega = relation.Omega is { } rows
+            ? $"new[] {{ {string.Join(", ", rows.Select(r => $"new[] {{ {string.Join(", ", r.Select(Literals.Double))} }}"))} }}"
+            : "null";
+        return $"new {Types.TaskRelation}({heads}, {Literals.Double(relation.Lambda)}, {omega})";
     }
 
     /// <summary>The modules of the file's <c>freeze</c> statements, as an array expression on <paramref name="model"/>.</summary>

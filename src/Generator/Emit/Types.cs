@@ -34,6 +34,7 @@ internal static class Types
     public const string SingleTaskComparison = "global::Mtl.Training.SingleTaskComparison";
     public const string EarlyStopping = "global::Mtl.Training.EarlyStopping";
     public const string SoftTie = "global::Mtl.Training.SoftTie";
+    public const string TaskRelation = "global::Mtl.Training.TaskRelation";
     public const string EpochRecord = "global::Mtl.Training.EpochRecord";
     public const string Checkpoint = "global::Mtl.Training.Checkpoint";
     public const string BlockWeights = "global::Mtl.Training.BlockWeights";

@@ -184,6 +184,7 @@ public static class Checkpoint
         Check(path, saved.Plateau is null ? "scheduler" : "scheduler / plateau", () => parts.Schedule.Check(schedule));
         CheckKeys(path, "weighting", saved.Weighting.Keys, parts.Weighting.state_dict().Keys, parts.Weighting.GetType().Name);
         CheckCategories(path, saved.Categories, parts.Model);
+        if (trainer.RelationProblem(saved.History) is { } relation) throw new CheckpointException(path, relation);
 
         using var scope = NewDisposeScope();
         var expected = new Expected(parts, saved);

@@ -20,4 +20,11 @@ public sealed record EpochRecord(
     /// then task; for <c>ple</c> the last level's gates. Null for a model without one.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<double>>>? Gates { get; init; }
+
+    /// <summary>
+    /// For a model trained with <see cref="TaskRelation"/> (<c>regularize mtrl</c>), the task
+    /// covariance Ω in effect after the epoch (a learned one just updated), rows and columns in
+    /// task order. Null without one.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<double>>? Omega { get; init; }
 }

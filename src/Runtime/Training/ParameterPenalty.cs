@@ -6,7 +6,8 @@ namespace Mtl.Training;
 /// <summary>
 /// The objective's terms on the parameters themselves: λΣ‖θ‖² over every parameter
 /// (<see cref="TrainerOptions.L2"/>) plus λ‖θ_a − θ_b‖² for each pair of tied parameters
-/// (<see cref="TrainerOptions.Ties"/>, soft parameter sharing).
+/// (<see cref="TrainerOptions.Ties"/>, soft parameter sharing), plus the task-relation term
+/// (<see cref="RelationPenalty"/>) when there is one.
 /// </summary>
 internal sealed class ParameterPenalty
 {
@@ -15,8 +16,11 @@ internal sealed class ParameterPenalty
     private readonly IReadOnlyList<(Parameter a, Parameter b, double lambda)> _ties;
 
     /// <summary>A tie needs two modules with as many parameters, paired in order.</summary>
-    public ParameterPenalty(IReadOnlyList<Parameter> parameters, double l2, IEnumerable<SoftTie> ties)
+    private readonly RelationPenalty? _relation;
+
+    public ParameterPenalty(IReadOnlyList<Parameter> parameters, double l2, IEnumerable<SoftTie> ties, RelationPenalty? relation = null)
     {
+        _relation = relation;
         _parameters = parameters;
         _l2 = l2;
         _ties = ties.SelectMany(TiedPairs).ToList();
@@ -46,6 +50,10 @@ internal sealed class ParameterPenalty
         {
             var term = (a - b).pow(2).sum() * lambda;
             penalty = penalty is null ? term : penalty + term;
+        }
+        if (_relation?.Compute() is { } relation)
+        {
+            penalty = penalty is null ? relation : penalty + relation;
         }
         return penalty;
     }

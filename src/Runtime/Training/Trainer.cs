@@ -32,6 +32,7 @@ public sealed class Trainer : IDisposable
     private readonly TrainingProgress _progress;
     private readonly BestWeights _best = new();
     private readonly Evaluator _evaluator;
+    private readonly RelationPenalty? _relation;
     // What the current stage (or the one run without stages) trains with: see UseParameters and Enter.
     private Optimizer _optimizer;
     private WeightingContext _context;
@@ -67,6 +68,7 @@ public sealed class Trainer : IDisposable
         _random = new SeededRandom(Options.Seed);
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
+        _relation = Options.Relation is { } relation ? new RelationPenalty(relation) : null;
         if (Options.Stages.Count > 0)
         {
             Freeze(model, null, Options.Frozen);
@@ -94,7 +96,7 @@ public sealed class Trainer : IDisposable
     private void UseParameters()
     {
         _parameters = _model.parameters().Where(p => p.requires_grad).ToList();
-        _penalty = new ParameterPenalty(_parameters, Options.L2, Options.Ties);
+        _penalty = new ParameterPenalty(_parameters, Options.L2, Options.Ties, _relation);
         var sharedParameters = _model.SharedParameters().Where(p => p.requires_grad).ToList();
         _shared = new HashSet<Tensor>(sharedParameters, ReferenceEqualityComparer.Instance);
         _context = new WeightingContext
@@ -423,6 +425,7 @@ public sealed class Trainer : IDisposable
         Epoch++;
         if (Options.Stages.Count > 0) _stageEpoch++;
         _schedule.EpochEnded(Step - _stageStart, metrics, totalSum / Math.Max(1, batches));
+        _relation?.Update();
         var record = new EpochRecord(
             Epoch, Step, totalSum / Math.Max(1, batches),
             // A task without a labelled example this epoch has no loss: absent, not NaN or 0.
@@ -434,6 +437,7 @@ public sealed class Trainer : IDisposable
         {
             Stage = Stage,
             Gates = GateMeans.Take(_model),
+            Omega = _relation?.Omega,
         };
         _history.Add(record);
         if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
@@ -648,6 +652,9 @@ public sealed class Trainer : IDisposable
     internal IReadOnlyList<TrainingStage> Stages => Options.Stages;
 
     /// <summary>Takes the loop's counters, generator state, history and stage position from a checkpoint.</summary>
+    /// <summary>Why a checkpoint's history cannot give the task relation its Ω; null when it can, or without a relation.</summary>
+    internal string? RelationProblem(IReadOnlyList<EpochRecord> history) => _relation?.Problem(history);
+
     internal void Restore(LoopState loop)
     {
         Epoch = loop.Epoch;
@@ -655,6 +662,7 @@ public sealed class Trainer : IDisposable
         _random.State = loop.Random;
         _history.Clear();
         _history.AddRange(loop.History);
+        _relation?.Restore(loop.History);
         if (loop.Stage is { } stage) (_stage, _stageEpoch, _stageStart) = (stage.Index, stage.Epoch, stage.StartStep);
     }
 

@@ -40,6 +40,9 @@ public sealed record TrainerOptions
 
     public IReadOnlyList<SoftTie> Ties { get; init; } = [];
 
+    /// <summary>Multi-task relationship learning over the heads' last layers (<c>regularize mtrl</c>); null for none.</summary>
+    public TaskRelation? Relation { get; init; }
+
     /// <summary>
     /// Modules of the model held fixed (a .mtl file's <c>freeze</c>; see
     /// <see cref="MultiTaskModule.Freeze"/>): no gradient and no update for their parameters, which

@@ -6,7 +6,7 @@ namespace Mtl.Training;
 /// <summary>
 /// One JSON object per epoch, appended to a .jsonl file: losses, weights, metrics, learning rates,
 /// time, and for a model with mixtures of experts their mean gate weights (<c>gates</c>: block, task,
-/// one weight per expert). A task's loss or metric that has no value (no labelled example) is left out of its object.
+/// one weight per expert), and for <c>regularize mtrl</c> the task covariance (<c>omega</c>, rows in task order). A task's loss or metric that has no value (no labelled example) is left out of its object.
 /// </summary>
 public static class TrainingLog
 {
@@ -28,6 +28,7 @@ public static class TrainingLog
         json["validation"] = JsonSerializer.SerializeToNode(record.Validation, Json);
         json["seconds"] = JsonSerializer.SerializeToNode(record.Seconds, Json);
         if (record.Gates is { } gates) json["gates"] = JsonSerializer.SerializeToNode(gates, Json);
+        if (record.Omega is { } omega) json["omega"] = JsonSerializer.SerializeToNode(omega, Json);
         return json.ToJsonString(Json);
     }
 
@@ -47,6 +48,7 @@ public static class TrainingLog
         {
             Stage = root.TryGetProperty("stage", out var stage) ? stage.GetString() ?? throw new FormatException("'stage' must be a string") : null,
             Gates = root.TryGetProperty("gates", out var gates) ? Gates(gates) : null,
+            Omega = root.TryGetProperty("omega", out var omega) ? omega.EnumerateArray().Select(row => (IReadOnlyList<double>)row.EnumerateArray().Select(Number).ToList()).ToList() : null,
         };
     }
 

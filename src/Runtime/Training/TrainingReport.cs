@@ -7,7 +7,7 @@ namespace Mtl.Training;
 /// <summary>
 /// A self-contained <c>report.html</c>: per-task training loss, validation metrics, task weights
 /// and learning rate over the epochs, and for a model with mixtures of experts each task's mean gate
-/// weight per expert (one chart per block and task), as inline SVG line charts (no scripts, no external files).
+/// weight per expert (one chart per block and task), and for <c>regularize mtrl</c> the last task covariance Ω as a matrix (<see cref="RelationMatrix"/>), as inline SVG line charts (no scripts, no external files).
 /// Each plotted series carries its values in a <c>data-values</c> attribute. In a run with stages
 /// a list gives each stage's epochs, and every chart marks where each stage starts with a dashed
 /// line (<c>data-stage</c>) labelled with its name.
@@ -89,6 +89,8 @@ public static class TrainingReport
             }
             html.Append("</div>\n");
         }
+
+        if (last.Omega is { } omega) html.Append(RelationMatrix.Render(last.Weights.Keys.ToList(), omega, last.Epoch));
 
         html.Append("<h2>Task weights and learning rate</h2><div class=\"charts\">\n");
         html.Append(Chart("Task weights", "weight", history, tasks.Select(t => (t, (Func<EpochRecord, double>)(r => Get(r.Weights, t)))).ToList()));
