@@ -20,4 +20,7 @@ public sealed record EpochRecord(
     /// then task; for <c>ple</c> the last level's gates. Null for a model without one.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<double>>>? Gates { get; init; }
+
+    /// <summary>How related the tasks were this epoch (<see cref="TrainerOptions.Relatedness"/>); null when not measured.</summary>
+    public TaskRelatedness? Relatedness { get; init; }
 }

@@ -32,6 +32,7 @@ public sealed class Trainer : IDisposable
     private readonly TrainingProgress _progress;
     private readonly BestWeights _best = new();
     private readonly Evaluator _evaluator;
+    private readonly RelatednessProbe? _relatedness;
     // What the current stage (or the one run without stages) trains with: see UseParameters and Enter.
     private Optimizer _optimizer;
     private WeightingContext _context;
@@ -66,6 +67,7 @@ public sealed class Trainer : IDisposable
         _random = new SeededRandom(Options.Seed);
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
+        _relatedness = Options.Relatedness is { } every ? new RelatednessProbe(every, tasks.Select(t => t.Name).ToList()) : null;
         if (Options.Stages.Count > 0)
         {
             Freeze(model, null, Options.Frozen);
@@ -432,6 +434,7 @@ public sealed class Trainer : IDisposable
         {
             Stage = Stage,
             Gates = GateMeans.Take(_model),
+            Relatedness = _relatedness?.TakeEpoch(),
         };
         _history.Add(record);
         if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
@@ -485,7 +488,11 @@ public sealed class Trainer : IDisposable
         _context.Step = Step;
         var scale = 1.0 / Options.Accumulate;
         var scaled = scale == 1 ? losses : losses.Select(l => l is null ? null : l * scale).ToArray();
+        // A sampled step's task gradients are taken before the method's pass and leave its update as it is.
+        var probe = _relatedness is { } r && r.Samples(Step) ? r : null;
+        probe?.Before(losses, _context.SharedParameters);
         total = _weighting.Backward(scaled, _context) / scale;
+        probe?.After(_weighting.Weights, _context.SharedParameters, Options.Accumulate);
         var penalty = _penalty.Compute();
         if (penalty is not null)
         {
