@@ -38,7 +38,7 @@ public static class TrainCatalog
     public static SettingSpec L2 { get; } = new("l2", OptionSpec.RequiredNum("lambda", ValueRange.NonNegative));
 
     /// <summary>How often a run with <c>relatedness</c> samples the task gradients: every this many optimizer steps.</summary>
-    public const int RelatednessEvery = 20;
+    public const int RelatednessEvery = 50;
 
     /// <summary>
     /// <c>relatedness(every: N)</c>: per epoch, from every Nth step, the cosine between each pair of

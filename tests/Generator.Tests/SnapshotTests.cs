@@ -41,6 +41,7 @@ public sealed class SnapshotTests
         ["LearnedIsland"] = ["Model", "Dataset", "Trainer"],
         ["Transfer"] = ["Model", "Trainer", "Block"],
         ["Stages"] = ["Trainer"],
+        ["Related"] = ["Trainer"],
     };
 
     public static TheoryData<string> Models => new(Cases.Keys);
