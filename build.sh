@@ -7,6 +7,8 @@
 #   ./build.sh bench   run the side-by-side benchmarks (Mtl vs C++ vs PyTorch)
 #   ./build.sh bench weighting
 #                      time a training step with each task-weighting method against fixed weighting
+#   ./build.sh bench relatedness
+#                      time training with and without task relatedness measured, side by side
 #   ./build.sh mutate PROJECT [FILE|FILE:FIRST-LAST[,FIRST-LAST...]|FOLDER...]
 #                      mutation testing (Stryker.NET) of one source project, or of some of its
 #                      files, line ranges of a file, or folders; the HTML report goes under
@@ -95,6 +97,8 @@ demo() {
 bench() {
   if [ "${1:-}" = weighting ]; then
     say "bench: task-weighting methods against fixed weighting, interleaved"
+  elif [ "${1:-}" = relatedness ]; then
+    say "bench: training with and without task relatedness measured, interleaved"
   else
     say "bench: Mtl vs C++ vs PyTorch, interleaved"
   fi

@@ -4,6 +4,8 @@
 # Run it as `./build.sh bench`.
 # `./build.sh bench weighting` times a step with each task-weighting method instead (C# only;
 # ROUNDS rounds, default 15, of BLOCK steps, default 20, per method; see Mtl.Bench/WeightingBench.cs).
+# `./build.sh bench relatedness` times training epochs with and without task relatedness measured
+# (ROUNDS rounds, default 11; see Mtl.Bench/RelatednessBench.cs).
 #   ROUNDS     rounds of interleaved runs (default 7)
 #   TRAINER    1: also time the generated trainer's own step (ReferenceTrainer.Fit), as "trainer",
 #              and pair it with the generated model's step in one process
@@ -18,6 +20,13 @@ cores=$(nproc)
 # One thread everywhere: set_num_threads(1) in each program, and no BLAS/OpenMP thread pools.
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if [ "${1:-}" = relatedness ]; then
+  echo "==> bench: building the C# program (Release)"
+  dotnet build Mtl.Bench/Mtl.Bench.csproj -c Release -nologo -v:quiet -clp:NoSummary
+  echo "==> bench: $cores cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), ${ROUNDS:-11} rounds of one epoch with and one without relatedness (thread CPU time)"
+  exec dotnet Mtl.Bench/bin/Release/net10.0/Mtl.Bench.dll relatedness "${ROUNDS:-11}"
+fi
 
 if [ "${1:-}" = weighting ]; then
   echo "==> bench: building the C# program (Release)"

@@ -8,7 +8,8 @@
 //   paired-trainer  generated and trainer in one process, the same way.
 // Usage: Mtl.Bench [mtl|generated|trainer|paired|paired-trainer] BATCH STEPS WARMUP.
 // Mtl.Bench weighting ROUNDS BLOCK times a step with each task-weighting method instead (see
-// WeightingBench.cs) and prints one line per method and task count. Prints
+// WeightingBench.cs) and prints one line per method and task count; Mtl.Bench relatedness ROUNDS
+// times training epochs with and without task relatedness measured (see RelatednessBench.cs). Prints
 // "BATCH WALL CPU": microseconds per step of wall-clock time and of this thread's CPU time; the
 // paired modes print "BATCH RATIO LOW HIGH FIRST SECOND": the median over the pairs of blocks of
 // second/first (generated/mtl, trainer/generated; thread CPU time), its 25th and 75th
@@ -26,6 +27,12 @@ if (args is ["weighting", var rounds, var block])
 {
     torch.set_num_threads(1);
     WeightingBench.Run(int.Parse(rounds, CultureInfo.InvariantCulture), int.Parse(block, CultureInfo.InvariantCulture), [2, 4]);
+    return 0;
+}
+if (args is ["relatedness", var relatednessRounds])
+{
+    torch.set_num_threads(1);
+    RelatednessBench.Run(int.Parse(relatednessRounds, CultureInfo.InvariantCulture));
     return 0;
 }
 var mode = args.Length == 4 ? args[0] : "mtl";

@@ -37,6 +37,15 @@ public static class TrainCatalog
 
     public static SettingSpec L2 { get; } = new("l2", OptionSpec.RequiredNum("lambda", ValueRange.NonNegative));
 
+    /// <summary>How often a run with <c>relatedness</c> samples the task gradients: every this many optimizer steps.</summary>
+    public const int RelatednessEvery = 50;
+
+    /// <summary>
+    /// <c>relatedness(every: N)</c>: per epoch, from every Nth step, the cosine between each pair of
+    /// tasks' gradients on the shared parameters, their norm ratios and each task's share of the update.
+    /// </summary>
+    public static SettingSpec Relatedness { get; } = new("relatedness", OptionSpec.Int("every", RelatednessEvery, ValueRange.AtLeastOne));
+
     public static SettingSpec Temperature { get; } = new("temperature", OptionSpec.RequiredNum("t", ValueRange.Positive));
 
     public const string Proportional = "proportional";

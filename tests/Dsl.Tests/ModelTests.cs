@@ -156,6 +156,19 @@ public sealed class ModelTests
     }
 
     [Theory]
+    [InlineData("", null)]
+    [InlineData("train {\n  relatedness\n}\n", TrainCatalog.RelatednessEvery)]
+    [InlineData("train {\n  relatedness(every: 5)\n}\n", 5)]
+    [InlineData("train {\n  relatedness(1)\n}\n", 1)]
+    public void Relatedness_binds_its_sampling_rate_with_the_catalog_default(string train, int? every)
+    {
+        var model = TestCompiler.Model(TestCompiler.Header + TestCompiler.Task + train);
+
+        Assert.Equal(every, model.Training.Relatedness);
+        Assert.Equal(new IntegerValue(TrainCatalog.RelatednessEvery), TrainCatalog.Relatedness.Option("every")!.Default);
+    }
+
+    [Theory]
     [InlineData("plateau", "loss", "min")]
     [InlineData("plateau(monitor: t.auc)", "t.auc", "max")]
     [InlineData("plateau(monitor: t.loss, patience: 2)", "t.loss", "min")]

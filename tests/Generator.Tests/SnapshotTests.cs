@@ -43,6 +43,7 @@ public sealed class SnapshotTests
         ["LearnedIsland"] = ["Model", "Dataset", "Trainer"],
         ["Transfer"] = ["Model", "Trainer", "Block"],
         ["Stages"] = ["Trainer"],
+        ["Relatedness"] = ["Trainer"],
     };
 
     public static TheoryData<string> Models => new(Cases.Keys);

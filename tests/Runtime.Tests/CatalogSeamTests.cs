@@ -330,6 +330,19 @@ public sealed class CatalogSeamTests
     }
 
     [Fact]
+    public void Relatedness_is_off_by_default_and_its_rate_is_the_catalogs()
+    {
+        var spec = TrainCatalog.Relatedness.Option("every")!;
+        Assert.Equal(Plain(spec.Default), (double)TrainCatalog.RelatednessEvery);
+        Assert.Null(new TrainerOptions().Relatedness);
+        // The catalog's range (at least 1) is what the runtime accepts.
+        Assert.NotNull(spec.Check(new IntegerValue(0)));
+        Assert.Null(spec.Check(new IntegerValue(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RelatednessProbe(0, ["a", "b"]));
+        Assert.True(new RelatednessProbe(1, ["a", "b"]).Samples(1));
+    }
+
+    [Fact]
     public void EarlyStopping_defaults_are_the_catalogs()
     {
         var stop = new EarlyStopping("loss");

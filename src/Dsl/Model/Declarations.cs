@@ -87,6 +87,9 @@ public sealed record Training(
 {
     /// <summary>The <c>stage</c>s, run in order; empty for a run without stages.</summary>
     public EquatableArray<Stage> Stages { get; init; } = EquatableArray<Stage>.Empty;
+
+    /// <summary><c>relatedness(every: N)</c>: measure task relatedness every N optimizer steps; null when the file does not ask.</summary>
+    public int? Relatedness { get; init; }
 }
 
 /// <summary>

@@ -24,6 +24,8 @@ internal static class SettingCatalog
 
     public static SettingSpec EarlyStop => TrainCatalog.EarlyStop;
 
+    public static SettingSpec Relatedness => TrainCatalog.Relatedness;
+
     public const string Proportional = TrainCatalog.Proportional;
     public const string RoundRobin = TrainCatalog.RoundRobin;
 
@@ -39,7 +41,7 @@ internal static class SettingCatalog
     public const string Stage = "stage";
     public const string Tasks = "tasks";
 
-    public static IEnumerable<string> TrainStatements => TrainValues.Keys.Concat([EarlyStop.Name, Sampling, Tie, Freeze, Stage]);
+    public static IEnumerable<string> TrainStatements => TrainValues.Keys.Concat([EarlyStop.Name, Sampling, Tie, Freeze, Stage, Relatedness.Name]);
 
     /// <summary>What a <c>stage</c> may set; everything else of <c>train { }</c> holds for the whole run.</summary>
     public static IReadOnlyList<string> StageStatements => ["epochs", Tasks, Keywords.Optimizer, Keywords.Schedule, Freeze, EarlyStop.Name];

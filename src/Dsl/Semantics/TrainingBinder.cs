@@ -104,6 +104,12 @@ internal sealed class TrainingBinder
             ? BindSampling(samplingSyntax)
             : new Sampling(SamplingKind.Proportional, 0);
         ok &= sampling is not null;
+        int? relatedness = null;
+        if (settings.TryGetValue(SettingCatalog.Relatedness.Name, out var relatednessSyntax))
+        {
+            relatedness = BindRelatedness(relatednessSyntax);
+            ok &= relatedness is not null;
+        }
 
         if (!ok)
         {
@@ -120,7 +126,28 @@ internal sealed class TrainingBinder
             (values["update"] as NameValue)?.Value == "alternate" ? UpdateMode.Alternate : UpdateMode.Joint,
             sampling!,
             ties.ToEquatableArray(),
-            _frozen.Select(f => f.Text).ToEquatableArray());
+            _frozen.Select(f => f.Text).ToEquatableArray())
+        {
+            Relatedness = relatedness,
+        };
+    }
+
+    /// <summary><c>relatedness</c> or <c>relatedness(every: N)</c>: the sampling rate of the task-relatedness report.</summary>
+    private int? BindRelatedness(StatementSyntax statement)
+    {
+        if (!_forms.Check(statement, $"relatedness or relatedness(every: {TrainCatalog.RelatednessEvery})", statement.Values.Count == 0 && statement.Body is null))
+        {
+            return null;
+        }
+
+        if (statement.Arguments is null)
+        {
+            return TrainCatalog.RelatednessEvery;
+        }
+
+        return _arguments.Bind(SettingCatalog.Relatedness, statement.Arguments, statement.Span) is { } setting
+            ? (int)setting.Integer("every")
+            : null;
     }
 
     private static long Integer(OptionValue? value) => (value as IntegerValue)?.Value ?? 0;

@@ -139,6 +139,7 @@ internal static class TrainerEmitter
         w.Line($"Update = {Types.UpdateMode}.{t.Update},");
         if (model.L2 > 0) w.Line($"L2 = {Literals.Double(model.L2)},");
         if (t.EarlyStop is { } stop) w.Line($"EarlyStop = {EarlyStopping(stop)},");
+        if (t.Relatedness is { } every) w.Line($"Relatedness = {every},");
         w.Line($"Weighting = {Weighting(model)},");
         if (model.Schedule.Count > 0) Schedule(w, model.Schedule);
         w.Outdent();

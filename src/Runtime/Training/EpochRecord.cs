@@ -27,4 +27,7 @@ public sealed record EpochRecord(
     /// task order. Null without one.
     /// </summary>
     public IReadOnlyList<IReadOnlyList<double>>? Omega { get; init; }
+
+    /// <summary>How related the tasks were this epoch (<see cref="TrainerOptions.Relatedness"/>); null when not measured.</summary>
+    public TaskRelatedness? Relatedness { get; init; }
 }

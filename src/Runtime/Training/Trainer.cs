@@ -33,6 +33,7 @@ public sealed class Trainer : IDisposable
     private readonly BestWeights _best = new();
     private readonly Evaluator _evaluator;
     private readonly RelationPenalty? _relation;
+    private readonly RelatednessProbe? _relatedness;
     // What the current stage (or the one run without stages) trains with: see UseParameters and Enter.
     private Optimizer _optimizer;
     private WeightingContext _context;
@@ -69,6 +70,7 @@ public sealed class Trainer : IDisposable
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
         _relation = Options.Relation is { } relation ? new RelationPenalty(relation) : null;
+        _relatedness = Options.Relatedness is { } every ? new RelatednessProbe(every, tasks.Select(t => t.Name).ToList()) : null;
         if (Options.Stages.Count > 0)
         {
             Freeze(model, null, Options.Frozen);
@@ -438,6 +440,7 @@ public sealed class Trainer : IDisposable
             Stage = Stage,
             Gates = GateMeans.Take(_model),
             Omega = _relation?.Omega,
+            Relatedness = _relatedness?.TakeEpoch(),
         };
         _history.Add(record);
         if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
@@ -491,7 +494,11 @@ public sealed class Trainer : IDisposable
         _context.Step = Step;
         var scale = 1.0 / Options.Accumulate;
         var scaled = scale == 1 ? losses : losses.Select(l => l is null ? null : l * scale).ToArray();
+        // A sampled step's task gradients are taken before the method's pass and leave its update as it is.
+        var probe = _relatedness is { } r && r.Samples(Step) ? r : null;
+        probe?.Before(losses, _context.SharedParameters);
         total = _weighting.Backward(scaled, _context) / scale;
+        probe?.After(_weighting.Weights, _context.SharedParameters, Options.Accumulate);
         var penalty = _penalty.Compute();
         if (penalty is not null)
         {

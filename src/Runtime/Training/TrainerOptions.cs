@@ -91,6 +91,15 @@ public sealed record TrainerOptions
 
     public TaskWeighting? Weighting { get; init; }
 
+    /// <summary>
+    /// Measure how related the tasks are (a .mtl file's <c>relatedness(every: N)</c>): every Nth
+    /// optimizer step, each task's gradient of the shared parameters is taken with extra backward
+    /// passes, and <see cref="EpochRecord.Relatedness"/> holds the epoch's means (see
+    /// <see cref="TaskRelatedness"/>). The update is the same with and without it. Null (the
+    /// default): not measured; <see cref="TrainCatalog.RelatednessEvery"/> is the .mtl default of N.
+    /// </summary>
+    public int? Relatedness { get; init; }
+
     /// <summary>Where to write one JSON line per epoch (rewritten from the history when Fit starts, so a resumed run logs each epoch once); null: no log.</summary>
     public string? LogPath { get; init; }
 

@@ -5,8 +5,11 @@ namespace Mtl.Training;
 
 /// <summary>
 /// One JSON object per epoch, appended to a .jsonl file: losses, weights, metrics, learning rates,
-/// time, and for a model with mixtures of experts their mean gate weights (<c>gates</c>: block, task,
-/// one weight per expert), and for <c>regularize mtrl</c> the task covariance (<c>omega</c>, rows in task order). A task's loss or metric that has no value (no labelled example) is left out of its object.
+/// time, for a model with mixtures of experts their mean gate weights (<c>gates</c>: block, task,
+/// one weight per expert), for <c>regularize mtrl</c> the task covariance (<c>omega</c>, rows in task order),
+/// and with <see cref="TrainerOptions.Relatedness"/> the epoch's
+/// <see cref="TaskRelatedness"/> (<c>relatedness</c>: <c>samples</c>, <c>cosine</c> and
+/// <c>norm_ratio</c> by task pair, <c>share</c> by task). A task's loss or metric that has no value (no labelled example) is left out of its object.
 /// </summary>
 public static class TrainingLog
 {
@@ -29,6 +32,16 @@ public static class TrainingLog
         json["seconds"] = JsonSerializer.SerializeToNode(record.Seconds, Json);
         if (record.Gates is { } gates) json["gates"] = JsonSerializer.SerializeToNode(gates, Json);
         if (record.Omega is { } omega) json["omega"] = JsonSerializer.SerializeToNode(omega, Json);
+        if (record.Relatedness is { } related)
+        {
+            json["relatedness"] = new JsonObject
+            {
+                ["samples"] = related.Samples,
+                ["cosine"] = JsonSerializer.SerializeToNode(related.Cosine, Json),
+                ["norm_ratio"] = JsonSerializer.SerializeToNode(related.NormRatio, Json),
+                ["share"] = JsonSerializer.SerializeToNode(related.Share, Json),
+            };
+        }
         return json.ToJsonString(Json);
     }
 
@@ -49,6 +62,7 @@ public static class TrainingLog
             Stage = root.TryGetProperty("stage", out var stage) ? stage.GetString() ?? throw new FormatException("'stage' must be a string") : null,
             Gates = root.TryGetProperty("gates", out var gates) ? Gates(gates) : null,
             Omega = root.TryGetProperty("omega", out var omega) ? omega.EnumerateArray().Select(row => (IReadOnlyList<double>)row.EnumerateArray().Select(Number).ToList()).ToList() : null,
+            Relatedness = root.TryGetProperty("relatedness", out var related) ? Relatedness(related) : null,
         };
     }
 
@@ -96,6 +110,15 @@ public static class TrainingLog
             block => block.Name,
             block => (IReadOnlyDictionary<string, IReadOnlyList<double>>)block.Value.EnumerateObject()
                 .ToDictionary(task => task.Name, task => (IReadOnlyList<double>)task.Value.EnumerateArray().Select(Number).ToList()));
+
+    private static TaskRelatedness Relatedness(JsonElement element) => new(
+        element.GetProperty("samples").GetInt32(),
+        Pairs(element.GetProperty("cosine")),
+        Pairs(element.GetProperty("norm_ratio")),
+        Map(element.GetProperty("share")));
+
+    private static Dictionary<string, IReadOnlyDictionary<string, double>> Pairs(JsonElement element) =>
+        element.EnumerateObject().ToDictionary(a => a.Name, a => (IReadOnlyDictionary<string, double>)Map(a.Value));
 
     private static Dictionary<string, double> Map(JsonElement element) =>
         element.EnumerateObject().ToDictionary(p => p.Name, p => Number(p.Value));

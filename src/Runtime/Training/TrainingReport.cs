@@ -7,7 +7,8 @@ namespace Mtl.Training;
 /// <summary>
 /// A self-contained <c>report.html</c>: per-task training loss, validation metrics, task weights
 /// and learning rate over the epochs, and for a model with mixtures of experts each task's mean gate
-/// weight per expert (one chart per block and task), and for <c>regularize mtrl</c> the last task covariance Ω as a matrix (<see cref="RelationMatrix"/>), as inline SVG line charts (no scripts, no external files).
+/// weight per expert (one chart per block and task), for <c>regularize mtrl</c> the last task covariance Ω as a matrix (<see cref="RelationMatrix"/>), and with relatedness measured a task × task
+/// heatmap of gradient cosines (the last measured epoch) with per-pair curves, as inline SVG line charts (no scripts, no external files).
 /// Each plotted series carries its values in a <c>data-values</c> attribute. In a run with stages
 /// a list gives each stage's epochs, and every chart marks where each stage starts with a dashed
 /// line (<c>data-stage</c>) labelled with its name.
@@ -92,6 +93,18 @@ public static class TrainingReport
 
         if (last.Omega is { } omega) html.Append(RelationMatrix.Render(last.Weights.Keys.ToList(), omega, last.Epoch));
 
+        if (history.LastOrDefault(r => r.Relatedness is not null) is { Relatedness: { } related } measured)
+        {
+            html.Append("<h2>Task relatedness</h2><p>Gradients of the shared parameters, from ").Append(related.Samples)
+                .Append(" sampled steps of epoch ").Append(measured.Epoch).Append(": cosine between tasks (negative: conflict), norm ratio, and each task's share of the applied update.</p><div class=\"charts\">\n");
+            html.Append(Heatmap($"Gradient cosine, epoch {measured.Epoch}", tasks, related));
+            var pairs = tasks.SelectMany((a, i) => tasks.Skip(i + 1).Select(b => (a, b))).ToList();
+            html.Append(Chart("Gradient cosine per task pair", "cosine", history, pairs.Select(p => ($"{p.a}–{p.b}", (Func<EpochRecord, double>)(r => r.Relatedness?.CosineOf(p.a, p.b) ?? double.NaN))).ToList()));
+            html.Append(Chart("Gradient norm ratio per task pair", "norm ratio", history, pairs.Select(p => ($"{p.a}/{p.b}", (Func<EpochRecord, double>)(r => r.Relatedness is { } x ? Pair(x.NormRatio, p.a, p.b) : double.NaN))).ToList()));
+            html.Append(Chart("Share of the shared update", "share", history, tasks.Select(t => (t, (Func<EpochRecord, double>)(r => r.Relatedness is { } x ? Get(x.Share, t) : double.NaN))).ToList()));
+            html.Append("</div>\n");
+        }
+
         html.Append("<h2>Task weights and learning rate</h2><div class=\"charts\">\n");
         html.Append(Chart("Task weights", "weight", history, tasks.Select(t => (t, (Func<EpochRecord, double>)(r => Get(r.Weights, t)))).ToList()));
         html.Append(Chart("Learning rate", "lr", history, Enumerable.Range(0, last.LearningRates.Count)
@@ -108,6 +121,56 @@ public static class TrainingReport
     }
 
     private static double Get(IReadOnlyDictionary<string, double> values, string key) => values.TryGetValue(key, out var v) ? v : double.NaN;
+
+    private static double Pair(IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> pairs, string a, string b) =>
+        pairs.TryGetValue(a, out var row) && row.TryGetValue(b, out var v) ? v : double.NaN;
+
+    /// <summary>
+    /// A task × task grid of mean gradient cosines, blue for +1 through white for 0 to red for −1
+    /// (grey: not measured); each cell carries <c>data-row</c>, <c>data-column</c> and <c>data-cosine</c>.
+    /// </summary>
+    private static string Heatmap(string title, IReadOnlyList<string> tasks, TaskRelatedness related)
+    {
+        const int cell = 44, left = 110, top = 40;
+        var size = Math.Max(cell * tasks.Count, 120);
+        var (width, height) = (left + size + 70, top + size + 20);
+        var svg = new StringBuilder();
+        svg.Append("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(width).Append("\" height=\"").Append(height)
+            .Append("\" role=\"img\" aria-label=\"").Append(Encode(title)).Append("\" data-chart=\"").Append(Encode(title)).Append("\" data-heatmap=\"cosine\">\n");
+        svg.Append("<text x=\"").Append(left).Append("\" y=\"18\" font-size=\"13\" font-weight=\"bold\">").Append(Encode(title)).Append("</text>\n");
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            svg.Append("<text x=\"").Append(left - 6).Append("\" y=\"").Append(top + cell * i + cell / 2 + 4).Append("\" font-size=\"11\" text-anchor=\"end\">").Append(Encode(tasks[i])).Append("</text>\n");
+            svg.Append("<text x=\"").Append(left + cell * i + cell / 2).Append("\" y=\"").Append(top - 6).Append("\" font-size=\"11\" text-anchor=\"middle\">").Append(Encode(tasks[i])).Append("</text>\n");
+            for (var j = 0; j < tasks.Count; j++)
+            {
+                var value = related.CosineOf(tasks[i], tasks[j]);
+                svg.Append("<rect x=\"").Append(left + cell * j).Append("\" y=\"").Append(top + cell * i).Append("\" width=\"").Append(cell).Append("\" height=\"").Append(cell)
+                    .Append("\" fill=\"").Append(Diverging(value)).Append("\" stroke=\"#fff\" data-row=\"").Append(Encode(tasks[i])).Append("\" data-column=\"").Append(Encode(tasks[j]))
+                    .Append("\" data-cosine=\"").Append(Number(value)).Append("\"/>");
+                svg.Append("<text x=\"").Append(left + cell * j + cell / 2).Append("\" y=\"").Append(top + cell * i + cell / 2 + 4).Append("\" font-size=\"10\" text-anchor=\"middle\">")
+                    .Append(double.IsNaN(value) ? "–" : value.ToString("0.00", CultureInfo.InvariantCulture)).Append("</text>\n");
+            }
+        }
+        var legendX = left + cell * tasks.Count + 16;
+        foreach (var (label, v, y) in new[] { ("+1", 1.0, top), ("0", 0.0, top + 24), ("−1", -1.0, top + 48) })
+        {
+            svg.Append("<rect x=\"").Append(legendX).Append("\" y=\"").Append(y).Append("\" width=\"12\" height=\"12\" fill=\"").Append(Diverging(v)).Append("\" stroke=\"#999\"/>");
+            svg.Append("<text x=\"").Append(legendX + 16).Append("\" y=\"").Append(y + 10).Append("\" font-size=\"10\">").Append(label).Append("</text>\n");
+        }
+        svg.Append("</svg></figure>\n");
+        return svg.ToString();
+    }
+
+    /// <summary>White at 0, toward blue (#2166ac) at +1 and red (#b2182b) at −1; grey for NaN.</summary>
+    private static string Diverging(double value)
+    {
+        if (double.IsNaN(value)) return "#cccccc";
+        var t = Math.Clamp(Math.Abs(value), 0, 1);
+        var (r, g, b) = value >= 0 ? (0x21, 0x66, 0xac) : (0xb2, 0x18, 0x2b);
+        int Mix(int c) => (int)Math.Round(255 + (c - 255) * t);
+        return $"#{Mix(r):x2}{Mix(g):x2}{Mix(b):x2}";
+    }
 
     private static double GateWeight(EpochRecord record, string block, string task, int expert) =>
         record.Gates is { } gates && gates.TryGetValue(block, out var tasks) && tasks.TryGetValue(task, out var experts) && expert < experts.Count
