@@ -70,6 +70,32 @@ public sealed class ComparisonTests
     }
 
     [Fact]
+    public void A_task_relation_in_each_run_is_over_that_runs_own_heads()
+    {
+        // The trainer's options carry its relation over its own model's heads; each run must build
+        // its own, or the runs would pull (and learn Ω from) the heads of a model they do not train.
+        var related = Mtl.Replace("task b: classes(3) = tower_b -> linear(3)", "task b: regression(1) = tower_b -> linear(1)", StringComparison.Ordinal)
+            .Replace("weighting uncertainty", "weighting uncertainty\nregularize mtrl(0.5)", StringComparison.Ordinal);
+        var generated = GeneratedAssembly.Compile(related);
+        var compared = generated.Models.Single();
+        using var train = (IDisposable)generated.Dataset(compared, 64, seed: 5);
+        using var validation = (IDisposable)generated.Dataset(compared, 32, seed: 6);
+        TrainerOptions Defaults() => (TrainerOptions)generated.Type("ComparedTrainer").GetMethod("DefaultOptions")!.Invoke(null, null)!;
+        using var trainer = (IDisposable)generated.Create("ComparedTrainer", new object?[] { null });
+
+        var comparison = (SingleTaskComparison)GeneratedAssembly.Call(trainer, "CompareWithSingleTask", train, validation, 1)!;
+
+        var data = (MultiTaskDataset)GeneratedAssembly.Get(validation, "Data")!;
+        Assert.Equal(3, comparison.Runs.Count);
+        foreach (var run in comparison.Runs)
+        {
+            using var alone = (IDisposable)generated.Create("ComparedTrainer", Defaults() with { Seed = run.Seed, Tasks = run.Task is null ? null : [run.Task] });
+            GeneratedAssembly.Call(alone, "Fit", train, validation);
+            Assert.Equal(Inner(alone).Evaluate(data), run.Validation);
+        }
+    }
+
+    [Fact]
     public void A_weighting_other_than_the_files_is_refused_and_a_staged_file_has_no_comparison()
     {
         var generated = GeneratedAssembly.Compile(Mtl);

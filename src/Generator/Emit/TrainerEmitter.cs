@@ -466,7 +466,7 @@ internal static class TrainerEmitter
         using (w.Block($"private static ({Types.Trainer} Trainer, global::System.IDisposable Owner) ComparisonTrainer({Types.TrainerOptions} options)"))
         {
             w.Line($"var weighting = options.Weighting is null ? null : options.Weighting.Name == {weighting} ? {Weighting(model)} : throw new global::System.InvalidOperationException($\"the trainer's weighting is '{{options.Weighting.Name}}', not the file's '{model.Weighting.Name}': a comparison builds the file's weighting afresh for each run\");");
-            w.Line($"var trainer = new {name}(options with {{ Weighting = weighting, Frozen = global::System.Array.Empty<{Types.Module}>(), Ties = global::System.Array.Empty<{Types.SoftTie}>() }});");
+            w.Line($"var trainer = new {name}(options with {{ Weighting = weighting, Frozen = global::System.Array.Empty<{Types.Module}>(), Ties = global::System.Array.Empty<{Types.SoftTie}>(), Relation = null }});");
             w.Line("return (trainer._trainer, trainer);");
         }
     }

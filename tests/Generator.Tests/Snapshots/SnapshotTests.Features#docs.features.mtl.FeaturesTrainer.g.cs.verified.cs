@@ -114,7 +114,7 @@ namespace Tests.Generated
         private static (global::Mtl.Training.Trainer Trainer, global::System.IDisposable Owner) ComparisonTrainer(global::Mtl.Training.TrainerOptions options)
         {
             var weighting = options.Weighting is null ? null : options.Weighting.Name == "gradnorm" ? global::Mtl.Training.Weighting.TaskWeighting.Create("gradnorm", new[] { 2.0, 1.0 }, new global::System.Collections.Generic.Dictionary<string, object> { ["alpha"] = 1.5, ["lr"] = 0.025 }) : throw new global::System.InvalidOperationException($"the trainer's weighting is '{options.Weighting.Name}', not the file's 'gradnorm': a comparison builds the file's weighting afresh for each run");
-            var trainer = new FeaturesTrainer(options with { Weighting = weighting, Frozen = global::System.Array.Empty<global::Mtl.Torch.torch.nn.Module>(), Ties = global::System.Array.Empty<global::Mtl.Training.SoftTie>() });
+            var trainer = new FeaturesTrainer(options with { Weighting = weighting, Frozen = global::System.Array.Empty<global::Mtl.Torch.torch.nn.Module>(), Ties = global::System.Array.Empty<global::Mtl.Training.SoftTie>(), Relation = null });
             return (trainer._trainer, trainer);
         }
 

@@ -94,6 +94,33 @@ namespace Tests.Generated
             return new global::Mtl.Data.TaskDatasets(datasets, global::Mtl.SamplingKind.Proportional, 1.0);
         }
 
+        /// <summary>Compares this model trained on all tasks against the same architecture trained on each task alone: a fresh model per run from the same seed (this trainer's seed and the next ones, one per repetition), the same optimizer, schedule, epochs and early stopping, only that task's loss flowing; then each task's validation metrics and loss, mean ± spread over the seeds and the difference. This trainer's model is neither used nor changed. Print the result (ToTable) or read its Metrics and Runs.</summary>
+        /// <param name="seeds">How many times to repeat each run, from consecutive seeds: at least 1, and 3 or more for a spread.</param>
+        public global::Mtl.Training.SingleTaskComparison CompareWithSingleTask(RelatedDataset train, RelatedDataset validation, int seeds = 3)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(train);
+            global::System.ArgumentNullException.ThrowIfNull(validation);
+            return global::Mtl.Training.SingleTaskComparison.Run(Tasks, Options, seeds, train.Data, validation.Data, ComparisonTrainer);
+        }
+
+        /// <summary>Compares as the other overload does, on a dataset per task: a task trained alone sees only its own dataset.</summary>
+        /// <param name="seeds">How many times to repeat each run, from consecutive seeds: at least 1, and 3 or more for a spread.</param>
+        public global::Mtl.Training.SingleTaskComparison CompareWithSingleTask(RelatedTaskDatasets train, RelatedTaskDatasets validation, int seeds = 3)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(train);
+            global::System.ArgumentNullException.ThrowIfNull(validation);
+            using var trainData = PerTask(train);
+            using var validationData = PerTask(validation);
+            return global::Mtl.Training.SingleTaskComparison.Run(Tasks, Options, seeds, trainData, validationData, ComparisonTrainer);
+        }
+
+        private static (global::Mtl.Training.Trainer Trainer, global::System.IDisposable Owner) ComparisonTrainer(global::Mtl.Training.TrainerOptions options)
+        {
+            var weighting = options.Weighting is null ? null : options.Weighting.Name == "fixed" ? global::Mtl.Training.Weighting.TaskWeighting.Create("fixed", new[] { 1.0, 1.0, 1.0 }) : throw new global::System.InvalidOperationException($"the trainer's weighting is '{options.Weighting.Name}', not the file's 'fixed': a comparison builds the file's weighting afresh for each run");
+            var trainer = new RelatedTrainer(options with { Weighting = weighting, Frozen = global::System.Array.Empty<global::Mtl.Torch.torch.nn.Module>(), Ties = global::System.Array.Empty<global::Mtl.Training.SoftTie>(), Relation = null });
+            return (trainer._trainer, trainer);
+        }
+
         /// <summary>Evaluates on a dataset: the weighted loss and each task's loss and metrics.</summary>
         public RelatedMetrics Evaluate(RelatedDataset data) => new RelatedMetrics(_trainer.Evaluate((data ?? throw new global::System.ArgumentNullException(nameof(data))).Data));
 

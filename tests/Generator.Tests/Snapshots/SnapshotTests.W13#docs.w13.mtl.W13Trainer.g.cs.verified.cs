@@ -113,7 +113,7 @@ namespace Tests.Generated
         private static (global::Mtl.Training.Trainer Trainer, global::System.IDisposable Owner) ComparisonTrainer(global::Mtl.Training.TrainerOptions options)
         {
             var weighting = options.Weighting is null ? null : options.Weighting.Name == "mgda" ? global::Mtl.Training.Weighting.TaskWeighting.Create("mgda", new[] { 1.0, 1.0 }, new global::System.Collections.Generic.Dictionary<string, object> { ["ub"] = true, ["normalization"] = "loss_plus", ["gradients"] = "representation" }) : throw new global::System.InvalidOperationException($"the trainer's weighting is '{options.Weighting.Name}', not the file's 'mgda': a comparison builds the file's weighting afresh for each run");
-            var trainer = new W13Trainer(options with { Weighting = weighting, Frozen = global::System.Array.Empty<global::Mtl.Torch.torch.nn.Module>(), Ties = global::System.Array.Empty<global::Mtl.Training.SoftTie>() });
+            var trainer = new W13Trainer(options with { Weighting = weighting, Frozen = global::System.Array.Empty<global::Mtl.Torch.torch.nn.Module>(), Ties = global::System.Array.Empty<global::Mtl.Training.SoftTie>(), Relation = null });
             return (trainer._trainer, trainer);
         }
 
