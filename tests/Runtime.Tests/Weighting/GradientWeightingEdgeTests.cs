@@ -51,4 +51,21 @@ public sealed class GradientWeightingEdgeTests
         Assert.Equal("no shared parameters to take task gradients of", error.Message);
         Assert.Null(tasks.Heads.grad);
     }
+
+    /// <summary>A method of the catalog, built directly (not through <see cref="TaskWeighting.Create"/>, which checks the options first).</summary>
+    private sealed class Direct(string name, string gradients) : GradientWeighting(name, [1, 1], gradients)
+    {
+        protected override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context) =>
+            throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void A_method_without_the_option_refuses_the_representation_even_when_built_directly()
+    {
+        Assert.Equal(WeightingCatalog.Parameters, new Direct("pcgrad", WeightingCatalog.Parameters).Gradients);
+        Assert.Equal(WeightingCatalog.Representation, new Direct("mgda", WeightingCatalog.Representation).Gradients);
+        var error = Assert.Throws<ArgumentException>(() => new Direct("pcgrad", WeightingCatalog.Representation));
+        Assert.Equal("gradients", error.ParamName);
+        Assert.StartsWith(WeightingCatalog.WithoutRepresentation("pcgrad"), error.Message);
+    }
 }
