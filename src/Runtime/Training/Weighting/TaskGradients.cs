@@ -59,7 +59,10 @@ internal static class TaskGradients
         {
             for (var i = 0; i < grads.Length; i++)
             {
-                if (grads[i][j] is not { } g) continue;
+                // A null test, not `is not { } g`: negating that pattern leaves g unassigned, a
+                // mutant that does not compile, and Stryker's safe mode then drops the method.
+                var g = grads[i][j];
+                if (g is null) continue;
                 var p = parameters[j];
                 if (p.grad is { } existing)
                 {

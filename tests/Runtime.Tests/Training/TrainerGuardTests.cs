@@ -1,0 +1,46 @@
+using Mtl.Data;
+using Mtl.Torch;
+using Mtl.Training;
+using Xunit;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Runtime.Tests.Training;
+
+/// <summary>The guard on a step's gradient norm, on <see cref="ScalarTwoTaskModel"/> with numbers worked out by hand.</summary>
+[Collection(GlobalGeneratorCollection.Name)]
+public sealed class TrainerGuardTests
+{
+    private static readonly TaskSpec[] Tasks =
+    [
+        new TaskSpec("u", TaskKind.Regression),
+        new TaskSpec("v", TaskKind.Regression) { Weight = 2 },
+    ];
+
+    [Fact]
+    public void A_gradient_norm_that_overflows_while_the_loss_is_finite_stops_before_the_update_and_is_named()
+    {
+        // a = 1e-30, b = 1e30, c = 1, one example x = 1e5 with targets 0: h = a·x = 1e-25,
+        // u = b·h = 1e5, L_u = 1e10 (finite), L_v = h² (0 in float32). ∂L_u/∂h = 2u·b = 2e35 and
+        // ∂L/∂a = 2e35·x = 2e40, past float32's largest (3.4e38): the norm is inf, the loss is not.
+        using var train = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1e5f }, [1, 1]) },
+            new Dictionary<string, Tensor> { ["u"] = tensor(new float[] { 0 }, [1, 1]), ["v"] = tensor(new float[] { 0 }, [1, 1]) },
+            Tasks);
+        using var model = new ScalarTwoTaskModel();
+        var parameters = model.parameters().ToArray();
+        using (no_grad())
+        {
+            parameters[0].fill_(1e-30);
+            parameters[1].fill_(1e30);
+        }
+        var before = model.Weights;
+        Assert.Equal(1e-30, before.A, 1e-36);
+        Assert.Equal(1e30, before.B, 1e24);
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.01);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 1 });
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(train));
+        Assert.Equal("the gradient norm became inf at step 1 (epoch 1); no update was made. Lower the learning rate or clip gradients.", error.Message);
+        Assert.Equal(before, model.Weights);
+        Assert.Equal(0, trainer.Step);
+    }
+}
