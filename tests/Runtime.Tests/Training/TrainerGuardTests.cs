@@ -43,4 +43,29 @@ public sealed class TrainerGuardTests
         Assert.Equal(before, model.Weights);
         Assert.Equal(0, trainer.Step);
     }
+
+    [Fact]
+    public void Clip_grad_norm_scales_the_step_to_the_given_norm()
+    {
+        // a = b = c = 1, one example x = 1 with targets 0: u = v = 1, L = (u − 0)² + 2(v − 0)² = 3.
+        // ∂L/∂a = 2u·b·x + 2·2v·c·x = 6, ∂L/∂b = 2u·a·x = 2, ∂L/∂c = 4v·a·x = 4: norm √56.
+        // Clipped to 1 (PyTorch's coefficient 1 / (√56 + 1e-6)), SGD with lr 0.1 moves each weight
+        // by 0.1·g/(√56 + 1e-6); unclipped by 0.1·g.
+        var coefficient = 1 / (Math.Sqrt(56) + 1e-6);
+        foreach (var (clip, scale) in new (double?, double)[] { (1.0, coefficient), (null, 1.0), (100.0, 1.0) })
+        {
+            using var train = new MultiTaskDataset(
+                new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1 }, [1, 1]) },
+                new Dictionary<string, Tensor> { ["u"] = tensor(new float[] { 0 }, [1, 1]), ["v"] = tensor(new float[] { 0 }, [1, 1]) },
+                Tasks);
+            using var model = new ScalarTwoTaskModel();
+            using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+            using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 1, ClipGradNorm = clip });
+            trainer.Fit(train);
+            var (a, b, c) = model.Weights;
+            Assert.Equal(1 - (0.1 * 6 * scale), a, 1e-6);
+            Assert.Equal(1 - (0.1 * 2 * scale), b, 1e-6);
+            Assert.Equal(1 - (0.1 * 4 * scale), c, 1e-6);
+        }
+    }
 }
