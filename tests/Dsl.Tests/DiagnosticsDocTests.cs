@@ -80,6 +80,16 @@ public sealed class DiagnosticsDocTests
         }
     }
 
+    [Fact]
+    public void The_introduction_names_every_warning()
+    {
+        var warnings = Enum.GetValues<DiagnosticCode>().Where(c => DiagnosticDescriptor.Severity(c) == DiagnosticSeverity.Warning).Select(DiagnosticCatalog.Id).ToList();
+        var text = TestCompiler.ReadDoc("diagnostics.md").Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+        var sentence = text[text.IndexOf("All are errors except", StringComparison.Ordinal)..];
+        sentence = sentence[..sentence.IndexOf(", warnings", StringComparison.Ordinal)];
+        Assert.Equal(warnings, System.Text.RegularExpressions.Regex.Matches(sentence, "MTL[0-9]{4}").Select(m => m.Value));
+    }
+
     private static IReadOnlyList<(string Heading, string Body)> Sections() =>
         MarkdownBlocks.Sections(TestCompiler.ReadDoc("diagnostics.md"));
 }
