@@ -223,6 +223,39 @@ public sealed class RelatednessTests : IDisposable
         Assert.DoesNotContain("data-heatmap", TrainingReport.Render(history));
     }
 
+    [Fact]
+    public void A_task_of_pure_noise_shows_near_zero_cosine_and_related_tasks_a_high_one()
+    {
+        // a = x₀ + x₁, b = 1.1·a (the same task scaled), c = noise drawn independently of x.
+        manual_seed(6);
+        const long count = 512;
+        var random = new Random(21);
+        var x = Enumerable.Range(0, (int)count * 4).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var a = Enumerable.Range(0, (int)count).Select(r => x[r * 4] + x[(r * 4) + 1]).ToArray();
+        var noise = Enumerable.Range(0, (int)count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        using var data = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = tensor(x, [count, 4]) },
+            new Dictionary<string, Tensor>
+            {
+                ["a"] = tensor(a, [count, 1]),
+                ["b"] = tensor(a.Select(v => 1.1f * v).ToArray(), [count, 1]),
+                ["c"] = tensor(noise, [count, 1]),
+            },
+            ThreeTasks.Tasks);
+        using var model = new ThreeTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        using var trainer = new Trainer(model, ThreeTasks.Tasks, optimizer, new TrainerOptions { Epochs = 6, BatchSize = 32, Relatedness = 1 });
+
+        var last = trainer.Fit(data)[^1].Relatedness!;
+
+        Assert.Equal(16, last.Samples);
+        // Measured: cos(a, b) 0.61 in the last epoch (both fit, their residuals partly noise now),
+        // cos(a, c) and cos(b, c) −0.007.
+        Assert.True(last.CosineOf("a", "b") > 0.5, $"cos(a, b) = {last.CosineOf("a", "b")}");
+        Assert.True(Math.Abs(last.CosineOf("a", "c")) < 0.05, $"cos(a, c) = {last.CosineOf("a", "c")}");
+        Assert.True(Math.Abs(last.CosineOf("b", "c")) < 0.05, $"cos(b, c) = {last.CosineOf("b", "c")}");
+    }
+
     /// <summary>A shared trunk over x (4 features) with three regression heads a, b, c.</summary>
     private sealed class ThreeTaskModel : MultiTaskModule
     {
