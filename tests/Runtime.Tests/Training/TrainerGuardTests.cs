@@ -68,4 +68,26 @@ public sealed class TrainerGuardTests
             Assert.Equal(1 - (0.1 * 4 * scale), c, 1e-6);
         }
     }
+
+    [Fact]
+    public void Famo_gets_the_losses_after_the_step_with_a_task_missing_its_label()
+    {
+        // One example, x = 1, u's target 0, v's label missing (NaN). FAMO's logits start at 0, so
+        // z = (½, ½); after the step u's loss has dropped (δᵤ = ln Lᵤ − ln Lᵤ' > 0) and v has none
+        // (δᵥ = 0): the logit gradient is z ⊙ (δ − z·δ) = (¼δᵤ, −¼δᵤ), and its Adam's first step
+        // moves each logit by its lr against the sign (0.025 here; the decay acts on logits of 0).
+        using var train = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1 }, [1, 1]) },
+            new Dictionary<string, Tensor> { ["u"] = tensor(new float[] { 0 }, [1, 1]), ["v"] = tensor(new float[] { float.NaN }, [1, 1]) },
+            Tasks);
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+        var famo = Mtl.Training.Weighting.TaskWeighting.Create("famo", [1.0, 1.0]);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 1, Weighting = famo });
+        trainer.Fit(train);
+        var state = famo.state_dict();
+        Assert.Equal(-0.025, state["logit.0"], 1e-6);
+        Assert.Equal(0.025, state["logit.1"], 1e-6);
+        Assert.True(model.Weights.A < 1, "u's step moved the shared weight");
+    }
 }
