@@ -1,6 +1,7 @@
 using Mtl.Catalog;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
+using Mtl.Training.Weighting;
 
 namespace Mtl.Training;
 
@@ -130,10 +131,10 @@ internal sealed class RelationPenalty
     /// </summary>
     internal static double[,] ClosedForm(double[,] gram)
     {
-        var (values, vectors) = SymmetricEigen.Decompose(gram);
+        var (values, vectors) = SmallMath.SymmetricEigen(gram);
         var roots = values.Select(v => Math.Sqrt(Math.Max(v, 0) + RelationCatalog.Ridge)).ToArray();
         var trace = roots.Sum();
-        return SymmetricEigen.Apply(values, vectors, v => Math.Sqrt(Math.Max(v, 0) + RelationCatalog.Ridge) / trace);
+        return SmallMath.FromEigen(roots.Select(r => r / trace).ToArray(), vectors);
     }
 
     /// <summary>I/T: the paper's start, every task unrelated and of equal variance.</summary>
@@ -146,9 +147,9 @@ internal sealed class RelationPenalty
 
     private void Set(double[,] omega)
     {
-        var (values, vectors) = SymmetricEigen.Decompose(omega);
+        var (values, vectors) = SmallMath.SymmetricEigen(omega);
         _omega = omega;
-        _inverse = SymmetricEigen.Apply(values, vectors, v => 1 / v);
+        _inverse = SmallMath.FromEigen(values.Select(v => 1 / v).ToArray(), vectors);
     }
 
     private static double[,] ToMatrix(IReadOnlyList<IReadOnlyList<double>> rows)

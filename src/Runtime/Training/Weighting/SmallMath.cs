@@ -133,4 +133,25 @@ internal static class SmallMath
         for (var i = 0; i < n; i++) values[i] = m[i, i];
         return (values, v);
     }
+
+    /// <summary>
+    /// V diag(values) Vᵀ for eigenvectors in the columns of <paramref name="vectors"/> (as
+    /// <see cref="SymmetricEigen"/> returns them): a symmetric matrix rebuilt from, or a function
+    /// applied through, its eigen-decomposition; exactly symmetric.
+    /// </summary>
+    public static double[,] FromEigen(double[] values, double[,] vectors)
+    {
+        var n = values.Length;
+        var result = new double[n, n];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = i; j < n; j++)
+            {
+                double sum = 0;
+                for (var k = 0; k < n; k++) sum += vectors[i, k] * values[k] * vectors[j, k];
+                result[i, j] = result[j, i] = sum;
+            }
+        }
+        return result;
+    }
 }
