@@ -4,6 +4,7 @@ using Mtl.Torch.Modules;
 using Xunit;
 using static Mtl.Runtime.Tests.GradCheck;
 using static Mtl.Torch.torch;
+using static Mtl.Runtime.Tests.Layers.FixedLinear;
 
 namespace Mtl.Runtime.Tests.Layers;
 
@@ -14,18 +15,6 @@ namespace Mtl.Runtime.Tests.Layers;
 /// </summary>
 public sealed class CrossStitchTests
 {
-    private static Linear Fixed(double[,] weight, double[] bias)
-    {
-        var linear = nn.Linear(weight.GetLength(1), weight.GetLength(0));
-        linear.to(ScalarType.Float64);
-        using var noGrad = no_grad();
-        using var w = tensor(weight.Cast<double>().ToArray(), [weight.GetLength(0), weight.GetLength(1)]);
-        using var b = tensor(bias, [bias.Length]);
-        linear.weight.copy_(w);
-        linear.bias!.copy_(b);
-        return linear;
-    }
-
     [Fact]
     public void A_unit_starts_keeping_point_nine_of_each_tasks_own_activation()
     {

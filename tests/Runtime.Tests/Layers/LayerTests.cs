@@ -5,6 +5,7 @@ using Mtl.Torch.Modules;
 using Xunit;
 using static Mtl.Runtime.Tests.GradCheck;
 using static Mtl.Torch.torch;
+using static Mtl.Runtime.Tests.Layers.FixedLinear;
 
 namespace Mtl.Runtime.Tests.Layers;
 
@@ -30,18 +31,6 @@ public sealed class LayerTests
     }
 
     /// <summary>A float64 linear layer with the given weight [out, in] and bias.</summary>
-    private static Linear Fixed(double[,] weight, double[] bias)
-    {
-        var linear = nn.Linear(weight.GetLength(1), weight.GetLength(0));
-        linear.to(ScalarType.Float64);
-        using var noGrad = no_grad();
-        using var w = tensor(weight.Cast<double>().ToArray(), [weight.GetLength(0), weight.GetLength(1)]);
-        using var b = tensor(bias, [bias.Length]);
-        linear.weight.copy_(w);
-        linear.bias!.copy_(b);
-        return linear;
-    }
-
     private static T Float64<T>(T module) where T : nn.Module
     {
         module.to(ScalarType.Float64);

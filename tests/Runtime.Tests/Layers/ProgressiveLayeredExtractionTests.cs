@@ -4,6 +4,7 @@ using Mtl.Torch.Modules;
 using Xunit;
 using static Mtl.Runtime.Tests.GradCheck;
 using static Mtl.Torch.torch;
+using static Mtl.Runtime.Tests.Layers.FixedLinear;
 
 namespace Mtl.Runtime.Tests.Layers;
 
@@ -15,18 +16,6 @@ namespace Mtl.Runtime.Tests.Layers;
 public sealed class ProgressiveLayeredExtractionTests
 {
     private const double Tolerance = 1e-12;
-
-    private static Linear Fixed(double[,] weight, double[] bias)
-    {
-        var linear = nn.Linear(weight.GetLength(1), weight.GetLength(0));
-        linear.to(ScalarType.Float64);
-        using var noGrad = no_grad();
-        using var w = tensor(weight.Cast<double>().ToArray(), [weight.GetLength(0), weight.GetLength(1)]);
-        using var b = tensor(bias, [bias.Length]);
-        linear.weight.copy_(w);
-        linear.bias!.copy_(b);
-        return linear;
-    }
 
     private static void AssertValues(double[] expected, Tensor actual, long[] shape, string what)
     {
