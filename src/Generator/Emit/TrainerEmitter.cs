@@ -441,14 +441,16 @@ internal static class TrainerEmitter
     {
         var dataset = GeneratedNames.Dataset(model);
         var taskDatasets = GeneratedNames.TaskDatasets(model);
-        const string What = "this model trained on all tasks against the same architecture trained on each task alone: a fresh model per run from the same seed (this trainer's seed and the next ones, one per repetition), the same optimizer, schedule, epochs and early stopping, only that task's loss flowing; then each task's validation metrics and loss, mean ± spread over the seeds and the difference. This trainer's model is neither used nor changed. Print the result (ToTable) or read its Metrics and Runs.";
+        const string What = "this model trained on all tasks against the same architecture trained on each task alone: a fresh model per run from the same seed (this trainer's seed and the next ones, one per repetition), the same optimizer, schedule, epochs and early stopping, only that task's loss flowing; then each task's validation metrics and loss, mean ± spread over the seeds and the difference. This trainer's model is neither used nor changed. Print the result (ToTable) or read its Metrics and Runs; report.html (when the options name one) shows it as a table from now on.";
         w.Summary("Compares " + What);
         w.Param("seeds", "How many times to repeat each run, from consecutive seeds: at least 1, and 3 or more for a spread.");
         using (w.Block($"public {Types.SingleTaskComparison} CompareWithSingleTask({dataset} train, {dataset} validation, int seeds = 3)"))
         {
             w.Line("global::System.ArgumentNullException.ThrowIfNull(train);");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(validation);");
-            w.Line($"return {Types.SingleTaskComparison}.Run(Tasks, Options, seeds, train.Data, validation.Data, ComparisonTrainer);");
+            w.Line($"var comparison = {Types.SingleTaskComparison}.Run(Tasks, Options, seeds, train.Data, validation.Data, ComparisonTrainer);");
+            w.Line("_trainer.AddToReport(comparison);");
+            w.Line("return comparison;");
         }
         w.Line();
         w.Summary("Compares as the other overload does, on a dataset per task: a task trained alone sees only its own dataset.");
@@ -459,7 +461,9 @@ internal static class TrainerEmitter
             w.Line("global::System.ArgumentNullException.ThrowIfNull(validation);");
             w.Line("using var trainData = PerTask(train);");
             w.Line("using var validationData = PerTask(validation);");
-            w.Line($"return {Types.SingleTaskComparison}.Run(Tasks, Options, seeds, trainData, validationData, ComparisonTrainer);");
+            w.Line($"var comparison = {Types.SingleTaskComparison}.Run(Tasks, Options, seeds, trainData, validationData, ComparisonTrainer);");
+            w.Line("_trainer.AddToReport(comparison);");
+            w.Line("return comparison;");
         }
         w.Line();
         var weighting = Literals.String(model.Weighting.Name);

@@ -28,6 +28,14 @@ public sealed record EpochRecord(
     /// </summary>
     public IReadOnlyList<IReadOnlyList<double>>? Omega { get; init; }
 
+    /// <summary>
+    /// Whether the epoch's early-stopping monitor was a new best (improved on the best so far, by
+    /// more than <see cref="EarlyStopping.MinDelta"/>, in the run or its stage): the weights
+    /// <see cref="TrainerOptions.RestoreBest"/> restores are those of the last best epoch of the run
+    /// (of each stage). Always false without early stopping.
+    /// </summary>
+    public bool Best { get; init; }
+
     /// <summary>How related the tasks were this epoch (<see cref="TrainerOptions.Relatedness"/>); null when not measured.</summary>
     public TaskRelatedness? Relatedness { get; init; }
 }

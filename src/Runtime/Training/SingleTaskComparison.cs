@@ -273,7 +273,7 @@ public sealed class SingleTaskComparison
 
     public override string ToString() => ToTable();
 
-    private static string MeanSpread(double mean, double spread, bool signed)
+    internal static string MeanSpread(double mean, double spread, bool signed)
     {
         var value = Format(mean, signed);
         return double.IsNaN(spread) ? value : value + " ± " + Format(spread, signed: false);

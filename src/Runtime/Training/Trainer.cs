@@ -48,6 +48,7 @@ public sealed class Trainer : IDisposable
     private int _stageEpoch;
     private long _stageStart;
     private bool[]? _active;
+    private SingleTaskComparison? _comparison;
 
     /// <summary>
     /// A trainer over <paramref name="model"/>. Without <see cref="TrainerOptions.Stages"/> it steps
@@ -428,6 +429,7 @@ public sealed class Trainer : IDisposable
         if (Options.Stages.Count > 0) _stageEpoch++;
         _schedule.EpochEnded(Step - _stageStart, metrics, totalSum / Math.Max(1, batches));
         _relation?.Update();
+        var best = _stopper.Observe(metrics);
         var record = new EpochRecord(
             Epoch, Step, totalSum / Math.Max(1, batches),
             // A task without a labelled example this epoch has no loss: absent, not NaN or 0.
@@ -441,16 +443,43 @@ public sealed class Trainer : IDisposable
             Gates = GateMeans.Take(_model),
             Omega = _relation?.Omega,
             Relatedness = _relatedness?.TakeEpoch(),
+            Best = best,
         };
         _history.Add(record);
-        if (_stopper.Observe(record.Validation) && Options.RestoreBest) _best.Capture(_model);
+        if (best && Options.RestoreBest) _best.Capture(_model);
         // The checkpoint first, then the log: a crash between the two leaves the log an epoch
         // short, and the resumed run's Fit rewrites it from the checkpoint's history.
         if (Options.CheckpointPath is { } path) Checkpoint.Save(path, this);
         TrainingLog.Append(Options.LogPath, record);
-        if (Options.ReportPath is { } report) TrainingReport.Write(report, _history);
+        WriteReport();
         _progress.EpochCompleted(ProgressLine(record));
         return record;
+    }
+
+    /// <summary>
+    /// Shows <paramref name="comparison"/> in report.html from now on (the generated trainer's
+    /// <c>CompareWithSingleTask</c> does this), and rewrites the report at once when
+    /// <see cref="TrainerOptions.ReportPath"/> is set. The comparison is not saved in checkpoints.
+    /// </summary>
+    public void AddToReport(SingleTaskComparison comparison)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        _comparison = comparison;
+        WriteReport();
+    }
+
+    /// <summary>What report.html shows beside the history: the settings as this trainer runs them, the early-stopping monitor, the comparison.</summary>
+    public ReportContent ReportContent => new()
+    {
+        Settings = RunSettings.Describe(Options, Tasks, _optimizer, _weighting, Stage),
+        Monitor = _stopper.Settings?.Monitor,
+        RestoresBest = Options.RestoreBest,
+        Comparison = _comparison,
+    };
+
+    private void WriteReport()
+    {
+        if (Options.ReportPath is { } report) TrainingReport.Write(report, _history, content: ReportContent);
     }
 
     private IEnumerable<MultiTaskBatch> BatchesOf(MultiTaskDataset data) =>

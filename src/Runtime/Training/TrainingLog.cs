@@ -9,7 +9,8 @@ namespace Mtl.Training;
 /// one weight per expert), for <c>regularize mtrl</c> the task covariance (<c>omega</c>, rows in task order),
 /// and with <see cref="TrainerOptions.Relatedness"/> the epoch's
 /// <see cref="TaskRelatedness"/> (<c>relatedness</c>: <c>samples</c>, <c>cosine</c> and
-/// <c>norm_ratio</c> by task pair, <c>share</c> by task). A task's loss or metric that has no value (no labelled example) is left out of its object.
+/// <c>norm_ratio</c> by task pair, <c>share</c> by task), and <c>best: true</c> on an epoch whose
+/// early-stopping monitor was a new best (<see cref="EpochRecord.Best"/>). A task's loss or metric that has no value (no labelled example) is left out of its object.
 /// </summary>
 public static class TrainingLog
 {
@@ -30,6 +31,7 @@ public static class TrainingLog
         json["lr"] = JsonSerializer.SerializeToNode(record.LearningRates, Json);
         json["validation"] = JsonSerializer.SerializeToNode(record.Validation, Json);
         json["seconds"] = JsonSerializer.SerializeToNode(record.Seconds, Json);
+        if (record.Best) json["best"] = true;
         if (record.Gates is { } gates) json["gates"] = JsonSerializer.SerializeToNode(gates, Json);
         if (record.Omega is { } omega) json["omega"] = JsonSerializer.SerializeToNode(omega, Json);
         if (record.Relatedness is { } related)
@@ -63,6 +65,7 @@ public static class TrainingLog
             Gates = root.TryGetProperty("gates", out var gates) ? Gates(gates) : null,
             Omega = root.TryGetProperty("omega", out var omega) ? omega.EnumerateArray().Select(row => (IReadOnlyList<double>)row.EnumerateArray().Select(Number).ToList()).ToList() : null,
             Relatedness = root.TryGetProperty("relatedness", out var related) ? Relatedness(related) : null,
+            Best = root.TryGetProperty("best", out var best) && best.GetBoolean(),
         };
     }
 

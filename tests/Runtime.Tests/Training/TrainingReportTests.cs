@@ -40,12 +40,12 @@ public sealed class TrainingReportTests
         Assert.Equal(3, points.Split(' ').Length);
         Assert.Equal("1.5 1 0.6", Split(Series(html, "Training loss per task", "marital")).values);
         Assert.Equal("2 1 0.7", Split(Series(html, "Total training loss", "total")).values);
-        Assert.Equal("0.61 0.72 0.75", Split(Series(html, "Task income", "accuracy")).values);
+        Assert.Equal("0.61 0.72 0.75", Split(Series(html, "income · accuracy", "accuracy")).values);
         Assert.Equal("1 0.8 0.7", Split(Series(html, "Task weights", "income")).values);
-        Assert.Equal("0.001 0.0005 0.00025", Split(Series(html, "Learning rate", "group 0")).values);
+        Assert.Equal("0.001 0.0005 0.00025", Split(Series(html, "Learning rate", "group 1")).values);
 
         // A NaN is kept in the data but not drawn.
-        var (f1, f1Points) = Split(Series(html, "Task marital", "macro_f1"));
+        var (f1, f1Points) = Split(Series(html, "marital · macro_f1", "macro_f1"));
         Assert.Equal("0.3 0.45 NaN", f1);
         Assert.Equal(2, f1Points.Split(' ').Length);
     }
@@ -76,7 +76,7 @@ public sealed class TrainingReportTests
             var html = File.ReadAllText(path);
             var expected = string.Join(" ", history.Select(r => r.TaskLosses["kind"].ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)));
             Assert.Equal(expected, Split(Series(html, "Training loss per task", "kind")).values);
-            Assert.Contains("data-chart=\"Task value\"", html);
+            Assert.Contains("data-chart=\"value · mae\"", html);
         }
         finally
         {

@@ -39,6 +39,12 @@ public abstract class TaskWeighting : IDisposable
     /// <summary>The method's .mtl name.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// The method's options as <see cref="Create"/> resolved them (given or defaulted, written as
+    /// in a .mtl file), by name; empty for a method built with its constructor.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Settings { get; private set; } = new Dictionary<string, string>();
+
     /// <summary>The per-task weights of the .mtl file, one per task (empty: all 1, any number of tasks).</summary>
     public IReadOnlyList<double> FixedWeights { get; }
 
@@ -102,7 +108,7 @@ public abstract class TaskWeighting : IDisposable
         string Word(string option) => ((NameValue)o[option]!).Value;
         var written = given?.ToDictionary(p => p.Key, p => (OptionValue?)p.Value, StringComparer.Ordinal) ?? new Dictionary<string, OptionValue?>();
         if (WeightingCatalog.Conflict(name, written) is { } conflict) throw new ArgumentException($"'{name}': {conflict}", nameof(options));
-        return name switch
+        TaskWeighting method = name switch
         {
             "fixed" => new FixedWeighting(fixedWeights),
             "uncertainty" => new UncertaintyWeighting(fixedWeights),
@@ -120,6 +126,8 @@ public abstract class TaskWeighting : IDisposable
             "famo" => new FAMO(fixedWeights, Number("lr"), Number("gamma")),
             _ => throw new InvalidOperationException($"task weighting '{name}' is in the catalog but has no implementation"),
         };
+        method.Settings = o.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.ToString(), StringComparer.Ordinal);
+        return method;
     }
 
     /// <summary>The .mtl names <see cref="Create"/> knows: those of <see cref="WeightingCatalog"/>.</summary>

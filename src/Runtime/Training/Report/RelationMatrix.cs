@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Net;
+using static Mtl.Training.ReportText;
 using System.Text;
 
 namespace Mtl.Training;
@@ -58,6 +58,4 @@ internal static class RelationMatrix
         int Mix(int c) => (int)Math.Round(255 + (c - 255) * t);
         return string.Create(CultureInfo.InvariantCulture, $"#{Mix(r):x2}{Mix(g):x2}{Mix(b):x2}");
     }
-
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
 }
