@@ -34,5 +34,18 @@ public sealed class PenguinsExampleTests
         var predictions = Regex.Matches(run.Output, @"^  (\w+) \(\d+ %\), male \d+ %, (\d+) g$", RegexOptions.Multiline);
         Assert.Equal(["Adelie", "Chinstrap", "Gentoo"], predictions.Select(m => m.Groups[1].Value));
         Assert.All(predictions, m => Assert.InRange(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), 2700, 6300));
+
+        // Each task trained alone: a row per task and metric (and loss), over three seeds.
+        var rows = Regex.Matches(run.Output, @"^(species|sex|mass) +(\w+) +[\d.]+ ± [\d.]+ +[\d.]+ ± [\d.]+ +[+-][\d.]+ ± [\d.]+ +(positive|negative|within noise|none)$", RegexOptions.Multiline);
+        Assert.Equal(["species accuracy", "species macro_f1", "species loss", "sex accuracy", "sex auc", "sex loss", "mass mae", "mass r2", "mass loss"],
+            rows.Select(m => m.Groups[1].Value + " " + m.Groups[2].Value));
+        Assert.Contains("seeds 7, 8, 9", run.Output, StringComparison.Ordinal);
+        // The report shows the same comparison, and the run's settings.
+        var report = Regex.Match(run.Output, @"^report: (.+)$", RegexOptions.Multiline);
+        Assert.True(report.Success, run.Output);
+        var html = File.ReadAllText(report.Groups[1].Value.Trim());
+        Assert.Equal(9, Regex.Matches(html, "<tr data-task=").Count);
+        Assert.Contains("data-setting=\"optimizer\">Adam: lr 0.005,", html, StringComparison.Ordinal);
+        Assert.Contains("data-chart=\"mass · mae\"", html, StringComparison.Ordinal);
     }
 }

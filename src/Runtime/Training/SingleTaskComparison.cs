@@ -279,7 +279,11 @@ public sealed class SingleTaskComparison
         return double.IsNaN(spread) ? value : value + " ± " + Format(spread, signed: false);
     }
 
-    private static string Format(double value, bool signed) =>
-        double.IsNaN(value) ? "-"
-        : (signed && value >= 0 ? "+" : "") + value.ToString("0.0000", CultureInfo.InvariantCulture);
+    private static string Format(double value, bool signed)
+    {
+        if (double.IsNaN(value)) return "-";
+        // A difference that rounds to zero reads +0.0000, not -0.0000.
+        var rounded = Math.Round(value, 4) is var r && r == 0 ? 0 : value;
+        return (signed && rounded >= 0 ? "+" : "") + rounded.ToString("0.0000", CultureInfo.InvariantCulture);
+    }
 }

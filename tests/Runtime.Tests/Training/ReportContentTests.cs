@@ -75,6 +75,22 @@ public sealed class ReportContentTests : IDisposable
     }
 
     [Theory]
+    [InlineData(80, "1 20 40 60 80")]
+    [InlineData(12, "1 2 4 6 8 10 12")]
+    [InlineData(5, "1 2 3 4 5")]
+    [InlineData(1, "1")]
+    public void Epochs_are_labelled_at_round_numbers_and_at_both_ends(int count, string labels)
+    {
+        var history = Enumerable.Range(1, count).Select(e => Record(e, 1, 0.5)).ToArray();
+        var svg = Svg(TrainingReport.Render(history), "value · r2");
+        Assert.Equal(labels, string.Join(" ", Regex.Matches(svg, "data-tick=\"x\">([^<]*)<").Select(m => m.Groups[1].Value)));
+    }
+
+    [Fact]
+    public void A_difference_that_rounds_to_zero_reads_plus_zero() =>
+        Assert.Equal("+0.0000 ± 0.0407", SingleTaskComparison.MeanSpread(-1e-17, 0.0407, signed: true));
+
+    [Theory]
     [InlineData(0.42, "0.42 s")]
     [InlineData(2.815924, "2.8 s")]
     [InlineData(59.4, "59 s")]
@@ -161,7 +177,7 @@ public sealed class ReportContentTests : IDisposable
         Assert.Equal("16 × 2 accumulated", settings["batch size"]);
         Assert.Equal("joint", settings["update"]);
         Assert.Equal("7", settings["seed"]);
-        Assert.Equal("Adam: lr 0.01, beta1 0.9, beta2 0.999, eps 1E-08, weight_decay 0; 2 parameter groups: group 1 (2 tensors), group 2 (6 tensors): lr 0.001", settings["optimizer"]);
+        Assert.Equal("Adam: lr 0.01, beta1 0.9, beta2 0.999, eps 1e-08, weight_decay 0; 2 parameter groups: group 1 (2 tensors), group 2 (6 tensors): lr 0.001", settings["optimizer"]);
         Assert.Equal("constant", settings["schedule"]);
         Assert.Equal("cagrad(c: 0.25)", settings["weighting"]);
         Assert.Equal("kind.accuracy, default direction, patience 3, min_delta 0; best weights restored", settings["early stopping"]);

@@ -53,7 +53,7 @@ internal static class LineChart
         }
         svg.Append("<line x1=\"").Append(Left).Append("\" y1=\"").Append(Top + plotHeight).Append("\" x2=\"").Append(Left + plotWidth).Append("\" y2=\"").Append(Top + plotHeight).Append("\" stroke=\"#999\"/>\n");
         svg.Append("<line x1=\"").Append(Left).Append("\" y1=\"").Append(Top).Append("\" x2=\"").Append(Left).Append("\" y2=\"").Append(Top + plotHeight).Append("\" stroke=\"#999\"/>\n");
-        foreach (var i in EpochTicks(epochs.Count))
+        foreach (var i in EpochTicks(epochs))
         {
             svg.Append("<text x=\"").Append(Number(X(i))).Append("\" y=\"").Append(Top + plotHeight + 14).Append("\" font-size=\"10\" text-anchor=\"middle\" data-tick=\"x\">").Append(epochs[i]).Append("</text>\n");
         }
@@ -131,17 +131,24 @@ internal static class LineChart
             : rounded.ToString("F" + decimals, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The positions in the history that get an epoch label: the first, the last, and round steps between (at most about eight).</summary>
-    private static IEnumerable<int> EpochTicks(int count)
+    /// <summary>
+    /// The positions in the history that get an epoch label: every one for a few epochs, else the
+    /// first, the last, and the epochs that are multiples of a round step between them (about seven),
+    /// leaving out one that would crowd the first or the last.
+    /// </summary>
+    private static IEnumerable<int> EpochTicks(IReadOnlyList<int> epochs)
     {
-        if (count == 0) yield break;
-        var step = count <= 8 ? 1 : (int)Round((count - 1) / 7.0);
-        for (var i = 0; i < count; i += step)
+        if (epochs.Count <= 8)
         {
-            // The last label gets room of its own.
-            if (i != 0 && count - 1 - i < step / 2.0) break;
-            yield return i;
+            for (var i = 0; i < epochs.Count; i++) yield return i;
+            yield break;
         }
-        if (count > 1) yield return count - 1;
+        var step = Math.Max(1, (int)Round((epochs[^1] - epochs[0]) / 7.0));
+        yield return 0;
+        for (var i = 1; i < epochs.Count - 1; i++)
+        {
+            if (epochs[i] % step == 0 && epochs[i] - epochs[0] >= step / 2.0 && epochs[^1] - epochs[i] >= step / 2.0) yield return i;
+        }
+        yield return epochs.Count - 1;
     }
 }

@@ -86,5 +86,5 @@ internal static class RunSettings
         _ => value.ToString() ?? "",
     };
 
-    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 }
