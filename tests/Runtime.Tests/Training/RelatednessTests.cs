@@ -246,7 +246,8 @@ public sealed class RelatednessTests : IDisposable
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
         using var trainer = new Trainer(model, ThreeTasks.Tasks, optimizer, new TrainerOptions { Epochs = 6, BatchSize = 32, Relatedness = 1 });
 
-        var last = trainer.Fit(data)[^1].Relatedness!;
+        var history = trainer.Fit(data);
+        var last = history[^1].Relatedness!;
 
         Assert.Equal(16, last.Samples);
         // Measured: cos(a, b) 0.61 in the last epoch (both fit, their residuals partly noise now),
@@ -254,6 +255,14 @@ public sealed class RelatednessTests : IDisposable
         Assert.True(last.CosineOf("a", "b") > 0.5, $"cos(a, b) = {last.CosineOf("a", "b")}");
         Assert.True(Math.Abs(last.CosineOf("a", "c")) < 0.05, $"cos(a, c) = {last.CosineOf("a", "c")}");
         Assert.True(Math.Abs(last.CosineOf("b", "c")) < 0.05, $"cos(b, c) = {last.CosineOf("b", "c")}");
+
+        // The report's heatmap shows the same: the noise task's cells near zero, the related pair's high.
+        var html = TrainingReport.Render(history);
+        double Cell(string row, string column) => double.Parse(
+            Regex.Match(html, $"data-row=\"{row}\" data-column=\"{column}\" data-cosine=\"([^\"]*)\"").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(last.CosineOf("a", "c"), Cell("a", "c"), 6);
+        Assert.Equal(last.CosineOf("a", "c"), Cell("c", "a"), 6);
+        Assert.True(Math.Abs(Cell("b", "c")) < 0.05 && Cell("a", "b") > 0.5);
     }
 
     /// <summary>A shared trunk over x (4 features) with three regression heads a, b, c.</summary>
