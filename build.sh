@@ -24,7 +24,7 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the build, the tests and the benchmarks need.
-PACKAGES=(g++ cmake make libtorch-dev libopenblas0-pthread python3-torch)
+PACKAGES=(g++ cmake make libtorch-dev libgloo-dev libopenblas0-pthread python3-torch)
 
 deps() {
   command -v dpkg-query >/dev/null || die "this script installs dependencies with apt on Debian; install by hand: ${PACKAGES[*]} and the .NET 10 SDK"

@@ -153,4 +153,14 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] public static partial int mtl_sgd_step(TensorHandle param, TensorHandle momentumBuffer, double lr, double momentum, double dampening, double weightDecay, byte nesterov, byte maximize, out nint newBuffer);
     [LibraryImport(Library)] public static partial int mtl_adam_step(TensorHandle param, TensorHandle expAvg, TensorHandle expAvgSq, TensorHandle maxExpAvgSq, long step, double lr, double beta1, double beta2, double eps, double weightDecay, byte decoupled, byte amsgrad, byte maximize);
     [LibraryImport(Library)] public static partial int mtl_rmsprop_step(TensorHandle param, TensorHandle squareAvg, TensorHandle momentumBuffer, TensorHandle gradAvg, double lr, double alpha, double eps, double weightDecay, double momentum, byte centered, byte maximize);
+
+    // ---- distributed.cpp ----
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] public static partial int mtl_file_store_new(string path, int worldSize, long timeoutMs, out nint store);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] public static partial int mtl_tcp_store_new(string host, int port, int worldSize, byte isMaster, long timeoutMs, out nint store);
+    [LibraryImport(Library)] public static partial int mtl_store_free(nint store);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] public static partial int mtl_process_group_gloo_new(nint store, int rank, int worldSize, string? host, long timeoutMs, out nint group);
+    [LibraryImport(Library)] public static partial int mtl_process_group_free(nint group);
+    [LibraryImport(Library)] public static partial int mtl_all_reduce(nint group, TensorHandle tensor, int op);
+    [LibraryImport(Library)] public static partial int mtl_broadcast(nint group, TensorHandle tensor, int root);
+    [LibraryImport(Library)] public static partial int mtl_barrier(nint group);
 }
