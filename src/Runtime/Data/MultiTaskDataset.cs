@@ -91,6 +91,28 @@ public sealed class MultiTaskDataset : IDisposable
         }
     }
 
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s share of the batches of <paramref name="world"/> data-parallel
+    /// ranks: the batches of <paramref name="batchSize"/> · <paramref name="world"/> examples that
+    /// one process would take (the same order for the same seed), each split into
+    /// <paramref name="world"/> consecutive parts of equal size (the last batch's as equal as its
+    /// size allows), of which this rank takes part <paramref name="rank"/>.
+    /// </summary>
+    public IEnumerable<MultiTaskBatch> Batches(long batchSize, bool shuffle, long seed, int rank, int world)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
+        if (world < 1) throw new ArgumentOutOfRangeException(nameof(world), world, "the world size must be at least 1");
+        if (rank < 0 || rank >= world) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"the rank must be in [0, {world})");
+        var order = shuffle ? Permutation(Count, seed) : null;
+        var global = batchSize * world;
+        for (long start = 0; start < Count; start += global)
+        {
+            var size = Math.Min(global, Count - start);
+            var (first, next) = (size * rank / world, size * (rank + 1) / world);
+            yield return Slice(order, start + first, next - first);
+        }
+    }
+
     private MultiTaskBatch Slice(long[]? order, long start, long size)
     {
         if (order is null)

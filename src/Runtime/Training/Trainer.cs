@@ -49,6 +49,8 @@ public sealed class Trainer : IDisposable
     private long _stageStart;
     private bool[]? _active;
     private SingleTaskComparison? _comparison;
+    // Data-parallel runs only: averages the gradients of what trains over the ranks.
+    private GradientBuckets? _buckets;
 
     /// <summary>
     /// A trainer over <paramref name="model"/>. Without <see cref="TrainerOptions.Stages"/> it steps
@@ -59,7 +61,7 @@ public sealed class Trainer : IDisposable
     {
         _model = model;
         Tasks = tasks;
-        Options = options ?? new TrainerOptions();
+        Options = DataParallel.OptionsOfRank(options ?? new TrainerOptions());
         if (Options.Accumulate < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Accumulate, "accumulate must be at least 1");
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "batch size must be positive");
         var trained = TrainedTasks.Mask(Options, tasks);
@@ -67,6 +69,7 @@ public sealed class Trainer : IDisposable
         else if (optimizer is null) throw new ArgumentNullException(nameof(optimizer), "a trainer without stages needs an optimizer");
         _losses = new TaskLosses(tasks, model.TargetStandardizers);
         _weighting = Options.Weighting ?? new FixedWeighting(tasks.Select(t => t.Weight).ToList());
+        DataParallel.CheckWeighting(Options, _weighting);
         _random = new SeededRandom(Options.Seed);
         _progress = TrainingProgress.Create(Options.Display ?? (Options.Progress is null ? ProgressMode.None : ProgressMode.Plain), Options.Progress);
         _evaluator = new Evaluator(model, tasks, _losses, Options.BatchSize);
@@ -111,6 +114,7 @@ public sealed class Trainer : IDisposable
             Random = _random,
         };
         _weighting.Attach(_context);
+        _buckets = Options.Parallel is { } group ? new GradientBuckets(group, _parameters.Concat(_weighting.parameters())) : null;
     }
 
     /// <summary>A method's own trainable parameters (uncertainty's log-variances) are stepped by the same optimizer.</summary>
@@ -270,7 +274,8 @@ public sealed class Trainer : IDisposable
     {
         var checks = DataChecks.BeforeFit(train, validation, _model, Tasks, _losses);
         StandardizerFitting.Fit(_model, Tasks, train);
-        return Fit(() => BatchesOf(train), (train.Count + Options.BatchSize - 1) / Options.BatchSize,
+        var perStep = Options.BatchSize * (Options.Parallel?.size ?? 1);
+        return Fit(() => BatchesOf(train), (train.Count + perStep - 1) / perStep,
             validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation)), checks.Warnings);
     }
 
@@ -282,6 +287,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public IReadOnlyList<EpochRecord> Fit(TaskDatasets train, TaskDatasets? validation = null)
     {
+        if (Options.Parallel is not null) throw new NotSupportedException("data-parallel training takes one dataset holding every task's labels, Fit(MultiTaskDataset, ...): a dataset per task is not sharded over the ranks yet");
         var checks = DataChecks.BeforeFit(train, validation, _model, Tasks, _losses);
         StandardizerFitting.Fit(_model, Tasks, train);
         var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
@@ -293,6 +299,7 @@ public sealed class Trainer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_optimizer.IsDisposed, _optimizer);
         OutputFiles.Prepare(Options);
+        _buckets?.BroadcastParameters();
         // The log is rewritten to the history: empty for a new trainer, the checkpoint's epochs
         // after Checkpoint.Load, so that a resumed run's log holds each epoch once.
         TrainingLog.Rewrite(Options.LogPath, _history);
@@ -422,6 +429,7 @@ public sealed class Trainer : IDisposable
         }
         if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
         if (!checkedLastUpdate) FiniteState.Require(_model, _weighting, _optimizer, Step, Epoch);
+        if (Options.Parallel is { } group) (totalSum, batches) = DataParallel.SumOverRanks(group, sums, counts, totalSum, batches);
         var meanLosses = Enumerable.Range(0, Tasks.Count).Select(i => counts[i] == 0 ? double.NaN : sums[i] / counts[i]).ToArray();
         _weighting.EndEpoch(meanLosses, _context);
         var metrics = validate is null ? new Dictionary<string, double>() : validate();
@@ -482,8 +490,9 @@ public sealed class Trainer : IDisposable
         if (Options.ReportPath is { } report) TrainingReport.Write(report, _history, content: ReportContent);
     }
 
-    private IEnumerable<MultiTaskBatch> BatchesOf(MultiTaskDataset data) =>
-        data.Batches(Options.BatchSize, shuffle: true, seed: unchecked(Options.Seed * 1_000_003 + Epoch));
+    private IEnumerable<MultiTaskBatch> BatchesOf(MultiTaskDataset data) => Options.Parallel is { } group
+        ? data.Batches(Options.BatchSize, shuffle: true, seed: unchecked(Options.Seed * 1_000_003 + Epoch), group.rank, group.size)
+        : data.Batches(Options.BatchSize, shuffle: true, seed: unchecked(Options.Seed * 1_000_003 + Epoch));
 
     /// <summary>One epoch of batches from separate datasets: each task's data in its own shuffled passes, interleaved by the sampler.</summary>
     private IEnumerable<MultiTaskBatch> SampledBatches(TaskDatasets train, IReadOnlyList<long> perTask)
@@ -560,6 +569,7 @@ public sealed class Trainer : IDisposable
 
     private void OptimizerStep(MultiTaskBatch? batch)
     {
+        _buckets?.AverageGradients();
         var norm = nn.utils.clip_grad_norm_(_parameters, Options.ClipGradNorm ?? double.PositiveInfinity);
         if (!double.IsFinite(norm))
         {

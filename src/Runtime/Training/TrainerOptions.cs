@@ -100,6 +100,17 @@ public sealed record TrainerOptions
     /// </summary>
     public int? Relatedness { get; init; }
 
+    /// <summary>
+    /// The process group this trainer is one rank of, for data-parallel training (see
+    /// docs/training.md, Data-parallel training); null (the default): one process. Every rank
+    /// builds the same model and trainer over the same data and calls <c>Fit</c>: rank 0's weights
+    /// are broadcast when <c>Fit</c> starts, each rank takes its part of every batch of
+    /// <see cref="BatchSize"/> · size examples (so <see cref="BatchSize"/> is per rank), gradients
+    /// are averaged over the ranks before each optimizer step, and the epoch's training losses
+    /// over all ranks; only rank 0 writes the log, report and checkpoint and shows progress.
+    /// </summary>
+    public torch.distributed.ProcessGroupGloo? Parallel { get; init; }
+
     /// <summary>Where to write one JSON line per epoch (rewritten from the history when Fit starts, so a resumed run logs each epoch once); null: no log.</summary>
     public string? LogPath { get; init; }
 

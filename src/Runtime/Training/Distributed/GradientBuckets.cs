@@ -47,14 +47,15 @@ public sealed class GradientBuckets
         {
             var flat = cat(bucket.Select(p => p.detach().flatten()).ToList());
             _group.broadcast(flat, src: 0);
-            Unpack(flat, bucket, p => p);
+            Unpack(flat, bucket, (p, _) => p);
         }
     }
 
     /// <summary>
     /// Replaces each parameter's gradient by its mean over the ranks. A parameter without a
-    /// gradient on this rank (no path from this rank's loss) counts as zeros and gets the mean as
-    /// its gradient, so every rank steps the same parameters with the same values.
+    /// gradient on this rank (no path from this rank's loss) counts as zeros there; one without a
+    /// gradient on every rank keeps none, so the optimizer leaves it alone as it would in one
+    /// process (each bucket carries one flag per parameter: how many ranks have its gradient).
     /// </summary>
     public void AverageGradients()
     {
@@ -62,26 +63,32 @@ public sealed class GradientBuckets
         using var _ = no_grad();
         foreach (var bucket in _buckets)
         {
-            var flat = cat(bucket.Select(p => (p.grad ?? zeros_like(p)).flatten()).ToList());
+            var grads = bucket.Select(p => p.grad).ToList();
+            var present = tensor(grads.Select(g => g is null ? 0.0 : 1.0).ToArray(), [bucket.Count]).to(bucket[0].dtype);
+            var flat = cat(grads.Select((g, i) => (g ?? zeros_like(bucket[i])).flatten()).Append(present).ToList());
             _group.all_reduce(flat);
+            var total = flat.numel() - bucket.Count;
+            var holders = flat.narrow(0, total, bucket.Count).to(ScalarType.Float64).data<double>().ToArray();
             flat.div_(_group.size);
-            Unpack(flat, bucket, p =>
+            Unpack(flat, bucket, (p, i) =>
             {
-                if (p.grad is { } grad) return grad;
+                if (holders[i] == 0) return null;
+                if (grads[i] is { } grad) return grad;
                 p.grad = zeros_like(p);
-                return p.grad!;
+                return p.grad;
             });
         }
     }
 
-    /// <summary>Copies consecutive pieces of <paramref name="flat"/> into the tensor <paramref name="target"/> gives for each parameter.</summary>
-    private static void Unpack(Tensor flat, IReadOnlyList<Parameter> bucket, Func<Parameter, Tensor> target)
+    /// <summary>Copies consecutive pieces of <paramref name="flat"/> into the tensor <paramref name="target"/> gives for each parameter (none: skipped).</summary>
+    private static void Unpack(Tensor flat, IReadOnlyList<Parameter> bucket, Func<Parameter, int, Tensor?> target)
     {
         long offset = 0;
-        foreach (var p in bucket)
+        for (var i = 0; i < bucket.Count; i++)
         {
+            var p = bucket[i];
             var count = p.numel();
-            target(p).copy_(flat.narrow(0, offset, count).view(p.shape));
+            target(p, i)?.copy_(flat.narrow(0, offset, count).view(p.shape));
             offset += count;
         }
     }

@@ -1,0 +1,136 @@
+using Mtl.Data;
+using Mtl.Runtime.Tests.Training;
+using Mtl.Torch;
+using Mtl.Torch.Modules;
+using Mtl.Training;
+using Mtl.Training.Weighting;
+using Xunit;
+using static Mtl.Torch.torch;
+using static Mtl.Torch.torch.distributed;
+
+namespace Mtl.Runtime.Tests.Distributed;
+
+/// <summary>
+/// <see cref="TrainerOptions.Parallel"/>: two ranks with batch B each train as one process with
+/// batch 2B — the same weights and the same logged losses — and only rank 0 writes files.
+/// </summary>
+[Collection(GlobalGeneratorCollection.Name)]
+public sealed class DataParallelTrainingTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly string _folder = Directory.CreateTempSubdirectory("mtl-ddp-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static float[] Weights(nn.Module model) => model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+
+    private sealed record Run(float[] Weights, IReadOnlyList<EpochRecord> History);
+
+    private static TaskWeighting Weighting(string name) => TaskWeighting.Create(name, TwoTaskData.Tasks.Select(t => t.Weight).ToList());
+
+    private static Run Train(TwoTaskModel model, MultiTaskDataset data, TrainerOptions options)
+    {
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, options);
+        var history = trainer.Fit(data, data);
+        return new Run(Weights(model), history);
+    }
+
+    private Run[] TwoRanks(MultiTaskDataset data, Func<TrainerOptions> options)
+    {
+        var path = Path.Combine(_folder, "store");
+        // Each rank starts from other weights: the broadcast makes them rank 0's.
+        manual_seed(1);
+        var models = new[] { new TwoTaskModel(), new TwoTaskModel() };
+        var results = new Run[2];
+        var errors = new Exception?[2];
+        var threads = Enumerable.Range(0, 2).Select(rank => new Thread(() =>
+        {
+            try
+            {
+                using var store = new FileStore(path, 2, Timeout);
+                using var group = new ProcessGroupGloo(store, rank, 2, Timeout, host: "127.0.0.1");
+                results[rank] = Train(models[rank], data, options() with { Parallel = group, LogPath = Path.Combine(_folder, $"rank{rank}.jsonl") });
+            }
+            catch (Exception e)
+            {
+                errors[rank] = e;
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        foreach (var model in models) model.Dispose();
+        Assert.All(errors, Assert.Null);
+        return results;
+    }
+
+    [Theory]
+    [InlineData("fixed")]
+    [InlineData("uncertainty")]
+    [InlineData("dwa")]
+    public void Two_ranks_with_batch_b_train_as_one_process_with_batch_2b(string weighting)
+    {
+        using var data = TwoTaskData.Make(96, seed: 3);
+        var settings = new TrainerOptions { Epochs = 3, BatchSize = 16, Seed = 5 };
+        var ranks = TwoRanks(data, () => settings with { Weighting = Weighting(weighting) });
+
+        manual_seed(1);
+        using var model = new TwoTaskModel();
+        var single = Train(model, data, settings with { BatchSize = 32, Weighting = Weighting(weighting) });
+
+        // The ranks agree bit for bit, and with the single process to float rounding.
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        for (var i = 0; i < single.Weights.Length; i++) Assert.Equal(single.Weights[i], ranks[0].Weights[i], 2e-5f);
+        Assert.NotEqual(single.Weights, Weights(NewModel()));
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            Assert.Equal(single.History[epoch].Step, ranks[0].History[epoch].Step);
+            Assert.Equal(single.History[epoch].TrainLoss, ranks[0].History[epoch].TrainLoss, 1e-5);
+            Assert.Equal(ranks[0].History[epoch].TrainLoss, ranks[1].History[epoch].TrainLoss);
+            foreach (var (task, loss) in single.History[epoch].TaskLosses) Assert.Equal(loss, ranks[0].History[epoch].TaskLosses[task], 1e-5);
+            foreach (var (task, w) in single.History[epoch].Weights) Assert.Equal(w, ranks[0].History[epoch].Weights[task], 1e-5);
+        }
+        // Only rank 0 writes its log.
+        Assert.Equal(3, File.ReadLines(Path.Combine(_folder, "rank0.jsonl")).Count());
+        Assert.False(File.Exists(Path.Combine(_folder, "rank1.jsonl")));
+    }
+
+    private static TwoTaskModel NewModel()
+    {
+        manual_seed(1);
+        return new TwoTaskModel();
+    }
+
+    [Fact]
+    public void What_is_not_sharded_yet_is_refused_with_the_reason()
+    {
+        using var store = new FileStore(Path.Combine(_folder, "store"), 1, Timeout);
+        using var group = new ProcessGroupGloo(store, 0, 1, Timeout, host: "127.0.0.1");
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        var error = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = Weighting("pcgrad") }));
+        Assert.Contains("not 'pcgrad'", error.Message);
+
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Epochs = 1 });
+        using var data = TwoTaskData.Make(8, seed: 1);
+        var perTask = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["value"] = data, ["kind"] = data }, Mtl.SamplingKind.Proportional, 1.0);
+        Assert.Contains("a dataset per task", Assert.Throws<NotSupportedException>(() => trainer.Fit(perTask)).Message);
+    }
+
+    [Fact]
+    public void Each_rank_takes_its_equal_part_of_every_batch_one_process_would_take()
+    {
+        using var data = TwoTaskData.Make(10, seed: 1);
+        // Each row by its first input value (the rows' values differ).
+        float[] Rows(IEnumerable<MultiTaskBatch> batches) => batches.SelectMany(b => b.Inputs["x"].narrow(1, 0, 1).flatten().data<float>().ToArray()).ToArray();
+        using var scope = NewDisposeScope();
+        var whole = data.Batches(8, shuffle: true, seed: 4).ToList();
+        var rank0 = data.Batches(4, shuffle: true, seed: 4, rank: 0, world: 2).ToList();
+        var rank1 = data.Batches(4, shuffle: true, seed: 4, rank: 1, world: 2).ToList();
+        Assert.Equal([4L, 1L], rank0.Select(b => b.Size));
+        Assert.Equal([4L, 1L], rank1.Select(b => b.Size));
+        var expected = Rows(whole);
+        Assert.Equal(expected[..4].Concat(expected[8..9]), Rows(rank0));
+        Assert.Equal(expected[4..8].Concat(expected[9..]), Rows(rank1));
+    }
+}
