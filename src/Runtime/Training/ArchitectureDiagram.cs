@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace Mtl.Training;
@@ -380,5 +379,7 @@ public static class ArchitectureDiagram
 
     private static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>Text for an element or a quoted attribute: &amp;, &lt;, &gt; and both quotes escaped; other characters stay as they are (the page is UTF-8).</summary>
+    private static string Encode(string text) =>
+        text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&#39;");
 }
