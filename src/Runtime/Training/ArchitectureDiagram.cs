@@ -24,8 +24,10 @@ namespace Mtl.Training;
 public static class ArchitectureDiagram
 {
     private const double Margin = 16, LegendHeight = 30, ColumnGap = 96, RowGap = 24, LineHeight = 14, Padding = 8, PartGap = 6;
-    private const double MinBoxWidth = 150, CharWidth = 6.6, TitleCharWidth = 7.4, TieBulge = 48, MinWidth = 520;
+    private const double MinBoxWidth = 150, CharWidth = 6.0, TitleCharWidth = 7.4, TieBulge = 48, MinWidth = 520;
     private const int WrapAt = 34;
+    private const string DataColor = "#555555", HierarchicalColor = "#7b4fb0", TieColor = "#b0479b";
+    private const string DataArrow = "mtl-architecture-arrow", HierarchicalArrow = "mtl-architecture-arrow-hierarchical";
 
     private static readonly Dictionary<ArchitectureNodeKind, (string Fill, string Stroke)> Colors = new()
     {
@@ -71,7 +73,9 @@ public static class ArchitectureDiagram
             var y = Margin + LegendHeight + ((tallest - heights[c]) / 2);
             foreach (var node in columns[c])
             {
+                // Every box of a column takes the column's width, and a mixture's parts fill its inside.
                 var box = boxes[node.Name];
+                box.Width = width;
                 box.X = x;
                 box.Y = y;
                 box.Column = c;
@@ -79,7 +83,7 @@ public static class ArchitectureDiagram
                 foreach (var part in parts.TryGetValue(node.Name, out var list) ? list : [])
                 {
                     var inner = boxes[part.Name];
-                    (inner.X, inner.Y, inner.Column) = (x + Padding, partY, c);
+                    (inner.X, inner.Y, inner.Width, inner.Column) = (x + Padding, partY, width - (2 * Padding), c);
                     partY += inner.Height + PartGap;
                 }
                 y += box.Height + RowGap;
@@ -97,8 +101,13 @@ public static class ArchitectureDiagram
         svg.Append("<figure data-architecture=\"").Append(Encode(architecture.Model)).Append("\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(Number(svgWidth))
             .Append("\" height=\"").Append(Number(svgHeight)).Append("\" role=\"img\" aria-label=\"").Append(Encode($"architecture of {architecture.Model}"))
             .Append("\" data-total-parameters=\"").Append(total.ToString(CultureInfo.InvariantCulture)).Append("\" font-family=\"system-ui,sans-serif\">\n");
-        svg.Append("<defs><marker id=\"mtl-architecture-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">")
-            .Append("<path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"context-stroke\"/></marker></defs>\n");
+        svg.Append("<defs>");
+        foreach (var (id, color) in new[] { (DataArrow, DataColor), (HierarchicalArrow, HierarchicalColor) })
+        {
+            svg.Append("<marker id=\"").Append(id).Append("\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">")
+                .Append("<path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"").Append(color).Append("\"/></marker>");
+        }
+        svg.Append("</defs>\n");
         Legend(svg);
         foreach (var node in tops)
         {
@@ -135,7 +144,7 @@ public static class ArchitectureDiagram
 
         public IReadOnlyList<Line> Lines { get; } = lines;
 
-        public double Width { get; } = width;
+        public double Width { get; set; } = width;
 
         public double Height { get; } = height;
 
@@ -247,7 +256,7 @@ public static class ArchitectureDiagram
                     path = $"M {Number(x1)} {Number(y1)} C {Number(middle)} {Number(y1)}, {Number(middle)} {Number(y2)}, {Number(x2)} {Number(y2)}";
                     (labelX, labelY) = (middle + 4, ((y1 + y2) / 2) - 4);
                 }
-                svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"#b0479b\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"");
+                svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"").Append(TieColor).Append("\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"");
             }
             else
             {
@@ -257,8 +266,8 @@ public static class ArchitectureDiagram
                 path = $"M {Number(x1)} {Number(y1)} C {Number(x1 + reach)} {Number(y1)}, {Number(x2 - reach)} {Number(y2)}, {Number(x2)} {Number(y2)}";
                 (labelX, labelY) = (x1 + 4, y1 - 4);
                 var hierarchical = edge.Kind == ArchitectureEdgeKind.Hierarchical;
-                svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"").Append(hierarchical ? "#7b4fb0" : "#555").Append("\" stroke-width=\"1.5\"")
-                    .Append(hierarchical ? " stroke-dasharray=\"6 4\"" : "").Append(" marker-end=\"url(#mtl-architecture-arrow)\"");
+                svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"").Append(hierarchical ? HierarchicalColor : DataColor).Append("\" stroke-width=\"1.5\"")
+                    .Append(hierarchical ? " stroke-dasharray=\"6 4\"" : "").Append(" marker-end=\"url(#").Append(hierarchical ? HierarchicalArrow : DataArrow).Append(")\"");
                 rightmost = Math.Max(rightmost, Math.Max(x1, x2));
             }
             svg.Append(" data-from=\"").Append(Encode(edge.From)).Append("\" data-to=\"").Append(Encode(edge.To)).Append("\" data-edge=\"").Append(Word(edge.Kind)).Append('"');
@@ -278,17 +287,17 @@ public static class ArchitectureDiagram
     private static void Legend(StringBuilder svg)
     {
         var y = Margin + 8;
-        var items = new (string Label, string Stroke, string Dash, bool Arrow, double X)[]
+        var items = new (string Label, string Stroke, string Dash, string? Arrow, double X)[]
         {
-            ("data", "#555", "", true, Margin),
-            ("hierarchical (a task reads a task)", "#7b4fb0", "6 4", true, Margin + 90),
-            ("tie λ‖θa − θb‖²", "#b0479b", "2 3", false, Margin + 330),
+            ("data", DataColor, "", DataArrow, Margin),
+            ("hierarchical (a task reads a task)", HierarchicalColor, "6 4", HierarchicalArrow, Margin + 90),
+            ("tie λ‖θa − θb‖²", TieColor, "2 3", null, Margin + 330),
         };
         foreach (var (label, stroke, dash, arrow, x) in items)
         {
             svg.Append("<line x1=\"").Append(Number(x)).Append("\" y1=\"").Append(Number(y)).Append("\" x2=\"").Append(Number(x + 28)).Append("\" y2=\"").Append(Number(y))
                 .Append("\" stroke=\"").Append(stroke).Append("\" stroke-width=\"1.5\"").Append(dash.Length > 0 ? $" stroke-dasharray=\"{dash}\"" : "")
-                .Append(arrow ? " marker-end=\"url(#mtl-architecture-arrow)\"" : "").Append(" data-legend=\"").Append(Encode(label)).Append("\"/>");
+                .Append(arrow is null ? "" : $" marker-end=\"url(#{arrow})\"").Append(" data-legend=\"").Append(Encode(label)).Append("\"/>");
             svg.Append("<text x=\"").Append(Number(x + 34)).Append("\" y=\"").Append(Number(y + 4)).Append("\" font-size=\"10\" fill=\"#333\">").Append(Encode(label)).Append("</text>\n");
         }
     }
@@ -335,12 +344,12 @@ public static class ArchitectureDiagram
         return lines;
     }
 
-    /// <summary>The summary in lines of about <see cref="WrapAt"/> characters, broken after an arrow or a comma.</summary>
+    /// <summary>The summary in lines of about <see cref="WrapAt"/> characters, broken at spaces; an arrow starts a line, never ends one.</summary>
     private static IEnumerable<string> Wrap(string text)
     {
         if (string.IsNullOrWhiteSpace(text)) yield break;
         var line = new StringBuilder();
-        foreach (var word in text.Split(' '))
+        foreach (var word in text.Replace("→ ", "→\u0001").Split(' ').Select(w => w.Replace('\u0001', ' ')))
         {
             if (line.Length > 0 && line.Length + 1 + word.Length > WrapAt)
             {
