@@ -140,7 +140,7 @@ internal static class ArchitectureEmitter
         long shared = layer.Setting.Integer("shared"), specific = layer.Setting.Integer("specific");
         var perLevel = layer.Body.Count / levels;
         var expert = Enumerable.Range(0, levels).Select(l => Sum(layer.Body.Skip(l * perLevel).Take(perLevel).Select(x => x.ParameterCount))).ToList();
-        var input = Enumerable.Range(0, levels).Select(l => (l == 0 ? layer.Input : layer.Body[(l * perLevel) - 1].Output).Shape.ElementCount).ToList();
+        var input = Enumerable.Range(0, levels).Select(l => (l == 0 || perLevel == 0 ? layer.Input : layer.Body[(l * perLevel) - 1].Output).Shape.ElementCount).ToList();
         var all = shared + (tasks.Count * specific);
         var word = layer.Kind == LayerKind.Ple ? "ple" : "cgc";
         var perLevelText = levels > 1 ? $" per level, {levels} levels" : "";

@@ -122,7 +122,7 @@ public static class ArchitectureDiagram
             }
         }
         svg.Append(edges);
-        svg.Append("</svg><figcaption>").Append(Encode(architecture.Model)).Append(": ").Append(Parameters(total)).Append(" trainable parameters");
+        svg.Append("</svg><figcaption>").Append(Encode(architecture.Model)).Append(": ").Append(FormatParameters(total)).Append(" trainable parameters");
         if (total >= 1_000_000) svg.Append(" (").Append(total.ToString("N0", CultureInfo.InvariantCulture)).Append(')');
         svg.Append(", ").Append(tops.Count(n => n.Kind == ArchitectureNodeKind.Input)).Append(" input(s), ")
             .Append(tops.Count(n => n.Kind is ArchitectureNodeKind.Shared or ArchitectureNodeKind.Mixture)).Append(" shared block(s), ")
@@ -131,7 +131,7 @@ public static class ArchitectureDiagram
     }
 
     /// <summary><c>12,345</c> below a million, then <c>1.2 M</c>, and <c>3.4 B</c> from a billion.</summary>
-    public static string Parameters(long count) => count switch
+    public static string FormatParameters(long count) => count switch
     {
         >= 1_000_000_000 => (count / 1e9).ToString("0.#", CultureInfo.InvariantCulture) + " B",
         >= 1_000_000 => (count / 1e6).ToString("0.#", CultureInfo.InvariantCulture) + " M",
@@ -337,7 +337,7 @@ public static class ArchitectureDiagram
         lines.Add(new Line(
             node.Kind == ArchitectureNodeKind.Input
                 ? (node.DType ?? "") + node.Shape
-                : $"{node.Shape} · {Parameters(node.Parameters)} parameters",
+                : $"{node.Shape} · {FormatParameters(node.Parameters)} parameters",
             Title: false,
             Muted: false));
         lines.AddRange(Wrap(node.Summary).Select(l => new Line(l, Title: false, Muted: true)));

@@ -212,7 +212,7 @@ public sealed class ArchitectureDiagramTests
     [InlineData(12_000_000L, "12 M")]
     [InlineData(3_400_000_000L, "3.4 B")]
     public void Parameter_counts_read_as_thousands_then_millions(long count, string text) =>
-        Assert.Equal(text, ArchitectureDiagram.Parameters(count));
+        Assert.Equal(text, ArchitectureDiagram.FormatParameters(count));
 
     [Fact]
     public void The_caption_gives_the_total_of_the_boxes_without_counting_a_mixtures_parts_twice()
