@@ -19,7 +19,7 @@ namespace Mtl.Training;
 /// part); every arrow a <c>path</c> with <c>data-from</c>, <c>data-to</c> and <c>data-edge</c>
 /// (<c>data</c>, <c>hierarchical</c>, <c>tie</c>; with <c>data-member</c> for a mixture's task
 /// output and <c>data-lambda</c> for a tie). Boxes in one column never overlap, parts stay inside
-/// their mixture, and the SVG's width and height hold every box.
+/// their mixture, no arrow passes through a box it does not join, and the SVG's width and height hold every box.
 /// </remarks>
 public static class ArchitectureDiagram
 {
@@ -91,8 +91,10 @@ public static class ArchitectureDiagram
             x += width + ColumnGap;
         }
 
+        var lanes = columns.Select(c => c.Select(n => boxes[n.Name]).ToList())
+            .Select(c => new Lane(c[0].X, c[0].Right, c.Select(b => (b.Y, b.Y + b.Height)).ToList())).ToList();
         var edges = new StringBuilder();
-        var right = Edges(architecture, boxes, Top, edges);
+        var right = Edges(architecture, boxes, new Router(lanes, Margin + LegendHeight, Margin + LegendHeight + tallest), edges);
         var svgWidth = Math.Max(MinWidth, Math.Max(x - ColumnGap + Margin, right + Margin));
         var svgHeight = Margin + LegendHeight + tallest + Margin;
 
@@ -159,6 +161,63 @@ public static class ArchitectureDiagram
 
     private sealed record Line(string Text, bool Title, bool Muted);
 
+    /// <summary>A column of boxes: its left and right x, and the top and bottom of each box in it, top to bottom.</summary>
+    private sealed record Lane(double Left, double Right, IReadOnlyList<(double Top, double Bottom)> Boxes);
+
+    /// <summary>
+    /// Paths of arrows that pass no box: between neighbouring columns a curve with level ends; an
+    /// arrow that skips columns crosses each one level, through the free gap (between two boxes,
+    /// or above or below them) nearest to the straight line between its ends.
+    /// </summary>
+    private sealed class Router(IReadOnlyList<Lane> lanes, double top, double bottom)
+    {
+        private const double Clearance = 6;
+
+        public string Route(double x1, double y1, int fromColumn, double x2, double y2, int toColumn)
+        {
+            var path = new StringBuilder().Append("M ").Append(Number(x1)).Append(' ').Append(Number(y1));
+            var (x, y) = (x1, y1);
+            for (var c = fromColumn + 1; c < toColumn; c++)
+            {
+                var lane = lanes[c];
+                var wanted = y1 + ((y2 - y1) * (lane.Left - x1) / (x2 - x1));
+                var at = Gap(lane, wanted);
+                Curve(path, x, y, lane.Left, at);
+                path.Append(" L ").Append(Number(lane.Right)).Append(' ').Append(Number(at));
+                (x, y) = (lane.Right, at);
+            }
+            Curve(path, x, y, x2, y2);
+            return path.ToString();
+        }
+
+        private static void Curve(StringBuilder path, double x1, double y1, double x2, double y2)
+        {
+            var reach = Math.Max(20, (x2 - x1) / 2);
+            path.Append(" C ").Append(Number(x1 + reach)).Append(' ').Append(Number(y1)).Append(", ").Append(Number(x2 - reach)).Append(' ').Append(Number(y2))
+                .Append(", ").Append(Number(x2)).Append(' ').Append(Number(y2));
+        }
+
+        /// <summary>The height nearest to <paramref name="wanted"/> in a gap of the column, kept clear of the boxes where the gap allows.</summary>
+        private double Gap(Lane lane, double wanted)
+        {
+            var best = double.NaN;
+            var start = top;
+            var gaps = new List<(double Low, double High)>();
+            foreach (var (boxTop, boxBottom) in lane.Boxes)
+            {
+                gaps.Add((start, boxTop));
+                start = boxBottom;
+            }
+            gaps.Add((start, bottom));
+            foreach (var (low, high) in gaps.Where(g => g.High >= g.Low))
+            {
+                var y = high - low >= 2 * Clearance ? Math.Clamp(wanted, low + Clearance, high - Clearance) : (low + high) / 2;
+                if (double.IsNaN(best) || Math.Abs(y - wanted) < Math.Abs(best - wanted)) best = y;
+            }
+            return double.IsNaN(best) ? wanted : best;
+        }
+    }
+
     private static Dictionary<string, ArchitectureNode> Validate(ModelArchitecture architecture)
     {
         var nodes = new Dictionary<string, ArchitectureNode>(StringComparer.Ordinal);
@@ -222,7 +281,7 @@ public static class ArchitectureDiagram
     }
 
     /// <summary>The arrows, appended to <paramref name="svg"/>; returns the rightmost x they reach.</summary>
-    private static double Edges(ModelArchitecture architecture, Dictionary<string, Box> boxes, Func<string, string> top, StringBuilder svg)
+    private static double Edges(ModelArchitecture architecture, Dictionary<string, Box> boxes, Router router, StringBuilder svg)
     {
         var flows = architecture.Edges.Where(e => e.Kind != ArchitectureEdgeKind.Tie).ToList();
         // A box's arrows leave (and arrive) spread over its side, ordered by the height of the other end, so they do not cross there.
@@ -252,9 +311,8 @@ public static class ArchitectureDiagram
                 {
                     var (left, other) = from.Column < to.Column ? (from, to) : (to, from);
                     var (x1, y1, x2, y2) = (left.Right, left.Y + left.Height - 6, other.X, other.Y + other.Height - 6);
-                    var middle = (x1 + x2) / 2;
-                    path = $"M {Number(x1)} {Number(y1)} C {Number(middle)} {Number(y1)}, {Number(middle)} {Number(y2)}, {Number(x2)} {Number(y2)}";
-                    (labelX, labelY) = (middle + 4, ((y1 + y2) / 2) - 4);
+                    path = router.Route(x1, y1, left.Column, x2, y2, other.Column);
+                    (labelX, labelY) = (x1 + 4, y1 - 4);
                 }
                 svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"").Append(TieColor).Append("\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"");
             }
@@ -262,8 +320,7 @@ public static class ArchitectureDiagram
             {
                 var (x1, y1) = (from.Right, Spread(from, outgoing[edge.From], edge));
                 var (x2, y2) = (to.X, Spread(to, incoming[edge.To], edge));
-                var reach = Math.Max(40, Math.Abs(x2 - x1) / 2);
-                path = $"M {Number(x1)} {Number(y1)} C {Number(x1 + reach)} {Number(y1)}, {Number(x2 - reach)} {Number(y2)}, {Number(x2)} {Number(y2)}";
+                path = router.Route(x1, y1, from.Column, x2, y2, to.Column);
                 (labelX, labelY) = (x1 + 4, y1 - 4);
                 var hierarchical = edge.Kind == ArchitectureEdgeKind.Hierarchical;
                 svg.Append("<path d=\"").Append(path).Append("\" fill=\"none\" stroke=\"").Append(hierarchical ? HierarchicalColor : DataColor).Append("\" stroke-width=\"1.5\"")

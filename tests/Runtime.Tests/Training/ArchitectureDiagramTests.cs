@@ -251,6 +251,87 @@ public sealed class ArchitectureDiagramTests
         Assert.NotEqual(Census(), fewer);
     }
 
+    /// <summary>Points along a path of M, C and L commands (20 per curve).</summary>
+    private static List<(double X, double Y)> Points(string d)
+    {
+        var numbers = Regex.Matches(d, @"-?\d+(\.\d+)?").Select(m => double.Parse(m.Value, CultureInfo.InvariantCulture)).ToList();
+        var commands = Regex.Matches(d, "[MCL]").Select(m => m.Value[0]).ToList();
+        var points = new List<(double X, double Y)>();
+        var (i, x, y) = (0, 0.0, 0.0);
+        foreach (var command in commands)
+        {
+            if (command == 'C')
+            {
+                var (ax, ay, bx, by, cx, cy) = (numbers[i], numbers[i + 1], numbers[i + 2], numbers[i + 3], numbers[i + 4], numbers[i + 5]);
+                for (var k = 1; k <= 20; k++)
+                {
+                    var t = k / 20.0;
+                    var u = 1 - t;
+                    points.Add(((u * u * u * x) + (3 * u * u * t * ax) + (3 * u * t * t * bx) + (t * t * t * cx), (u * u * u * y) + (3 * u * u * t * ay) + (3 * u * t * t * by) + (t * t * t * cy)));
+                }
+                (x, y, i) = (cx, cy, i + 6);
+            }
+            else
+            {
+                (x, y, i) = (numbers[i], numbers[i + 1], i + 2);
+                if (command == 'L')
+                {
+                    var (fx, fy) = points[^1];
+                    for (var k = 1; k <= 20; k++) points.Add((fx + ((x - fx) * k / 20.0), fy + ((y - fy) * k / 20.0)));
+                }
+                else
+                {
+                    points.Add((x, y));
+                }
+            }
+        }
+        return points;
+    }
+
+    [Fact]
+    public void No_arrow_passes_through_a_box_it_does_not_join()
+    {
+        // features → trunk and features → side skip columns full of boxes; so do the arrows of a wide model.
+        var wide = new ModelArchitecture(
+            "Wide",
+            [
+                new("x", ArchitectureNodeKind.Input, "[4]", 0, "") { DType = "float" },
+                .. Enumerable.Range(0, 4).Select(i => new ArchitectureNode($"b{i}", ArchitectureNodeKind.Shared, "[4]", 20, "linear(4)")),
+                new("c", ArchitectureNodeKind.Shared, "[4]", 20, "linear(4)"),
+                new("t", ArchitectureNodeKind.Task, "[1]", 5, "concat(x, b0, b3, c) → linear(1)"),
+            ],
+            [
+                .. Enumerable.Range(0, 4).Select(i => new ArchitectureEdge("x", $"b{i}", ArchitectureEdgeKind.Data)),
+                new("b0", "c", ArchitectureEdgeKind.Data),
+                new("x", "t", ArchitectureEdgeKind.Data),
+                new("b0", "t", ArchitectureEdgeKind.Data),
+                new("b3", "t", ArchitectureEdgeKind.Data),
+                new("c", "t", ArchitectureEdgeKind.Data),
+            ]);
+        var crossings = 0;
+        foreach (var architecture in new[] { Census(), wide })
+        {
+            var svg = ArchitectureDiagram.Render(architecture);
+            var rects = Rects(svg);
+            string Top(string node) => rects.Single(r => r.Node == node).Parent ?? node;
+            foreach (var path in Paths(svg))
+            {
+                var ends = new[] { Top(Attribute(path, "data-from")), Top(Attribute(path, "data-to")) };
+                var points = Points(Attribute(path, "d"));
+                Assert.True(points.Count > 2);
+                foreach (var box in rects.Where(r => r.Parent is null && !ends.Contains(r.Node)))
+                {
+                    var inside = points.Where(p => p.X > box.X && p.X < box.Right && p.Y > box.Y && p.Y < box.Bottom).ToList();
+                    Assert.True(inside.Count == 0, $"{architecture.Model}: the arrow {ends[0]} → {ends[1]} passes through {box.Node} at {inside.FirstOrDefault()}");
+                }
+                if (Attribute(path, "d").Contains(" L ", StringComparison.Ordinal)) crossings++;
+            }
+        }
+
+        // features → trunk, features → side (two columns each), x → c and x → t, b0 → t: each crosses a column level.
+        Assert.True(crossings >= 5, $"{crossings} arrows cross a column");
+    }
+
     [Fact]
     public void Tied_boxes_in_one_column_are_joined_by_an_arc_that_the_drawing_holds()
     {
