@@ -47,5 +47,7 @@ public sealed class PenguinsExampleTests
         Assert.Equal(9, Regex.Matches(html, "<tr data-task=").Count);
         Assert.Contains("data-setting=\"optimizer\">Adam: lr 0.005,", html, StringComparison.Ordinal);
         Assert.Contains("data-chart=\"mass · mae\"", html, StringComparison.Ordinal);
+        // The architecture drawing: the trunk's box with its shape and PyTorch's parameter count, (3+4)·32+32 + 32·32+32 + 3·4.
+        Assert.Contains("data-node=\"trunk\" data-kind=\"shared\" data-shape=\"[32]\" data-parameters=\"1324\"", html, StringComparison.Ordinal);
     }
 }

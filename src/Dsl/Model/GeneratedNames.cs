@@ -41,7 +41,7 @@ public static class GeneratedNames
     /// Member names that the generated types holding one member per input, block or task (the
     /// model, inputs, outputs, targets, example, task datasets, metrics and prediction) already
     /// have or inherit: object's members, the module's (standardisation included), the model's
-    /// block methods, and <c>ParameterCount</c> and <c>Loss</c>. The model registers its
+    /// block methods, and <c>ParameterCount</c>, <c>Architecture</c> and <c>Loss</c>. The model registers its
     /// standardisers as the modules <c>input_standardizers</c> and <c>target_standardizers</c>, whose
     /// C# names are reserved here so that no block or task can take those module names.
     /// </summary>
@@ -49,7 +49,7 @@ public static class GeneratedNames
     {
         "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
         "GetName", "Dispose", "RegisterComponents", "SharedModules", "LastSharedLayer", "SharedParameters", "TaskParameters",
-        "DeclaredInputs", "ParameterCount", "Loss", "InputStandardizers", "TargetStandardizers", "OriginalUnits",
+        "DeclaredInputs", "ParameterCount", "Architecture", "Loss", "InputStandardizers", "TargetStandardizers", "OriginalUnits",
         "LearnedCategoryInputs", "LearnedCategories",
         "Freeze", "FrozenModules", "SaveBlock", "LoadBlock", "BlockOf",
     };

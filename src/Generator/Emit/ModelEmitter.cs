@@ -25,6 +25,8 @@ internal static class ModelEmitter
                 w.Summary("The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).");
                 w.Line($"public const long ParameterCount = {model.ParameterCount}L;");
                 w.Line();
+                ArchitectureEmitter.Emit(w, model);
+                w.Line();
                 Constructor(w, model, name);
                 foreach (var entry in Entries(model))
                 {

@@ -221,6 +221,8 @@ internal static class TrainerEmitter
                 // A relation given in the options replaces the file's.
                 w.Line($"if (options.Relation is null) options = options with {{ Relation = {Relation(model, relation)} }};");
             }
+            // An architecture given in the options replaces the model's.
+            w.Line($"if (options.Architecture is null) options = options with {{ Architecture = {modelType}.Architecture }};");
             var ties = model.Training.Ties;
             if (ties.Count > 0)
             {

@@ -35,6 +35,11 @@ internal static class Types
     public const string EarlyStopping = "global::Mtl.Training.EarlyStopping";
     public const string SoftTie = "global::Mtl.Training.SoftTie";
     public const string TaskRelation = "global::Mtl.Training.TaskRelation";
+    public const string ModelArchitecture = "global::Mtl.Training.ModelArchitecture";
+    public const string ArchitectureNode = "global::Mtl.Training.ArchitectureNode";
+    public const string ArchitectureNodeKind = "global::Mtl.Training.ArchitectureNodeKind";
+    public const string ArchitectureEdge = "global::Mtl.Training.ArchitectureEdge";
+    public const string ArchitectureEdgeKind = "global::Mtl.Training.ArchitectureEdgeKind";
     public const string EpochRecord = "global::Mtl.Training.EpochRecord";
     public const string Checkpoint = "global::Mtl.Training.Checkpoint";
     public const string BlockWeights = "global::Mtl.Training.BlockWeights";

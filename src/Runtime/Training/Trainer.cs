@@ -482,6 +482,7 @@ public sealed class Trainer : IDisposable
         Settings = RunSettings.Describe(Options, Tasks, _optimizer, _weighting, Stage),
         Monitor = _stopper.Settings?.Monitor,
         RestoresBest = Options.RestoreBest,
+        Architecture = Options.Architecture,
         Comparison = _comparison,
     };
 

@@ -117,6 +117,14 @@ public sealed record TrainerOptions
     /// <summary>Where to write report.html (rewritten after every epoch); null: no report.</summary>
     public string? ReportPath { get; init; }
 
+    /// <summary>
+    /// The model's architecture, drawn in report.html (inputs, shared blocks, mixtures with their
+    /// experts and gates, task heads, with shapes and parameter counts; see
+    /// <see cref="ArchitectureDiagram"/>). A generated trainer sets its model's
+    /// <c>XModel.Architecture</c> when this is null; null (the default for a hand-written model): no drawing.
+    /// </summary>
+    public ModelArchitecture? Architecture { get; init; }
+
     /// <summary>Where to save a checkpoint after every epoch (atomically; its folder is created, and checked, before the first step); null: no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
 

@@ -11,6 +11,21 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 3552L;
 
+        /// <summary>The architecture of Arguments for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 3 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 2 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Arguments",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("image", global::Mtl.Training.ArchitectureNodeKind.Input, "[3, 32, 32]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("features", global::Mtl.Training.ArchitectureNodeKind.Shared, "[784]", 2768L, "conv2d(16, kernel: 3) → conv2d(16, kernel: 3, stride: 2, padding: 1) → maxpool2d(2) → flatten"),
+                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 784L, "linear(1, bias: false)") { Detail = "binary" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("image", "features", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("features", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public ArgumentsModel() : base(nameof(ArgumentsModel))
         {

@@ -11,6 +11,29 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 168904L;
 
+        /// <summary>The architecture of Census for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 7 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 6 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Census",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("features", global::Mtl.Training.ArchitectureNodeKind.Input, "[14]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("tokens", global::Mtl.Training.ArchitectureNodeKind.Input, "[64]", 0L, "") { DType = "long" },
+                new global::Mtl.Training.ArchitectureNode("trunk", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 3040L, "linear(64) → relu → dropout(0.1) → linear(32) → relu"),
+                new global::Mtl.Training.ArchitectureNode("text", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 160000L, "embedding(5000, dim: 32) → mean(1)"),
+                new global::Mtl.Training.ArchitectureNode("fused", global::Mtl.Training.ArchitectureNodeKind.Shared, "[64]", 4160L, "concat(trunk, text) → linear(64) → relu"),
+                new global::Mtl.Training.ArchitectureNode("income", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 1057L, "linear(16) → relu → linear(1)") { Detail = "binary" },
+                new global::Mtl.Training.ArchitectureNode("marital", global::Mtl.Training.ArchitectureNodeKind.Task, "[7]", 647L, "linear(16) → relu → linear(7)") { Detail = "classes(7)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("features", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("tokens", "text", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "fused", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("text", "fused", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("fused", "income", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "marital", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public CensusModel() : base(nameof(CensusModel))
         {

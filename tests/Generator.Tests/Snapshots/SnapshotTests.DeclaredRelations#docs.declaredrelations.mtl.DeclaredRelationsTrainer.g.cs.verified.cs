@@ -37,6 +37,7 @@ namespace Tests.Generated
             Model = new DeclaredRelationsModel();
             Optimizer = CreateOptimizer(Model);
             if (options.Relation is null) options = options with { Relation = new global::Mtl.Training.TaskRelation(new global::Mtl.Torch.torch.nn.Module[] { Model.A, Model.B }, 0.1, new[] { new[] { 1.0, 0.8 }, new[] { 0.8, 1.0 } }) };
+            if (options.Architecture is null) options = options with { Architecture = DeclaredRelationsModel.Architecture };
             Options = options;
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }

@@ -11,6 +11,26 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 12960L;
 
+        /// <summary>The architecture of Experts for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 7 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 3 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Experts",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("features", global::Mtl.Training.ArchitectureNodeKind.Input, "[14]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("mix", global::Mtl.Training.ArchitectureNodeKind.Mixture, "[32]", 12280L, "4 experts, a softmax gate per task") { Detail = "mmoe" },
+                new global::Mtl.Training.ArchitectureNode("mix.experts", global::Mtl.Training.ArchitectureNodeKind.Experts, "[32]", 12160L, "linear(64) → relu → linear(32) → relu") { Parent = "mix", Detail = "4 experts" },
+                new global::Mtl.Training.ArchitectureNode("mix.gate.income", global::Mtl.Training.ArchitectureNodeKind.Gate, "[4]", 60L, "linear(4) → softmax") { Parent = "mix", Detail = "gate of income" },
+                new global::Mtl.Training.ArchitectureNode("mix.gate.marital", global::Mtl.Training.ArchitectureNodeKind.Gate, "[4]", 60L, "linear(4) → softmax") { Parent = "mix", Detail = "gate of marital" },
+                new global::Mtl.Training.ArchitectureNode("income", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 33L, "linear(1)") { Detail = "binary" },
+                new global::Mtl.Training.ArchitectureNode("marital", global::Mtl.Training.ArchitectureNodeKind.Task, "[7]", 647L, "linear(16) → relu → linear(7)") { Detail = "classes(7)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("features", "mix", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("mix", "income", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "income" },
+                new global::Mtl.Training.ArchitectureEdge("mix", "marital", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "marital" },
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public ExpertsModel() : base(nameof(ExpertsModel))
         {

@@ -11,6 +11,38 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 9022L;
 
+        /// <summary>The architecture of Extraction for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 16 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 6 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Extraction",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("features", global::Mtl.Training.ArchitectureNodeKind.Input, "[14]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("cgc_mix", global::Mtl.Training.ArchitectureNodeKind.Mixture, "[32]", 2010L, "2 shared experts and 1 per task, a softmax gate per task") { Detail = "cgc" },
+                new global::Mtl.Training.ArchitectureNode("cgc_mix.shared_experts", global::Mtl.Training.ArchitectureNodeKind.Experts, "[32]", 960L, "linear(32) → relu") { Parent = "cgc_mix", Detail = "2 shared experts" },
+                new global::Mtl.Training.ArchitectureNode("cgc_mix.experts.income", global::Mtl.Training.ArchitectureNodeKind.Experts, "[32]", 480L, "linear(32) → relu") { Parent = "cgc_mix", Detail = "1 expert of income" },
+                new global::Mtl.Training.ArchitectureNode("cgc_mix.experts.marital", global::Mtl.Training.ArchitectureNodeKind.Experts, "[32]", 480L, "linear(32) → relu") { Parent = "cgc_mix", Detail = "1 expert of marital" },
+                new global::Mtl.Training.ArchitectureNode("cgc_mix.gate.income", global::Mtl.Training.ArchitectureNodeKind.Gate, "[3]", 45L, "linear(3) → softmax") { Parent = "cgc_mix", Detail = "gate of income" },
+                new global::Mtl.Training.ArchitectureNode("cgc_mix.gate.marital", global::Mtl.Training.ArchitectureNodeKind.Gate, "[3]", 45L, "linear(3) → softmax") { Parent = "cgc_mix", Detail = "gate of marital" },
+                new global::Mtl.Training.ArchitectureNode("ple_mix", global::Mtl.Training.ArchitectureNodeKind.Mixture, "[32]", 6492L, "2 shared experts and 1 per task per level, 2 levels, a softmax gate per task") { Detail = "ple" },
+                new global::Mtl.Training.ArchitectureNode("ple_mix.shared_experts", global::Mtl.Training.ArchitectureNodeKind.Experts, "[32]", 3072L, "linear(32) → relu") { Parent = "ple_mix", Detail = "2 shared experts per level, 2 levels" },
+                new global::Mtl.Training.ArchitectureNode("ple_mix.experts.income", global::Mtl.Training.ArchitectureNodeKind.Experts, "[32]", 1536L, "linear(32) → relu") { Parent = "ple_mix", Detail = "1 expert of income per level, 2 levels" },
+                new global::Mtl.Training.ArchitectureNode("ple_mix.experts.marital", global::Mtl.Training.ArchitectureNodeKind.Experts, "[32]", 1536L, "linear(32) → relu") { Parent = "ple_mix", Detail = "1 expert of marital per level, 2 levels" },
+                new global::Mtl.Training.ArchitectureNode("ple_mix.gate.income", global::Mtl.Training.ArchitectureNodeKind.Gate, "[3]", 144L, "linear(3) → softmax") { Parent = "ple_mix", Detail = "gate of income" },
+                new global::Mtl.Training.ArchitectureNode("ple_mix.gate.marital", global::Mtl.Training.ArchitectureNodeKind.Gate, "[3]", 144L, "linear(3) → softmax") { Parent = "ple_mix", Detail = "gate of marital" },
+                new global::Mtl.Training.ArchitectureNode("ple_mix.shared_gate", global::Mtl.Training.ArchitectureNodeKind.Gate, "[4]", 60L, "linear(4) → softmax") { Parent = "ple_mix", Detail = "first level" },
+                new global::Mtl.Training.ArchitectureNode("income", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 65L, "concat(cgc_mix.income, ple_mix.income) → linear(1)") { Detail = "binary" },
+                new global::Mtl.Training.ArchitectureNode("marital", global::Mtl.Training.ArchitectureNodeKind.Task, "[7]", 455L, "concat(cgc_mix.marital, ple_mix.marital) → linear(7)") { Detail = "classes(7)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("features", "cgc_mix", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("features", "ple_mix", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("cgc_mix", "income", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "income" },
+                new global::Mtl.Training.ArchitectureEdge("ple_mix", "income", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "income" },
+                new global::Mtl.Training.ArchitectureEdge("cgc_mix", "marital", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "marital" },
+                new global::Mtl.Training.ArchitectureEdge("ple_mix", "marital", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "marital" },
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public ExtractionModel() : base(nameof(ExtractionModel))
         {

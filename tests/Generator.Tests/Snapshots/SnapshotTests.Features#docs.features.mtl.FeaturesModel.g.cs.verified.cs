@@ -11,6 +11,29 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 1497L;
 
+        /// <summary>The architecture of Features for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 6 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 7 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Features",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("x", global::Mtl.Training.ArchitectureNodeKind.Input, "[10]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("trunk", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 352L, "linear(32) → relu"),
+                new global::Mtl.Training.ArchitectureNode("left", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 528L, "linear(16)"),
+                new global::Mtl.Training.ArchitectureNode("right", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 528L, "linear(16)"),
+                new global::Mtl.Training.ArchitectureNode("first", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 17L, "linear(1)") { Detail = "binary" },
+                new global::Mtl.Training.ArchitectureNode("second", global::Mtl.Training.ArchitectureNodeKind.Task, "[4]", 72L, "concat(right, first) → linear(4)") { Detail = "classes(4)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("x", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "left", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "right", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("left", "first", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("right", "second", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("first", "second", global::Mtl.Training.ArchitectureEdgeKind.Hierarchical),
+                new global::Mtl.Training.ArchitectureEdge("left", "right", global::Mtl.Training.ArchitectureEdgeKind.Tie) { Lambda = 0.1 },
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public FeaturesModel() : base(nameof(FeaturesModel))
         {

@@ -37,6 +37,7 @@ namespace Tests.Generated
             global::Mtl.Torch.torch.manual_seed(options.Seed);
             Model = new FeaturesModel();
             Optimizer = CreateOptimizer(Model);
+            if (options.Architecture is null) options = options with { Architecture = FeaturesModel.Architecture };
             Options = options.Ties.Count > 0 ? options : options with { Ties = new[] { new global::Mtl.Training.SoftTie(Model.Left, Model.Right, 0.1) } };
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }

@@ -11,6 +11,24 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 1075L;
 
+        /// <summary>The architecture of Hierarchy for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 4 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 4 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Hierarchy",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("x", global::Mtl.Training.ArchitectureNodeKind.Input, "[16]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("trunk", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 544L, "linear(32) → relu"),
+                new global::Mtl.Training.ArchitectureNode("coarse", global::Mtl.Training.ArchitectureNodeKind.Task, "[3]", 99L, "linear(3)") { Detail = "classes(3)" },
+                new global::Mtl.Training.ArchitectureNode("fine", global::Mtl.Training.ArchitectureNodeKind.Task, "[12]", 432L, "concat(trunk, coarse) → linear(12)") { Detail = "classes(12)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("x", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "coarse", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "fine", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("coarse", "fine", global::Mtl.Training.ArchitectureEdgeKind.Hierarchical),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public HierarchyModel() : base(nameof(HierarchyModel))
         {

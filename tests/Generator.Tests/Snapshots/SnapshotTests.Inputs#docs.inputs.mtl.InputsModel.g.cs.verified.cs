@@ -11,6 +11,32 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 35276L;
 
+        /// <summary>The architecture of Inputs for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 9 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 7 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Inputs",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("pixels", global::Mtl.Training.ArchitectureNodeKind.Input, "[1, 28, 28]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("tokens", global::Mtl.Training.ArchitectureNodeKind.Input, "[64]", 0L, "") { DType = "long" },
+                new global::Mtl.Training.ArchitectureNode("signal", global::Mtl.Training.ArchitectureNodeKind.Input, "[3, 100]", 0L, "") { DType = "double" },
+                new global::Mtl.Training.ArchitectureNode("weight", global::Mtl.Training.ArchitectureNodeKind.Input, "[]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("image", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 12560L, "flatten → linear(16)"),
+                new global::Mtl.Training.ArchitectureNode("text", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 16000L, "embedding(1000, dim: 16) → mean(1)"),
+                new global::Mtl.Training.ArchitectureNode("wave", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 6224L, "conv1d(4, kernel: 5) → flatten → linear(16)"),
+                new global::Mtl.Training.ArchitectureNode("label", global::Mtl.Training.ArchitectureNodeKind.Task, "[10]", 490L, "concat(image, text, wave) → linear(10)") { Detail = "classes(10)" },
+                new global::Mtl.Training.ArchitectureNode("heavy", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 2L, "flatten → linear(1)") { Detail = "binary" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("pixels", "image", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("tokens", "text", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("signal", "wave", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("image", "label", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("text", "label", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("wave", "label", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("weight", "heavy", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public InputsModel() : base(nameof(InputsModel))
         {

@@ -11,6 +11,38 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 401705L;
 
+        /// <summary>The architecture of Layers for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 10 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 12 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Layers",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("image", global::Mtl.Training.ArchitectureNodeKind.Input, "[3, 32, 32]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("series", global::Mtl.Training.ArchitectureNodeKind.Input, "[50, 8]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("ids", global::Mtl.Training.ArchitectureNodeKind.Input, "[20]", 0L, "") { DType = "long" },
+                new global::Mtl.Training.ArchitectureNode("vision", global::Mtl.Training.ArchitectureNodeKind.Shared, "[64]", 35776L, "conv2d(16, kernel: 3, padding: 1) → batchnorm → leaky_relu(0.1) → maxpool2d(2) → conv2d(32, kernel: 3, stride: 2, dilation: 1, groups: 2) → silu → avgpool2d(2, stride: 1) → adaptive_avgpool2d(4) → flatten → dropout(0.2) → linear(64) → layernorm → gelu"),
+                new global::Mtl.Training.ArchitectureNode("timeline", global::Mtl.Training.ArchitectureNodeKind.Shared, "[64]", 37488L, "conv1d(16, kernel: 3) → maxpool1d(2) → avgpool1d(2) → adaptive_avgpool1d(5) → lstm(32, layers: 2, bidirectional: true, dropout: 0.1, reduce: mean)"),
+                new global::Mtl.Training.ArchitectureNode("words", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 326336L, "embedding(10000, dim: 32) → gru(32) → max(1) → tanh"),
+                new global::Mtl.Training.ArchitectureNode("probabilities", global::Mtl.Training.ArchitectureNodeKind.Shared, "[8]", 520L, "linear(8) → softmax → sigmoid → log_softmax(-1)"),
+                new global::Mtl.Training.ArchitectureNode("pooled", global::Mtl.Training.ArchitectureNodeKind.Shared, "[4]", 400L, "embedding(100, dim: 4) → sum(-2)"),
+                new global::Mtl.Training.ArchitectureNode("smooth", global::Mtl.Training.ArchitectureNodeKind.Shared, "[64]", 0L, "elu(0.5) → selu → mish → softplus(2) → relu6 → hardswish → hardsigmoid → identity"),
+                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[5]", 1185L, "concat(vision, timeline, words, probabilities, pooled, smooth) → linear(5)") { Detail = "classes(5)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("image", "vision", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("series", "timeline", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("ids", "words", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("timeline", "probabilities", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("ids", "pooled", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("timeline", "smooth", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("vision", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("timeline", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("words", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("probabilities", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("pooled", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("smooth", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public LayersModel() : base(nameof(LayersModel))
         {

@@ -11,6 +11,23 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 179L;
 
+        /// <summary>The architecture of LearnedIsland for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 4 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 3 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "LearnedIsland",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("island", global::Mtl.Training.ArchitectureNodeKind.Input, "[]", 0L, "") { DType = "long" },
+                new global::Mtl.Training.ArchitectureNode("measures", global::Mtl.Training.ArchitectureNodeKind.Input, "[2]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("trunk", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 128L, "concat(measures, island → embedding(4, dim: 4)) → linear(16) → relu"),
+                new global::Mtl.Training.ArchitectureNode("species", global::Mtl.Training.ArchitectureNodeKind.Task, "[3]", 51L, "linear(3)") { Detail = "classes(3)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("measures", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("island", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "species", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public LearnedIslandModel() : base(nameof(LearnedIslandModel))
         {

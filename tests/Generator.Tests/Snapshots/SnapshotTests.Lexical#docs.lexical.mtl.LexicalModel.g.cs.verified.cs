@@ -14,6 +14,23 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 354L;
 
+        /// <summary>The architecture of Lexical for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 4 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 3 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Lexical",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("features", global::Mtl.Training.ArchitectureNodeKind.Input, "[8]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("trunk", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 288L, "linear(32) → relu"),
+                new global::Mtl.Training.ArchitectureNode("a", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 33L, "linear(1)") { Detail = "regression(1)" },
+                new global::Mtl.Training.ArchitectureNode("b", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 33L, "linear(1, bias: true)") { Detail = "binary" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("features", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "a", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "b", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public LexicalModel() : base(nameof(LexicalModel))
         {

@@ -11,6 +11,36 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 129L;
 
+        /// <summary>The architecture of Merges for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 9 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 11 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Merges",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("a", global::Mtl.Training.ArchitectureNodeKind.Input, "[8]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("b", global::Mtl.Training.ArchitectureNodeKind.Input, "[8]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("c", global::Mtl.Training.ArchitectureNodeKind.Input, "[2, 8]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("d", global::Mtl.Training.ArchitectureNodeKind.Input, "[3, 8]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("both", global::Mtl.Training.ArchitectureNodeKind.Shared, "[12]", 36L, "concat(a, b → linear(4))"),
+                new global::Mtl.Training.ArchitectureNode("summed", global::Mtl.Training.ArchitectureNodeKind.Shared, "[8]", 0L, "add(a, b) → relu"),
+                new global::Mtl.Training.ArchitectureNode("rows", global::Mtl.Training.ArchitectureNodeKind.Shared, "[40]", 0L, "concat(c, d) → flatten"),
+                new global::Mtl.Training.ArchitectureNode("columns", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 0L, "concat(c, c) → flatten"),
+                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 93L, "concat(both, summed, rows, columns) → linear(1)") { Detail = "regression(1)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("a", "both", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("b", "both", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("a", "summed", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("b", "summed", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("c", "rows", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("d", "rows", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("c", "columns", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("both", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("summed", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("rows", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("columns", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public MergesModel() : base(nameof(MergesModel))
         {

@@ -11,6 +11,19 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 5L;
 
+        /// <summary>The architecture of Names for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 2 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 1 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Names",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("class", global::Mtl.Training.ArchitectureNodeKind.Input, "[4]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("income_band", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 5L, "linear(1)") { Detail = "binary" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("class", "income_band", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public NamesModel() : base(nameof(NamesModel))
         {

@@ -35,6 +35,7 @@ namespace Tests.Generated
             global::Mtl.Torch.torch.manual_seed(options.Seed);
             Model = new NamesModel();
             Optimizer = CreateOptimizer(Model);
+            if (options.Architecture is null) options = options with { Architecture = NamesModel.Architecture };
             Options = options;
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }

@@ -11,6 +11,27 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 433L;
 
+        /// <summary>The architecture of Penguins for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 6 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 5 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Penguins",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("measures", global::Mtl.Training.ArchitectureNodeKind.Input, "[3]", 0L, "standardize") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("island", global::Mtl.Training.ArchitectureNodeKind.Input, "[]", 0L, "") { DType = "long" },
+                new global::Mtl.Training.ArchitectureNode("trunk", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 268L, "concat(measures, island → embedding(3, dim: 4)) → linear(32) → relu"),
+                new global::Mtl.Training.ArchitectureNode("species", global::Mtl.Training.ArchitectureNodeKind.Task, "[3]", 99L, "linear(3)") { Detail = "classes(3)" },
+                new global::Mtl.Training.ArchitectureNode("sex", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 33L, "linear(1)") { Detail = "binary" },
+                new global::Mtl.Training.ArchitectureNode("mass", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 33L, "linear(1)") { Detail = "regression(1)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("measures", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("island", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "species", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "sex", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "mass", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public PenguinsModel() : base(nameof(PenguinsModel))
         {

@@ -36,6 +36,7 @@ namespace Tests.Generated
             global::Mtl.Torch.torch.manual_seed(options.Seed);
             Model = new RegularizedModel();
             Optimizer = CreateOptimizer(Model);
+            if (options.Architecture is null) options = options with { Architecture = RegularizedModel.Architecture };
             Options = options;
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }

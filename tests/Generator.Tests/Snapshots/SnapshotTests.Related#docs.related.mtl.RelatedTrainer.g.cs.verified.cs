@@ -39,6 +39,7 @@ namespace Tests.Generated
             Model = new RelatedModel();
             Optimizer = CreateOptimizer(Model);
             if (options.Relation is null) options = options with { Relation = new global::Mtl.Training.TaskRelation(new global::Mtl.Torch.torch.nn.Module[] { Model.A, Model.B, Model.C }, 0.01, null) };
+            if (options.Architecture is null) options = options with { Architecture = RelatedModel.Architecture };
             Options = options;
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }

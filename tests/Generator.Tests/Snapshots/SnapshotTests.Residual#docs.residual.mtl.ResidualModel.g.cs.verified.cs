@@ -11,6 +11,21 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 8513L;
 
+        /// <summary>The architecture of Residual for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 3 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 2 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Residual",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("x", global::Mtl.Training.ArchitectureNodeKind.Input, "[64]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("deep", global::Mtl.Training.ArchitectureNodeKind.Shared, "[64]", 8448L, "residual(linear(64) → relu → linear(64)) → residual(layernorm → gelu)"),
+                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 65L, "linear(1)") { Detail = "binary" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("x", "deep", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("deep", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public ResidualModel() : base(nameof(ResidualModel))
         {

@@ -42,6 +42,7 @@ namespace Tests.Generated
             global::Mtl.Torch.torch.manual_seed(options.Seed);
             Model = new SchedulesModel();
             Optimizer = CreateOptimizer(Model);
+            if (options.Architecture is null) options = options with { Architecture = SchedulesModel.Architecture };
             Options = options;
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }

@@ -11,6 +11,38 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 1476L;
 
+        /// <summary>The architecture of Stacked for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 14 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 8 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Stacked",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("x", global::Mtl.Training.ArchitectureNodeKind.Input, "[8]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("ids", global::Mtl.Training.ArchitectureNodeKind.Input, "[10]", 0L, "") { DType = "long" },
+                new global::Mtl.Training.ArchitectureNode("words", global::Mtl.Training.ArchitectureNodeKind.Shared, "[4]", 400L, "embedding(100, dim: 4) → mean(1)"),
+                new global::Mtl.Training.ArchitectureNode("low", global::Mtl.Training.ArchitectureNodeKind.Shared, "[12]", 0L, "concat(x, words) → identity"),
+                new global::Mtl.Training.ArchitectureNode("first", global::Mtl.Training.ArchitectureNodeKind.Mixture, "[16]", 702L, "3 experts, a softmax gate per task") { Detail = "mmoe" },
+                new global::Mtl.Training.ArchitectureNode("first.experts", global::Mtl.Training.ArchitectureNodeKind.Experts, "[16]", 624L, "linear(16) → relu") { Parent = "first", Detail = "3 experts" },
+                new global::Mtl.Training.ArchitectureNode("first.gate.a", global::Mtl.Training.ArchitectureNodeKind.Gate, "[3]", 39L, "linear(3) → softmax") { Parent = "first", Detail = "gate of a" },
+                new global::Mtl.Training.ArchitectureNode("first.gate.b", global::Mtl.Training.ArchitectureNodeKind.Gate, "[3]", 39L, "linear(3) → softmax") { Parent = "first", Detail = "gate of b" },
+                new global::Mtl.Training.ArchitectureNode("second", global::Mtl.Training.ArchitectureNodeKind.Mixture, "[8]", 340L, "2 experts, a softmax gate per task") { Detail = "mmoe" },
+                new global::Mtl.Training.ArchitectureNode("second.experts", global::Mtl.Training.ArchitectureNodeKind.Experts, "[8]", 272L, "linear(8) → relu") { Parent = "second", Detail = "2 experts" },
+                new global::Mtl.Training.ArchitectureNode("second.gate.a", global::Mtl.Training.ArchitectureNodeKind.Gate, "[2]", 34L, "linear(2) → softmax") { Parent = "second", Detail = "gate of a" },
+                new global::Mtl.Training.ArchitectureNode("second.gate.b", global::Mtl.Training.ArchitectureNodeKind.Gate, "[2]", 34L, "linear(2) → softmax") { Parent = "second", Detail = "gate of b" },
+                new global::Mtl.Training.ArchitectureNode("a", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 9L, "linear(1)") { Detail = "regression(1)" },
+                new global::Mtl.Training.ArchitectureNode("b", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 25L, "concat(first.b, second.b) → linear(1)") { Detail = "binary" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("ids", "words", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("x", "low", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("words", "low", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("low", "first", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("first", "second", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "a" },
+                new global::Mtl.Training.ArchitectureEdge("second", "a", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "a" },
+                new global::Mtl.Training.ArchitectureEdge("first", "b", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "b" },
+                new global::Mtl.Training.ArchitectureEdge("second", "b", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "b" },
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public StackedModel() : base(nameof(StackedModel))
         {

@@ -36,6 +36,7 @@ namespace Tests.Generated
             global::Mtl.Torch.torch.manual_seed(options.Seed);
             Model = new StagesModel();
             if (options.Stages.Count == 0) options = options with { Stages = CreateStages(Model) };
+            if (options.Architecture is null) options = options with { Architecture = StagesModel.Architecture };
             Options = options;
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, null, Options);
         }

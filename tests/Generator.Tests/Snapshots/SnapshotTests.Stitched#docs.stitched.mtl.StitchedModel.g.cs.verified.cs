@@ -11,6 +11,26 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 2160L;
 
+        /// <summary>The architecture of Stitched for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 7 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 3 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Stitched",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("features", global::Mtl.Training.ArchitectureNodeKind.Input, "[14]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("towers", global::Mtl.Training.ArchitectureNodeKind.Mixture, "[16]", 2024L, "a tower per task, mixed at 2 stitches") { Detail = "cross_stitch" },
+                new global::Mtl.Training.ArchitectureNode("towers.tower.income", global::Mtl.Training.ArchitectureNodeKind.Experts, "[16]", 1008L, "linear(32) → relu → stitch → linear(16) → relu → stitch") { Parent = "towers", Detail = "tower of income" },
+                new global::Mtl.Training.ArchitectureNode("towers.tower.marital", global::Mtl.Training.ArchitectureNodeKind.Experts, "[16]", 1008L, "linear(32) → relu → stitch → linear(16) → relu → stitch") { Parent = "towers", Detail = "tower of marital" },
+                new global::Mtl.Training.ArchitectureNode("towers.stitches", global::Mtl.Training.ArchitectureNodeKind.Gate, "[2, 2]", 8L, "") { Parent = "towers", Detail = "2 units" },
+                new global::Mtl.Training.ArchitectureNode("income", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 17L, "linear(1)") { Detail = "binary" },
+                new global::Mtl.Training.ArchitectureNode("marital", global::Mtl.Training.ArchitectureNodeKind.Task, "[7]", 119L, "linear(7)") { Detail = "classes(7)" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("features", "towers", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("towers", "income", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "income" },
+                new global::Mtl.Training.ArchitectureEdge("towers", "marital", global::Mtl.Training.ArchitectureEdgeKind.Data) { Member = "marital" },
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public StitchedModel() : base(nameof(StitchedModel))
         {

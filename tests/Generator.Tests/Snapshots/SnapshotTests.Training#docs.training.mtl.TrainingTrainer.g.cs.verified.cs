@@ -38,6 +38,7 @@ namespace Tests.Generated
             global::Mtl.Torch.torch.manual_seed(options.Seed);
             Model = new TrainingModel();
             Optimizer = CreateOptimizer(Model);
+            if (options.Architecture is null) options = options with { Architecture = TrainingModel.Architecture };
             Options = options.Ties.Count > 0 ? options : options with { Ties = new[] { new global::Mtl.Training.SoftTie(Model.TowerA, Model.TowerB, 0.01) } };
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }

@@ -11,6 +11,21 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 321L;
 
+        /// <summary>The architecture of Transfer for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 3 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 2 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Transfer",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("x", global::Mtl.Training.ArchitectureNodeKind.Input, "[8]", 0L, "") { DType = "float" },
+                new global::Mtl.Training.ArchitectureNode("trunk", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 176L, "linear(16) → batchnorm → relu"),
+                new global::Mtl.Training.ArchitectureNode("b", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 145L, "linear(8) → relu → linear(1)") { Detail = "binary" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("x", "trunk", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("trunk", "b", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time), then loads the weights of the file's init statements: trunk from "trunk.safetensors". A relative path resolves against the current directory.</summary>
         public TransferModel() : this(loadInitWeights: true)
         {

@@ -43,6 +43,7 @@ namespace Tests.Generated
             Model = new TransferModel(loadInitWeights);
             Optimizer = CreateOptimizer(Model);
             options = options with { Frozen = new global::Mtl.Torch.torch.nn.Module[] { Model.Trunk } };
+            if (options.Architecture is null) options = options with { Architecture = TransferModel.Architecture };
             Options = options;
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }

@@ -15,13 +15,16 @@ public sealed record ReportContent
     /// <summary>Whether the best epoch's weights are restored when training (each stage) ends (<see cref="TrainerOptions.RestoreBest"/>).</summary>
     public bool RestoresBest { get; init; }
 
+    /// <summary>The model to draw (<see cref="ArchitectureDiagram"/>); null: no drawing.</summary>
+    public ModelArchitecture? Architecture { get; init; }
+
     /// <summary>A comparison with single-task training to show as a table; null: none.</summary>
     public SingleTaskComparison? Comparison { get; init; }
 }
 
 /// <summary>
 /// A self-contained <c>report.html</c> (inline SVG, no scripts, no external files): a summary with
-/// the best epoch, the run's settings, the comparison with single-task training when one was run,
+/// the best epoch, the model's architecture (<see cref="ArchitectureDiagram"/>), the run's settings, the comparison with single-task training when one was run,
 /// then line charts over the epochs — training and validation loss per task, one chart per
 /// validation metric of each task (each on its own axis), each mixture of experts' mean gate
 /// weight per task and expert, task weights and learning rates — for <c>regularize mtrl</c> the last
@@ -55,6 +58,7 @@ public static class TrainingReport
         if (history.Count == 0)
         {
             html.Append("<p>No epoch has completed yet.</p>\n");
+            Architecture(html, content.Architecture);
             Settings(html, content.Settings);
             if (content.Comparison is { } early) Comparison(html, early);
             html.Append("</body></html>\n");
@@ -80,6 +84,7 @@ public static class TrainingReport
         var best = BestEpochs(history);
         if (best.Count > 0) BestSummary(html, history, best, content);
 
+        Architecture(html, content.Architecture);
         Settings(html, content.Settings);
         if (content.Comparison is { } comparison) Comparison(html, comparison);
 
@@ -184,6 +189,12 @@ public static class TrainingReport
             html.Append("Best epoch of each stage: ").Append(string.Join(", ", best.Select(i => $"{Encode(history[i].Stage ?? "")} {history[i].Epoch}{Value(history[i])}")));
         }
         html.Append(content.RestoresBest ? "; its weights are restored when training ends" : "").Append(".</p>\n");
+    }
+
+    private static void Architecture(StringBuilder html, ModelArchitecture? architecture)
+    {
+        if (architecture is null) return;
+        html.Append("<h2>Architecture</h2>\n").Append(ArchitectureDiagram.Render(architecture));
     }
 
     private static void Settings(StringBuilder html, IReadOnlyList<RunSetting> settings)
