@@ -5,6 +5,8 @@ public enum LayerKind
     Linear,
     Conv1d,
     Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
     MaxPool1d,
     MaxPool2d,
     AvgPool1d,
@@ -17,6 +19,12 @@ public enum LayerKind
     Dropout,
     Embedding,
     Flatten,
+
+    /// <summary><c>permute(0, 2, 1)</c>: reorders the dims, the batch (dim 0) staying first.</summary>
+    Permute,
+
+    /// <summary><c>transpose(1, 2)</c>: swaps two per-example dims.</summary>
+    Transpose,
     Lstm,
     Gru,
     Relu,

@@ -57,6 +57,24 @@ public static partial class torch
                 return Op(NativeMethods.mtl_conv(1, input.Handle, weight.Handle, H(bias), &s, &p, &d, groups, out var r), r);
             }
 
+            public static unsafe Tensor conv_transpose1d(Tensor input, Tensor weight, Tensor? bias = null, long stride = 1, long padding = 0, long output_padding = 0, long groups = 1, long dilation = 1)
+            {
+                long s = stride, p = padding, o = output_padding, d = dilation;
+                return Op(NativeMethods.mtl_conv_transpose(1, input.Handle, weight.Handle, H(bias), &s, &p, &o, groups, &d, out var r), r);
+            }
+
+            public static unsafe Tensor conv_transpose2d(Tensor input, Tensor weight, Tensor? bias = null, (long, long)? stride = null, (long, long)? padding = null, (long, long)? output_padding = null, long groups = 1, (long, long)? dilation = null)
+            {
+                var s = Pair(stride ?? (1, 1));
+                var p = Pair(padding ?? (0, 0));
+                var o = Pair(output_padding ?? (0, 0));
+                var d = Pair(dilation ?? (1, 1));
+                fixed (long* ps = s, pp = p, po = o, pd = d)
+                {
+                    return Op(NativeMethods.mtl_conv_transpose(2, input.Handle, weight.Handle, H(bias), ps, pp, po, groups, pd, out var r), r);
+                }
+            }
+
             public static unsafe Tensor conv2d(Tensor input, Tensor weight, Tensor? bias = null, (long, long)? stride = null, (long, long)? padding = null, (long, long)? dilation = null, long groups = 1)
             {
                 var s = Pair(stride ?? (1, 1));

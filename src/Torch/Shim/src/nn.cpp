@@ -22,6 +22,21 @@ MTL_API int32_t mtl_conv(int32_t spatial_dims, const at::Tensor* x, const at::Te
   });
 }
 
+MTL_API int32_t mtl_conv_transpose(int32_t spatial_dims, const at::Tensor* x, const at::Tensor* weight,
+                                   const at::Tensor* bias, const int64_t* stride, const int64_t* padding,
+                                   const int64_t* output_padding, int64_t groups, const int64_t* dilation,
+                                   at::Tensor** out) {
+  MTL_GUARD({
+    auto n = spatial_dims;
+    TORCH_CHECK(n == 1 || n == 2, "conv_transpose: only 1d and 2d transposed convolutions are supported, got ", n, "d");
+    auto r = n == 1 ? at::conv_transpose1d(ref(x), ref(weight), opt(bias), dims(stride, n), dims(padding, n),
+                                           dims(output_padding, n), groups, dims(dilation, n))
+                    : at::conv_transpose2d(ref(x), ref(weight), opt(bias), dims(stride, n), dims(padding, n),
+                                           dims(output_padding, n), groups, dims(dilation, n));
+    *out = wrap(std::move(r));
+  });
+}
+
 MTL_API int32_t mtl_max_pool2d(const at::Tensor* x, const int64_t* kernel, const int64_t* stride,
                                const int64_t* padding, const int64_t* dilation, uint8_t ceil_mode,
                                at::Tensor** out) {
