@@ -70,6 +70,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.NotAPermutation] = "permute dims are not a permutation",
         [DiagnosticCode.EmbeddingIntoConv1d] = "conv1d over the embedding dims",
         [DiagnosticCode.OutputPaddingTooLarge] = "output padding too large",
+        [DiagnosticCode.PaddingIndexOutsideVocabulary] = "padding index outside the vocabulary",
         [DiagnosticCode.RelationHeadsDiffer] = "task heads cannot be stacked",
         [DiagnosticCode.UnknownOption] = "unknown option",
         [DiagnosticCode.TooManyArguments] = "too many arguments",

@@ -66,6 +66,7 @@ public enum DiagnosticCode
     NotAPermutation = 217,
     EmbeddingIntoConv1d = 218,
     OutputPaddingTooLarge = 219,
+    PaddingIndexOutsideVocabulary = 220,
     RelationHeadsDiffer = 230,
 
     UnknownOption = 300,

@@ -11,6 +11,7 @@ public enum LayerKind
     MaxPool2d,
     AvgPool1d,
     AvgPool2d,
+    Upsample,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     BatchNorm1d,

@@ -78,6 +78,7 @@ internal static class LayerCatalog
             ("maxpool2d", LayerKind.MaxPool2d, Pool(2, dilation: true)),
             ("avgpool1d", LayerKind.AvgPool1d, Pool(1, dilation: false)),
             ("avgpool2d", LayerKind.AvgPool2d, Pool(2, dilation: false)),
+            ("upsample", LayerKind.Upsample, [OptionSpec.RequiredNum("scale", ValueRange.Positive), OptionSpec.Choice("mode", "nearest", "nearest", "bilinear")]),
             ("adaptive_avgpool1d", LayerKind.AdaptiveAvgPool1d, [OptionSpec.RequiredInt("out", one)]),
             ("adaptive_avgpool2d", LayerKind.AdaptiveAvgPool2d, [OptionSpec.RequiredInt("out", one)]),
 
@@ -86,7 +87,8 @@ internal static class LayerCatalog
                 [OptionSpec.Num("eps", 1e-5, ValueRange.Positive), OptionSpec.Num("momentum", 0.1, ValueRange.Probability)]),
             ("layernorm", LayerKind.LayerNorm, [OptionSpec.Num("eps", 1e-5, ValueRange.Positive)]),
             ("dropout", LayerKind.Dropout, [OptionSpec.Num("p", 0.5, ValueRange.Probability)]),
-            ("embedding", LayerKind.Embedding, [OptionSpec.RequiredInt("vocab", one), OptionSpec.RequiredInt("dim", one)]),
+            // padding_idx: the id whose row stays zero and gets no gradient (PyTorch's); none when not written.
+            ("embedding", LayerKind.Embedding, [OptionSpec.RequiredInt("vocab", one), OptionSpec.RequiredInt("dim", one), OptionSpec.Int("padding_idx", null, nonNegative)]),
             ("flatten", LayerKind.Flatten, []),
 
             // permute(0, 2, 1) is written with its dims one by one, as PyTorch's x.permute; the binder gathers them into 'dims'.

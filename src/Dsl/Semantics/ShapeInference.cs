@@ -58,6 +58,9 @@ internal sealed class ShapeInference
             case LayerKind.AvgPool2d:
                 return Pool(kind, setting, input, span);
 
+            case LayerKind.Upsample:
+                return Upsample(setting, input, span);
+
             case LayerKind.AdaptiveAvgPool1d:
             case LayerKind.AdaptiveAvgPool2d:
             {
@@ -92,7 +95,16 @@ internal sealed class ShapeInference
             case LayerKind.Embedding:
             {
                 var dim = setting.Integer("dim");
-                var parameters = Saturating.Multiply(setting.Integer("vocab"), dim);
+                var vocab = setting.Integer("vocab");
+                if (setting["padding_idx"] is IntegerValue { Value: var padding } && padding >= vocab)
+                {
+                    _diagnostics.ReportWithFix(
+                        DiagnosticCode.PaddingIndexOutsideVocabulary, span, $"use an id below {vocab}, or raise vocab", name, padding, vocab - 1);
+                    return null;
+                }
+
+                // The padding row is a parameter too (zero, and it gets no gradient), as PyTorch counts it.
+                var parameters = Saturating.Multiply(vocab, dim);
                 return Make(kind, setting, input, [.. dims, dim], parameters, span, DType.Float);
             }
 
@@ -284,6 +296,42 @@ internal sealed class ShapeInference
         var weights = Saturating.Multiply(Saturating.Multiply(channels, output / groups), Saturating.Product(window.Kernel));
         var parameters = Saturating.Add(weights, setting.Boolean("bias") ? output : 0);
         return Make(kind, setting, input, [output, .. spatial], parameters, span);
+    }
+
+    /// <summary>
+    /// <c>upsample(scale, mode)</c>, PyTorch's nn.Upsample(scale_factor) with align_corners false:
+    /// each spatial size floor(size · scale); nearest reads [C, L] or [C, H, W], bilinear [C, H, W].
+    /// </summary>
+    private Layer? Upsample(Setting setting, TensorType input, SourceSpan span)
+    {
+        var name = setting.Name;
+        var rank = input.Shape.Rank;
+        if (setting.Word("mode") == "bilinear")
+        {
+            if (rank != 3)
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.WrongRank, span, rank == 2 ? "use mode: nearest for [channels, length]" : null, name, "[channels, height, width] (mode bilinear)", input.Shape);
+                return null;
+            }
+        }
+        else if (rank is not (2 or 3))
+        {
+            ReportRank(name, input, span, "[channels, length] or [channels, height, width]");
+            return null;
+        }
+
+        var scale = setting.Number("scale");
+        var dims = input.Shape.Dimensions;
+        var spatial = dims.Skip(1).Select(d => Math.Floor(d * scale)).ToArray();
+        if (spatial.Any(size => size < 1))
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.EmptyOutput, span, "use a larger scale", name, input.Shape);
+            return null;
+        }
+
+        // Above long's range the size is only "too large": Make reports it.
+        return Make(LayerKind.Upsample, setting, input, [dims[0], .. spatial.Select(size => size >= long.MaxValue ? long.MaxValue : (long)size)], 0, span);
     }
 
     private Layer? Pool(LayerKind kind, Setting setting, TensorType input, SourceSpan span)

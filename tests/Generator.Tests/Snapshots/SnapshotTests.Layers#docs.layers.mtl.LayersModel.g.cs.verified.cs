@@ -4,12 +4,12 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Layers model of layers.mtl: 3 input(s), 9 shared block(s), 1 task(s), 403609 parameters.</summary>
+    /// <summary>The Layers model of layers.mtl: 3 input(s), 10 shared block(s), 1 task(s), 403624 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class LayersModel : global::Mtl.Training.MultiTaskModule
     {
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
-        public const long ParameterCount = 403609L;
+        public const long ParameterCount = 403624L;
 
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public LayersModel() : base(nameof(LayersModel))
@@ -48,7 +48,7 @@ namespace Tests.Generated
                 global::Mtl.Torch.torch.nn.Embedding(100, 4),
                 new global::Mtl.Layers.Reduce(global::Mtl.Layers.ReduceMode.Sum, -2));
             Tokens = global::Mtl.Torch.torch.nn.Sequential(
-                global::Mtl.Torch.torch.nn.Embedding(50, 6),
+                global::Mtl.Torch.torch.nn.Embedding(50, 6, padding_idx: 0),
                 new global::Mtl.Layers.Transpose(1, 2),
                 global::Mtl.Torch.torch.nn.Conv1d(6, 8, 3, stride: 1, padding: 0, dilation: 1, groups: 1, bias: true),
                 new global::Mtl.Layers.Permute(0, 2, 1),
@@ -62,6 +62,12 @@ namespace Tests.Generated
             Stretched = global::Mtl.Torch.torch.nn.Sequential(
                 global::Mtl.Torch.torch.nn.ConvTranspose1d(50, 4, 3, stride: 2, padding: 0, output_padding: 0, groups: 1, bias: true, dilation: 1),
                 new global::Mtl.Layers.Reduce(global::Mtl.Layers.ReduceMode.Mean, 2));
+            Zoomed = global::Mtl.Torch.torch.nn.Sequential(
+                global::Mtl.Torch.torch.nn.Upsample(2.0, global::Mtl.Torch.UpsampleMode.Nearest),
+                global::Mtl.Torch.torch.nn.MaxPool2d(4, stride: 4, padding: 0, dilation: 1),
+                global::Mtl.Torch.torch.nn.Upsample(0.5, global::Mtl.Torch.UpsampleMode.Bilinear),
+                global::Mtl.Torch.torch.nn.AdaptiveAvgPool2d(1),
+                global::Mtl.Torch.torch.nn.Flatten());
             Smooth = global::Mtl.Torch.torch.nn.Sequential(
                 global::Mtl.Torch.torch.nn.ELU(0.5),
                 global::Mtl.Torch.torch.nn.SELU(),
@@ -85,9 +91,10 @@ namespace Tests.Generated
                     global::Mtl.Torch.torch.nn.Sequential(),
                     global::Mtl.Torch.torch.nn.Sequential(),
                     global::Mtl.Torch.torch.nn.Sequential(),
+                    global::Mtl.Torch.torch.nn.Sequential(),
                 },
                 global::Mtl.Torch.torch.nn.Sequential(
-                    global::Mtl.Torch.torch.nn.Linear(264, 5, hasBias: true)));
+                    global::Mtl.Torch.torch.nn.Linear(267, 5, hasBias: true)));
             register_module("vision", Vision);
             register_module("timeline", Timeline);
             register_module("words", Words);
@@ -96,6 +103,7 @@ namespace Tests.Generated
             register_module("tokens", Tokens);
             register_module("decoded", Decoded);
             register_module("stretched", Stretched);
+            register_module("zoomed", Zoomed);
             register_module("smooth", Smooth);
             register_module("t", T);
         }
@@ -124,10 +132,13 @@ namespace Tests.Generated
         /// <summary>shared stretched: float[50, 8] -&gt; float[4], 604 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Stretched { get; }
 
+        /// <summary>shared zoomed: float[3, 32, 32] -&gt; float[3], 0 parameters.</summary>
+        public global::Mtl.Torch.Modules.Sequential Zoomed { get; }
+
         /// <summary>shared smooth: float[64] -&gt; float[64], 0 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Smooth { get; }
 
-        /// <summary>task t: float[264] -&gt; float[5], 1325 parameters.</summary>
+        /// <summary>task t: float[267] -&gt; float[5], 1340 parameters.</summary>
         public global::Mtl.Layers.Merge T { get; }
 
         /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>
@@ -152,8 +163,9 @@ namespace Tests.Generated
             var tokens = Tokens.forward(ids);
             var decoded = Decoded.forward(image);
             var stretched = Stretched.forward(series);
+            var zoomed = Zoomed.forward(image);
             var smooth = Smooth.forward(timeline);
-            var t = T.forward(new global::Mtl.Torch.Tensor[] { vision, timeline, words, probabilities, pooled, smooth, tokens, decoded, stretched });
+            var t = T.forward(new global::Mtl.Torch.Tensor[] { vision, timeline, words, probabilities, pooled, smooth, tokens, decoded, stretched, zoomed });
             return new global::Mtl.Training.MultiTaskOutput(new global::System.Collections.Generic.Dictionary<string, global::Mtl.Torch.Tensor> { ["t"] = t }, null);
         }
 
@@ -165,7 +177,7 @@ namespace Tests.Generated
         }
 
         /// <summary>The shared blocks: their parameters are the shared parameters that task weighting balances.</summary>
-        public override global::System.Collections.Generic.IEnumerable<global::Mtl.Torch.torch.nn.Module> SharedModules() => new global::Mtl.Torch.torch.nn.Module[] { Vision, Timeline, Words, Probabilities, Pooled, Tokens, Decoded, Stretched, Smooth };
+        public override global::System.Collections.Generic.IEnumerable<global::Mtl.Torch.torch.nn.Module> SharedModules() => new global::Mtl.Torch.torch.nn.Module[] { Vision, Timeline, Words, Probabilities, Pooled, Tokens, Decoded, Stretched, Zoomed, Smooth };
 
         /// <summary>Writes the parameters and buffers of one block or task head to a safetensors file (atomically), under the names an init statement reads without a prefix (0.weight, 0.bias, ...): another model's init block from "path" loads them.</summary>
         public void SaveBlock(LayersBlock block, string path) => global::Mtl.Training.BlockWeights.Save(BlockOf(block).Module, path);

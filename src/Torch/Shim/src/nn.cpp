@@ -37,6 +37,26 @@ MTL_API int32_t mtl_conv_transpose(int32_t spatial_dims, const at::Tensor* x, co
   });
 }
 
+// nn.Upsample with scale_factor, align_corners false: each spatial size floor(size · scale), the
+// source of output index i being (i + 0.5) / scale − 0.5 (bilinear) or floor(i / scale) (nearest).
+MTL_API int32_t mtl_upsample(int32_t spatial_dims, const at::Tensor* x, uint8_t bilinear,
+                             const int64_t* output_size, const double* scales, at::Tensor** out) {
+  MTL_GUARD({
+    auto n = spatial_dims;
+    TORCH_CHECK(n == 1 || n == 2, "upsample: only 1d and 2d inputs are supported, got ", n, "d");
+    TORCH_CHECK(bilinear == 0 || n == 2, "upsample: bilinear needs a 2d input [N, C, H, W]");
+    at::Tensor r;
+    if (bilinear != 0) {
+      r = at::upsample_bilinear2d(ref(x), dims(output_size, 2), false, scales[0], scales[1]);
+    } else if (n == 2) {
+      r = at::upsample_nearest2d(ref(x), dims(output_size, 2), scales[0], scales[1]);
+    } else {
+      r = at::upsample_nearest1d(ref(x), dims(output_size, 1), scales[0]);
+    }
+    *out = wrap(std::move(r));
+  });
+}
+
 MTL_API int32_t mtl_max_pool2d(const at::Tensor* x, const int64_t* kernel, const int64_t* stride,
                                const int64_t* padding, const int64_t* dilation, uint8_t ceil_mode,
                                at::Tensor** out) {
