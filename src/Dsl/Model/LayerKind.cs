@@ -26,6 +26,12 @@ public enum LayerKind
 
     /// <summary><c>transpose(1, 2)</c>: swaps two per-example dims.</summary>
     Transpose,
+
+    /// <summary><c>float</c>: converts any element type to float (bool true is 1).</summary>
+    CastFloat,
+
+    /// <summary><c>long</c>: converts any element type to long (floats are truncated toward zero).</summary>
+    CastLong,
     Lstm,
     Gru,
     Relu,

@@ -93,6 +93,9 @@ internal static class LayerCatalog
 
             // permute(0, 2, 1) is written with its dims one by one, as PyTorch's x.permute; the binder gathers them into 'dims'.
             ("permute", LayerKind.Permute, [new OptionSpec("dims", OptionType.IntegerList, Required: true)]),
+            // Casts, named as the element types of inputs: bool or int inputs become float for linear, or long for embedding.
+            ("float", LayerKind.CastFloat, []),
+            ("long", LayerKind.CastLong, []),
             ("transpose", LayerKind.Transpose, [OptionSpec.RequiredInt("dim0"), OptionSpec.RequiredInt("dim1")]),
             ("lstm", LayerKind.Lstm, Recurrent()),
             ("gru", LayerKind.Gru, Recurrent()),

@@ -121,6 +121,10 @@ internal sealed class ShapeInference
             case LayerKind.Permute:
                 return Permute(setting, input, span);
 
+            case LayerKind.CastFloat:
+            case LayerKind.CastLong:
+                return Make(kind, setting, input, [.. dims], 0, span, kind == LayerKind.CastFloat ? DType.Float : DType.Long);
+
             case LayerKind.Transpose:
             {
                 if (ResolveDim(name, setting.Integer("dim0"), input, span) is not { } first
@@ -482,7 +486,7 @@ internal sealed class ShapeInference
             return false;
         }
 
-        if (kind is LayerKind.Flatten or LayerKind.Permute or LayerKind.Transpose || input.DType.IsFloatingPoint())
+        if (kind is LayerKind.Flatten or LayerKind.Permute or LayerKind.Transpose or LayerKind.CastFloat or LayerKind.CastLong || input.DType.IsFloatingPoint())
         {
             return true;
         }
@@ -506,8 +510,8 @@ internal sealed class ShapeInference
     private void ReportDType(string name, TensorType input, SourceSpan span)
     {
         var fix = input.DType.IsInteger()
-            ? "add 'embedding' first to turn ids into vectors"
-            : "declare the input as float";
+            ? "add 'embedding' first to turn ids into vectors, or 'float' to use the values as numbers"
+            : "declare the input as float, or add 'float' first";
         _diagnostics.ReportWithFix(DiagnosticCode.WrongDType, span, fix, name, "float or double", input);
     }
 

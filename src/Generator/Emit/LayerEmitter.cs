@@ -60,6 +60,8 @@ internal static class LayerEmitter
             LayerKind.Embedding => [Nn($"Embedding({Int("vocab")}, {Int("dim")}{(s["padding_idx"] is null ? "" : $", padding_idx: {Int("padding_idx")}")})")],
             LayerKind.Flatten => [input.Count == 0 ? $"new {Types.Layers}.Reshape(1)" : Nn("Flatten()")],
             LayerKind.Permute => [$"new {Types.Layers}.Permute({Dims(s)})"],
+            LayerKind.CastFloat => [$"new {Types.Layers}.Cast({Types.ScalarType}.Float32)"],
+            LayerKind.CastLong => [$"new {Types.Layers}.Cast({Types.ScalarType}.Int64)"],
             LayerKind.Transpose => [$"new {Types.Layers}.Transpose({Int("dim0")}, {Int("dim1")})"],
             LayerKind.Lstm or LayerKind.Gru => [Recurrent(layer, input[input.Count - 1], dtype)],
             LayerKind.Relu => [Nn("ReLU()")],
