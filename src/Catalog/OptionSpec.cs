@@ -12,6 +12,12 @@ public enum OptionType
     IntegerList,
     NumberList,
 
+    /// <summary>
+    /// An integer for every dimension alike, or a list of <see cref="OptionSpec.Length"/> integers,
+    /// one per dimension: a 2-d kernel <c>3</c> or <c>[3, 5]</c>.
+    /// </summary>
+    IntegerPerDimension,
+
     /// <summary><c>task.metric</c> or <c>loss</c>: checked against the model's tasks later.</summary>
     Monitor,
 }
@@ -37,6 +43,10 @@ public sealed record OptionSpec(
     public static OptionSpec RequiredInt(string name, ValueRange? range = null) =>
         new(name, OptionType.Integer, Required: true, Range: range);
 
+    /// <summary>An integer per dimension of <paramref name="dimensions"/>: one for all, or a list.</summary>
+    public static OptionSpec PerDimension(string name, int dimensions, long? defaultValue = null, ValueRange? range = null, bool required = false) =>
+        new(name, OptionType.IntegerPerDimension, defaultValue is { } d ? new IntegerValue(d) : null, required, range, Length: dimensions);
+
     public static OptionSpec Num(string name, double? defaultValue = null, ValueRange? range = null) =>
         new(name, OptionType.Number, defaultValue is { } d ? new NumberValue(d) : null, Range: range);
 
@@ -58,6 +68,7 @@ public sealed record OptionSpec(
         OptionType.Choice => "one of " + string.Join(", ", Choices ?? []),
         OptionType.IntegerList => Length is { } n ? $"a list of {n} integers" : "a list of integers",
         OptionType.NumberList => Length is { } m ? $"a list of {m} numbers" : "a list of numbers",
+        OptionType.IntegerPerDimension => $"an integer or a list of {Length} integers",
         _ => "task.metric or loss",
     };
 
@@ -70,8 +81,10 @@ public sealed record OptionSpec(
     {
         switch (Type, value)
         {
-            case (OptionType.Integer, IntegerValue integer):
+            case (OptionType.Integer or OptionType.IntegerPerDimension, IntegerValue integer):
                 return CheckRange(integer.Value);
+            case (OptionType.IntegerPerDimension, ListValue perDimension):
+                return (this with { Type = OptionType.IntegerList }).Check(perDimension);
             case (OptionType.Number, IntegerValue integer):
                 return CheckRange(integer.Value);
             case (OptionType.Number, NumberValue number):

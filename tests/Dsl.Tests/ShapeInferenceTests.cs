@@ -186,7 +186,7 @@ public sealed class ShapeInferenceTests
     [InlineData("float[3, 10]", "conv2d(8, 3)", "MTL0200", null)]
     [InlineData("float[10]", "lstm(8)", "MTL0200", null)]
     [InlineData("float[4]", "embedding(10, 2)", "MTL0206", "embedding looks up integer token ids: declare the input as long")]
-    [InlineData("bool[4]", "relu", "MTL0206", "declare the input as float")]
+    [InlineData("bool[4]", "relu", "MTL0206", "declare the input as float, or add 'float' first")]
     [InlineData("float[4, 5]", "mean(dim: 3)", "MTL0208", "use 1 to 2 or -2 to -1 (dim 0 is the batch)")]
     [InlineData("float[4]", "residual(linear(5))", "MTL0204", null)]
     public void Impossible_shapes_are_reported_with_a_fix(string input, string layer, string code, string? fix)

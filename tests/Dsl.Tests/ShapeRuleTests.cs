@@ -104,9 +104,9 @@ public sealed class ShapeRuleTests
 
     // The first branch that is not floating point is the one named, whichever kinds follow it.
     [Theory]
-    [InlineData("concat(a, b, c)", "long", "int", "'concat' expects float or double input; input is long[4]", "add 'embedding' first to turn ids into vectors")]
-    [InlineData("concat(a, c, b)", "long", "bool", "'concat' expects float or double input; input is bool[4]", "declare the input as float")]
-    [InlineData("add(a, b, c)", "int", "bool", "'add' expects float or double input; input is int[4]", "add 'embedding' first to turn ids into vectors")]
+    [InlineData("concat(a, b, c)", "long", "int", "'concat' expects float or double input; input is long[4]", "add 'embedding' first to turn ids into vectors, or 'float' to use the values as numbers")]
+    [InlineData("concat(a, c, b)", "long", "bool", "'concat' expects float or double input; input is bool[4]", "declare the input as float, or add 'float' first")]
+    [InlineData("add(a, b, c)", "int", "bool", "'add' expects float or double input; input is int[4]", "add 'embedding' first to turn ids into vectors, or 'float' to use the values as numbers")]
     public void A_merge_names_its_first_branch_that_is_not_float(string merge, string b, string c, string message, string fix)
     {
         var diagnostic = TestCompiler.Single(

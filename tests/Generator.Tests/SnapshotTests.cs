@@ -22,6 +22,7 @@ public sealed class SnapshotTests
         ["Stitched"] = ["Model"],
         ["Arguments"] = ["Model"],
         ["Layers"] = ["Model"],
+        ["Casts"] = ["Model", "Example"],
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
         ["Hierarchy"] = ["Model"],
         ["Weighting"] = ["Trainer"],

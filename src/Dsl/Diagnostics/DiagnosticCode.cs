@@ -63,6 +63,10 @@ public enum DiagnosticCode
     PaddingTooLarge = 211,
     ColumnCountMismatch = 212,
     ExpertDoesNotChain = 216,
+    NotAPermutation = 217,
+    EmbeddingIntoConv1d = 218,
+    OutputPaddingTooLarge = 219,
+    PaddingIndexOutsideVocabulary = 220,
     RelationHeadsDiffer = 230,
 
     UnknownOption = 300,

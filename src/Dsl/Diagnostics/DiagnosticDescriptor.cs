@@ -4,7 +4,7 @@ namespace Mtl.Dsl.Diagnostics;
 internal static class DiagnosticDescriptor
 {
     public static DiagnosticSeverity Severity(DiagnosticCode code) =>
-        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached or DiagnosticCode.NoLabelColumn ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached or DiagnosticCode.NoLabelColumn or DiagnosticCode.EmbeddingIntoConv1d ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
 
     public static string Format(DiagnosticCode code) => code switch
     {
@@ -65,6 +65,10 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.PaddingTooLarge => "'{0}' padding {1} must be at most half the kernel {2}",
         DiagnosticCode.ColumnCountMismatch => "{0} has {1} value(s) per example ({2}), so it needs {1} column(s); found {3}",
 
+        DiagnosticCode.NotAPermutation => "'permute' dims {0} must list each of 0 to {1} once, the batch (0) first; input is {2}",
+        DiagnosticCode.EmbeddingIntoConv1d => "'conv1d' reads the embedding output {0} as {1} channels (one per position) of length {2} (the embedding dim)",
+        DiagnosticCode.OutputPaddingTooLarge => "'{0}' output_padding {1} must be smaller than the stride {2} or the dilation {3}",
+        DiagnosticCode.PaddingIndexOutsideVocabulary => "'{0}' padding_idx {1} is not an id of its vocabulary: ids are 0 to {2}",
         DiagnosticCode.ExpertDoesNotChain => "'{0}' level {1} runs the expert on level {2}'s output {3}, which it cannot read: {4}",
         DiagnosticCode.RelationHeadsDiffer => "mtrl stacks each task's last layer as a column, so every task must end in a linear layer of one size: {0}",
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",

@@ -5,10 +5,13 @@ public enum LayerKind
     Linear,
     Conv1d,
     Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
     MaxPool1d,
     MaxPool2d,
     AvgPool1d,
     AvgPool2d,
+    Upsample,
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     BatchNorm1d,
@@ -17,6 +20,18 @@ public enum LayerKind
     Dropout,
     Embedding,
     Flatten,
+
+    /// <summary><c>permute(0, 2, 1)</c>: reorders the dims, the batch (dim 0) staying first.</summary>
+    Permute,
+
+    /// <summary><c>transpose(1, 2)</c>: swaps two per-example dims.</summary>
+    Transpose,
+
+    /// <summary><c>float</c>: converts any element type to float (bool true is 1).</summary>
+    CastFloat,
+
+    /// <summary><c>long</c>: converts any element type to long (floats are truncated toward zero).</summary>
+    CastLong,
     Lstm,
     Gru,
     Relu,

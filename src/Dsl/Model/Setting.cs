@@ -14,6 +14,17 @@ public sealed record Setting(string Name, EquatableArray<Option> Options)
         _ => 0,
     };
 
+    /// <summary>
+    /// The values per dimension of an option written as one integer for all dimensions (<c>3</c>)
+    /// or one per dimension (<c>[3, 5]</c>); <paramref name="dimensions"/> values, 0 when absent.
+    /// </summary>
+    public long[] PerDimension(string option, int dimensions) => this[option] switch
+    {
+        IntegerValue value => [.. Enumerable.Repeat(value.Value, dimensions)],
+        ListValue list when list.Items.Count == dimensions => [.. list.Items.Select(i => i is IntegerValue v ? v.Value : 0)],
+        _ => new long[dimensions],
+    };
+
     public bool Boolean(string option) => this[option] is BooleanValue { Value: true };
 
     public string? Word(string option) => (this[option] as NameValue)?.Value;

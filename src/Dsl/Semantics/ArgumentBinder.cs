@@ -168,6 +168,10 @@ internal sealed class ArgumentBinder
                 return new NameValue(member.Target.Text + "." + member.Member.Text);
             case OptionType.IntegerList or OptionType.NumberList when value is ListSyntax list:
                 return BindList(owner, parameter, list);
+            case OptionType.IntegerPerDimension when value is ListSyntax perDimension && perDimension.Items.Count == parameter.Length:
+                return BindList(owner, parameter with { Type = OptionType.IntegerList }, perDimension);
+            case OptionType.IntegerPerDimension when value is NumberSyntax:
+                return BindNumber(owner, parameter with { Type = OptionType.Integer }, value);
             default:
                 ReportWrongType(owner, parameter, value, null);
                 return null;

@@ -35,18 +35,29 @@ internal static class LayerCatalog
     {
         var one = ValueRange.AtLeastOne;
         var nonNegative = ValueRange.NonNegative;
-        OptionSpec[] Conv() =>
+        // A 2-d layer's kernel, stride, padding and dilation are one integer for both dimensions or [height, width].
+        OptionSpec Window(string name, int dimensions, long? defaultValue, ValueRange range, bool required = false) =>
+            dimensions == 1
+                ? new OptionSpec(name, OptionType.Integer, defaultValue is { } d ? new IntegerValue(d) : null, required, range)
+                : OptionSpec.PerDimension(name, dimensions, defaultValue, range, required);
+        OptionSpec[] Conv(int dimensions) =>
         [
-            OptionSpec.RequiredInt("out", one), OptionSpec.RequiredInt("kernel", one), OptionSpec.Int("stride", 1, one),
-            OptionSpec.Int("padding", 0, nonNegative), OptionSpec.Int("dilation", 1, one), OptionSpec.Int("groups", 1, one),
+            OptionSpec.RequiredInt("out", one), Window("kernel", dimensions, null, one, required: true), Window("stride", dimensions, 1, one),
+            Window("padding", dimensions, 0, nonNegative), Window("dilation", dimensions, 1, one), OptionSpec.Int("groups", 1, one),
             OptionSpec.Bool("bias", true),
         ];
-        OptionSpec[] Pool(bool dilation) =>
+        OptionSpec[] ConvTranspose(int dimensions) =>
         [
-            OptionSpec.RequiredInt("kernel", one),
-            new("stride", OptionType.Integer, Range: one, DefaultFrom: "kernel"),
-            OptionSpec.Int("padding", 0, nonNegative),
-            .. dilation ? [OptionSpec.Int("dilation", 1, one)] : Array.Empty<OptionSpec>(),
+            OptionSpec.RequiredInt("out", one), Window("kernel", dimensions, null, one, required: true), Window("stride", dimensions, 1, one),
+            Window("padding", dimensions, 0, nonNegative), Window("output_padding", dimensions, 0, nonNegative), Window("dilation", dimensions, 1, one),
+            OptionSpec.Int("groups", 1, one), OptionSpec.Bool("bias", true),
+        ];
+        OptionSpec[] Pool(int dimensions, bool dilation) =>
+        [
+            Window("kernel", dimensions, null, one, required: true),
+            Window("stride", dimensions, null, one) with { DefaultFrom = "kernel" },
+            Window("padding", dimensions, 0, nonNegative),
+            .. dilation ? [Window("dilation", dimensions, 1, one)] : Array.Empty<OptionSpec>(),
         ];
         OptionSpec[] Recurrent() =>
         [
@@ -59,12 +70,15 @@ internal static class LayerCatalog
         var entries = new (string Name, LayerKind Kind, OptionSpec[] Options)[]
         {
             ("linear", LayerKind.Linear, [OptionSpec.RequiredInt("out", one), OptionSpec.Bool("bias", true)]),
-            ("conv1d", LayerKind.Conv1d, Conv()),
-            ("conv2d", LayerKind.Conv2d, Conv()),
-            ("maxpool1d", LayerKind.MaxPool1d, Pool(dilation: true)),
-            ("maxpool2d", LayerKind.MaxPool2d, Pool(dilation: true)),
-            ("avgpool1d", LayerKind.AvgPool1d, Pool(dilation: false)),
-            ("avgpool2d", LayerKind.AvgPool2d, Pool(dilation: false)),
+            ("conv1d", LayerKind.Conv1d, Conv(1)),
+            ("conv2d", LayerKind.Conv2d, Conv(2)),
+            ("conv_transpose1d", LayerKind.ConvTranspose1d, ConvTranspose(1)),
+            ("conv_transpose2d", LayerKind.ConvTranspose2d, ConvTranspose(2)),
+            ("maxpool1d", LayerKind.MaxPool1d, Pool(1, dilation: true)),
+            ("maxpool2d", LayerKind.MaxPool2d, Pool(2, dilation: true)),
+            ("avgpool1d", LayerKind.AvgPool1d, Pool(1, dilation: false)),
+            ("avgpool2d", LayerKind.AvgPool2d, Pool(2, dilation: false)),
+            ("upsample", LayerKind.Upsample, [OptionSpec.RequiredNum("scale", ValueRange.Positive), OptionSpec.Choice("mode", "nearest", "nearest", "bilinear")]),
             ("adaptive_avgpool1d", LayerKind.AdaptiveAvgPool1d, [OptionSpec.RequiredInt("out", one)]),
             ("adaptive_avgpool2d", LayerKind.AdaptiveAvgPool2d, [OptionSpec.RequiredInt("out", one)]),
 
@@ -73,8 +87,16 @@ internal static class LayerCatalog
                 [OptionSpec.Num("eps", 1e-5, ValueRange.Positive), OptionSpec.Num("momentum", 0.1, ValueRange.Probability)]),
             ("layernorm", LayerKind.LayerNorm, [OptionSpec.Num("eps", 1e-5, ValueRange.Positive)]),
             ("dropout", LayerKind.Dropout, [OptionSpec.Num("p", 0.5, ValueRange.Probability)]),
-            ("embedding", LayerKind.Embedding, [OptionSpec.RequiredInt("vocab", one), OptionSpec.RequiredInt("dim", one)]),
+            // padding_idx: the id whose row stays zero and gets no gradient (PyTorch's); none when not written.
+            ("embedding", LayerKind.Embedding, [OptionSpec.RequiredInt("vocab", one), OptionSpec.RequiredInt("dim", one), OptionSpec.Int("padding_idx", null, nonNegative)]),
             ("flatten", LayerKind.Flatten, []),
+
+            // permute(0, 2, 1) is written with its dims one by one, as PyTorch's x.permute; the binder gathers them into 'dims'.
+            ("permute", LayerKind.Permute, [new OptionSpec("dims", OptionType.IntegerList, Required: true)]),
+            // Casts, named as the element types of inputs: bool or int inputs become float for linear, or long for embedding.
+            ("float", LayerKind.CastFloat, []),
+            ("long", LayerKind.CastLong, []),
+            ("transpose", LayerKind.Transpose, [OptionSpec.RequiredInt("dim0"), OptionSpec.RequiredInt("dim1")]),
             ("lstm", LayerKind.Lstm, Recurrent()),
             ("gru", LayerKind.Gru, Recurrent()),
             ("relu", LayerKind.Relu, []),

@@ -131,6 +131,18 @@ internal sealed class PipelineBinder
         foreach (var step in steps)
         {
             var layer = BindLayer(owner, step, current, mixtureAllowed, stitchAllowed);
+            if (layer is { Kind: LayerKind.Conv1d } && ReadsEmbeddingDirectly(layers))
+            {
+                var embedded = layer.Input.Shape.Dimensions;
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.EmbeddingIntoConv1d,
+                    step.Span,
+                    $"to convolve over the {embedded[0]} positions with {embedded[1]} channels, put 'transpose(1, 2)' before 'conv1d'",
+                    layer.Input.Shape,
+                    embedded[0],
+                    embedded[1]);
+            }
+
             if (layer is not null)
             {
                 layers.Add(layer);
@@ -207,8 +219,53 @@ internal sealed class PipelineBinder
             return null;
         }
 
+        if (kind == LayerKind.Permute)
+        {
+            arguments = GatherDims(arguments);
+        }
+
         var setting = _arguments.Bind(signature, arguments, step.Span);
         return input is null || setting is null ? null : _shapes.Infer(kind, setting, input, step.Span);
+    }
+
+    /// <summary>
+    /// Whether the layers end in an <c>embedding</c> followed only by layers that keep its layout
+    /// (activations, dropout, normalisation, residuals): a <c>conv1d</c> after them takes the
+    /// positions as channels. A <c>permute</c> or <c>transpose</c> changes the layout, even one
+    /// that keeps the shape.
+    /// </summary>
+    private static bool ReadsEmbeddingDirectly(List<Layer> layers)
+    {
+        for (var i = layers.Count - 1; i >= 0; i--)
+        {
+            var layer = layers[i];
+            if (layer.Kind == LayerKind.Embedding)
+            {
+                return true;
+            }
+
+            if (layer.Kind is LayerKind.Permute or LayerKind.Transpose || !layer.Output.Shape.Equals(layer.Input.Shape))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>permute(0, 2, 1)</c> as <c>permute(dims: [0, 2, 1])</c>: the positional numbers become one
+    /// list; a written list or named argument stays as it is.
+    /// </summary>
+    private static IReadOnlyList<ArgumentSyntax> GatherDims(IReadOnlyList<ArgumentSyntax> arguments)
+    {
+        if (arguments.Count == 0 || arguments.Any(a => a.Name is not null) || (arguments.Count == 1 && arguments[0].Value is ListSyntax))
+        {
+            return arguments;
+        }
+
+        var span = SourceSpan.Between(arguments[0].Span, arguments[arguments.Count - 1].Span);
+        return [new ArgumentSyntax(null, new ListSyntax([.. arguments.Select(a => a.Value)], span), span)];
     }
 
     private Layer? BindResidual(string owner, ValueSyntax step, IReadOnlyList<ArgumentSyntax> arguments, TensorType? input)

@@ -48,11 +48,18 @@ internal sealed class ShapeInference
             case LayerKind.Conv2d:
                 return Convolution(kind, setting, input, span);
 
+            case LayerKind.ConvTranspose1d:
+            case LayerKind.ConvTranspose2d:
+                return TransposedConvolution(kind, setting, input, span);
+
             case LayerKind.MaxPool1d:
             case LayerKind.MaxPool2d:
             case LayerKind.AvgPool1d:
             case LayerKind.AvgPool2d:
                 return Pool(kind, setting, input, span);
+
+            case LayerKind.Upsample:
+                return Upsample(setting, input, span);
 
             case LayerKind.AdaptiveAvgPool1d:
             case LayerKind.AdaptiveAvgPool2d:
@@ -88,7 +95,16 @@ internal sealed class ShapeInference
             case LayerKind.Embedding:
             {
                 var dim = setting.Integer("dim");
-                var parameters = Saturating.Multiply(setting.Integer("vocab"), dim);
+                var vocab = setting.Integer("vocab");
+                if (setting["padding_idx"] is IntegerValue { Value: var padding } && padding >= vocab)
+                {
+                    _diagnostics.ReportWithFix(
+                        DiagnosticCode.PaddingIndexOutsideVocabulary, span, $"use an id below {vocab}, or raise vocab", name, padding, vocab - 1);
+                    return null;
+                }
+
+                // The padding row is a parameter too (zero, and it gets no gradient), as PyTorch counts it.
+                var parameters = Saturating.Multiply(vocab, dim);
                 return Make(kind, setting, input, [.. dims, dim], parameters, span, DType.Float);
             }
 
@@ -101,6 +117,26 @@ internal sealed class ShapeInference
             case LayerKind.Lstm:
             case LayerKind.Gru:
                 return Recurrent(kind, setting, input, span);
+
+            case LayerKind.Permute:
+                return Permute(setting, input, span);
+
+            case LayerKind.CastFloat:
+            case LayerKind.CastLong:
+                return Make(kind, setting, input, [.. dims], 0, span, kind == LayerKind.CastFloat ? DType.Float : DType.Long);
+
+            case LayerKind.Transpose:
+            {
+                if (ResolveDim(name, setting.Integer("dim0"), input, span) is not { } first
+                    || ResolveDim(name, setting.Integer("dim1"), input, span) is not { } second)
+                {
+                    return null;
+                }
+
+                var swapped = dims.Select(d => (long)d).ToArray();
+                (swapped[first - 1], swapped[second - 1]) = (swapped[second - 1], swapped[first - 1]);
+                return Make(kind, setting, input, swapped, 0, span);
+            }
 
             case LayerKind.Softmax:
             case LayerKind.LogSoftmax:
@@ -180,9 +216,9 @@ internal sealed class ShapeInference
 
     private Layer? Convolution(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
     {
-        var is2d = kind == LayerKind.Conv2d;
+        var spatialRank = kind == LayerKind.Conv2d ? 2 : 1;
         var name = setting.Name;
-        if (!CheckRank(name, input, span, is2d ? 3 : 2, is2d ? "[channels, height, width]" : "[channels, length]"))
+        if (!CheckRank(name, input, span, spatialRank + 1, spatialRank == 2 ? "[channels, height, width]" : "[channels, length]"))
         {
             return null;
         }
@@ -195,60 +231,200 @@ internal sealed class ShapeInference
             return null;
         }
 
-        var kernel = setting.Integer("kernel");
-        var spatial = SlidingWindow(setting, input, span, dims.Skip(1).ToArray(), setting.Integer("dilation"));
+        var window = Window.Of(setting, spatialRank);
+        var spatial = SlidingWindow(setting, input, span, window);
         if (spatial is null)
         {
             return null;
         }
 
-        var weights = Saturating.Multiply(Saturating.Multiply(output, channels / groups), is2d ? kernel * kernel : kernel);
+        // out·(C/groups)·kh·kw weights (PyTorch's [out, C/groups, kh, kw]) and out biases.
+        var weights = Saturating.Multiply(Saturating.Multiply(output, channels / groups), Saturating.Product(window.Kernel));
         var parameters = Saturating.Add(weights, setting.Boolean("bias") ? output : 0);
         return Make(kind, setting, input, [output, .. spatial], parameters, span);
     }
 
-    private Layer? Pool(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
+    /// <summary>
+    /// <c>conv_transpose1d</c>/<c>conv_transpose2d</c>, PyTorch's ConvTranspose: per spatial dimension
+    /// (L − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1, output_padding below
+    /// the stride or the dilation; in·(out/groups)·kernel weights (PyTorch's [in, out/groups, kh, kw])
+    /// and out biases.
+    /// </summary>
+    private Layer? TransposedConvolution(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
     {
-        var is2d = kind is LayerKind.MaxPool2d or LayerKind.AvgPool2d;
+        var spatialRank = kind == LayerKind.ConvTranspose2d ? 2 : 1;
         var name = setting.Name;
-        if (!CheckRank(name, input, span, is2d ? 3 : 2, is2d ? "[channels, height, width]" : "[channels, length]"))
+        if (!CheckRank(name, input, span, spatialRank + 1, spatialRank == 2 ? "[channels, height, width]" : "[channels, length]"))
         {
-            return null;
-        }
-
-        long kernel = setting.Integer("kernel"), padding = setting.Integer("padding");
-        if (padding * 2 > kernel)
-        {
-            _diagnostics.Report(DiagnosticCode.PaddingTooLarge, span, name, padding, kernel);
             return null;
         }
 
         var dims = input.Shape.Dimensions;
-        var dilation = setting["dilation"] is null ? 1 : setting.Integer("dilation");
-        var spatial = SlidingWindow(setting, input, span, dims.Skip(1).ToArray(), dilation);
+        long channels = dims[0], output = setting.Integer("out"), groups = setting.Integer("groups");
+        if (channels % groups != 0 || output % groups != 0)
+        {
+            _diagnostics.Report(DiagnosticCode.GroupsMismatch, span, name, groups, channels, output);
+            return null;
+        }
+
+        var window = Window.Of(setting, spatialRank);
+        var outputPadding = setting.PerDimension("output_padding", spatialRank);
+        if (outputPadding.Where((p, i) => p >= window.Stride[i] && p >= window.Dilation[i]).Any())
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.OutputPaddingTooLarge,
+                span,
+                "lower output_padding or raise the stride",
+                name,
+                Window.Format(outputPadding),
+                Window.Format(window.Stride),
+                Window.Format(window.Dilation));
+            return null;
+        }
+
+        var spatial = new long[spatialRank];
+        for (var i = 0; i < spatialRank; i++)
+        {
+            var size = Saturating.Add(
+                Saturating.Multiply(dims[i + 1] - 1, window.Stride[i]) - (2 * window.Padding[i]),
+                Saturating.Add(Saturating.Multiply(window.Dilation[i], window.Kernel[i] - 1), outputPadding[i] + 1));
+            if (size < 1)
+            {
+                _diagnostics.ReportWithFix(DiagnosticCode.EmptyOutput, span, "use less padding", name, input.Shape);
+                return null;
+            }
+
+            spatial[i] = size;
+        }
+
+        var weights = Saturating.Multiply(Saturating.Multiply(channels, output / groups), Saturating.Product(window.Kernel));
+        var parameters = Saturating.Add(weights, setting.Boolean("bias") ? output : 0);
+        return Make(kind, setting, input, [output, .. spatial], parameters, span);
+    }
+
+    /// <summary>
+    /// <c>upsample(scale, mode)</c>, PyTorch's nn.Upsample(scale_factor) with align_corners false:
+    /// each spatial size floor(size · scale); nearest reads [C, L] or [C, H, W], bilinear [C, H, W].
+    /// </summary>
+    private Layer? Upsample(Setting setting, TensorType input, SourceSpan span)
+    {
+        var name = setting.Name;
+        var rank = input.Shape.Rank;
+        if (setting.Word("mode") == "bilinear")
+        {
+            if (rank != 3)
+            {
+                _diagnostics.ReportWithFix(
+                    DiagnosticCode.WrongRank, span, rank == 2 ? "use mode: nearest for [channels, length]" : null, name, "[channels, height, width] (mode bilinear)", input.Shape);
+                return null;
+            }
+        }
+        else if (rank is not (2 or 3))
+        {
+            ReportRank(name, input, span, "[channels, length] or [channels, height, width]");
+            return null;
+        }
+
+        var scale = setting.Number("scale");
+        var dims = input.Shape.Dimensions;
+        var spatial = dims.Skip(1).Select(d => Math.Floor(d * scale)).ToArray();
+        if (spatial.Any(size => size < 1))
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.EmptyOutput, span, "use a larger scale", name, input.Shape);
+            return null;
+        }
+
+        // Above long's range the size is only "too large": Make reports it.
+        return Make(LayerKind.Upsample, setting, input, [dims[0], .. spatial.Select(size => size >= long.MaxValue ? long.MaxValue : (long)size)], 0, span);
+    }
+
+    private Layer? Pool(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
+    {
+        var spatialRank = kind is LayerKind.MaxPool2d or LayerKind.AvgPool2d ? 2 : 1;
+        var name = setting.Name;
+        if (!CheckRank(name, input, span, spatialRank + 1, spatialRank == 2 ? "[channels, height, width]" : "[channels, length]"))
+        {
+            return null;
+        }
+
+        var window = Window.Of(setting, spatialRank);
+        if (window.Padding.Where((p, i) => p * 2 > window.Kernel[i]).Any())
+        {
+            _diagnostics.Report(DiagnosticCode.PaddingTooLarge, span, name, Window.Format(window.Padding), Window.Format(window.Kernel));
+            return null;
+        }
+
+        var dims = input.Shape.Dimensions;
+        var spatial = SlidingWindow(setting, input, span, window);
         return spatial is null ? null : Make(kind, setting, input, [dims[0], .. spatial], 0, span);
     }
 
-    /// <summary>floor((size + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1 per spatial dimension.</summary>
-    private long[]? SlidingWindow(Setting setting, TensorType input, SourceSpan span, int[] sizes, long dilation)
+    /// <summary>
+    /// A convolution's or pool's kernel, stride, padding and dilation, one value per spatial
+    /// dimension (height then width); a pool without dilation has dilation 1.
+    /// </summary>
+    private sealed record Window(long[] Kernel, long[] Stride, long[] Padding, long[] Dilation)
     {
-        long kernel = setting.Integer("kernel"), stride = setting.Integer("stride"), padding = setting.Integer("padding");
+        public static Window Of(Setting setting, int spatialRank) => new(
+            setting.PerDimension("kernel", spatialRank),
+            setting.PerDimension("stride", spatialRank),
+            setting.PerDimension("padding", spatialRank),
+            setting["dilation"] is null ? [.. Enumerable.Repeat(1L, spatialRank)] : setting.PerDimension("dilation", spatialRank));
+
+        /// <summary>One value as itself, several as a list: <c>1</c>, <c>[1, 2]</c>.</summary>
+        public static string Format(long[] values) =>
+            values.Distinct().Count() == 1 ? values[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : "[" + string.Join(", ", values) + "]";
+    }
+
+    /// <summary>floor((size + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1 per spatial dimension.</summary>
+    private long[]? SlidingWindow(Setting setting, TensorType input, SourceSpan span, Window window)
+    {
+        var sizes = input.Shape.Dimensions.Skip(1).ToArray();
         var result = new long[sizes.Length];
         for (var i = 0; i < sizes.Length; i++)
         {
+            long kernel = window.Kernel[i], stride = window.Stride[i], padding = window.Padding[i], dilation = window.Dilation[i];
             var reach = Saturating.Add(Saturating.Multiply(dilation, kernel - 1), 1);
-            var size = ((sizes[i] + (2 * padding) - reach) / stride) + 1;
-            if (sizes[i] + (2 * padding) < reach || size < 1)
+            var padded = Saturating.Add(sizes[i], Saturating.Multiply(2, padding));
+            if (padded < reach)
             {
                 _diagnostics.ReportWithFix(
                     DiagnosticCode.EmptyOutput, span, "use a smaller kernel or stride, or add padding", setting.Name, input.Shape);
                 return null;
             }
 
-            result[i] = size;
+            result[i] = ((padded - reach) / stride) + 1;
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// <c>permute(dims)</c>: dims name each of 0 (the batch, which must stay first) to rank once,
+    /// negative ones counted from the end as PyTorch does; output dim i is input dim dims[i].
+    /// </summary>
+    private Layer? Permute(Setting setting, TensorType input, SourceSpan span)
+    {
+        var rank = input.Shape.Rank;
+        var written = setting["dims"] is ListValue list ? list.Items.Select(i => ((IntegerValue)i).Value).ToArray() : [];
+        var resolved = written.Select(d => d < 0 ? d + rank + 1 : d).ToArray();
+        var isPermutation = resolved.Length == rank + 1 && resolved[0] == 0
+            && resolved.OrderBy(d => d).Select((d, i) => d == i).All(x => x);
+        if (!isPermutation)
+        {
+            var fix = rank switch
+            {
+                0 => "the input has no dimensions besides the batch: remove 'permute'",
+                1 => "the input has one dimension besides the batch: remove 'permute'",
+                _ => $"for example permute({string.Join(", ", Enumerable.Range(0, rank + 1).Select(i => i == 0 ? 0 : rank + 1 - i))}) reverses the per-example dims",
+            };
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.NotAPermutation, span, fix, "[" + string.Join(", ", written) + "]", rank, input.Shape);
+            return null;
+        }
+
+        var dims = input.Shape.Dimensions;
+        return Make(LayerKind.Permute, setting, input, [.. resolved.Skip(1).Select(d => (long)dims[(int)d - 1])], 0, span);
     }
 
     private Layer? Recurrent(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
@@ -310,7 +486,7 @@ internal sealed class ShapeInference
             return false;
         }
 
-        if (kind == LayerKind.Flatten || input.DType.IsFloatingPoint())
+        if (kind is LayerKind.Flatten or LayerKind.Permute or LayerKind.Transpose or LayerKind.CastFloat or LayerKind.CastLong || input.DType.IsFloatingPoint())
         {
             return true;
         }
@@ -334,8 +510,8 @@ internal sealed class ShapeInference
     private void ReportDType(string name, TensorType input, SourceSpan span)
     {
         var fix = input.DType.IsInteger()
-            ? "add 'embedding' first to turn ids into vectors"
-            : "declare the input as float";
+            ? "add 'embedding' first to turn ids into vectors, or 'float' to use the values as numbers"
+            : "declare the input as float, or add 'float' first";
         _diagnostics.ReportWithFix(DiagnosticCode.WrongDType, span, fix, name, "float or double", input);
     }
 

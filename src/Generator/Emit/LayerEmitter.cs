@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mtl.Catalog;
 using Mtl.Dsl.Model;
 
 namespace Mtl.Generator.Emit;
@@ -36,19 +37,32 @@ internal static class LayerEmitter
         string Int(string option) => s.Integer(option).ToString(CultureInfo.InvariantCulture);
         string Num(string option) => Literals.Double(s.Number(option));
         string Flag(string option) => Literals.Bool(s.Boolean(option));
+
+        // A 2-d window written per dimension anywhere is emitted as (height, width) tuples throughout,
+        // as PyTorch's nn.Conv2d((3, 5), stride=(1, 2)); written as single integers, it stays one integer each.
+        var perDimension = s.Options.Any(o => o.Value is ListValue) && layer.Kind is LayerKind.Conv2d or LayerKind.ConvTranspose2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d;
+        string Window(string option) => perDimension
+            ? "(" + string.Join(", ", s.PerDimension(option, 2).Select(v => v.ToString(CultureInfo.InvariantCulture))) + ")"
+            : Int(option);
         string Nn(string call) => $"{Types.Nn}.{call}";
         return layer.Kind switch
         {
             LayerKind.Linear => [Nn($"Linear({input[input.Count - 1]}, {Int("out")}, hasBias: {Flag("bias")}{dtype})")],
-            LayerKind.Conv1d or LayerKind.Conv2d => [Nn($"{(layer.Kind == LayerKind.Conv1d ? "Conv1d" : "Conv2d")}({input[0]}, {Int("out")}, {Int("kernel")}, stride: {Int("stride")}, padding: {Int("padding")}, dilation: {Int("dilation")}, groups: {Int("groups")}, bias: {Flag("bias")}{dtype})")],
-            LayerKind.MaxPool1d or LayerKind.MaxPool2d => [Nn($"{layer.Kind}({Int("kernel")}, stride: {Int("stride")}, padding: {Int("padding")}, dilation: {Int("dilation")})")],
-            LayerKind.AvgPool1d or LayerKind.AvgPool2d => [Nn($"{layer.Kind}({Int("kernel")}, stride: {Int("stride")}, padding: {Int("padding")})")],
+            LayerKind.Conv1d or LayerKind.Conv2d => [Nn($"{(layer.Kind == LayerKind.Conv1d ? "Conv1d" : "Conv2d")}({input[0]}, {Int("out")}, {Window("kernel")}, stride: {Window("stride")}, padding: {Window("padding")}, dilation: {Window("dilation")}, groups: {Int("groups")}, bias: {Flag("bias")}{dtype})")],
+            LayerKind.ConvTranspose1d or LayerKind.ConvTranspose2d => [Nn($"{layer.Kind}({input[0]}, {Int("out")}, {Window("kernel")}, stride: {Window("stride")}, padding: {Window("padding")}, output_padding: {Window("output_padding")}, groups: {Int("groups")}, bias: {Flag("bias")}, dilation: {Window("dilation")}{dtype})")],
+            LayerKind.MaxPool1d or LayerKind.MaxPool2d => [Nn($"{layer.Kind}({Window("kernel")}, stride: {Window("stride")}, padding: {Window("padding")}, dilation: {Window("dilation")})")],
+            LayerKind.AvgPool1d or LayerKind.AvgPool2d => [Nn($"{layer.Kind}({Window("kernel")}, stride: {Window("stride")}, padding: {Window("padding")})")],
+            LayerKind.Upsample => [Nn($"Upsample({Num("scale")}, {Types.UpsampleMode}.{(s.Word("mode") == "bilinear" ? "Bilinear" : "Nearest")})")],
             LayerKind.AdaptiveAvgPool1d or LayerKind.AdaptiveAvgPool2d => [Nn($"{layer.Kind}({Int("out")})")],
             LayerKind.BatchNorm1d or LayerKind.BatchNorm2d => [Nn($"{layer.Kind}({input[0]}, eps: {Num("eps")}, momentum: {Num("momentum")}{dtype})")],
             LayerKind.LayerNorm => [Nn($"LayerNorm({input[input.Count - 1]}, eps: {Num("eps")}{dtype})")],
             LayerKind.Dropout => [Nn($"Dropout({Num("p")})")],
-            LayerKind.Embedding => [Nn($"Embedding({Int("vocab")}, {Int("dim")})")],
+            LayerKind.Embedding => [Nn($"Embedding({Int("vocab")}, {Int("dim")}{(s["padding_idx"] is null ? "" : $", padding_idx: {Int("padding_idx")}")})")],
             LayerKind.Flatten => [input.Count == 0 ? $"new {Types.Layers}.Reshape(1)" : Nn("Flatten()")],
+            LayerKind.Permute => [$"new {Types.Layers}.Permute({Dims(s)})"],
+            LayerKind.CastFloat => [$"new {Types.Layers}.Cast({Types.ScalarType}.Float32)"],
+            LayerKind.CastLong => [$"new {Types.Layers}.Cast({Types.ScalarType}.Int64)"],
+            LayerKind.Transpose => [$"new {Types.Layers}.Transpose({Int("dim0")}, {Int("dim1")})"],
             LayerKind.Lstm or LayerKind.Gru => [Recurrent(layer, input[input.Count - 1], dtype)],
             LayerKind.Relu => [Nn("ReLU()")],
             LayerKind.LeakyRelu => [Nn($"LeakyReLU({Num("slope")})")],
@@ -73,6 +87,9 @@ internal static class LayerEmitter
             _ => throw new ArgumentOutOfRangeException(nameof(layer), layer.Kind, "no module for this layer"),
         };
     }
+
+    private static string Dims(Setting setting) =>
+        setting["dims"] is ListValue list ? string.Join(", ", list.Items.Select(i => i.ToString())) : "";
 
     private static string Reduce(string mode, string dim) => $"new {Types.Layers}.Reduce({Types.Layers}.ReduceMode.{mode}, {dim})";
 

@@ -11,6 +11,7 @@ internal static class Types
     public const string Tensor = "global::Mtl.Torch.Tensor";
     public const string Torch = "global::Mtl.Torch.torch";
     public const string Nn = "global::Mtl.Torch.torch.nn";
+    public const string UpsampleMode = "global::Mtl.Torch.UpsampleMode";
     public const string ScalarType = "global::Mtl.Torch.ScalarType";
     public const string Module = "global::Mtl.Torch.torch.nn.Module";
     public const string Sequential = "global::Mtl.Torch.Modules.Sequential";

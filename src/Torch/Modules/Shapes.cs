@@ -27,6 +27,21 @@ internal static class Shapes
         return buffer.DetachFromDisposeScope();
     }
 
+    /// <summary>A transposed convolution's channels divide by its groups, and output_padding (not negative) is below the stride or the dilation, as PyTorch requires.</summary>
+    public static void CheckTransposed(string layer, long inChannels, long outChannels, long groups, long padding, long outputPadding, long stride, long dilation)
+    {
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+        {
+            throw new ArgumentException($"{layer}: in_channels ({inChannels}) and out_channels ({outChannels}) must be divisible by groups ({groups})");
+        }
+
+        if (padding < 0) throw new ArgumentOutOfRangeException("padding", padding, $"{layer}: padding must not be negative");
+        if (outputPadding < 0 || (outputPadding >= stride && outputPadding >= dilation))
+        {
+            throw new ArgumentOutOfRangeException("output_padding", outputPadding, $"{layer}: output_padding ({outputPadding}) must be at least 0 and smaller than the stride ({stride}) or the dilation ({dilation})");
+        }
+    }
+
     public static void RequireRank(string layer, Tensor input, params int[] ranks)
     {
         var shape = input.shape;

@@ -57,6 +57,55 @@ public static partial class torch
                 return Op(NativeMethods.mtl_conv(1, input.Handle, weight.Handle, H(bias), &s, &p, &d, groups, out var r), r);
             }
 
+            public static unsafe Tensor conv_transpose1d(Tensor input, Tensor weight, Tensor? bias = null, long stride = 1, long padding = 0, long output_padding = 0, long groups = 1, long dilation = 1)
+            {
+                long s = stride, p = padding, o = output_padding, d = dilation;
+                return Op(NativeMethods.mtl_conv_transpose(1, input.Handle, weight.Handle, H(bias), &s, &p, &o, groups, &d, out var r), r);
+            }
+
+            public static unsafe Tensor conv_transpose2d(Tensor input, Tensor weight, Tensor? bias = null, (long, long)? stride = null, (long, long)? padding = null, (long, long)? output_padding = null, long groups = 1, (long, long)? dilation = null)
+            {
+                var s = Pair(stride ?? (1, 1));
+                var p = Pair(padding ?? (0, 0));
+                var o = Pair(output_padding ?? (0, 0));
+                var d = Pair(dilation ?? (1, 1));
+                fixed (long* ps = s, pp = p, po = o, pd = d)
+                {
+                    return Op(NativeMethods.mtl_conv_transpose(2, input.Handle, weight.Handle, H(bias), ps, pp, po, groups, pd, out var r), r);
+                }
+            }
+
+            /// <summary>
+            /// PyTorch's F.interpolate(input, scale_factor=scale, mode) with align_corners false, for
+            /// [N, C, L] (nearest) or [N, C, H, W] (nearest or bilinear): each spatial size becomes floor(size · scale).
+            /// </summary>
+            public static unsafe Tensor interpolate(Tensor input, double scale_factor, UpsampleMode mode = UpsampleMode.Nearest)
+            {
+                if (!(scale_factor > 0) || double.IsInfinity(scale_factor)) throw new ArgumentOutOfRangeException(nameof(scale_factor), scale_factor, "interpolate: scale_factor must be a positive number");
+                var shape = input.shape;
+                var spatial = shape.Length - 2;
+                if (spatial is not (1 or 2) || (mode == UpsampleMode.Bilinear && spatial != 2))
+                {
+                    var expected = mode == UpsampleMode.Bilinear ? "a 4-d [N, C, H, W]" : "a 3-d [N, C, L] or 4-d [N, C, H, W]";
+                    throw new ArgumentException($"interpolate: mode {mode} expects {expected} input, got shape {Tensor.FormatShape(shape)}", nameof(input));
+                }
+
+                var size = new long[spatial];
+                var scales = new double[spatial];
+                for (var i = 0; i < spatial; i++)
+                {
+                    size[i] = (long)Math.Floor(shape[i + 2] * scale_factor);
+                    scales[i] = scale_factor;
+                    if (size[i] < 1) throw new ArgumentException($"interpolate: scale_factor {scale_factor} leaves no output for shape {Tensor.FormatShape(shape)}", nameof(scale_factor));
+                }
+
+                fixed (long* ps = size)
+                fixed (double* pc = scales)
+                {
+                    return Op(NativeMethods.mtl_upsample(spatial, input.Handle, B(mode == UpsampleMode.Bilinear), ps, pc, out var r), r);
+                }
+            }
+
             public static unsafe Tensor conv2d(Tensor input, Tensor weight, Tensor? bias = null, (long, long)? stride = null, (long, long)? padding = null, (long, long)? dilation = null, long groups = 1)
             {
                 var s = Pair(stride ?? (1, 1));

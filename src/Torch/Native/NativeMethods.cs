@@ -130,6 +130,8 @@ internal static unsafe partial class NativeMethods
     // ---- nn.cpp ----
     [LibraryImport(Library)] public static partial int mtl_linear(TensorHandle x, TensorHandle weight, TensorHandle bias, out nint result);
     [LibraryImport(Library)] public static partial int mtl_conv(int spatialDims, TensorHandle x, TensorHandle weight, TensorHandle bias, long* stride, long* padding, long* dilation, long groups, out nint result);
+    [LibraryImport(Library)] public static partial int mtl_upsample(int spatialDims, TensorHandle x, byte bilinear, long* outputSize, double* scales, out nint result);
+    [LibraryImport(Library)] public static partial int mtl_conv_transpose(int spatialDims, TensorHandle x, TensorHandle weight, TensorHandle bias, long* stride, long* padding, long* outputPadding, long groups, long* dilation, out nint result);
     [LibraryImport(Library)] public static partial int mtl_max_pool2d(TensorHandle x, long* kernel, long* stride, long* padding, long* dilation, byte ceilMode, out nint result);
     [LibraryImport(Library)] public static partial int mtl_max_pool1d(TensorHandle x, long kernel, long stride, long padding, long dilation, byte ceilMode, out nint result);
     [LibraryImport(Library)] public static partial int mtl_avg_pool2d(TensorHandle x, long* kernel, long* stride, long* padding, byte ceilMode, byte countIncludePad, out nint result);

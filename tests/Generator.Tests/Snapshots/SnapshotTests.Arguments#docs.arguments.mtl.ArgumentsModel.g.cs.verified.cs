@@ -4,12 +4,12 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Arguments model of arguments.mtl: 1 input(s), 1 shared block(s), 1 task(s), 3552 parameters.</summary>
+    /// <summary>The Arguments model of arguments.mtl: 1 input(s), 1 shared block(s), 1 task(s), 4792 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class ArgumentsModel : global::Mtl.Training.MultiTaskModule
     {
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
-        public const long ParameterCount = 3552L;
+        public const long ParameterCount = 4792L;
 
         /// <summary>The architecture of Arguments for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 3 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 2 arrows.</summary>
         public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
@@ -33,17 +33,19 @@ namespace Tests.Generated
                 global::Mtl.Torch.torch.nn.Conv2d(3, 16, 3, stride: 1, padding: 0, dilation: 1, groups: 1, bias: true),
                 global::Mtl.Torch.torch.nn.Conv2d(16, 16, 3, stride: 2, padding: 1, dilation: 1, groups: 1, bias: true),
                 global::Mtl.Torch.torch.nn.MaxPool2d(2, stride: 2, padding: 0, dilation: 1),
+                global::Mtl.Torch.torch.nn.Conv2d(16, 8, (3, 5), stride: (1, 2), padding: (1, 2), dilation: (1, 1), groups: 1, bias: true),
+                global::Mtl.Torch.torch.nn.MaxPool2d((2, 1), stride: (2, 1), padding: (0, 0), dilation: (1, 1)),
                 global::Mtl.Torch.torch.nn.Flatten());
             T = global::Mtl.Torch.torch.nn.Sequential(
-                global::Mtl.Torch.torch.nn.Linear(784, 1, hasBias: false));
+                global::Mtl.Torch.torch.nn.Linear(96, 1, hasBias: false));
             register_module("features", Features);
             register_module("t", T);
         }
 
-        /// <summary>shared features: float[3, 32, 32] -&gt; float[784], 2768 parameters.</summary>
+        /// <summary>shared features: float[3, 32, 32] -&gt; float[96], 4696 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Features { get; }
 
-        /// <summary>task t: float[784] -&gt; float[1], 784 parameters.</summary>
+        /// <summary>task t: float[96] -&gt; float[1], 96 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential T { get; }
 
         /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>

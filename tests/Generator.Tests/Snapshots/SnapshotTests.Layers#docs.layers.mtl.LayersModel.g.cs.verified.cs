@@ -4,12 +4,12 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Layers model of layers.mtl: 3 input(s), 6 shared block(s), 1 task(s), 401705 parameters.</summary>
+    /// <summary>The Layers model of layers.mtl: 3 input(s), 10 shared block(s), 1 task(s), 403624 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class LayersModel : global::Mtl.Training.MultiTaskModule
     {
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
-        public const long ParameterCount = 401705L;
+        public const long ParameterCount = 403624L;
 
         /// <summary>The architecture of Layers for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 10 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 12 arrows.</summary>
         public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
@@ -79,6 +79,27 @@ namespace Tests.Generated
             Pooled = global::Mtl.Torch.torch.nn.Sequential(
                 global::Mtl.Torch.torch.nn.Embedding(100, 4),
                 new global::Mtl.Layers.Reduce(global::Mtl.Layers.ReduceMode.Sum, -2));
+            Tokens = global::Mtl.Torch.torch.nn.Sequential(
+                global::Mtl.Torch.torch.nn.Embedding(50, 6, padding_idx: 0),
+                new global::Mtl.Layers.Transpose(1, 2),
+                global::Mtl.Torch.torch.nn.Conv1d(6, 8, 3, stride: 1, padding: 0, dilation: 1, groups: 1, bias: true),
+                new global::Mtl.Layers.Permute(0, 2, 1),
+                new global::Mtl.Layers.Reduce(global::Mtl.Layers.ReduceMode.Mean, 1));
+            Decoded = global::Mtl.Torch.torch.nn.Sequential(
+                global::Mtl.Torch.torch.nn.Conv2d(3, 8, 3, stride: 2, padding: 1, dilation: 1, groups: 1, bias: true),
+                global::Mtl.Torch.torch.nn.ReLU(),
+                global::Mtl.Torch.torch.nn.ConvTranspose2d(8, 4, (3, 5), stride: (2, 2), padding: (1, 2), output_padding: (1, 1), groups: 1, bias: true, dilation: (1, 1)),
+                global::Mtl.Torch.torch.nn.AdaptiveAvgPool2d(2),
+                global::Mtl.Torch.torch.nn.Flatten());
+            Stretched = global::Mtl.Torch.torch.nn.Sequential(
+                global::Mtl.Torch.torch.nn.ConvTranspose1d(50, 4, 3, stride: 2, padding: 0, output_padding: 0, groups: 1, bias: true, dilation: 1),
+                new global::Mtl.Layers.Reduce(global::Mtl.Layers.ReduceMode.Mean, 2));
+            Zoomed = global::Mtl.Torch.torch.nn.Sequential(
+                global::Mtl.Torch.torch.nn.Upsample(2.0, global::Mtl.Torch.UpsampleMode.Nearest),
+                global::Mtl.Torch.torch.nn.MaxPool2d(4, stride: 4, padding: 0, dilation: 1),
+                global::Mtl.Torch.torch.nn.Upsample(0.5, global::Mtl.Torch.UpsampleMode.Bilinear),
+                global::Mtl.Torch.torch.nn.AdaptiveAvgPool2d(1),
+                global::Mtl.Torch.torch.nn.Flatten());
             Smooth = global::Mtl.Torch.torch.nn.Sequential(
                 global::Mtl.Torch.torch.nn.ELU(0.5),
                 global::Mtl.Torch.torch.nn.SELU(),
@@ -99,14 +120,22 @@ namespace Tests.Generated
                     global::Mtl.Torch.torch.nn.Sequential(),
                     global::Mtl.Torch.torch.nn.Sequential(),
                     global::Mtl.Torch.torch.nn.Sequential(),
+                    global::Mtl.Torch.torch.nn.Sequential(),
+                    global::Mtl.Torch.torch.nn.Sequential(),
+                    global::Mtl.Torch.torch.nn.Sequential(),
+                    global::Mtl.Torch.torch.nn.Sequential(),
                 },
                 global::Mtl.Torch.torch.nn.Sequential(
-                    global::Mtl.Torch.torch.nn.Linear(236, 5, hasBias: true)));
+                    global::Mtl.Torch.torch.nn.Linear(267, 5, hasBias: true)));
             register_module("vision", Vision);
             register_module("timeline", Timeline);
             register_module("words", Words);
             register_module("probabilities", Probabilities);
             register_module("pooled", Pooled);
+            register_module("tokens", Tokens);
+            register_module("decoded", Decoded);
+            register_module("stretched", Stretched);
+            register_module("zoomed", Zoomed);
             register_module("smooth", Smooth);
             register_module("t", T);
         }
@@ -126,10 +155,22 @@ namespace Tests.Generated
         /// <summary>shared pooled: long[20] -&gt; float[4], 400 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Pooled { get; }
 
+        /// <summary>shared tokens: long[20] -&gt; float[8], 452 parameters.</summary>
+        public global::Mtl.Torch.Modules.Sequential Tokens { get; }
+
+        /// <summary>shared decoded: float[3, 32, 32] -&gt; float[16], 708 parameters.</summary>
+        public global::Mtl.Torch.Modules.Sequential Decoded { get; }
+
+        /// <summary>shared stretched: float[50, 8] -&gt; float[4], 604 parameters.</summary>
+        public global::Mtl.Torch.Modules.Sequential Stretched { get; }
+
+        /// <summary>shared zoomed: float[3, 32, 32] -&gt; float[3], 0 parameters.</summary>
+        public global::Mtl.Torch.Modules.Sequential Zoomed { get; }
+
         /// <summary>shared smooth: float[64] -&gt; float[64], 0 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Smooth { get; }
 
-        /// <summary>task t: float[236] -&gt; float[5], 1185 parameters.</summary>
+        /// <summary>task t: float[267] -&gt; float[5], 1340 parameters.</summary>
         public global::Mtl.Layers.Merge T { get; }
 
         /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>
@@ -151,8 +192,12 @@ namespace Tests.Generated
             var words = Words.forward(ids);
             var probabilities = Probabilities.forward(timeline);
             var pooled = Pooled.forward(ids);
+            var tokens = Tokens.forward(ids);
+            var decoded = Decoded.forward(image);
+            var stretched = Stretched.forward(series);
+            var zoomed = Zoomed.forward(image);
             var smooth = Smooth.forward(timeline);
-            var t = T.forward(new global::Mtl.Torch.Tensor[] { vision, timeline, words, probabilities, pooled, smooth });
+            var t = T.forward(new global::Mtl.Torch.Tensor[] { vision, timeline, words, probabilities, pooled, smooth, tokens, decoded, stretched, zoomed });
             return new global::Mtl.Training.MultiTaskOutput(new global::System.Collections.Generic.Dictionary<string, global::Mtl.Torch.Tensor> { ["t"] = t }, null);
         }
 
@@ -164,7 +209,7 @@ namespace Tests.Generated
         }
 
         /// <summary>The shared blocks: their parameters are the shared parameters that task weighting balances.</summary>
-        public override global::System.Collections.Generic.IEnumerable<global::Mtl.Torch.torch.nn.Module> SharedModules() => new global::Mtl.Torch.torch.nn.Module[] { Vision, Timeline, Words, Probabilities, Pooled, Smooth };
+        public override global::System.Collections.Generic.IEnumerable<global::Mtl.Torch.torch.nn.Module> SharedModules() => new global::Mtl.Torch.torch.nn.Module[] { Vision, Timeline, Words, Probabilities, Pooled, Tokens, Decoded, Stretched, Zoomed, Smooth };
 
         /// <summary>Writes the parameters and buffers of one block or task head to a safetensors file (atomically), under the names an init statement reads without a prefix (0.weight, 0.bias, ...): another model's init block from "path" loads them.</summary>
         public void SaveBlock(LayersBlock block, string path) => global::Mtl.Training.BlockWeights.Save(BlockOf(block).Module, path);
@@ -184,6 +229,9 @@ namespace Tests.Generated
             LayersBlock.Words => (Words, "words"),
             LayersBlock.Probabilities => (Probabilities, "probabilities"),
             LayersBlock.Pooled => (Pooled, "pooled"),
+            LayersBlock.Tokens => (Tokens, "tokens"),
+            LayersBlock.Decoded => (Decoded, "decoded"),
+            LayersBlock.Stretched => (Stretched, "stretched"),
             LayersBlock.T => (T, "t"),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(block), block, "not a block of LayersModel"),
         };

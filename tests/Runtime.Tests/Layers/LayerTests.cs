@@ -205,6 +205,41 @@ public sealed class LayerTests
         Module("Reshape", new Reshape(3, 2), Normal(r, 2, 2, 3));
     }
 
+    // ---- Permute and Transpose ------------------------------------------------------------------
+
+    [Fact]
+    public void Permute_and_transpose_reorder_each_examples_dims()
+    {
+        using var scope = NewDisposeScope();
+
+        // two examples of [2, 3]: x[n, i, j] = 10·n + 3·i + j
+        var x = Doubles([0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15], 2, 2, 3);
+        AssertValues([0, 3, 1, 4, 2, 5, 10, 13, 11, 14, 12, 15], new Permute(0, 2, 1).forward(x), [2, 3, 2], "permute(0, 2, 1)");
+        AssertValues([0, 3, 1, 4, 2, 5, 10, 13, 11, 14, 12, 15], new Transpose(1, 2).forward(x), [2, 3, 2], "transpose(1, 2)");
+        AssertValues([0, 3, 1, 4, 2, 5, 10, 13, 11, 14, 12, 15], new Transpose(-1, -2).forward(x), [2, 3, 2], "transpose(-1, -2)");
+
+        // one example of [2, 1, 3] -> permute(0, 3, 1, 2) -> [3, 2, 1]: y[k, i, 0] = x[i, 0, k]
+        var y = Doubles([1, 2, 3, 4, 5, 6], 1, 2, 1, 3);
+        AssertValues([1, 4, 2, 5, 3, 6], new Permute(0, 3, 1, 2).forward(y), [1, 3, 2, 1], "permute(0, 3, 1, 2)");
+        Assert.Equal(new long[] { 0, 3, 1, 2 }, new Permute(0, 3, 1, 2).Dims);
+    }
+
+    [Fact]
+    public void Permute_and_transpose_may_not_move_the_batch()
+    {
+        Assert.Contains("must start with the batch dim 0", Assert.Throws<ArgumentException>(() => new Permute(1, 0, 2)).Message, StringComparison.Ordinal);
+        Assert.Contains("dim 0 is the batch", Assert.Throws<ArgumentException>(() => new Transpose(0, 1)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Permute_and_transpose_gradients_match_finite_differences()
+    {
+        using var scope = NewDisposeScope();
+        var r = RandomFor(nameof(Permute_and_transpose_gradients_match_finite_differences));
+        Module("Permute", new Permute(0, 3, 1, 2), Normal(r, 2, 2, 3, 4));
+        Module("Transpose", new Transpose(1, 2), Normal(r, 2, 3, 4));
+    }
+
     // ---- Recurrent ------------------------------------------------------------------------------
 
     public static TheoryData<string, int, bool, RecurrentOutput> RecurrentCases()

@@ -22,6 +22,41 @@ MTL_API int32_t mtl_conv(int32_t spatial_dims, const at::Tensor* x, const at::Te
   });
 }
 
+MTL_API int32_t mtl_conv_transpose(int32_t spatial_dims, const at::Tensor* x, const at::Tensor* weight,
+                                   const at::Tensor* bias, const int64_t* stride, const int64_t* padding,
+                                   const int64_t* output_padding, int64_t groups, const int64_t* dilation,
+                                   at::Tensor** out) {
+  MTL_GUARD({
+    auto n = spatial_dims;
+    TORCH_CHECK(n == 1 || n == 2, "conv_transpose: only 1d and 2d transposed convolutions are supported, got ", n, "d");
+    auto r = n == 1 ? at::conv_transpose1d(ref(x), ref(weight), opt(bias), dims(stride, n), dims(padding, n),
+                                           dims(output_padding, n), groups, dims(dilation, n))
+                    : at::conv_transpose2d(ref(x), ref(weight), opt(bias), dims(stride, n), dims(padding, n),
+                                           dims(output_padding, n), groups, dims(dilation, n));
+    *out = wrap(std::move(r));
+  });
+}
+
+// nn.Upsample with scale_factor, align_corners false: each spatial size floor(size · scale), the
+// source of output index i being (i + 0.5) / scale − 0.5 (bilinear) or floor(i / scale) (nearest).
+MTL_API int32_t mtl_upsample(int32_t spatial_dims, const at::Tensor* x, uint8_t bilinear,
+                             const int64_t* output_size, const double* scales, at::Tensor** out) {
+  MTL_GUARD({
+    auto n = spatial_dims;
+    TORCH_CHECK(n == 1 || n == 2, "upsample: only 1d and 2d inputs are supported, got ", n, "d");
+    TORCH_CHECK(bilinear == 0 || n == 2, "upsample: bilinear needs a 2d input [N, C, H, W]");
+    at::Tensor r;
+    if (bilinear != 0) {
+      r = at::upsample_bilinear2d(ref(x), dims(output_size, 2), false, scales[0], scales[1]);
+    } else if (n == 2) {
+      r = at::upsample_nearest2d(ref(x), dims(output_size, 2), scales[0], scales[1]);
+    } else {
+      r = at::upsample_nearest1d(ref(x), dims(output_size, 1), scales[0]);
+    }
+    *out = wrap(std::move(r));
+  });
+}
+
 MTL_API int32_t mtl_max_pool2d(const at::Tensor* x, const int64_t* kernel, const int64_t* stride,
                                const int64_t* padding, const int64_t* dilation, uint8_t ceil_mode,
                                at::Tensor** out) {
