@@ -99,7 +99,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.OmegaNotPositiveDefinite] = "task covariance not positive definite",
         [DiagnosticCode.RegularizerTwice] = "regularizer given twice",
         [DiagnosticCode.DenseLabelColumns] = "dense task read from columns",
-        [DiagnosticCode.SizeDoesNotFit] = "loss or metric does not fit the task's size",
+        [DiagnosticCode.SizeDoesNotFit] = "loss or metric does not fit the task size",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 
