@@ -23,6 +23,7 @@ public sealed class SnapshotTests
         ["Arguments"] = ["Model"],
         ["Layers"] = ["Model"],
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
+        ["Scene"] = ["Outputs", "Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
         ["Hierarchy"] = ["Model"],
         ["Weighting"] = ["Trainer"],
         ["W13"] = ["Trainer"],
