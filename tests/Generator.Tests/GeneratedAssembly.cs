@@ -79,7 +79,7 @@ internal sealed class GeneratedAssembly
     {
         TaskKind.Classes => randint(task.Size, [count]),
         TaskKind.Regression => randn(count, task.Size),
-        TaskKind.Multilabel => randint(2, [count, task.Size]).to(ScalarType.Float32),
+        TaskKind.Binary or TaskKind.Multilabel => randint(2, [count, task.Size]).to(ScalarType.Float32),
         TaskKind.PixelClasses or TaskKind.TokenClasses => randint(task.Size, [count, .. task.Target.Shape.Dimensions.Select(d => (long)d)]),
         // Positive, as scale_invariant_log takes their log.
         _ => rand([count, .. task.Target.Shape.Dimensions.Select(d => (long)d)]) + 0.5,
