@@ -41,6 +41,20 @@ public sealed class DenseLossTests
     }
 
     [Fact]
+    public void Pixel_cross_entropy_with_class_weights_is_the_weighted_mean_over_labelled_pixels()
+    {
+        using var scope = NewDisposeScope();
+        // Pixels (0, 0) of class 1 and (0, ln 3) of class 0 cost ln 2 and ln 4; the middle one is unlabelled.
+        var output = T([0, Ln3, 0, 0, 0, Ln3], 1, 2, 1, 3);
+        var target = L([1, -1, 0], 1, 1, 3);
+        var task = new TaskSpec("seg", TaskKind.PixelClasses, 2) { ClassWeights = [2.0, 0.5] };
+        // (0.5·ln 2 + 2·ln 4) / (0.5 + 2) = 1.8 ln 2.
+        Assert.Equal(1.8 * Ln2, Loss(task, output, target), 12);
+        using var loss = new TaskLoss(task);
+        Assert.Equal(2.5, loss.Denominator(target), 12);
+    }
+
+    [Fact]
     public void Token_cross_entropy_ignores_padding()
     {
         using var scope = NewDisposeScope();
