@@ -3,7 +3,8 @@ namespace Mtl.Catalog;
 /// <summary>Task kinds as the language writes them, with the loss and metrics each gets by default.</summary>
 public static class TaskCatalog
 {
-    /// <summary>Each kind's name and size option (<c>regression(n)</c>, <c>binary</c>, <c>classes(k)</c>, <c>multilabel(k)</c>).</summary>
+    /// <summary>Each kind's name and size option (<c>regression(n)</c>, <c>binary</c>, <c>classes(k)</c>, <c>multilabel(k)</c>,
+    /// and the dense <c>pixel_classes(k)</c>, <c>pixel_regression(c)</c>, <c>token_classes(k)</c>).</summary>
     public static IReadOnlyDictionary<string, (TaskKind Kind, SettingSpec Spec)> Kinds { get; } =
         new Dictionary<string, (TaskKind, SettingSpec)>(StringComparer.Ordinal)
         {
@@ -11,7 +12,22 @@ public static class TaskCatalog
             ["binary"] = (TaskKind.Binary, new SettingSpec("binary")),
             ["classes"] = (TaskKind.Classes, new SettingSpec("classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo))),
             ["multilabel"] = (TaskKind.Multilabel, new SettingSpec("multilabel", OptionSpec.RequiredInt("k", ValueRange.AtLeastOne))),
+            ["pixel_classes"] = (TaskKind.PixelClasses, new SettingSpec("pixel_classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo))),
+            ["pixel_regression"] = (TaskKind.PixelRegression, new SettingSpec("pixel_regression", OptionSpec.RequiredInt("c", ValueRange.AtLeastOne))),
+            ["token_classes"] = (TaskKind.TokenClasses, new SettingSpec("token_classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo))),
         };
+
+    /// <summary>
+    /// The class target of an unlabelled pixel or a padding token (and of a missing class label):
+    /// such positions count in no loss or metric.
+    /// </summary>
+    public const long IgnoreIndex = -1;
+
+    /// <summary>Whether a kind's targets are int64 class indices (classes, pixel_classes, token_classes); the others are float.</summary>
+    public static bool HasClassTargets(TaskKind kind) => kind is TaskKind.Classes or TaskKind.PixelClasses or TaskKind.TokenClasses;
+
+    /// <summary>Whether a kind predicts per pixel or per token: its output has spatial or sequence dimensions beyond its size.</summary>
+    public static bool IsDense(TaskKind kind) => kind is TaskKind.PixelClasses or TaskKind.PixelRegression or TaskKind.TokenClasses;
 
     /// <summary><c>weight w</c>: the task's factor in J = Σ wᵢ·Lᵢ (for adaptive methods, its prior).</summary>
     public static OptionSpec Weight { get; } = OptionSpec.Num("weight", 1.0, ValueRange.NonNegative);
@@ -24,7 +40,11 @@ public static class TaskCatalog
         TaskKind.Regression => "regression",
         TaskKind.Binary => "binary",
         TaskKind.Classes => "classes",
-        _ => "multilabel",
+        TaskKind.Multilabel => "multilabel",
+        TaskKind.PixelClasses => "pixel_classes",
+        TaskKind.PixelRegression => "pixel_regression",
+        TaskKind.TokenClasses => "token_classes",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a task kind"),
     };
 
     /// <summary>"classes(7)", "binary": how a kind is written.</summary>
@@ -37,7 +57,7 @@ public static class TaskCatalog
     public static string? CheckSize(TaskKind kind, int size) => kind switch
     {
         TaskKind.Binary when size != 1 => $"a binary task has size 1, not {size}",
-        TaskKind.Classes when size < 2 => $"a classes task needs at least 2 classes, not {size}",
+        TaskKind.Classes or TaskKind.PixelClasses or TaskKind.TokenClasses when size < 2 => $"a {Name(kind)} task needs at least 2 classes, not {size}",
         _ when size < 1 => $"a {Name(kind)} task needs a positive size, not {size}",
         _ => null,
     };

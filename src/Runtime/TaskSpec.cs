@@ -17,8 +17,14 @@ public enum LossKind
     /// <summary>Binary cross entropy on logits (binary and multilabel default), with an optional <see cref="TaskSpec.PosWeight"/>.</summary>
     Bce,
 
-    /// <summary>Cross entropy on logits (classes default), with optional label smoothing and class weights.</summary>
+    /// <summary>Cross entropy on logits (classes, pixel_classes and token_classes default), with optional label smoothing and class weights; unlabelled pixels and padding tokens (-1) are ignored.</summary>
     CrossEntropy,
+
+    /// <summary>Eigen et al.'s scale-invariant log loss over valid pixels, per example, with <see cref="TaskSpec.ScaleInvariantLambda"/>.</summary>
+    ScaleInvariantLog,
+
+    /// <summary>1 − cos(prediction, target) per valid pixel, averaged (surface normals).</summary>
+    Cosine,
 }
 
 /// <summary>The .mtl names of <see cref="LossKind"/> (those of <see cref="LossCatalog"/>).</summary>
@@ -30,7 +36,10 @@ public static class LossKinds
         LossKind.L1 => LossCatalog.L1,
         LossKind.Huber => LossCatalog.Huber,
         LossKind.Bce => LossCatalog.Bce,
-        _ => LossCatalog.CrossEntropy,
+        LossKind.CrossEntropy => LossCatalog.CrossEntropy,
+        LossKind.ScaleInvariantLog => LossCatalog.ScaleInvariantLog,
+        LossKind.Cosine => LossCatalog.Cosine,
+        _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "not a loss"),
     };
 
     public static LossKind Parse(string name)
@@ -66,7 +75,7 @@ public sealed record TaskSpec
 
     public TaskKind Kind { get; }
 
-    /// <summary>Outputs per example: n for regression(n), k for classes(k) and multilabel(k), 1 for binary.</summary>
+    /// <summary>Outputs per example (per pixel or token for the dense kinds): n for regression(n), k for classes(k), multilabel(k), pixel_classes(k) and token_classes(k), c for pixel_regression(c), 1 for binary.</summary>
     public int Size { get; }
 
     public LossKind Loss { get; init; }
@@ -81,6 +90,9 @@ public sealed record TaskSpec
 
     /// <summary>cross_entropy's <c>class_weights</c>: one positive weight per class, or null.</summary>
     public IReadOnlyList<double>? ClassWeights { get; init; }
+
+    /// <summary>scale_invariant_log's <c>lambda</c>, in [0, 1]: 0 is the plain mean squared log error, 1 fully scale invariant.</summary>
+    public double ScaleInvariantLambda { get; init; } = LossCatalog.ScaleInvariantLambda;
 
     /// <summary>huber's <c>delta</c>.</summary>
     public double HuberDelta { get; init; } = 1.0;

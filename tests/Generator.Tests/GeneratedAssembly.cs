@@ -48,7 +48,8 @@ internal sealed class GeneratedAssembly
 
     /// <summary>
     /// A dataset of <paramref name="count"/> random examples for <paramref name="model"/>: normal
-    /// floating-point inputs, ids in [0, 2) for integer inputs, labels of each task's kind.
+    /// floating-point inputs, ids in [0, 2) for integer inputs, labels of each task's kind (dense
+    /// float targets in [0.5, 1.5), positive for scale_invariant_log).
     /// </summary>
     public object Dataset(MtlModel model, int count, long seed)
     {
@@ -78,6 +79,9 @@ internal sealed class GeneratedAssembly
     {
         TaskKind.Classes => randint(task.Size, [count]),
         TaskKind.Regression => randn(count, task.Size),
-        _ => randint(2, [count, task.Size]).to(ScalarType.Float32),
+        TaskKind.Binary or TaskKind.Multilabel => randint(2, [count, task.Size]).to(ScalarType.Float32),
+        TaskKind.PixelClasses or TaskKind.TokenClasses => randint(task.Size, [count, .. task.Target.Shape.Dimensions.Select(d => (long)d)]),
+        // Positive, as scale_invariant_log takes their log.
+        _ => rand([count, .. task.Target.Shape.Dimensions.Select(d => (long)d)]) + 0.5,
     };
 }

@@ -24,6 +24,7 @@ public sealed class SnapshotTests
         ["Layers"] = ["Model"],
         ["Casts"] = ["Model", "Example"],
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
+        ["Scene"] = ["Outputs", "Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
         ["Hierarchy"] = ["Model"],
         ["Weighting"] = ["Trainer"],
         ["W13"] = ["Trainer"],

@@ -235,7 +235,8 @@ public sealed class CatalogSeamTests
     [MemberData(nameof(Kinds))]
     public void TaskLoss_takes_exactly_the_losses_and_metrics_the_catalog_fits_to_the_kind(TaskKind kind)
     {
-        var size = Math.Max(2, SmallestSize(kind));
+        // 3: entity_f1 needs an odd class count, cosine and mean_angle at least 2 values.
+        var size = Math.Max(3, SmallestSize(kind));
         if (kind == TaskKind.Binary) size = 1;
         foreach (var loss in LossCatalog.All.Keys)
         {
@@ -284,6 +285,18 @@ public sealed class CatalogSeamTests
         TaskKind.Classes => (tensor(new long[] { 0, 1, 2, 1 }),
             tensor(new float[] { 5, 0, 0, 0, 5, 0, 0, 0, 5, 0, 5, 0 }, [4, 3]),
             tensor(new float[] { 0, 5, 0, 0, 5, 0, 5, 0, 0, 0, 0, 5 }, [4, 3])),
+        // [1, 3, 2, 2]: per-pixel classes 0, 1, 2, 1; the poor logits predict 1, 0, 0, 2.
+        TaskKind.PixelClasses => (tensor(new long[] { 0, 1, 2, 1 }, [1, 2, 2]),
+            tensor(new float[] { 5, 0, 0, 0, 0, 5, 0, 5, 0, 0, 5, 0 }, [1, 3, 2, 2]),
+            tensor(new float[] { 0, 5, 5, 0, 5, 0, 0, 0, 0, 0, 0, 5 }, [1, 3, 2, 2])),
+        // [1, 4, 3]: tokens O B-0 I-0 B-0 (2 entities); the poor logits predict B-0 B-0 O I-0.
+        TaskKind.TokenClasses => (tensor(new long[] { 0, 1, 2, 1 }, [1, 4]),
+            tensor(new float[] { 5, 0, 0, 0, 5, 0, 0, 0, 5, 0, 5, 0 }, [1, 4, 3]),
+            tensor(new float[] { 0, 5, 0, 0, 5, 0, 5, 0, 0, 0, 0, 5 }, [1, 4, 3])),
+        // [1, 3, 1, 2]: two positive 3-vectors.
+        TaskKind.PixelRegression => (tensor(new float[] { 1, 2, 3, 4, 5, 6 }, [1, 3, 1, 2]),
+            tensor(new float[] { 1, 2, 3, 4, 5, 6 }, [1, 3, 1, 2]),
+            tensor(new float[] { 6, 1, 2, 9, 0.5f, 3 }, [1, 3, 1, 2])),
         _ => (tensor(new float[] { 1, 0, 0, 1, 1, 1, 0, 0 }, [4, 2]),
             tensor(new float[] { 3, -3, -3, 3, 3, 3, -3, -3 }, [4, 2]),
             tensor(new float[] { -1, 1, -3, 3, 3, -3, 1, -1 }, [4, 2])),

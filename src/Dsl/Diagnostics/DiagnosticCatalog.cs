@@ -102,6 +102,8 @@ public static class DiagnosticCatalog
         [DiagnosticCode.OmegaNotSymmetric] = "task covariance not symmetric",
         [DiagnosticCode.OmegaNotPositiveDefinite] = "task covariance not positive definite",
         [DiagnosticCode.RegularizerTwice] = "regularizer given twice",
+        [DiagnosticCode.DenseLabelColumns] = "dense task read from columns",
+        [DiagnosticCode.SizeDoesNotFit] = "loss or metric does not fit the task size",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

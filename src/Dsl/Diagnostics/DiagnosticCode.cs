@@ -99,6 +99,8 @@ public enum DiagnosticCode
     OmegaNotSymmetric = 341,
     OmegaNotPositiveDefinite = 342,
     RegularizerTwice = 343,
+    DenseLabelColumns = 360,
+    SizeDoesNotFit = 361,
 
     InternalError = 9999,
 }

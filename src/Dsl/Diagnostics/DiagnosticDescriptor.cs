@@ -98,6 +98,8 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.OmegaNotSymmetric => "'omega' of 'mtrl' {0}",
         DiagnosticCode.OmegaNotPositiveDefinite => "'omega' of 'mtrl' {0}",
         DiagnosticCode.RegularizerTwice => "'{0}' is given twice in regularize; give each regularizer once",
+        DiagnosticCode.DenseLabelColumns => "task '{0}' is {1}: its targets are per {2}, so they cannot be read from table columns",
+        DiagnosticCode.SizeDoesNotFit => "task '{0}' is {1}: {2}",
         DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
         DiagnosticCode.CategoriesExceedVocabulary => "input '{0}' lists {1} categories (indices 0 to {2}), but the embedding it feeds has vocab {3}",
         DiagnosticCode.NoRepresentationGradients => "{0}",

@@ -2,6 +2,7 @@ using Mtl.Catalog;
 using Mtl.Dsl.Diagnostics;
 using Mtl.Dsl.Model;
 using Mtl.Dsl.Syntax;
+using Shared = Mtl.Catalog;
 
 namespace Mtl.Dsl.Semantics;
 
@@ -70,7 +71,17 @@ internal sealed class DataBinder
     {
         var errors = _diagnostics.ErrorCount;
         ColumnSource? label = null;
-        if (body.TryGetValue(DataCatalog.Label, out var labelSyntax))
+        if (body.TryGetValue(DataCatalog.Label, out var labelSyntax) && Shared.TaskCatalog.IsDense(kind))
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.DenseLabelColumns,
+                labelSyntax.Keyword.Span,
+                "remove 'label' and give the targets in the generated example class",
+                task,
+                TaskCatalog.Describe(kind, size),
+                kind == TaskKind.TokenClasses ? "token" : "pixel");
+        }
+        else if (labelSyntax is not null)
         {
             label = kind is TaskKind.Binary or TaskKind.Classes
                 ? BindNamedLabel(task, kind, size, labelSyntax)

@@ -1,6 +1,7 @@
 using Mtl.Dsl.Diagnostics;
 using Mtl.Dsl.Model;
 using Mtl.Dsl.Syntax;
+using Shared = Mtl.Catalog;
 
 namespace Mtl.Dsl.Semantics;
 
@@ -30,12 +31,14 @@ internal sealed class TaskBinder
         {
             null or TaskKind.Binary => 1,
             TaskKind.Regression => (int)kindSetting!.Integer("n"),
+            TaskKind.PixelRegression => (int)kindSetting!.Integer("c"),
             _ => (int)kindSetting!.Integer("k"),
         };
 
+        var outputFits = false;
         if (kind is { } known && pipeline is not null)
         {
-            CheckOutput(task, known, size, pipeline.Output);
+            outputFits = CheckOutput(task, known, size, pipeline.Output);
         }
 
         var body = _forms.Body(task.Body, "task", TaskCatalog.Statements);
@@ -45,7 +48,7 @@ internal sealed class TaskBinder
         var missingLabels = BindMissingLabels(body.TryGetValue(Missing, out var missingSyntax) ? missingSyntax : null);
         var data = kind is { } dataKind ? new DataBinder(_diagnostics).BindTask(taskName, dataKind, size, body) : null;
 
-        if (kind is not { } taskKind || name is null || pipeline is null || loss is null || weight is null ||
+        if (kind is not { } taskKind || name is null || pipeline is null || (!outputFits && Shared.TaskCatalog.IsDense(taskKind)) || loss is null || weight is null ||
             metrics is null || missingLabels is null || data is not { } bound)
         {
             return null;
@@ -61,18 +64,40 @@ internal sealed class TaskBinder
             weight.Value,
             metrics.Value,
             missingLabels.Value,
-            TaskCatalog.Target(taskKind, size),
+            TaskCatalog.Target(taskKind, size, pipeline.Output.Shape),
             task.Doc,
             bound.Label,
             bound.Standardize);
     }
 
-    private void CheckOutput(TaskSyntax task, TaskKind kind, int size, TensorType output)
+    private bool CheckOutput(TaskSyntax task, TaskKind kind, int size, TensorType output)
     {
+        if (Shared.TaskCatalog.IsDense(kind))
+        {
+            if (TaskCatalog.FitsDense(kind, size, output.Shape) && output.DType.IsFloatingPoint())
+            {
+                return true;
+            }
+
+            // H, W and T come from the pipeline: the message names the shape the kind needs and the one it has.
+            var denseFix = kind == TaskKind.TokenClasses
+                ? $"end the pipeline with one value per class and token, such as 'gru({size})' over [T, features]"
+                : $"end the pipeline with 'conv2d({size}, kernel: 1)' over [channels, H, W] features";
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.TaskOutputMismatch,
+                task.Pipeline.Span,
+                denseFix,
+                task.Name.Text,
+                TaskCatalog.Describe(kind, size),
+                TaskCatalog.DenseOutput(kind, size),
+                output);
+            return false;
+        }
+
         var expected = TaskCatalog.OutputShape(kind, size);
         if (output.Shape.Equals(expected) && output.DType.IsFloatingPoint())
         {
-            return;
+            return true;
         }
 
         var fix = output.Shape.Rank == 1
@@ -86,6 +111,7 @@ internal sealed class TaskBinder
             TaskCatalog.Describe(kind, size),
             expected,
             output);
+        return false;
     }
 
     private Setting? BindLoss(StatementSyntax? statement, string task, TaskKind? kind, int size)
@@ -111,6 +137,12 @@ internal sealed class TaskBinder
                 loss.Name,
                 task,
                 TaskCatalog.Describe(kind!.Value, size));
+            return null;
+        }
+
+        if (Shared.LossCatalog.CheckSize(loss.Name, size) is { } sizeError)
+        {
+            _diagnostics.Report(DiagnosticCode.SizeDoesNotFit, value.Span, task, TaskCatalog.Describe(kind!.Value, size), sizeError);
             return null;
         }
 
@@ -172,6 +204,11 @@ internal sealed class TaskBinder
                     name.Text,
                     task,
                     TaskCatalog.Describe(kind!.Value, size));
+                ok = false;
+            }
+            else if (kind is { } sizedKind && Shared.MetricCatalog.CheckSize(name.Text, sizedKind, size) is { } sizeError)
+            {
+                _diagnostics.Report(DiagnosticCode.SizeDoesNotFit, name.Span, task, TaskCatalog.Describe(sizedKind, size), sizeError);
                 ok = false;
             }
             else if (metrics.Contains(name.Text))

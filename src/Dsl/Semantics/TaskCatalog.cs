@@ -39,12 +39,28 @@ internal static class TaskCatalog
     /// <summary>Whether smaller is better, which sets early stopping's default mode.</summary>
     public static bool LowerIsBetter(string metric) => MetricCatalog.LowerIsBetter(metric);
 
-    /// <summary>The output a task's pipeline must end with; binary has one logit.</summary>
+    /// <summary>The output a vector task's pipeline must end with; binary has one logit. The dense kinds use <see cref="FitsDense"/>.</summary>
     public static Shape OutputShape(TaskKind kind, int size) => Shape.Of(kind == TaskKind.Binary ? 1 : size);
 
-    public static TensorType Target(TaskKind kind, int size) => kind switch
+    /// <summary>The output a dense kind needs, as written in messages: [k, H, W] per pixel, [T, k] per token.</summary>
+    public static string DenseOutput(TaskKind kind, int size) => kind == TaskKind.TokenClasses ? $"[T, {size}]" : $"[{size}, H, W]";
+
+    /// <summary>Whether <paramref name="output"/> is a dense kind's output: [size, H, W] per pixel, [T, size] per token.</summary>
+    public static bool FitsDense(TaskKind kind, int size, Shape output) => kind == TaskKind.TokenClasses
+        ? output.Rank == 2 && output.Dimensions[1] == size
+        : output.Rank == 3 && output.Dimensions[0] == size;
+
+    /// <summary>
+    /// One example's target: a class (long scalar) for classes; for the dense kinds the pipeline's
+    /// H, W or T give long [H, W] (pixel_classes), float [c, H, W] (pixel_regression) and long [T]
+    /// (token_classes); float [n] otherwise.
+    /// </summary>
+    public static TensorType Target(TaskKind kind, int size, Shape output) => kind switch
     {
         TaskKind.Classes => new TensorType(DType.Long, Shape.Of()),
+        TaskKind.PixelClasses => new TensorType(DType.Long, Shape.Of(output.Dimensions[1], output.Dimensions[2])),
+        TaskKind.PixelRegression => new TensorType(DType.Float, output),
+        TaskKind.TokenClasses => new TensorType(DType.Long, Shape.Of(output.Dimensions[0])),
         _ => new TensorType(DType.Float, OutputShape(kind, size)),
     };
 }

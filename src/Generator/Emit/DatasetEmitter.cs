@@ -118,7 +118,10 @@ internal static class DatasetEmitter
         if (!withTargets) return;
         for (var i = 0; i < model.Tasks.Count; i++)
         {
-            w.Line($"var {model.Tasks[i].CSharpName.Camel} = new {Types.TargetColumn}({trainer}.Tasks[{i}], {rows}.Count);");
+            var task = model.Tasks[i];
+            // A dense target's per-example shape (H, W or T from the pipeline) is fixed by the file.
+            var shape = TaskCatalog.IsDense(task.Kind) ? ", " + Shape(task.Target.Shape) : "";
+            w.Line($"var {task.CSharpName.Camel} = new {Types.TargetColumn}({trainer}.Tasks[{i}], {rows}.Count{shape});");
         }
     }
 

@@ -47,7 +47,7 @@ internal static class ExampleEmitter
     public static string InputType(ModelInput input) =>
         input.Type.Shape.Rank == 0 ? Types.Element(input.Type.DType) : Types.Element(input.Type.DType) + "[]";
 
-    /// <summary>The .NET type of a task's label: bool, int, float, float[] or bool[], nullable when labels may be missing.</summary>
+    /// <summary>The .NET type of a task's label: bool, int, float, float[], bool[] or (per pixel or token) int[], nullable when labels may be missing.</summary>
     public static string LabelType(TaskHead task)
     {
         var type = task.Kind switch
@@ -55,7 +55,9 @@ internal static class ExampleEmitter
             TaskKind.Binary => "bool",
             TaskKind.Classes => "int",
             TaskKind.Regression => task.Size == 1 ? "float" : "float[]",
-            _ => "bool[]",
+            TaskKind.Multilabel => "bool[]",
+            TaskKind.PixelClasses or TaskKind.TokenClasses => "int[]",
+            _ => "float[]",
         };
         return task.MissingLabels ? type + "?" : type;
     }
@@ -67,7 +69,10 @@ internal static class ExampleEmitter
             TaskKind.Binary => "true or false",
             TaskKind.Classes => $"a class in [0, {task.Size})",
             TaskKind.Regression => task.Size == 1 ? "a value" : $"{task.Size} values (a NaN element is missing)",
-            _ => $"{task.Size} labels, each true or false",
+            TaskKind.Multilabel => $"{task.Size} labels, each true or false",
+            TaskKind.PixelClasses => $"{task.Target.Shape} = {task.Target.Shape.ElementCount} classes in [0, {task.Size}) in row-major order (-1: an unlabelled pixel)",
+            TaskKind.TokenClasses => $"{task.Target.Shape.ElementCount} classes in [0, {task.Size}), one per token (-1: padding)",
+            _ => $"{task.Target.Shape} = {task.Target.Shape.ElementCount} values in row-major order (NaN: an invalid value)",
         };
         return task.MissingLabels ? label + "; null when missing" : label + "; required (missing labels are forbidden)";
     }

@@ -86,6 +86,11 @@ internal static class MetricsEmitter
         "rmse" => "The root of the mean squared error.",
         "mse" => "The mean squared error.",
         "r2" => "The coefficient of determination, R².",
+        "miou" => "The mean intersection over union over the classes present in the predictions or targets of the set.",
+        "abs_err" => "The mean absolute error over valid pixels.",
+        "rel_err" => "The mean absolute error relative to the target over valid pixels.",
+        "mean_angle" => "The mean angle in degrees between predicted and target vectors over valid pixels.",
+        "entity_f1" => "F1 over entities read from BIO tags (seqeval's default rules), padding ignored.",
         _ => metric,
     };
 }

@@ -37,7 +37,9 @@ internal static class PredictionEmitter
         TaskKind.Binary => Types.BinaryPrediction,
         TaskKind.Classes => Types.ClassPrediction,
         TaskKind.Regression => task.Size == 1 ? "float" : "float[]",
-        _ => Types.MultilabelPrediction,
+        TaskKind.Multilabel => Types.MultilabelPrediction,
+        TaskKind.PixelClasses or TaskKind.TokenClasses => "int[]",
+        _ => "float[]",
     };
 
     /// <summary>The runtime call that turns a batch of the task's outputs into one prediction per example.</summary>
@@ -46,7 +48,10 @@ internal static class PredictionEmitter
         TaskKind.Binary => "Binary",
         TaskKind.Classes => "Classes",
         TaskKind.Regression => task.Size == 1 ? "Scalar" : "Regression",
-        _ => "Multilabel",
+        TaskKind.Multilabel => "Multilabel",
+        TaskKind.PixelClasses => "PixelClasses",
+        TaskKind.TokenClasses => "TokenClasses",
+        _ => "Regression",
     };
 
     private static string Describe(TaskHead task) => task.Kind switch
@@ -54,6 +59,9 @@ internal static class PredictionEmitter
         TaskKind.Binary => "the probability of true",
         TaskKind.Classes => "the most likely class and every class's probability",
         TaskKind.Regression => task.Size == 1 ? "the predicted value" : $"the {task.Size} predicted values",
-        _ => "each label's probability",
+        TaskKind.Multilabel => "each label's probability",
+        TaskKind.PixelClasses => $"the most likely class of each pixel, {task.Target.Shape} in row-major order",
+        TaskKind.TokenClasses => "the most likely class of each token",
+        _ => $"the predicted values, {task.Target.Shape} in row-major order",
     };
 }

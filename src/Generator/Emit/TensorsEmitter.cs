@@ -40,7 +40,10 @@ internal static class TensorsEmitter
         TaskKind.Binary => "binary",
         TaskKind.Classes => $"classes({task.Size})",
         TaskKind.Regression => $"regression({task.Size})",
-        _ => $"multilabel({task.Size})",
+        TaskKind.Multilabel => $"multilabel({task.Size})",
+        TaskKind.PixelClasses => $"pixel_classes({task.Size})",
+        TaskKind.PixelRegression => $"pixel_regression({task.Size})",
+        _ => $"token_classes({task.Size})",
     };
 
     private static string Output(TaskHead task) => task.Kind switch
@@ -48,14 +51,23 @@ internal static class TensorsEmitter
         TaskKind.Binary => "float [N, 1], one logit",
         TaskKind.Classes => $"float [N, {task.Size}], logits",
         TaskKind.Regression => $"float [N, {task.Size}], values",
-        _ => $"float [N, {task.Size}], one logit per label",
+        TaskKind.Multilabel => $"float [N, {task.Size}], one logit per label",
+        TaskKind.PixelClasses => $"float [N, {task.Size}, {Dims(task, 0)}], logits per pixel",
+        TaskKind.PixelRegression => $"float [N, {task.Size}, {Dims(task, 1)}], values per pixel",
+        _ => $"float [N, {Dims(task, 0)}, {task.Size}], logits per token",
     };
+
+    /// <summary>The target's per-example dimensions from <paramref name="skip"/> on, as "8, 8".</summary>
+    private static string Dims(TaskHead task, int skip) => string.Join(", ", task.Target.Shape.Dimensions.Skip(skip));
 
     private static string Target(TaskHead task)
     {
         var missing = task.MissingLabels ? task.Kind == TaskKind.Classes ? " (-1: missing)" : " (NaN: missing)" : "";
         return task.Kind switch
         {
+            TaskKind.PixelClasses => $"long [N, {Dims(task, 0)}], a class in [0, {task.Size}) per pixel (-1: unlabelled)",
+            TaskKind.PixelRegression => $"float [N, {Dims(task, 0)}] (NaN: invalid)",
+            TaskKind.TokenClasses => $"long [N, {Dims(task, 0)}], a class in [0, {task.Size}) per token (-1: padding)",
             TaskKind.Binary => $"float [N, 1], 0 or 1{missing}",
             TaskKind.Classes => $"long [N], a class in [0, {task.Size}){missing}",
             TaskKind.Regression => $"float [N, {task.Size}]{missing}",

@@ -104,6 +104,9 @@ internal static class TrainerEmitter
                 case "bce" when task.Loss["pos_weight"] is { } positive:
                     init.Add($"PosWeight = {Literals.Double(positive.AsNumber())}");
                     break;
+                case "scale_invariant_log":
+                    init.Add($"ScaleInvariantLambda = {Literals.Double(task.Loss.Number("lambda"))}");
+                    break;
                 case "cross_entropy":
                     init.Add($"LabelSmoothing = {Literals.Double(task.Loss.Number("label_smoothing"))}");
                     if (task.Loss["class_weights"] is ListValue weights) init.Add($"ClassWeights = new[] {{ {string.Join(", ", weights.Items.Select(i => Literals.Double(i.AsNumber())))} }}");
@@ -121,6 +124,8 @@ internal static class TrainerEmitter
         "l1" => "L1",
         "huber" => "Huber",
         "bce" => "Bce",
+        "scale_invariant_log" => "ScaleInvariantLog",
+        "cosine" => "Cosine",
         _ => "CrossEntropy",
     };
 

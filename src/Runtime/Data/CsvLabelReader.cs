@@ -39,6 +39,7 @@ internal sealed class CsvLabelReader
         ArgumentNullException.ThrowIfNull(label);
         var task = label.Task;
         var what = $"the label of task '{task.Name}' ({TaskCatalog.Describe(task.Kind, task.Size)})";
+        if (TaskCatalog.IsDense(task.Kind)) throw new ArgumentException($"{what} is per pixel or token, so it cannot be read from table columns: give its targets as tensors", nameof(label));
         var columns = label.Source.Columns.Count;
         var expected = task.Kind is TaskKind.Binary or TaskKind.Classes ? 1 : task.Size;
         if (columns != expected) throw new ArgumentException($"{what} reads {expected} column{(expected == 1 ? "" : "s")}, not {columns}", nameof(label));

@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using static Mtl.Torch.torch;
 
@@ -37,7 +38,11 @@ public static class DataValidation
         if (!fits) throw new InvalidDataException($"input '{name}' must be {expected}, not {found}");
     }
 
-    /// <summary>Targets must fit the task: shape, dtype, class range, 0/1 labels; missing only where allowed.</summary>
+    /// <summary>
+    /// Targets must fit the task: shape, dtype, class range, 0/1 labels; missing only where allowed.
+    /// The dense kinds always allow -1 (an unlabelled pixel, a padding token) and NaN (an invalid
+    /// pixel value): they are part of such data, not missing labels.
+    /// </summary>
     public static void RequireTargets(TaskSpec task, Tensor targets)
     {
         using var scope = NewDisposeScope();
@@ -45,6 +50,32 @@ public static class DataValidation
         var member = $"task '{task.Name}'";
         switch (task.Kind)
         {
+            case TaskKind.PixelClasses or TaskKind.TokenClasses:
+            {
+                var layout = task.Kind == TaskKind.PixelClasses ? "[N, H, W]" : "[N, T]";
+                if (targets.dtype is not (ScalarType.Int64 or ScalarType.Int32)) throw new InvalidDataException($"{member}: class targets must be integers (int64, or int32 to be widened), not {ScalarTypeInfo.Name(targets.dtype)}");
+                if (shape.Length != (task.Kind == TaskKind.PixelClasses ? 3 : 2)) throw new InvalidDataException($"{member}: {TaskCatalog.Name(task.Kind)} targets must have shape {layout}, not {Tensor.FormatShape(shape)}");
+                var outOfRange = targets.lt(-1L).logical_or(targets.ge((double)task.Size));
+                if (outOfRange.any().item<bool>())
+                {
+                    var (row, value) = FirstBad(targets, outOfRange);
+                    var what = task.Kind == TaskKind.PixelClasses ? "an unlabelled pixel" : "a padding token";
+                    throw new InvalidDataException($"{member}: row {row} holds class {Format(value)}, outside [0, {task.Size}) (-1 marks {what})");
+                }
+                return;
+            }
+            case TaskKind.PixelRegression:
+            {
+                if (!ScalarTypeInfo.IsFloatingPoint(targets.dtype)) throw new InvalidDataException($"{member}: targets must be floating point, not {ScalarTypeInfo.Name(targets.dtype)}");
+                if (shape.Length != 4 || shape[1] != task.Size) throw new InvalidDataException($"{member}: pixel_regression targets must have shape [N, {task.Size}, H, W], not {Tensor.FormatShape(shape)}");
+                var infinite = targets.isinf();
+                if (infinite.any().item<bool>())
+                {
+                    var (row, value) = FirstBad(targets, infinite);
+                    throw new InvalidDataException($"{member}: row {row} holds {Format(value)}; pixel values must be finite (NaN marks an invalid value)");
+                }
+                return;
+            }
             case TaskKind.Classes:
             {
                 if (targets.dtype is not (ScalarType.Int64 or ScalarType.Int32)) throw new InvalidDataException($"{member}: class targets must be integers (int64, or int32 to be widened), not {ScalarTypeInfo.Name(targets.dtype)}");

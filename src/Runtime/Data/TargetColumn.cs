@@ -17,14 +17,41 @@ public sealed class TargetColumn
     private readonly long[]? _classes;
 
     public TargetColumn(TaskSpec task, int rows)
+        : this(task, rows, [])
+    {
+    }
+
+    /// <summary>
+    /// A column for <paramref name="rows"/> examples of <paramref name="task"/>; a dense task also
+    /// needs each example's target shape: [H, W] for pixel_classes, [c, H, W] for
+    /// pixel_regression, [T] for token_classes.
+    /// </summary>
+    public TargetColumn(TaskSpec task, int rows, IReadOnlyList<long> exampleShape)
     {
         ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(exampleShape);
         if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "row count must not be negative");
         Task = task;
         Rows = rows;
-        if (task.Kind == TaskKind.Classes) _classes = new long[rows];
-        else _floats = new float[checked(rows * task.Size)];
+        var rank = task.Kind switch
+        {
+            TaskKind.PixelClasses => 2,
+            TaskKind.PixelRegression => 3,
+            TaskKind.TokenClasses => 1,
+            _ => 0,
+        };
+        if (exampleShape.Count != rank || exampleShape.Any(d => d < 1) || (task.Kind == TaskKind.PixelRegression && exampleShape[0] != task.Size))
+        {
+            throw new ArgumentException($"task '{task.Name}' ({Catalog.TaskCatalog.Describe(task.Kind, task.Size)}) cannot take targets of shape [{string.Join(", ", exampleShape)}] per example", nameof(exampleShape));
+        }
+        _shape = exampleShape.ToArray();
+        _width = rank == 0 ? task.Size : (int)exampleShape.Aggregate(1L, (a, b) => checked(a * b));
+        if (Catalog.TaskCatalog.HasClassTargets(task.Kind)) _classes = new long[checked(rows * (rank == 0 ? 1 : _width))];
+        else _floats = new float[checked(rows * _width)];
     }
+
+    private readonly long[] _shape;
+    private readonly int _width;
 
     public TaskSpec Task { get; }
 
@@ -59,9 +86,17 @@ public sealed class TargetColumn
         _floats![row] = value is { } v ? Finite(row, 0, v) : Missing(row);
     }
 
-    /// <summary>The values of a regression(n) task; a NaN element is a missing value.</summary>
+    /// <summary>
+    /// The values of a regression(n) task, a NaN element being a missing value; or of a
+    /// pixel_regression(c) task, c·H·W values in row-major order, a NaN being an invalid value.
+    /// </summary>
     public void Set(int row, float[]? values)
     {
+        if (Task.Kind == TaskKind.PixelRegression)
+        {
+            SetPixels(row, values);
+            return;
+        }
         Require(row, TaskKind.Regression, "float values");
         if (values is null)
         {
@@ -88,8 +123,54 @@ public sealed class TargetColumn
         for (var i = 0; i < labels.Length; i++) _floats![row * Task.Size + i] = labels[i] ? 1f : 0f;
     }
 
-    /// <summary>The labels as a tensor: long <c>[rows]</c> for classes, float <c>[rows, size]</c> otherwise; the caller owns it.</summary>
-    public Tensor ToTensor() => _classes is not null ? tensor<long>(_classes.AsSpan(), [Rows]) : tensor<float>(_floats.AsSpan(), [Rows, Task.Size]);
+    /// <summary>
+    /// A pixel_classes or token_classes target: H·W (row-major) or T classes in [0, k), -1 for an
+    /// unlabelled pixel or a padding token; null when the example has no label (every position -1).
+    /// </summary>
+    public void Set(int row, int[]? classes)
+    {
+        Require(row, Task.Kind == TaskKind.TokenClasses ? TaskKind.TokenClasses : TaskKind.PixelClasses, "classes per pixel or token");
+        var target = _classes.AsSpan(row * _width, _width);
+        if (classes is null)
+        {
+            Missing(row);
+            target.Fill(Catalog.TaskCatalog.IgnoreIndex);
+            return;
+        }
+        if (classes.Length != _width) throw new InvalidDataException($"task '{Task.Name}', row {row}: expected {_width} classes ({ExampleShape}), found {classes.Length}");
+        for (var i = 0; i < classes.Length; i++)
+        {
+            var value = classes[i];
+            if (value < -1 || value >= Task.Size) throw new InvalidDataException($"task '{Task.Name}', row {row}, position {i}: class {value} is outside [0, {Task.Size}) (-1 marks {(Task.Kind == TaskKind.TokenClasses ? "padding" : "an unlabelled pixel")})");
+            target[i] = value;
+        }
+    }
+
+    /// <summary>[H, W], [c, H, W] or [T], as the generated code writes it in messages.</summary>
+    private string ExampleShape => "[" + string.Join(", ", _shape) + "]";
+
+    /// <summary>The labels as a tensor: long <c>[rows]</c> for classes, float <c>[rows, size]</c> for the other vector kinds, <c>[rows, ...example shape]</c> for the dense kinds; the caller owns it.</summary>
+    public Tensor ToTensor()
+    {
+        long[] shape = _shape.Length > 0 ? [Rows, .. _shape] : _classes is not null ? [Rows] : [Rows, Task.Size];
+        return _classes is not null ? tensor<long>(_classes.AsSpan(), shape) : tensor<float>(_floats.AsSpan(), shape);
+    }
+
+    private void SetPixels(int row, float[]? values)
+    {
+        Require(row, TaskKind.PixelRegression, "pixel values");
+        var target = _floats.AsSpan(row * _width, _width);
+        if (values is null)
+        {
+            target.Fill(Missing(row));
+            return;
+        }
+        if (values.Length != _width) throw new InvalidDataException($"task '{Task.Name}', row {row}: expected {_width} values ({ExampleShape}), found {values.Length}");
+        for (var i = 0; i < values.Length; i++)
+        {
+            target[i] = float.IsNaN(values[i]) ? float.NaN : Finite(row, i, values[i]);
+        }
+    }
 
     private void Require(int row, TaskKind kind, string what)
     {

@@ -23,7 +23,7 @@ public sealed record MultilabelPrediction(IReadOnlyList<float> Probabilities)
 /// <summary>Turns a batch of a task's raw outputs (logits or values, first dimension = examples) into per-example predictions.</summary>
 public static class Predictions
 {
-    /// <summary>regression(n): each example's n values.</summary>
+    /// <summary>regression(n): each example's n values; pixel_regression(c): its c·H·W values in row-major order.</summary>
     public static float[][] Regression(Tensor output)
     {
         var values = Floats(output, out var rows, out var width);
@@ -65,6 +65,22 @@ public static class Predictions
         using var probabilities = logits.sigmoid();
         var values = Floats(probabilities, out var rows, out var width);
         return Enumerable.Range(0, rows).Select(r => new MultilabelPrediction(values.AsSpan(r * width, width).ToArray())).ToArray();
+    }
+
+    /// <summary>pixel_classes(k): each example's most likely class per pixel, H·W values in row-major order (logits [N, k, H, W]).</summary>
+    public static int[][] PixelClasses(Tensor logits) => ArgMax(logits, 1);
+
+    /// <summary>token_classes(k): each example's most likely class per token, T values (logits [N, T, k]).</summary>
+    public static int[][] TokenClasses(Tensor logits) => ArgMax(logits, 2);
+
+    private static int[][] ArgMax(Tensor logits, long dim)
+    {
+        using var scope = NewDisposeScope();
+        var classes = logits.argmax(dim);
+        var rows = (int)classes.size(0);
+        var width = rows == 0 ? 0 : (int)(classes.numel() / rows);
+        var values = classes.to(ScalarType.Int64).contiguous().data<long>();
+        return Enumerable.Range(0, rows).Select(r => values.AsSpan(r * width, width).ToArray().Select(v => (int)v).ToArray()).ToArray();
     }
 
     private static float[] Floats(Tensor output, out int rows, out int width)

@@ -2,7 +2,9 @@ namespace Mtl.Training.Metrics;
 
 /// <summary>
 /// The fraction of labelled predictions that are right: argmax for classes, logit &gt; 0 (probability
-/// &gt; 0.5) for binary, and per label for multilabel (every labelled element counts once).
+/// &gt; 0.5) for binary, and per label for multilabel (every labelled element counts once). For
+/// pixel_classes it is pixel accuracy and for token_classes token accuracy: every labelled pixel or
+/// token counts once, unlabelled pixels and padding (-1) not at all.
 /// </summary>
 public sealed class Accuracy : Metric
 {
@@ -11,13 +13,13 @@ public sealed class Accuracy : Metric
 
     public Accuracy(TaskKind kind) : base("accuracy", kind)
     {
-        if (kind == TaskKind.Regression) throw new ArgumentException("accuracy does not apply to regression tasks: use mae, mse, rmse or r2", nameof(kind));
+        if (kind is TaskKind.Regression or TaskKind.PixelRegression) throw new ArgumentException("accuracy does not apply to regression tasks: use mae, mse, rmse or r2", nameof(kind));
     }
 
 
     protected override void Accumulate(MetricBatch batch)
     {
-        if (Kind == TaskKind.Classes)
+        if (Kind is TaskKind.Classes or TaskKind.PixelClasses or TaskKind.TokenClasses)
         {
             for (var row = 0; row < batch.Rows; row++)
             {

@@ -2,7 +2,7 @@ namespace Mtl.Training.Metrics;
 
 /// <summary>
 /// The unweighted mean of per-class F1 = 2·TP / (2·TP + FP + FN), as scikit-learn's
-/// <c>f1_score(average="macro")</c>: for classes and binary tasks over the classes that occur in
+/// <c>f1_score(average="macro")</c>: for classes and binary tasks (and per pixel or token, the dense class kinds) over the classes that occur in
 /// the targets or the predictions; for multilabel over every label, a label with no positive
 /// target and no positive prediction counting 0.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class MacroF1 : Metric
 
     public MacroF1(TaskKind kind, int classes = 0) : base("macro_f1", kind)
     {
-        if (kind == TaskKind.Regression) throw new ArgumentException("macro_f1 does not apply to regression tasks: use mae, mse, rmse or r2", nameof(kind));
+        if (kind is TaskKind.Regression or TaskKind.PixelRegression) throw new ArgumentException("macro_f1 does not apply to regression tasks: use mae, mse, rmse or r2", nameof(kind));
         var size = kind == TaskKind.Binary ? 2 : Math.Max(classes, 0);
         (_tp, _fp, _fn) = (new long[size], new long[size], new long[size]);
     }
@@ -48,7 +48,7 @@ public sealed class MacroF1 : Metric
     {
         switch (Kind)
         {
-            case TaskKind.Classes:
+            case TaskKind.Classes or TaskKind.PixelClasses or TaskKind.TokenClasses:
                 EnsureSize(batch.Columns);
                 for (var row = 0; row < batch.Rows; row++)
                 {

@@ -17,7 +17,7 @@ public abstract class Metric
         Kind = kind;
     }
 
-    /// <summary>The metric's name in the .mtl language (accuracy, macro_f1, auc, mae, mse, rmse, r2).</summary>
+    /// <summary>The metric's name in the .mtl language (accuracy, macro_f1, auc, mae, mse, rmse, r2, miou, abs_err, rel_err, mean_angle, entity_f1).</summary>
     public string Name { get; }
 
     public TaskKind Kind { get; }
@@ -56,6 +56,10 @@ public abstract class Metric
         "mse" => new MeanSquaredError(kind),
         "rmse" => new RootMeanSquaredError(kind),
         "r2" => new R2Score(kind),
+        MetricCatalog.MeanIou => new MeanIou(kind, classes),
+        MetricCatalog.AbsoluteError or MetricCatalog.RelativeError => new DepthError(name, kind),
+        MetricCatalog.MeanAngle => new MeanAngle(kind),
+        MetricCatalog.EntityF1 => new EntityF1(kind, classes),
         _ => throw new InvalidOperationException($"metric '{name}' is in the catalog but has no implementation"),
     };
 }

@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Torch;
 using static Mtl.Torch.torch;
 
@@ -12,13 +13,20 @@ namespace Mtl.Training.Metrics;
 /// </summary>
 public sealed class MetricBatch
 {
-    private MetricBatch(int rows, int columns, double[] outputs, double[] targets)
+    private MetricBatch(int rows, int columns, double[] outputs, double[] targets, int positions = 1)
     {
         Rows = rows;
         Columns = columns;
         Outputs = outputs;
         Targets = targets;
+        Positions = positions;
     }
+
+    /// <summary>
+    /// Rows per example: 1, or for the dense kinds H·W pixels or T tokens (each a row, in order),
+    /// so that example e holds rows [e·Positions, (e+1)·Positions).
+    /// </summary>
+    public int Positions { get; }
 
     public int Rows { get; }
 
@@ -32,6 +40,7 @@ public sealed class MetricBatch
     {
         var outShape = outputs.shape;
         var targetShape = targets.shape;
+        if (TaskCatalog.IsDense(kind)) return Dense(kind, outputs, targets, metric);
         var rows = outShape.Length == 0 ? 1 : (int)outShape[0];
         var outValues = outputs.detach().to(float64, Device.CPU).data<double>();
         var targetValues = targets.detach().to(float64, Device.CPU).data<double>();
@@ -44,18 +53,7 @@ public sealed class MetricBatch
                     throw Mismatch(metric, kind, outShape, targetShape, "outputs [N, k] and targets [N]");
                 }
                 var k = (int)outShape[1];
-                for (var i = 0; i < targetValues.Length; i++)
-                {
-                    var t = targetValues[i];
-                    if (t == -1)
-                    {
-                        targetValues[i] = double.NaN;
-                    }
-                    else if (t < 0 || t >= k || t != Math.Floor(t))
-                    {
-                        throw new ArgumentException($"{metric}: target {t} at row {i} is not a class in [0, {k}) (use -1 for a missing label)");
-                    }
-                }
+                CheckClasses(metric, targetValues, k, 1, "a missing label");
                 return new MetricBatch(rows, k, outValues, targetValues);
             }
             case TaskKind.Binary:
@@ -78,6 +76,64 @@ public sealed class MetricBatch
         }
     }
 
+    /// <summary>
+    /// Pixel and token outputs as one row per position: [N, k, H, W] and [N, c, H, W] become
+    /// [N·H·W, k or c], [N, T, k] becomes [N·T, k]; class targets one per row, -1 as NaN.
+    /// </summary>
+    private static MetricBatch Dense(TaskKind kind, Tensor outputs, Tensor targets, string metric)
+    {
+        var o = outputs.shape;
+        var t = targets.shape;
+        switch (kind)
+        {
+            case TaskKind.PixelClasses:
+            {
+                if (o.Length != 4 || t.Length != 3 || t[0] != o[0] || t[1] != o[2] || t[2] != o[3]) throw Mismatch(metric, kind, o, t, "outputs [N, k, H, W] and targets [N, H, W]");
+                var k = (int)o[1];
+                var positions = (int)(o[2] * o[3]);
+                var values = Values(outputs.permute(0, 2, 3, 1));
+                var classes = Values(targets);
+                CheckClasses(metric, classes, k, positions, "an unlabelled pixel");
+                return new MetricBatch(classes.Length, k, values, classes, positions);
+            }
+            case TaskKind.TokenClasses:
+            {
+                if (o.Length != 3 || t.Length != 2 || t[0] != o[0] || t[1] != o[1]) throw Mismatch(metric, kind, o, t, "outputs [N, T, k] and targets [N, T]");
+                var k = (int)o[2];
+                var classes = Values(targets);
+                CheckClasses(metric, classes, k, (int)o[1], "padding");
+                return new MetricBatch(classes.Length, k, Values(outputs), classes, (int)o[1]);
+            }
+            default:
+            {
+                if (o.Length != 4 || !o.AsSpan().SequenceEqual(t)) throw Mismatch(metric, kind, o, t, "outputs and targets of the same shape [N, c, H, W]");
+                var c = (int)o[1];
+                var positions = (int)(o[2] * o[3]);
+                return new MetricBatch((int)(o[0] * positions), c, Values(outputs.permute(0, 2, 3, 1)), Values(targets.permute(0, 2, 3, 1)), positions);
+            }
+        }
+    }
+
+    private static double[] Values(Tensor tensor) => tensor.detach().to(float64, Device.CPU).contiguous().data<double>();
+
+    /// <summary>Class targets in [0, k) stay, -1 becomes NaN; anything else is an error naming the example (row / positions).</summary>
+    private static void CheckClasses(string metric, double[] targets, int k, int positions, string ignored)
+    {
+        for (var i = 0; i < targets.Length; i++)
+        {
+            var t = targets[i];
+            if (t == -1)
+            {
+                targets[i] = double.NaN;
+            }
+            else if (t < 0 || t >= k || t != Math.Floor(t))
+            {
+                var where = positions == 1 ? $"row {i}" : $"row {i / positions}, position {i % positions}";
+                throw new ArgumentException($"{metric}: target {t} at {where} is not a class in [0, {k}) (use -1 for {ignored})");
+            }
+        }
+    }
+
     private static ArgumentException Mismatch(string metric, TaskKind kind, long[] outputs, long[] targets, string expected) =>
-        new($"{metric} for a {kind.ToString().ToLowerInvariant()} task needs {expected}; got outputs {Tensor.FormatShape(outputs)} and targets {Tensor.FormatShape(targets)}");
+        new($"{metric} for a {TaskCatalog.Name(kind)} task needs {expected}; got outputs {Tensor.FormatShape(outputs)} and targets {Tensor.FormatShape(targets)}");
 }
