@@ -17,8 +17,8 @@ namespace Tests.Generated
             new global::Mtl.Training.ArchitectureNode[]
             {
                 new global::Mtl.Training.ArchitectureNode("image", global::Mtl.Training.ArchitectureNodeKind.Input, "[3, 32, 32]", 0L, "") { DType = "float" },
-                new global::Mtl.Training.ArchitectureNode("features", global::Mtl.Training.ArchitectureNodeKind.Shared, "[784]", 2768L, "conv2d(16, kernel: 3) → conv2d(16, kernel: 3, stride: 2, padding: 1) → maxpool2d(2) → flatten"),
-                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 784L, "linear(1, bias: false)") { Detail = "binary" },
+                new global::Mtl.Training.ArchitectureNode("features", global::Mtl.Training.ArchitectureNodeKind.Shared, "[96]", 4696L, "conv2d(16, kernel: 3) → conv2d(16, kernel: 3, stride: 2, padding: 1) → maxpool2d(2) → conv2d(8, kernel: [3, 5], stride: [1, 2], padding: [1, 2]) → maxpool2d([2, 1]) → flatten"),
+                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 96L, "linear(1, bias: false)") { Detail = "binary" },
             },
             new global::Mtl.Training.ArchitectureEdge[]
             {

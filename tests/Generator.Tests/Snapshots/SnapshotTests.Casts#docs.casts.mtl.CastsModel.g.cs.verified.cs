@@ -11,6 +11,23 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 113L;
 
+        /// <summary>The architecture of Casts for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 4 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 3 arrows.</summary>
+        public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
+            "Casts",
+            new global::Mtl.Training.ArchitectureNode[]
+            {
+                new global::Mtl.Training.ArchitectureNode("flags", global::Mtl.Training.ArchitectureNodeKind.Input, "[4]", 0L, "") { DType = "bool" },
+                new global::Mtl.Training.ArchitectureNode("codes", global::Mtl.Training.ArchitectureNodeKind.Input, "[6]", 0L, "") { DType = "int" },
+                new global::Mtl.Training.ArchitectureNode("mixed", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 80L, "concat(flags → float → linear(8), codes → long → embedding(10, dim: 4) → flatten)"),
+                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[1]", 33L, "relu → linear(1)") { Detail = "binary" },
+            },
+            new global::Mtl.Training.ArchitectureEdge[]
+            {
+                new global::Mtl.Training.ArchitectureEdge("flags", "mixed", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("codes", "mixed", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("mixed", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+            });
+
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
         public CastsModel() : base(nameof(CastsModel))
         {

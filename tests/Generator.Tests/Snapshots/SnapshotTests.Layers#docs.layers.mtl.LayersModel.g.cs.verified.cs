@@ -11,7 +11,7 @@ namespace Tests.Generated
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
         public const long ParameterCount = 403624L;
 
-        /// <summary>The architecture of Layers for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 10 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 12 arrows.</summary>
+        /// <summary>The architecture of Layers for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 14 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 20 arrows.</summary>
         public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
             "Layers",
             new global::Mtl.Training.ArchitectureNode[]
@@ -24,8 +24,12 @@ namespace Tests.Generated
                 new global::Mtl.Training.ArchitectureNode("words", global::Mtl.Training.ArchitectureNodeKind.Shared, "[32]", 326336L, "embedding(10000, dim: 32) → gru(32) → max(1) → tanh"),
                 new global::Mtl.Training.ArchitectureNode("probabilities", global::Mtl.Training.ArchitectureNodeKind.Shared, "[8]", 520L, "linear(8) → softmax → sigmoid → log_softmax(-1)"),
                 new global::Mtl.Training.ArchitectureNode("pooled", global::Mtl.Training.ArchitectureNodeKind.Shared, "[4]", 400L, "embedding(100, dim: 4) → sum(-2)"),
+                new global::Mtl.Training.ArchitectureNode("tokens", global::Mtl.Training.ArchitectureNodeKind.Shared, "[8]", 452L, "embedding(50, dim: 6, padding_idx: 0) → transpose(1, dim1: 2) → conv1d(8, kernel: 3) → permute([0, 2, 1]) → mean(1)"),
+                new global::Mtl.Training.ArchitectureNode("decoded", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 708L, "conv2d(8, kernel: 3, stride: 2, padding: 1) → relu → conv_transpose2d(4, kernel: [3, 5], stride: 2, padding: [1, 2], output_padding: 1) → adaptive_avgpool2d(2) → flatten"),
+                new global::Mtl.Training.ArchitectureNode("stretched", global::Mtl.Training.ArchitectureNodeKind.Shared, "[4]", 604L, "conv_transpose1d(4, kernel: 3, stride: 2) → mean(2)"),
+                new global::Mtl.Training.ArchitectureNode("zoomed", global::Mtl.Training.ArchitectureNodeKind.Shared, "[3]", 0L, "upsample(2) → maxpool2d(4) → upsample(0.5, mode: bilinear) → adaptive_avgpool2d(1) → flatten"),
                 new global::Mtl.Training.ArchitectureNode("smooth", global::Mtl.Training.ArchitectureNodeKind.Shared, "[64]", 0L, "elu(0.5) → selu → mish → softplus(2) → relu6 → hardswish → hardsigmoid → identity"),
-                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[5]", 1185L, "concat(vision, timeline, words, probabilities, pooled, smooth) → linear(5)") { Detail = "classes(5)" },
+                new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[5]", 1340L, "concat(vision, timeline, words, probabilities, pooled, smooth, tokens, decoded, stretched, zoomed) → linear(5)") { Detail = "classes(5)" },
             },
             new global::Mtl.Training.ArchitectureEdge[]
             {
@@ -34,6 +38,10 @@ namespace Tests.Generated
                 new global::Mtl.Training.ArchitectureEdge("ids", "words", global::Mtl.Training.ArchitectureEdgeKind.Data),
                 new global::Mtl.Training.ArchitectureEdge("timeline", "probabilities", global::Mtl.Training.ArchitectureEdgeKind.Data),
                 new global::Mtl.Training.ArchitectureEdge("ids", "pooled", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("ids", "tokens", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("image", "decoded", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("series", "stretched", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("image", "zoomed", global::Mtl.Training.ArchitectureEdgeKind.Data),
                 new global::Mtl.Training.ArchitectureEdge("timeline", "smooth", global::Mtl.Training.ArchitectureEdgeKind.Data),
                 new global::Mtl.Training.ArchitectureEdge("vision", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
                 new global::Mtl.Training.ArchitectureEdge("timeline", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
@@ -41,6 +49,10 @@ namespace Tests.Generated
                 new global::Mtl.Training.ArchitectureEdge("probabilities", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
                 new global::Mtl.Training.ArchitectureEdge("pooled", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
                 new global::Mtl.Training.ArchitectureEdge("smooth", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("tokens", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("decoded", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("stretched", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("zoomed", "t", global::Mtl.Training.ArchitectureEdgeKind.Data),
             });
 
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>

@@ -38,6 +38,7 @@ namespace Tests.Generated
             global::Mtl.Torch.torch.manual_seed(options.Seed);
             Model = new SceneModel();
             Optimizer = CreateOptimizer(Model);
+            if (options.Architecture is null) options = options with { Architecture = SceneModel.Architecture };
             Options = options;
             _trainer = new global::Mtl.Training.Trainer(Model, Tasks, Optimizer, Options);
         }
@@ -94,13 +95,15 @@ namespace Tests.Generated
             return new global::Mtl.Data.TaskDatasets(datasets, global::Mtl.SamplingKind.Proportional, 1.0);
         }
 
-        /// <summary>Compares this model trained on all tasks against the same architecture trained on each task alone: a fresh model per run from the same seed (this trainer's seed and the next ones, one per repetition), the same optimizer, schedule, epochs and early stopping, only that task's loss flowing; then each task's validation metrics and loss, mean ± spread over the seeds and the difference. This trainer's model is neither used nor changed. Print the result (ToTable) or read its Metrics and Runs.</summary>
+        /// <summary>Compares this model trained on all tasks against the same architecture trained on each task alone: a fresh model per run from the same seed (this trainer's seed and the next ones, one per repetition), the same optimizer, schedule, epochs and early stopping, only that task's loss flowing; then each task's validation metrics and loss, mean ± spread over the seeds and the difference. This trainer's model is neither used nor changed. Print the result (ToTable) or read its Metrics and Runs; report.html (when the options name one) shows it as a table from now on.</summary>
         /// <param name="seeds">How many times to repeat each run, from consecutive seeds: at least 1, and 3 or more for a spread.</param>
         public global::Mtl.Training.SingleTaskComparison CompareWithSingleTask(SceneDataset train, SceneDataset validation, int seeds = 3)
         {
             global::System.ArgumentNullException.ThrowIfNull(train);
             global::System.ArgumentNullException.ThrowIfNull(validation);
-            return global::Mtl.Training.SingleTaskComparison.Run(Tasks, Options, seeds, train.Data, validation.Data, ComparisonTrainer);
+            var comparison = global::Mtl.Training.SingleTaskComparison.Run(Tasks, Options, seeds, train.Data, validation.Data, ComparisonTrainer);
+            _trainer.AddToReport(comparison);
+            return comparison;
         }
 
         /// <summary>Compares as the other overload does, on a dataset per task: a task trained alone sees only its own dataset.</summary>
@@ -111,7 +114,9 @@ namespace Tests.Generated
             global::System.ArgumentNullException.ThrowIfNull(validation);
             using var trainData = PerTask(train);
             using var validationData = PerTask(validation);
-            return global::Mtl.Training.SingleTaskComparison.Run(Tasks, Options, seeds, trainData, validationData, ComparisonTrainer);
+            var comparison = global::Mtl.Training.SingleTaskComparison.Run(Tasks, Options, seeds, trainData, validationData, ComparisonTrainer);
+            _trainer.AddToReport(comparison);
+            return comparison;
         }
 
         private static (global::Mtl.Training.Trainer Trainer, global::System.IDisposable Owner) ComparisonTrainer(global::Mtl.Training.TrainerOptions options)
