@@ -214,20 +214,32 @@ internal sealed class ShapeInference
     private static DType Promote(IEnumerable<TensorType> branches) =>
         branches.Any(b => b.DType == DType.Double) ? DType.Double : DType.Float;
 
-    private Layer? Convolution(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
+    /// <summary>
+    /// What every convolution checks of its input first: [channels, spatial...] of the layer's
+    /// rank, and channels and out both divisible by groups; each failure reported at the layer.
+    /// </summary>
+    private (long Channels, long Output, long Groups)? ConvolutionChannels(Setting setting, TensorType input, SourceSpan span, int spatialRank)
     {
-        var spatialRank = kind == LayerKind.Conv2d ? 2 : 1;
         var name = setting.Name;
         if (!CheckRank(name, input, span, spatialRank + 1, spatialRank == 2 ? "[channels, height, width]" : "[channels, length]"))
         {
             return null;
         }
 
-        var dims = input.Shape.Dimensions;
-        long channels = dims[0], output = setting.Integer("out"), groups = setting.Integer("groups");
+        long channels = input.Shape.Dimensions[0], output = setting.Integer("out"), groups = setting.Integer("groups");
         if (channels % groups != 0 || output % groups != 0)
         {
             _diagnostics.Report(DiagnosticCode.GroupsMismatch, span, name, groups, channels, output);
+            return null;
+        }
+        return (channels, output, groups);
+    }
+
+    private Layer? Convolution(LayerKind kind, Setting setting, TensorType input, SourceSpan span)
+    {
+        var spatialRank = kind == LayerKind.Conv2d ? 2 : 1;
+        if (ConvolutionChannels(setting, input, span, spatialRank) is not var (channels, output, groups))
+        {
             return null;
         }
 
@@ -254,16 +266,8 @@ internal sealed class ShapeInference
     {
         var spatialRank = kind == LayerKind.ConvTranspose2d ? 2 : 1;
         var name = setting.Name;
-        if (!CheckRank(name, input, span, spatialRank + 1, spatialRank == 2 ? "[channels, height, width]" : "[channels, length]"))
+        if (ConvolutionChannels(setting, input, span, spatialRank) is not var (channels, output, groups))
         {
-            return null;
-        }
-
-        var dims = input.Shape.Dimensions;
-        long channels = dims[0], output = setting.Integer("out"), groups = setting.Integer("groups");
-        if (channels % groups != 0 || output % groups != 0)
-        {
-            _diagnostics.Report(DiagnosticCode.GroupsMismatch, span, name, groups, channels, output);
             return null;
         }
 
@@ -286,7 +290,7 @@ internal sealed class ShapeInference
         for (var i = 0; i < spatialRank; i++)
         {
             var size = Saturating.Add(
-                Saturating.Multiply(dims[i + 1] - 1, window.Stride[i]) - (2 * window.Padding[i]),
+                Saturating.Multiply(input.Shape.Dimensions[i + 1] - 1, window.Stride[i]) - (2 * window.Padding[i]),
                 Saturating.Add(Saturating.Multiply(window.Dilation[i], window.Kernel[i] - 1), outputPadding[i] + 1));
             if (size < 1)
             {

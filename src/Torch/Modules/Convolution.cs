@@ -47,8 +47,7 @@ public sealed class Conv2d : nn.Module<Tensor, Tensor>
         this.stride = stride ?? (1, 1);
         this.padding = padding ?? (0, 0);
         this.dilation = dilation ?? (1, 1);
-        Shapes.RequirePositive(nameof(Conv2d), (nameof(in_channels), in_channels), (nameof(out_channels), out_channels), ("kernel height", kernel_size.Item1), ("kernel width", kernel_size.Item2),
-            ("stride", this.stride.Item1), ("stride", this.stride.Item2), ("dilation", this.dilation.Item1), ("dilation", this.dilation.Item2), (nameof(groups), groups));
+        Shapes.RequirePositive2d(nameof(Conv2d), in_channels, out_channels, kernel_size, this.stride, this.dilation, groups);
         if (in_channels % groups != 0 || out_channels % groups != 0)
         {
             throw new ArgumentException($"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by groups ({groups})");
@@ -124,8 +123,7 @@ public sealed class ConvTranspose2d : nn.Module<Tensor, Tensor>
         this.padding = padding ?? (0, 0);
         this.output_padding = output_padding ?? (0, 0);
         this.dilation = dilation ?? (1, 1);
-        Shapes.RequirePositive(nameof(ConvTranspose2d), (nameof(in_channels), in_channels), (nameof(out_channels), out_channels), ("kernel height", kernel_size.Item1), ("kernel width", kernel_size.Item2),
-            ("stride", this.stride.Item1), ("stride", this.stride.Item2), ("dilation", this.dilation.Item1), ("dilation", this.dilation.Item2), (nameof(groups), groups));
+        Shapes.RequirePositive2d(nameof(ConvTranspose2d), in_channels, out_channels, kernel_size, this.stride, this.dilation, groups);
         Shapes.CheckTransposed(nameof(ConvTranspose2d), in_channels, out_channels, groups, this.padding.Item1, this.output_padding.Item1, this.stride.Item1, this.dilation.Item1);
         Shapes.CheckTransposed(nameof(ConvTranspose2d), in_channels, out_channels, groups, this.padding.Item2, this.output_padding.Item2, this.stride.Item2, this.dilation.Item2);
         (this.in_channels, this.out_channels, this.kernel_size, this.groups) = (in_channels, out_channels, kernel_size, groups);

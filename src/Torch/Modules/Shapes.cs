@@ -13,6 +13,11 @@ internal static class Shapes
         }
     }
 
+    /// <summary>The positive sizes of a 2-d convolution (plain or transposed): channels, each side of the kernel, stride and dilation, groups.</summary>
+    public static void RequirePositive2d(string layer, long in_channels, long out_channels, (long, long) kernel, (long, long) stride, (long, long) dilation, long groups) =>
+        RequirePositive(layer, (nameof(in_channels), in_channels), (nameof(out_channels), out_channels), ("kernel height", kernel.Item1), ("kernel width", kernel.Item2),
+            ("stride", stride.Item1), ("stride", stride.Item2), ("dilation", dilation.Item1), ("dilation", dilation.Item2), (nameof(groups), groups));
+
     /// <summary>An uninitialised parameter; the layer fills it.</summary>
     public static Parameter NewParameter(long[] shape, Device? device, ScalarType? dtype)
     {

@@ -38,29 +38,12 @@ public sealed class DataParallelTrainingTests : IDisposable
 
     private Run[] TwoRanks(MultiTaskDataset data, Func<TrainerOptions> options)
     {
-        var path = Path.Combine(_folder, "store");
         // Each rank starts from other weights: the broadcast makes them rank 0's.
         manual_seed(1);
         var models = new[] { new TwoTaskModel(), new TwoTaskModel() };
-        var results = new Run[2];
-        var errors = new Exception?[2];
-        var threads = Enumerable.Range(0, 2).Select(rank => new Thread(() =>
-        {
-            try
-            {
-                using var store = new FileStore(path, 2, Timeout);
-                using var group = new ProcessGroupGloo(store, rank, 2, Timeout, host: "127.0.0.1");
-                results[rank] = Train(models[rank], data, options() with { Parallel = group, LogPath = Path.Combine(_folder, $"rank{rank}.jsonl") });
-            }
-            catch (Exception e)
-            {
-                errors[rank] = e;
-            }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        var results = Ranks.Run(Path.Combine(_folder, "store"), 2, Timeout,
+            group => Train(models[group.rank], data, options() with { Parallel = group, LogPath = Path.Combine(_folder, $"rank{group.rank}.jsonl") }));
         foreach (var model in models) model.Dispose();
-        Assert.All(errors, Assert.Null);
         return results;
     }
 

@@ -50,28 +50,11 @@ public sealed class GradientBucketsTests : IDisposable
 
     private List<float[]>[] TwoRanks(Tensor[] x, Tensor[] y, long bucketBytes)
     {
-        var path = Path.Combine(_folder, $"store-{bucketBytes}");
         // Different initial weights per rank: the broadcast must make them rank 0's.
         var models = new[] { Model(1), Model(2) };
-        var results = new List<float[]>[2];
-        var errors = new Exception?[2];
-        var threads = Enumerable.Range(0, 2).Select(rank => new Thread(() =>
-        {
-            try
-            {
-                using var store = new FileStore(path, 2, Timeout);
-                using var group = new ProcessGroupGloo(store, rank, 2, Timeout, host: "127.0.0.1");
-                results[rank] = Train(models[rank], x, y, rank * 16, 16, () => new GradientBuckets(group, models[rank].parameters(), bucketBytes));
-            }
-            catch (Exception e)
-            {
-                errors[rank] = e;
-            }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        var results = Ranks.Run(Path.Combine(_folder, $"store-{bucketBytes}"), 2, Timeout,
+            group => Train(models[group.rank], x, y, group.rank * 16, 16, () => new GradientBuckets(group, models[group.rank].parameters(), bucketBytes)));
         foreach (var model in models) model.Dispose();
-        Assert.All(errors, Assert.Null);
         return results;
     }
 

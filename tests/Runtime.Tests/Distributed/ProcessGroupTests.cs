@@ -20,39 +20,7 @@ public sealed class ProcessGroupTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    /// <summary>Runs each body on a thread of its own, all at once (each blocks in native collectives until its peers come); rethrows the first failure.</summary>
-    private static T[] OnThreads<T>(params Func<T>[] bodies)
-    {
-        var results = new T[bodies.Length];
-        var errors = new Exception?[bodies.Length];
-        var threads = bodies.Select((body, i) => new Thread(() =>
-        {
-            try
-            {
-                results[i] = body();
-            }
-            catch (Exception e)
-            {
-                errors[i] = e;
-            }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-        if (errors.FirstOrDefault(e => e is not null) is { } error) throw new InvalidOperationException("a rank failed", error);
-        return results;
-    }
-
-    /// <summary>Runs <paramref name="body"/> as rank 0 and rank 1 at once, each with its own group over its own store handle on one file; returns each rank's result.</summary>
-    private T[] TwoRanks<T>(Func<ProcessGroupGloo, T> body)
-    {
-        var path = Path.Combine(_folder, "store");
-        return OnThreads(Enumerable.Range(0, 2).Select(rank => (Func<T>)(() =>
-        {
-            using var store = new FileStore(path, 2, Timeout);
-            using var group = new ProcessGroupGloo(store, rank, 2, Timeout, host: "127.0.0.1");
-            return body(group);
-        })).ToArray());
-    }
+    private T[] TwoRanks<T>(Func<ProcessGroupGloo, T> body) => Ranks.Run(Path.Combine(_folder, "store"), 2, Timeout, body);
 
     [Fact]
     public void All_reduce_combines_every_ranks_tensor_in_place_on_every_rank()
@@ -147,7 +115,7 @@ public sealed class ProcessGroupTests : IDisposable
             probe.Start();
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
-        var results = OnThreads(Enumerable.Range(0, 2).Select(rank => (Func<float[]>)(() =>
+        var results = Ranks.OnThreads(Enumerable.Range(0, 2).Select(rank => (Func<float[]>)(() =>
         {
             using var store = new TCPStore("127.0.0.1", port, 2, is_master: rank == 0, Timeout);
             using var group = new ProcessGroupGloo(store, rank, 2, Timeout, host: "127.0.0.1");
