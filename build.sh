@@ -9,6 +9,8 @@
 #                      time a training step with each task-weighting method against fixed weighting
 #   ./build.sh bench relatedness
 #                      time training with and without task relatedness measured, side by side
+#   ./build.sh bench parallel
+#                      data-parallel throughput: one process against two, Mtl and PyTorch DDP
 #   ./build.sh mutate PROJECT [FILE|FILE:FIRST-LAST[,FIRST-LAST...]|FOLDER...]
 #                      mutation testing (Stryker.NET) of one source project, or of some of its
 #                      files, line ranges of a file, or folders; the HTML report goes under
@@ -95,6 +97,11 @@ demo() {
 }
 
 bench() {
+  if [ "${1:-}" = parallel ]; then
+    say "bench: data-parallel throughput, 1 process against 2, Mtl and PyTorch, interleaved"
+    bash bench/parallel.sh
+    return
+  fi
   if [ "${1:-}" = weighting ]; then
     say "bench: task-weighting methods against fixed weighting, interleaved"
   elif [ "${1:-}" = relatedness ]; then
