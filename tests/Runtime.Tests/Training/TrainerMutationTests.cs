@@ -1,0 +1,182 @@
+using System.Text.RegularExpressions;
+using Mtl.Data;
+using Mtl.Torch;
+using Mtl.Training;
+using Xunit;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Runtime.Tests.Training;
+
+/// <summary>
+/// What the trainer shows and leaves behind outside the epoch loop: the plain progress lines
+/// (checked whole against values worked out by hand on <see cref="ScalarTwoTaskModel"/>), values
+/// that are not finite by name, the stages' notices, <see cref="Trainer.Predict"/>'s mode and
+/// who disposes the optimizer.
+/// </summary>
+[Collection(GlobalGeneratorCollection.Name)]
+public sealed class TrainerMutationTests
+{
+    private static readonly TaskSpec[] Tasks = TrainerExactTests.Tasks;
+
+    /// <summary>The progress lines written, with each epoch line's elapsed seconds (the one part that is not exact) checked and cut off.</summary>
+    private static List<string> Lines(StringWriter output) =>
+        output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).Select(l =>
+        {
+            if (!l.StartsWith("epoch ", StringComparison.Ordinal)) return l;
+            var seconds = Regex.Match(l, @"  \d+\.\ds$");
+            Assert.True(seconds.Success, $"an epoch line ends with its seconds: '{l}'");
+            return l[..seconds.Index];
+        }).ToList();
+
+    [Fact]
+    public void The_plain_progress_line_gives_the_loss_task_losses_weights_rate_and_validation_metrics()
+    {
+        // One batch of the four examples at lr 0 (the weights stay 1, so u = v = x): train loss
+        // L_u + 2·L_v = 7.5 + 2·4/3; validation on the same data: u.mae = mean |x| = 2.5,
+        // v.mae = (0 + 0 + 2) / 3, loss as the train loss. Task losses (".loss") are not repeated.
+        using var train = TrainerExactTests.Data();
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        var output = new StringWriter();
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 2, BatchSize = 4, Progress = output });
+        trainer.Fit(train, train);
+        Assert.Equal(
+        [
+            "epoch 1/2  loss 10.1667 (u 7.5, v 1.3333)  weights 1/2  lr 0  val u.mae 2.5 v.mae 0.6667 loss 10.1667",
+            "epoch 2/2  loss 10.1667 (u 7.5, v 1.3333)  weights 1/2  lr 0  val u.mae 2.5 v.mae 0.6667 loss 10.1667",
+        ], Lines(output));
+    }
+
+    [Fact]
+    public void Without_validation_the_line_has_no_val_part_and_a_task_without_labels_shows_a_dash()
+    {
+        // v has no label: no loss ("-") and no weight in the epoch's last batch (NaN); u: (1 + 4) / 2.
+        using var train = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1, 2 }, [2, 1]) },
+            new Dictionary<string, Tensor> { ["u"] = tensor(new float[] { 0, 0 }, [2, 1]), ["v"] = tensor(new[] { float.NaN, float.NaN }, [2, 1]) },
+            Tasks);
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        var output = new StringWriter();
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 1, Progress = output });
+        trainer.Fit(train);
+        var lines = Lines(output);
+        // the warning before the first step, then the epoch
+        Assert.Equal(2, lines.Count);
+        Assert.Contains("'v'", lines[0]);
+        Assert.Equal("epoch 1/1  loss 2.5 (u 2.5, v -)  weights 1/NaN  lr 0", lines[1]);
+    }
+
+    [Fact]
+    public void A_train_loss_that_is_not_finite_is_named_in_the_progress_line()
+    {
+        // The scripted objective is inf, -inf and NaN in the three epochs, with zero gradients (the
+        // task losses, which are checked before each update, stay finite).
+        using var train = TrainerExactTests.Data();
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        var output = new StringWriter();
+        double[] objective = [double.PositiveInfinity, double.NegativeInfinity, double.NaN];
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions
+        {
+            Epochs = 3,
+            BatchSize = 4,
+            Progress = output,
+            Weighting = new TrainerExactTests.ScriptedObjective(epoch => objective[epoch]),
+        });
+        trainer.Fit(train);
+        Assert.Equal(
+        [
+            "epoch 1/3  loss inf (u 7.5, v 1.3333)  weights 1/1  lr 0",
+            "epoch 2/3  loss -inf (u 7.5, v 1.3333)  weights 1/1  lr 0",
+            "epoch 3/3  loss NaN (u 7.5, v 1.3333)  weights 1/1  lr 0",
+        ], Lines(output));
+    }
+
+    [Fact]
+    public void A_loss_that_overflows_is_named_inf_with_its_task_step_and_epoch()
+    {
+        // x = 1e20: u = v = 1e20, whose square overflows float32. u is the first task checked.
+        using var train = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1e20f }, [1, 1]) },
+            new Dictionary<string, Tensor> { ["u"] = tensor(new float[] { 0 }, [1, 1]), ["v"] = tensor(new float[] { 0 }, [1, 1]) },
+            Tasks);
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 1 });
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(train));
+        Assert.Equal("the loss of task 'u' became inf at step 1 (epoch 1); no update was made. Check the data and lower the learning rate.", error.Message);
+        Assert.Equal((1.0, 1.0, 1.0), model.Weights);
+        Assert.Equal(0, trainer.Step);
+    }
+
+    [Fact]
+    public void Stages_announce_themselves_and_name_the_stage_and_its_epoch_in_each_line()
+    {
+        using var train = TrainerExactTests.Data();
+        using var model = new ScalarTwoTaskModel();
+        var output = new StringWriter();
+        using var trainer = new Trainer(model, Tasks, null, new TrainerOptions
+        {
+            BatchSize = 4,
+            Progress = output,
+            Stages =
+            [
+                new TrainingStage("first", 1, _ => optim.SGD(model.parameters(), lr: 0)),
+                new TrainingStage("second", 2, _ => optim.SGD(model.parameters(), lr: 0)),
+            ],
+        });
+        trainer.Fit(train);
+        Assert.Equal(
+        [
+            "stage first (1/2) starts after epoch 0: up to 1 epochs",
+            "epoch 1/3 (first 1/1)  loss 10.1667 (u 7.5, v 1.3333)  weights 1/2  lr 0",
+            "stage second (2/2) starts after epoch 1: up to 2 epochs",
+            "epoch 2/3 (second 1/2)  loss 10.1667 (u 7.5, v 1.3333)  weights 1/2  lr 0",
+            "epoch 3/3 (second 2/2)  loss 10.1667 (u 7.5, v 1.3333)  weights 1/2  lr 0",
+        ], Lines(output));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Predict_runs_in_evaluation_mode_without_gradients_and_leaves_the_mode_as_it_was(bool training)
+    {
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        using var trainer = new Trainer(model, Tasks, optimizer);
+        model.train(training);
+        using var scope = NewDisposeScope();
+        var output = trainer.Predict(new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 3 }, [1, 1]) });
+        Assert.Equal([false], model.Modes);
+        Assert.Equal(training, model.training);
+        Assert.Equal(3f, output.Tasks["u"].item<float>());
+        Assert.False(output.Tasks["u"].requires_grad);
+    }
+
+    [Fact]
+    public void Predict_names_a_missing_input()
+    {
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        using var trainer = new Trainer(model, Tasks, optimizer);
+        using var scope = NewDisposeScope();
+        var error = Assert.ThrowsAny<Exception>(() => trainer.Predict(new Dictionary<string, Tensor> { ["y"] = tensor(new float[] { 3 }, [1, 1]) }));
+        Assert.Contains("'x'", error.Message);
+    }
+
+    [Fact]
+    public void The_callers_optimizer_outlives_the_trainer_and_a_stages_optimizer_does_not()
+    {
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        new Trainer(model, Tasks, optimizer).Dispose();
+        Assert.False(optimizer.IsDisposed);
+
+        var staged = new Trainer(model, Tasks, null, new TrainerOptions { Stages = [new TrainingStage("only", 1, _ => optim.SGD(model.parameters(), lr: 0))] });
+        var own = staged.Optimizer;
+        Assert.False(own.IsDisposed);
+        staged.Dispose();
+        Assert.True(own.IsDisposed);
+    }
+}
