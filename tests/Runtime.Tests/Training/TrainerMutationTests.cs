@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
 using Mtl.Data;
 using Mtl.Torch;
+using Mtl.Torch.Modules;
 using Mtl.Training;
+using Mtl.Training.Weighting;
 using Xunit;
 using static Mtl.Torch.torch;
 
@@ -155,14 +157,64 @@ public sealed class TrainerMutationTests
     }
 
     [Fact]
-    public void Predict_names_a_missing_input()
+    public void Settings_that_cannot_run_are_refused_naming_the_setting()
     {
         using var model = new ScalarTwoTaskModel();
         using var optimizer = optim.SGD(model.parameters(), lr: 0);
-        using var trainer = new Trainer(model, Tasks, optimizer);
-        using var scope = NewDisposeScope();
-        var error = Assert.ThrowsAny<Exception>(() => trainer.Predict(new Dictionary<string, Tensor> { ["y"] = tensor(new float[] { 3 }, [1, 1]) }));
-        Assert.Contains("'x'", error.Message);
+        Assert.StartsWith("accumulate must be at least 1", Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(model, Tasks, optimizer, new TrainerOptions { Accumulate = 0 })).Message);
+        Assert.StartsWith("batch size must be positive", Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(model, Tasks, optimizer, new TrainerOptions { BatchSize = 0 })).Message);
+        Assert.StartsWith("a trainer without stages needs an optimizer", Assert.Throws<ArgumentNullException>(() => new Trainer(model, Tasks, null)).Message);
+        Optimizer Sgd(IReadOnlyList<nn.Module> frozen) => optim.SGD(model.parameters(), lr: 0);
+        Assert.Equal("a stage needs a name (Parameter 'options')", Assert.Throws<ArgumentException>(() => new Trainer(model, Tasks, null, new TrainerOptions { Stages = [new TrainingStage("", 1, Sgd)] })).Message);
+        Assert.Equal("stage 'heads' has no task to train (Parameter 'options')", Assert.Throws<ArgumentException>(() => new Trainer(model, Tasks, null, new TrainerOptions { Stages = [new TrainingStage("heads", 1, Sgd) { Tasks = [] }] })).Message);
+        // accumulate 1 and batch size 1 are allowed
+        using var smallest = new Trainer(model, Tasks, optimizer, new TrainerOptions { Accumulate = 1, BatchSize = 1 });
+    }
+
+    [Fact]
+    public void A_weightings_own_parameters_join_the_optimizer_in_a_group_of_their_own_unless_it_holds_them()
+    {
+        using var model = new ScalarTwoTaskModel();
+        using (var optimizer = optim.SGD(model.parameters(), lr: 0))
+        using (new Trainer(model, Tasks, optimizer))
+        {
+            // fixed weighting: nothing to add, not even an empty group
+            Assert.Single(optimizer.param_groups);
+        }
+        using (var weighting = new UncertaintyWeighting([1, 2]))
+        using (var optimizer = optim.SGD(model.parameters(), lr: 0))
+        using (new Trainer(model, Tasks, optimizer, new TrainerOptions { Weighting = weighting }))
+        {
+            Assert.Equal(2, optimizer.param_groups.Count);
+            Assert.Same(weighting.LogVariances, Assert.Single(optimizer.param_groups[1].parameters));
+        }
+        using (var weighting = new UncertaintyWeighting([1, 2]))
+        using (var optimizer = optim.SGD([.. model.parameters(), .. weighting.parameters()], lr: 0))
+        using (new Trainer(model, Tasks, optimizer, new TrainerOptions { Weighting = weighting }))
+        {
+            Assert.Single(optimizer.param_groups);
+        }
+    }
+
+    [Fact]
+    public void Entering_a_stage_disposes_the_previous_stages_optimizer()
+    {
+        using var train = TrainerExactTests.Data();
+        using var model = new ScalarTwoTaskModel();
+        var built = new List<Optimizer>();
+        Optimizer Sgd(IReadOnlyList<nn.Module> frozen)
+        {
+            built.Add(optim.SGD(model.parameters(), lr: 0));
+            return built[^1];
+        }
+        var trainer = new Trainer(model, Tasks, null, new TrainerOptions { BatchSize = 4, Stages = [new TrainingStage("first", 1, Sgd), new TrainingStage("second", 1, Sgd)] });
+        trainer.Fit(train);
+        Assert.Equal(2, built.Count);
+        Assert.True(built[0].IsDisposed);
+        Assert.False(built[1].IsDisposed);
+        Assert.Same(built[1], trainer.Optimizer);
+        trainer.Dispose();
+        Assert.True(built[1].IsDisposed);
     }
 
     [Fact]
