@@ -139,6 +139,39 @@ public sealed class TrainerMutationTests
         ], Lines(output));
     }
 
+    [Fact]
+    public void The_early_stop_and_restore_notices_name_the_monitor_patience_and_best_value()
+    {
+        // value.mae 0.5, 0.25, then two epochs without improvement: patience 2 runs out after epoch 4, best 0.25.
+        double[] script = [0.5, 0.25, 0.5, 0.5, 0.125];
+        List<string> Notices(bool staged)
+        {
+            var model = ScriptedValidationModel.Mae(script);
+            using var owned = model;
+            using var data = ScriptedValidationModel.Data();
+            var output = new StringWriter();
+            var stop = new EarlyStopping("value.mae", Patience: 2);
+            using var optimizer = staged ? null : optim.SGD(model.parameters(), lr: 0.01);
+            using var trainer = new Trainer(model, ScriptedValidationModel.Tasks, optimizer, staged
+                ? new TrainerOptions { BatchSize = ScriptedValidationModel.Rows, Progress = output, Stages = [new TrainingStage("s", 5, _ => optim.SGD(model.parameters(), lr: 0.01)) { EarlyStop = stop }] }
+                : new TrainerOptions { Epochs = 5, BatchSize = ScriptedValidationModel.Rows, Progress = output, EarlyStop = stop });
+            Assert.Equal(4, trainer.Fit(data, data).Count);
+            return Lines(output).Where(l => !l.StartsWith("epoch ", StringComparison.Ordinal)).ToList();
+        }
+
+        Assert.Equal(
+        [
+            "early stop after epoch 4: value.mae has not improved for 2 epochs (best 0.25)",
+            "restored the weights of the best epoch (value.mae = 0.25)",
+        ], Notices(staged: false));
+        Assert.Equal(
+        [
+            "stage s (1/1) starts after epoch 0: up to 5 epochs",
+            "early stop of stage s after epoch 4: value.mae has not improved for 2 epochs (best 0.25)",
+            "restored the weights of the best epoch of stage s (value.mae = 0.25)",
+        ], Notices(staged: true));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
