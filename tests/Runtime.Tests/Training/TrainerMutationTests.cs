@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using System.Text.RegularExpressions;
 using Mtl.Data;
 using Mtl.Torch;
@@ -248,6 +249,105 @@ public sealed class TrainerMutationTests
         Assert.Same(built[1], trainer.Optimizer);
         trainer.Dispose();
         Assert.True(built[1].IsDisposed);
+    }
+
+    /// <summary><see cref="ScalarTwoTaskModel"/>'s network that records the inputs of each training-mode forward, in order.</summary>
+    private sealed class RecordingModel : MultiTaskModule
+    {
+        private readonly Linear shared = nn.Linear(1, 1, hasBias: false);
+        private readonly Linear u = nn.Linear(1, 1, hasBias: false);
+        private readonly Linear v = nn.Linear(1, 1, hasBias: false);
+
+        public RecordingModel() : base(nameof(RecordingModel))
+        {
+            RegisterComponents();
+            using var mode = no_grad();
+            foreach (var p in parameters()) p.fill_(1.0);
+        }
+
+        public List<float> Seen { get; } = [];
+
+        public override MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs)
+        {
+            if (training) Seen.AddRange(inputs["x"].data<float>().ToArray());
+            var h = shared.forward(inputs["x"]);
+            return new MultiTaskOutput(new Dictionary<string, Tensor> { ["u"] = u.forward(h), ["v"] = v.forward(h) }, h);
+        }
+
+        public override IEnumerable<nn.Module> SharedModules() => [shared];
+    }
+
+    private static MultiTaskDataset Examples(params float[] x) => new(
+        new Dictionary<string, Tensor> { ["x"] = tensor(x, [x.Length, 1]) },
+        new Dictionary<string, Tensor> { ["u"] = zeros([x.Length, 1]), ["v"] = zeros([x.Length, 1]) },
+        Tasks);
+
+    /// <summary>The inputs of each epoch's training batches, in order, for a run of two epochs with the given seed.</summary>
+    private static List<float[]> Orders(long seed, Func<Trainer, RecordingModel, IReadOnlyList<EpochRecord>> fit, int perEpoch)
+    {
+        var model = new RecordingModel();
+        using var owned = model;
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 2, BatchSize = 1, Seed = seed });
+        fit(trainer, model);
+        Assert.Equal(2 * perEpoch, model.Seen.Count);
+        return [model.Seen.Take(perEpoch).ToArray(), model.Seen.Skip(perEpoch).ToArray()];
+    }
+
+    [Fact]
+    public void Each_epoch_shuffles_every_example_once_in_an_order_set_by_the_seed_and_the_epoch()
+    {
+        float[] x = [1, 2, 3, 4, 5, 6, 7, 8];
+        List<float[]> Run(long seed) => Orders(seed, (trainer, _) =>
+        {
+            using var data = Examples(x);
+            return trainer.Fit(data);
+        }, 8);
+        var (one, two) = (Run(1), Run(2));
+        foreach (var order in one.Concat(two)) Assert.Equal(x, order.Order());
+        Assert.NotEqual(x, one[0]);            // shuffled
+        Assert.NotEqual(one[0], one[1]);       // anew each epoch
+        Assert.NotEqual(one[0], two[0]);       // by the seed
+        Assert.Equal(one, Run(1));             // and only by it
+    }
+
+    [Fact]
+    public void With_separate_datasets_each_epoch_shuffles_every_example_of_each_task_once()
+    {
+        // u's dataset holds x = 1..6, v's 11..16; tasks take turns: an epoch is 12 batches of one example.
+        List<float[]> Run(long seed) => Orders(seed, (trainer, _) =>
+        {
+            using var u = Examples(1, 2, 3, 4, 5, 6);
+            using var v = Examples(11, 12, 13, 14, 15, 16);
+            using var data = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["u"] = u, ["v"] = v }, SamplingKind.RoundRobin);
+            return trainer.Fit(data);
+        }, 12);
+        var (one, two) = (Run(1), Run(2));
+        float[] U(float[] order) => [.. order.Where(e => e < 10)];
+        float[] V(float[] order) => [.. order.Where(e => e > 10).Select(e => e - 10)];
+        float[] six = [1, 2, 3, 4, 5, 6];
+        foreach (var order in one.Concat(two))
+        {
+            Assert.Equal(six, U(order).Order());
+            Assert.Equal(six, V(order).Order());
+        }
+        Assert.NotEqual(six, U(one[0]));             // shuffled
+        Assert.NotEqual(U(one[0]), V(one[0]));       // each task by its own seed
+        Assert.NotEqual(U(one[0]), U(one[1]));       // anew each epoch
+        Assert.NotEqual(U(one[0]), U(two[0]));       // by the run's seed
+        Assert.Equal(one, Run(1));
+    }
+
+    [Fact]
+    public void Fit_leaves_the_model_in_training_mode_after_the_check_of_the_last_update()
+    {
+        using var train = TrainerExactTests.Data();
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 4 });
+        trainer.Fit(train);
+        Assert.Equal([true, false], model.Modes);
+        Assert.True(model.training);
     }
 
     [Fact]
