@@ -53,14 +53,14 @@ internal sealed class ScalarTwoTaskModel : MultiTaskModule
 public sealed class TrainerExactTests
 {
     // Task v weighs 2 in Σ wᵢLᵢ.
-    private static readonly TaskSpec[] Tasks =
+    internal static readonly TaskSpec[] Tasks =
     [
         new TaskSpec("u", TaskKind.Regression) { Metrics = ["mae"] },
         new TaskSpec("v", TaskKind.Regression) { Weight = 2, Metrics = ["mae"] },
     ];
 
     /// <summary>x = 1, 2, 3, 4; u's targets 0 (squared errors 1, 4, 9, 16); v's 1, 2, missing, 2 (errors 0, 0, -, 4).</summary>
-    private static MultiTaskDataset Data() => new(
+    internal static MultiTaskDataset Data() => new(
         new Dictionary<string, Tensor> { ["x"] = tensor(new float[] { 1, 2, 3, 4 }, [4, 1]) },
         new Dictionary<string, Tensor>
         {
@@ -208,7 +208,7 @@ public sealed class TrainerExactTests
     }
 
     /// <summary>An objective with zero gradients whose value is <paramref name="value"/>(epoch): the train loss is set, the weights never move.</summary>
-    private sealed class ScriptedObjective(Func<int, double> value) : LossWeighting("fixed", [1.0, 1.0])
+    internal sealed class ScriptedObjective(Func<int, double> value) : LossWeighting("fixed", [1.0, 1.0])
     {
         protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
         {

@@ -54,6 +54,8 @@ public sealed class LossWeightingTests
             Assert.Equal(0, method.Backward([null, null], context));
             Assert.Null(tasks.Theta.grad);
             Assert.Null(tasks.Heads.grad);
+            // NaN for each of the two tasks, not an empty list (which has no weight to be wrong)
+            Assert.Equal(2, method.Weights.Count);
             Assert.All(method.Weights, w => Assert.True(double.IsNaN(w)));
         }
     }

@@ -1,0 +1,30 @@
+using Mtl.Torch;
+using Mtl.Training;
+using Xunit;
+using static Mtl.Torch.torch;
+
+namespace Mtl.Runtime.Tests.Training;
+
+/// <summary>What <see cref="Trainer.Dispose"/> frees, by the live tensor count.</summary>
+[Collection(LiveHandleCollection.Name)]
+public sealed class TrainerDisposeTests
+{
+    [Fact]
+    public void Dispose_frees_the_task_losses_class_weights()
+    {
+        // u has class weights (one tensor held by its loss); the model and optimizer are the caller's.
+        TaskSpec[] tasks =
+        [
+            new TaskSpec("u", TaskKind.Classes, 2) { ClassWeights = [1.0, 3.0] },
+            new TaskSpec("v", TaskKind.Regression),
+        ];
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        LiveHandleCollection.Settle();
+        Trainer trainer;
+        using (NewDisposeScope()) trainer = new Trainer(model, tasks, optimizer);
+        var held = LiveHandleCollection.Settle();
+        trainer.Dispose();
+        Assert.Equal(held - 1, Tensor.LiveHandleCount);
+    }
+}
