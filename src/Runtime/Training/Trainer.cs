@@ -112,6 +112,7 @@ public sealed class Trainer : IDisposable
             TaskParameters = _model.TaskParameters().Where(p => p.requires_grad).ToList(),
             LastSharedLayer = _model.LastSharedLayer(),
             Random = _random,
+            Parallel = Options.Parallel,
         };
         _weighting.Attach(_context);
         _buckets = Options.Parallel is { } group ? new GradientBuckets(group, _parameters.Concat(_weighting.parameters())) : null;

@@ -51,6 +51,14 @@ public sealed class DataParallelTrainingTests : IDisposable
     [InlineData("fixed")]
     [InlineData("uncertainty")]
     [InlineData("dwa")]
+    [InlineData("pcgrad")]
+    [InlineData("mgda")]
+    [InlineData("cagrad")]
+    [InlineData("imtl")]
+    [InlineData("graddrop")]
+    [InlineData("gradvac")]
+    [InlineData("aligned_mtl")]
+    [InlineData("nash_mtl")]
     public void Two_ranks_with_batch_b_train_as_one_process_with_batch_2b(string weighting)
     {
         using var data = TwoTaskData.Make(96, seed: 3);
@@ -78,6 +86,19 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_folder, "rank1.jsonl")));
     }
 
+    [Theory]
+    [InlineData("pcgrad")]
+    [InlineData("mgda")]
+    public void With_missing_labels_a_task_labelled_on_one_rank_only_keeps_the_ranks_equal(string weighting)
+    {
+        // Batches of 2 per rank with most labels missing: many steps have a task on one rank only.
+        using var data = TwoTaskData.Make(48, seed: 4, missingValue: 0.5, missingKind: 0.6);
+        var ranks = TwoRanks(data, () => new TrainerOptions { Epochs = 2, BatchSize = 2, Seed = 5, Weighting = Weighting(weighting) });
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        Assert.All(ranks[0].Weights, w => Assert.True(float.IsFinite(w)));
+        Assert.Equal(ranks[0].History.Select(r => r.TrainLoss), ranks[1].History.Select(r => r.TrainLoss));
+    }
+
     private static TwoTaskModel NewModel()
     {
         manual_seed(1);
@@ -91,8 +112,10 @@ public sealed class DataParallelTrainingTests : IDisposable
         using var group = new ProcessGroupGloo(store, 0, 1, Timeout, host: "127.0.0.1");
         using var model = new TwoTaskModel();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
-        var error = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = Weighting("pcgrad") }));
-        Assert.Contains("not 'pcgrad'", error.Message);
+        var error = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = Weighting("gradnorm") }));
+        Assert.Contains("not 'gradnorm'", error.Message);
+        var representation = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, object> { ["gradients"] = "representation" });
+        Assert.Contains("gradients: representation cannot run data-parallel", Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = representation })).Message);
 
         using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Epochs = 1 });
         using var data = TwoTaskData.Make(8, seed: 1);

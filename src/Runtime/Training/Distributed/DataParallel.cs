@@ -1,3 +1,4 @@
+using Mtl.Catalog;
 using Mtl.Training.Weighting;
 using static Mtl.Torch.torch;
 
@@ -6,8 +7,12 @@ namespace Mtl.Training;
 /// <summary>What a <see cref="Trainer"/> does differently as one rank of <see cref="TrainerOptions.Parallel"/>.</summary>
 internal static class DataParallel
 {
-    /// <summary>The weighting methods whose state every rank keeps the same from averaged gradients and summed epoch losses.</summary>
-    private static readonly HashSet<string> Supported = ["fixed", "uncertainty", "dwa", "rlw"];
+    /// <summary>
+    /// The weighting methods whose state every rank keeps the same: from averaged gradients and
+    /// summed epoch losses, and for the gradient methods from task gradients averaged over the
+    /// ranks before they combine them (<see cref="TaskRows"/>).
+    /// </summary>
+    private static readonly HashSet<string> Supported = ["fixed", "uncertainty", "dwa", "rlw", "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl"];
 
     /// <summary>The options a rank runs with: rank 0 as given; every other rank without log, report, checkpoint or progress (rank 0 writes them).</summary>
     public static TrainerOptions OptionsOfRank(TrainerOptions options) =>
@@ -16,15 +21,23 @@ internal static class DataParallel
             : options;
 
     /// <summary>
-    /// Refuses a weighting method that would drift apart on the ranks: one that combines per-task
-    /// gradients (those must be averaged over the ranks before the method combines them, which
-    /// is not done yet) or reads each rank's own losses after a step.
+    /// Refuses a weighting method that would drift apart on the ranks: one that reads each rank's
+    /// own gradient norms (gradnorm) or losses after a step (famo), or takes task gradients at the
+    /// shared representation (each rank's own examples).
     /// </summary>
     public static void CheckWeighting(TrainerOptions options, TaskWeighting weighting)
     {
-        if (options.Parallel is null || Supported.Contains(weighting.Name)) return;
-        throw new NotSupportedException(
-            $"data-parallel training supports the weighting methods {string.Join(", ", Supported)} so far, not '{weighting.Name}': its per-task gradients or losses would have to be combined over the ranks first");
+        if (options.Parallel is null) return;
+        if (!Supported.Contains(weighting.Name))
+        {
+            throw new NotSupportedException(
+                $"data-parallel training supports the weighting methods {string.Join(", ", Supported)} so far, not '{weighting.Name}': it reads each rank's own gradient norms or losses after the step, which would have to be combined over the ranks first");
+        }
+        if (weighting is GradientWeighting { Gradients: WeightingCatalog.Representation })
+        {
+            throw new NotSupportedException(
+                $"'{weighting.Name}' with gradients: representation cannot run data-parallel: its task gradients are taken at each rank's own examples' shared representation, which cannot be averaged over the ranks; use gradients: parameters");
+        }
     }
 
     /// <summary>

@@ -75,6 +75,7 @@ public abstract class GradientWeighting : TaskWeighting
     {
         using var scope = NewDisposeScope();
         var (tasks, scaled) = Present(losses);
+        if (context.Parallel is { } group) return BackwardOverRanks(group, losses.Count, tasks, scaled, context);
         if (tasks.Length == 0)
         {
             ReportWeights(losses.Count, tasks, []);
@@ -118,6 +119,44 @@ public abstract class GradientWeighting : TaskWeighting
         }
         ReportWeights(losses.Count, tasks, factors is null ? weights : weights.Select((w, k) => w * factors[k]).ToArray());
         return objective.to(float64).item<double>();
+    }
+
+    /// <summary>
+    /// A data-parallel step (parameter gradients only, see <see cref="DataParallel"/>): every rank
+    /// makes the same collectives whatever its shard labels — even none — and every decision from
+    /// the tasks labelled on any rank, so the ranks combine the same averaged rows
+    /// (<see cref="TaskRows"/>) into the same shared gradient; each rank's heads get its own tasks'
+    /// share, averaged with the rest of the gradients before the optimizer step.
+    /// </summary>
+    private double BackwardOverRanks(Mtl.Torch.torch.distributed.ProcessGroupGloo group, int taskCount, int[] tasks, Tensor[] scaled, WeightingContext context)
+    {
+        var (work, factors) = Transform(tasks, scaled);
+        var present = TaskRows.PresentOverRanks(group, taskCount, tasks);
+        double[] weights;
+        if (present.Length == 0)
+        {
+            weights = [];
+        }
+        else if (WeightsWithoutGradients(present, context) is { } reused)
+        {
+            weights = tasks.Select(t => reused[Array.IndexOf(present, t)]).ToArray();
+            if (tasks.Length > 0) TaskGradients.Accumulate(WeightedSum(work, weights), AllParameters(context));
+        }
+        else
+        {
+            Parameter[] others = [.. context.TaskParameters, .. parameters()];
+            var (rows, othersGrads) = tasks.Length > 0
+                ? TaskGradients.PerTask(work, context.SharedParameters, others)
+                : (zeros([0, context.SharedParameters.Sum(p => p.numel())], context.SharedParameters[0].dtype), []);
+            var ranks = TaskRows.OverRanks(group, taskCount, tasks, rows, work);
+            var (combined, all) = CombineRows(ranks.Rows, ranks.Losses, ranks.Tasks, context);
+            weights = ranks.Local.Select(k => all[k]).ToArray();
+            TaskGradients.AddToGrad(context.SharedParameters, combined);
+            TaskGradients.AddWeighted(others, othersGrads, HeadWeights(weights));
+        }
+        ReportWeights(taskCount, tasks, factors is null ? weights : weights.Select((w, k) => w * factors[k]).ToArray());
+        if (tasks.Length == 0) return 0;
+        using (no_grad()) return HeadObjective(work, weights).to(float64).item<double>();
     }
 
     /// <summary>Σ hᵢLᵢ, what the task parameters are differentiated through.</summary>

@@ -30,6 +30,13 @@ public sealed class WeightingContext
     /// <summary>The epoch, 0-based.</summary>
     public int Epoch { get; set; }
 
+    /// <summary>
+    /// For data-parallel training (<see cref="TrainerOptions.Parallel"/>), the group of ranks: a
+    /// gradient method averages the task gradients (and the losses it reads) over the ranks before
+    /// it combines them, so every rank combines the same rows. Null in one process.
+    /// </summary>
+    public Mtl.Torch.torch.distributed.ProcessGroupGloo? Parallel { get; init; }
+
     /// <summary>Seeded by the trainer; the only source of randomness of the methods (RLW, PCGrad, GradDrop, GradVac).</summary>
     public required Random Random { get; init; }
 }
