@@ -41,7 +41,7 @@ public sealed class DataParallelTrainingTests : IDisposable
         // Each rank starts from other weights: the broadcast makes them rank 0's.
         manual_seed(1);
         var models = new[] { new TwoTaskModel(), new TwoTaskModel() };
-        var results = Ranks.Run(Path.Combine(_folder, "store"), 2, Timeout,
+        var results = Ranks.Run(Path.Combine(_folder, $"store-{Guid.NewGuid():N}"), 2, Timeout,
             group => Train(models[group.rank], data, options() with { Parallel = group, LogPath = Path.Combine(_folder, $"rank{group.rank}.jsonl") }));
         foreach (var model in models) model.Dispose();
         return results;
@@ -97,6 +97,34 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.Equal(ranks[0].Weights, ranks[1].Weights);
         Assert.All(ranks[0].Weights, w => Assert.True(float.IsFinite(w)));
         Assert.Equal(ranks[0].History.Select(r => r.TrainLoss), ranks[1].History.Select(r => r.TrainLoss));
+    }
+
+    [Fact]
+    public void A_two_rank_run_resumed_from_rank_0s_checkpoint_equals_the_uninterrupted_run()
+    {
+        using var data = TwoTaskData.Make(96, seed: 3);
+        var settings = new TrainerOptions { Epochs = 4, BatchSize = 16, Seed = 5 };
+        var whole = TwoRanks(data, () => settings with { Weighting = Weighting("pcgrad") });
+
+        // Two epochs, a checkpoint from rank 0; then fresh ranks load it and run the other two.
+        var checkpoint = Path.Combine(_folder, "two-epochs.ckpt");
+        TwoRanks(data, () => settings with { Epochs = 2, Weighting = Weighting("pcgrad"), CheckpointPath = checkpoint });
+        Assert.True(File.Exists(checkpoint));
+        manual_seed(9);
+        var models = new[] { new TwoTaskModel(), new TwoTaskModel() };
+        var resumed = Ranks.Run(Path.Combine(_folder, "resume-store"), 2, Timeout, group =>
+        {
+            using var optimizer = optim.Adam(models[group.rank].parameters(), lr: 1e-2);
+            using var trainer = new Trainer(models[group.rank], TwoTaskData.Tasks, optimizer, settings with { Weighting = Weighting("pcgrad"), Parallel = group });
+            Checkpoint.Load(checkpoint, trainer);
+            var history = trainer.Fit(data, data);
+            return new Run(Weights(models[group.rank]), history);
+        });
+        foreach (var model in models) model.Dispose();
+
+        Assert.Equal(whole[0].Weights, resumed[0].Weights);
+        Assert.Equal(whole[1].Weights, resumed[1].Weights);
+        Assert.Equal(whole[0].History.Select(r => r.TrainLoss), resumed[0].History.Select(r => r.TrainLoss));
     }
 
     private static TwoTaskModel NewModel()
