@@ -5,6 +5,7 @@
 # Prints one line per engine and batch: examples per second of each, and their ratio (the scaling;
 # 2.0 would be perfect on two cores). Run it as `./build.sh bench parallel`.
 #   ROUNDS  rounds (default 5)   ROWS  examples per epoch (default 32768)   EPOCHS (default 3; the first is not timed)
+#   BATCHES global batch sizes (default "256 4096")
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -24,7 +25,7 @@ echo "==> bench parallel: $cores cores ($(lscpu | sed -n 's/^Model name: *//p' |
 epoch_seconds() { "$@" | sed -n 's/.*seconds\/epoch \([0-9.]*\).*/\1/p' | sort -g | tail -1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-for batch in 256 4096; do
+for batch in ${BATCHES:-256 4096}; do
   half=$((batch / 2))
   declare -A times=()
   for round in $(seq "$ROUNDS"); do

@@ -68,7 +68,7 @@ MTL_API int32_t mtl_process_group_gloo_new(void* store, int32_t rank, int32_t wo
     if (!store) throw std::invalid_argument("the store was disposed");
     auto options = c10d::ProcessGroupGloo::Options::create(std::chrono::milliseconds(timeout_ms));
     options->devices.push_back(host ? c10d::ProcessGroupGloo::createDeviceForHostname(host) : c10d::ProcessGroupGloo::createDefaultDevice());
-    options->threads = 1;
+    options->threads = 2;  // PyTorch's default for a Gloo group
     *group = new GroupPtr(c10::make_intrusive<c10d::ProcessGroupGloo>(*static_cast<StorePtr*>(store), rank, world_size, options));
   });
 }
