@@ -190,6 +190,26 @@ public sealed class ReportContentTests : IDisposable
     }
 
     [Fact]
+    public void The_optimizer_row_gives_the_learning_rate_as_set_not_as_scheduled_by_now()
+    {
+        manual_seed(3);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions
+        {
+            Epochs = 2,
+            BatchSize = 16,
+            Schedule = new LearningRateSchedule([new SchedulePhase("cosine", new Dictionary<string, object> { ["min_lr"] = 1e-4 })]),
+        });
+        using var data = TwoTaskData.Make(32, seed: 1);
+        trainer.Fit(data, data);
+        Assert.True(optimizer.param_groups[0].lr < 1e-2);
+        var settings = trainer.ReportContent.Settings.ToDictionary(s => s.Name, s => s.Value);
+        Assert.StartsWith("Adam: lr 0.01, ", settings["optimizer"]);
+        Assert.Equal("cosine(min_lr: 0.0001)", settings["schedule"]);
+    }
+
+    [Fact]
     public void A_comparison_added_to_the_report_shows_as_a_table_of_its_metrics()
     {
         using var train = TwoTaskData.Make(64, seed: 1);

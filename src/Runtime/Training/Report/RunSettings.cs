@@ -48,18 +48,21 @@ internal static class RunSettings
         return rows;
     }
 
-    /// <summary>"Adam: lr 0.001, beta1 0.9, …", and for several groups each group's values where they differ from the first's.</summary>
+    /// <summary>"Adam: lr 0.001, beta1 0.9, …" (lr as given, before any schedule), and for several groups each group's values where they differ from the first's.</summary>
     private static string Optimizer(Optimizer optimizer)
     {
         var groups = optimizer.param_groups;
         if (groups.Count == 0) return optimizer.GetType().Name;
         string Options(IEnumerable<KeyValuePair<string, double>> options) => string.Join(", ", options.Select(p => $"{p.Key} {Number(p.Value)}"));
-        var first = groups[0].options;
+        // The rate a group was given, not the one a schedule has brought it to by now.
+        static IReadOnlyDictionary<string, double> Given(ParamGroup group) =>
+            group.initial_lr is { } initial ? group.options.ToDictionary(p => p.Key, p => p.Key == "lr" ? initial : p.Value) : group.options;
+        var first = Given(groups[0]);
         var text = $"{optimizer.GetType().Name}: {Options(first.OrderBy(p => p.Key == "lr" ? "" : p.Key, StringComparer.Ordinal))}";
         if (groups.Count == 1) return text;
         var others = groups.Skip(1).Select((g, i) =>
         {
-            var differ = g.options.Where(p => !first.TryGetValue(p.Key, out var v) || !v.Equals(p.Value)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+            var differ = Given(g).Where(p => !first.TryGetValue(p.Key, out var v) || !v.Equals(p.Value)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
             return $"group {i + 2} ({g.parameters.Count} tensors){(differ.Count == 0 ? "" : ": " + Options(differ))}";
         });
         return $"{text}; {groups.Count} parameter groups: group 1 ({groups[0].parameters.Count} tensors), {string.Join(", ", others)}";
