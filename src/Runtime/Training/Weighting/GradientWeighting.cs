@@ -131,7 +131,8 @@ public abstract class GradientWeighting : TaskWeighting
     private double BackwardOverRanks(Mtl.Torch.torch.distributed.ProcessGroupGloo group, int taskCount, int[] tasks, Tensor[] scaled, WeightingContext context)
     {
         var (work, factors) = Transform(tasks, scaled);
-        var present = TaskRows.PresentOverRanks(group, taskCount, tasks);
+        var holders = TaskRows.HoldersOverRanks(group, taskCount, tasks);
+        var present = TaskRows.Present(holders);
         double[] weights;
         if (present.Length == 0)
         {
@@ -148,7 +149,7 @@ public abstract class GradientWeighting : TaskWeighting
             var (rows, othersGrads) = tasks.Length > 0
                 ? TaskGradients.PerTask(work, context.SharedParameters, others)
                 : (zeros([0, context.SharedParameters.Sum(p => p.numel())], context.SharedParameters[0].dtype), []);
-            var ranks = TaskRows.OverRanks(group, taskCount, tasks, rows, work);
+            var ranks = TaskRows.OverRanks(group, holders, tasks, rows, work);
             var (combined, all) = CombineRows(ranks.Rows, ranks.Losses, ranks.Tasks, context);
             weights = ranks.Local.Select(k => all[k]).ToArray();
             TaskGradients.AddToGrad(context.SharedParameters, combined);

@@ -11,37 +11,39 @@ namespace Mtl.Training.Weighting;
 /// </summary>
 internal sealed record TaskRows(int[] Tasks, Tensor Rows, Tensor[] Losses, int[] Local)
 {
-    /// <summary>The tasks labelled in this step on any rank's shard, in task order (one small all-reduce).</summary>
-    public static int[] PresentOverRanks(distributed.ProcessGroupGloo group, int taskCount, int[] tasks)
+    /// <summary>How many ranks' shards label each task in this step (one small all-reduce).</summary>
+    public static double[] HoldersOverRanks(distributed.ProcessGroupGloo group, int taskCount, int[] tasks)
     {
         var flags = new double[taskCount];
         foreach (var t in tasks) flags[t] = 1;
         var reduced = tensor(flags, [taskCount]);
         group.all_reduce(reduced);
-        var summed = reduced.data<double>().ToArray();
-        return Enumerable.Range(0, taskCount).Where(t => summed[t] > 0).ToArray();
+        return reduced.data<double>().ToArray();
     }
 
-    public static TaskRows OverRanks(distributed.ProcessGroupGloo group, int taskCount, int[] tasks, Tensor rows, Tensor[] losses)
+    /// <summary>The tasks some rank labels, in task order, from <see cref="HoldersOverRanks"/>.</summary>
+    public static int[] Present(double[] holders) => Enumerable.Range(0, holders.Length).Where(t => holders[t] > 0).ToArray();
+
+    /// <summary>The rows and losses averaged over the ranks that hold each task (<paramref name="holders"/>, from <see cref="HoldersOverRanks"/>).</summary>
+    public static TaskRows OverRanks(distributed.ProcessGroupGloo group, double[] holders, int[] tasks, Tensor rows, Tensor[] losses)
     {
-        var width = rows.shape[1];
+        var taskCount = holders.Length;
         // Row t of the task-count × P matrix is task t's gradient (zeros where this rank has no loss of it).
-        var full = zeros([taskCount, width], rows.dtype);
-        var counts = new double[2 * taskCount];
+        var full = zeros([taskCount, rows.shape[1]], rows.dtype);
+        var values = new double[taskCount];
         for (var k = 0; k < tasks.Length; k++)
         {
             full.select(0, tasks[k]).copy_(rows.select(0, k));
-            counts[tasks[k]] = 1;
-            counts[taskCount + tasks[k]] = losses[k].detach().to(float64).item<double>();
+            values[tasks[k]] = losses[k].detach().to(float64).item<double>();
         }
-        var meta = tensor(counts, [counts.Length]);
+        var summedLosses = tensor(values, [taskCount]);
         group.all_reduce(full);
-        group.all_reduce(meta);
-        var summed = meta.data<double>().ToArray();
-        var present = Enumerable.Range(0, taskCount).Where(t => summed[t] > 0).ToArray();
-        var holders = tensor(present.Select(t => summed[t]).ToArray(), [present.Length, 1]).to(rows.dtype);
-        var averaged = full.index_select(0, tensor(present.Select(t => (long)t).ToArray(), [present.Length])).div_(holders);
-        var averagedLosses = present.Select(t => tensor(summed[taskCount + t] / summed[t])).ToArray();
+        group.all_reduce(summedLosses);
+        var lossSums = summedLosses.data<double>().ToArray();
+        var present = Present(holders);
+        var counts = tensor(present.Select(t => holders[t]).ToArray(), [present.Length, 1]).to(rows.dtype);
+        var averaged = full.index_select(0, tensor(present.Select(t => (long)t).ToArray(), [present.Length])).div_(counts);
+        var averagedLosses = present.Select(t => tensor(lossSums[t] / holders[t])).ToArray();
         return new TaskRows(present, averaged, averagedLosses, tasks.Select(t => Array.IndexOf(present, t)).ToArray());
     }
 }
