@@ -80,16 +80,7 @@ public sealed class MultiTaskDataset : IDisposable
     /// (the trainer passes seed and epoch), so a resumed run sees the same batches. The batch
     /// tensors belong to the caller's dispose scope.
     /// </summary>
-    public IEnumerable<MultiTaskBatch> Batches(long batchSize, bool shuffle, long seed = 0)
-    {
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
-        var order = shuffle ? Permutation(Count, seed) : null;
-        for (long start = 0; start < Count; start += batchSize)
-        {
-            var size = Math.Min(batchSize, Count - start);
-            yield return Slice(order, start, size);
-        }
-    }
+    public IEnumerable<MultiTaskBatch> Batches(long batchSize, bool shuffle, long seed = 0) => Batches(batchSize, shuffle, seed, rank: 0, world: 1);
 
     /// <summary>
     /// Rank <paramref name="rank"/>'s share of the batches of <paramref name="world"/> data-parallel

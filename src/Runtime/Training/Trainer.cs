@@ -492,9 +492,8 @@ public sealed class Trainer : IDisposable
         if (Options.ReportPath is { } report) TrainingReport.Write(report, _history, content: ReportContent);
     }
 
-    private IEnumerable<MultiTaskBatch> BatchesOf(MultiTaskDataset data) => Options.Parallel is { } group
-        ? data.Batches(Options.BatchSize, shuffle: true, seed: unchecked(Options.Seed * 1_000_003 + Epoch), group.rank, group.size)
-        : data.Batches(Options.BatchSize, shuffle: true, seed: unchecked(Options.Seed * 1_000_003 + Epoch));
+    private IEnumerable<MultiTaskBatch> BatchesOf(MultiTaskDataset data) =>
+        data.Batches(Options.BatchSize, shuffle: true, seed: unchecked(Options.Seed * 1_000_003 + Epoch), Options.Parallel?.rank ?? 0, Options.Parallel?.size ?? 1);
 
     /// <summary>One epoch of batches from separate datasets: each task's data in its own shuffled passes, interleaved by the sampler.</summary>
     private IEnumerable<MultiTaskBatch> SampledBatches(TaskDatasets train, IReadOnlyList<long> perTask)
@@ -699,10 +698,10 @@ public sealed class Trainer : IDisposable
     /// <summary>The number of stages (0 without), for a checkpoint's checks.</summary>
     internal IReadOnlyList<TrainingStage> Stages => Options.Stages;
 
-    /// <summary>Takes the loop's counters, generator state, history and stage position from a checkpoint.</summary>
     /// <summary>Why a checkpoint's history cannot give the task relation its Ω; null when it can, or without a relation.</summary>
     internal string? RelationProblem(IReadOnlyList<EpochRecord> history) => _relation?.Problem(history);
 
+    /// <summary>Takes the loop's counters, generator state, history and stage position from a checkpoint.</summary>
     internal void Restore(LoopState loop)
     {
         Epoch = loop.Epoch;
