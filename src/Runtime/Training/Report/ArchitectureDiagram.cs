@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using static Mtl.Training.ReportText;
 
 namespace Mtl.Training;
 
@@ -444,8 +445,4 @@ public static class ArchitectureDiagram
     };
 
     private static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
-
-    /// <summary>Text for an element or a quoted attribute: &amp;, &lt;, &gt; and both quotes escaped; other characters stay as they are (the page is UTF-8).</summary>
-    private static string Encode(string text) =>
-        text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&#39;");
 }
