@@ -101,7 +101,8 @@ internal static class DataChecks
         return unlabelled;
     }
 
-    private static bool HasLabels(MultiTaskDataset data, int task, IReadOnlyList<TaskSpec> tasks, TaskLosses losses) =>
+    /// <summary>Whether <paramref name="data"/> has a labelled example of task number <paramref name="task"/>.</summary>
+    internal static bool HasLabels(MultiTaskDataset data, int task, IReadOnlyList<TaskSpec> tasks, TaskLosses losses) =>
         data.Targets.TryGetValue(tasks[task].Name, out var target) && losses.Denominator(task, target) > 0;
 
     public static void Require(string role, MultiTaskDataset data, MultiTaskModule model, IReadOnlyList<TaskSpec> tasks)

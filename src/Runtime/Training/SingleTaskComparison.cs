@@ -141,14 +141,7 @@ public sealed class SingleTaskComparison
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
         Check(tasks, options, seeds, build);
-        using (var losses = new TaskLosses(tasks))
-        {
-            for (var i = 0; i < tasks.Count; i++)
-            {
-                var labelled = validation.Targets.TryGetValue(tasks[i].Name, out var target) && losses.Denominator(i, target) > 0;
-                if (!labelled) throw new ArgumentException($"the validation dataset has no labelled example of task '{tasks[i].Name}', so its single-task and multi-task results cannot be compared", nameof(validation));
-            }
-        }
+        RequireLabelled(tasks, _ => (validation, "the validation dataset"));
         return Run(tasks, options, seeds, build, (t, _) => t.Fit(train, validation), t => t.Evaluate(validation));
     }
 
@@ -163,18 +156,23 @@ public sealed class SingleTaskComparison
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
         Check(tasks, options, seeds, build);
-        using (var losses = new TaskLosses(tasks))
-        {
-            for (var i = 0; i < tasks.Count; i++)
-            {
-                var name = tasks[i].Name;
-                if (!validation.Datasets.TryGetValue(name, out var own)) throw new ArgumentException($"there is no validation dataset for task '{name}', so its single-task and multi-task results cannot be compared", nameof(validation));
-                if (!(own.Targets.TryGetValue(name, out var target) && losses.Denominator(i, target) > 0)) throw new ArgumentException($"the validation dataset of task '{name}' has no labelled example of it, so its single-task and multi-task results cannot be compared", nameof(validation));
-            }
-        }
+        RequireLabelled(tasks, name => validation.Datasets.TryGetValue(name, out var own)
+            ? (own, $"the validation dataset of task '{name}'")
+            : throw new ArgumentException($"there is no validation dataset for task '{name}', so its single-task and multi-task results cannot be compared", nameof(validation)));
         // A task trained alone sees only its own dataset (not the others' batches with nothing to learn
         // from). The one-task view is not disposed: it shares the caller's datasets.
         return Run(tasks, options, seeds, build, (t, task) => t.Fit(task is null ? train : new TaskDatasets(new Dictionary<string, MultiTaskDataset> { [task] = train.Datasets[task] }), validation), t => t.Evaluate(validation));
+    }
+
+    /// <summary>Every task must have a labelled validation example in the dataset <paramref name="validationOf"/> gives for it.</summary>
+    private static void RequireLabelled(IReadOnlyList<TaskSpec> tasks, Func<string, (MultiTaskDataset Data, string What)> validationOf)
+    {
+        using var losses = new TaskLosses(tasks);
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            var (data, what) = validationOf(tasks[i].Name);
+            if (!DataChecks.HasLabels(data, i, tasks, losses)) throw new ArgumentException($"{what} has no labelled example of task '{tasks[i].Name}', so its single-task and multi-task results cannot be compared", "validation");
+        }
     }
 
     private static void Check(IReadOnlyList<TaskSpec> tasks, TrainerOptions options, int seeds, TrainerFactory build)

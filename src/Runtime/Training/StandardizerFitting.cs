@@ -13,41 +13,39 @@ namespace Mtl.Training;
 /// </summary>
 internal static class StandardizerFitting
 {
-    public static void Fit(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, MultiTaskDataset train)
-    {
-        Check(model, tasks);
-        foreach (var (name, standardizer) in model.InputStandardizers)
-        {
-            if (standardizer.IsFitted) continue;
-            standardizer.Fit(Input(train, name, "the training dataset"));
-        }
-        foreach (var (task, standardizer) in model.TargetStandardizers)
-        {
-            if (standardizer.IsFitted) continue;
-            using var scope = NewDisposeScope();
-            standardizer.Fit(AsShaped(Targets(train, task, "the training dataset"), standardizer));
-        }
-    }
+    public static void Fit(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, MultiTaskDataset train) =>
+        Fit(model, tasks, [(train, "the training dataset")], _ => (train, "the training dataset"));
 
-    public static void Fit(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, TaskDatasets train)
+    public static void Fit(MultiTaskModule model, IReadOnlyList<TaskSpec> tasks, TaskDatasets train) =>
+        Fit(model, tasks,
+            train.Names.Select(n => (train.Datasets[n], $"the training dataset of task '{n}'")).ToList(),
+            task => train.Datasets.TryGetValue(task, out var data) ? (data, $"the training dataset of task '{task}'") : null);
+
+    /// <summary>
+    /// Inputs are fitted on the rows of every source together; a task's targets on the dataset that
+    /// <paramref name="targetsOf"/> gives for it (none: the task has no training data).
+    /// </summary>
+    private static void Fit(
+        MultiTaskModule model,
+        IReadOnlyList<TaskSpec> tasks,
+        IReadOnlyList<(MultiTaskDataset Data, string What)> inputSources,
+        Func<string, (MultiTaskDataset Data, string What)?> targetsOf)
     {
         Check(model, tasks);
         foreach (var (name, standardizer) in model.InputStandardizers)
         {
             if (standardizer.IsFitted) continue;
             using var scope = NewDisposeScope();
-            var rows = cat(train.Names.Select(n => Input(train.Datasets[n], name, $"the training dataset of task '{n}'")).ToList());
-            standardizer.Fit(rows);
+            var rows = inputSources.Select(s => Input(s.Data, name, s.What)).ToList();
+            standardizer.Fit(rows.Count == 1 ? rows[0] : cat(rows));
         }
         foreach (var (task, standardizer) in model.TargetStandardizers)
         {
             if (standardizer.IsFitted) continue;
-            if (!train.Datasets.TryGetValue(task, out var data))
-            {
-                throw new ArgumentException($"task '{task}' standardises its targets, but it has no training dataset: the mean and standard deviation of its targets cannot be fitted", nameof(train));
-            }
+            var (data, what) = targetsOf(task)
+                ?? throw new ArgumentException($"task '{task}' standardises its targets, but it has no training dataset: the mean and standard deviation of its targets cannot be fitted", "train");
             using var scope = NewDisposeScope();
-            standardizer.Fit(AsShaped(Targets(data, task, $"the training dataset of task '{task}'"), standardizer));
+            standardizer.Fit(AsShaped(Targets(data, task, what), standardizer));
         }
     }
 
