@@ -74,7 +74,7 @@ internal static class ModelEmitter
     }
 
     private static string Describe(MtlModel model) =>
-        $"{model.Inputs.Count} input(s), {model.SharedBlocks.Count} shared block(s), {model.Tasks.Count} task(s), {model.ParameterCount} parameters";
+        $"{Wording.Count(model.Inputs.Count, "input")}, {Wording.Count(model.SharedBlocks.Count, "shared block")}, {Wording.Count(model.Tasks.Count, "task")}, {Wording.Count(model.ParameterCount, "parameter")}";
 
     private static string ModuleType(Pipeline pipeline) => (Mixture(pipeline) ?? Stitched(pipeline)) switch
     {
@@ -95,10 +95,10 @@ internal static class ModelEmitter
     private static int Levels(Layer mixture) => mixture.Kind == LayerKind.Ple ? (int)mixture.Setting.Integer("levels") : 1;
 
     private static string DescribeMixture(Layer mixture) => mixture.Kind == LayerKind.CrossStitch
-        ? $"a tower per task mixed at {mixture.Body.Count(l => l.Kind == LayerKind.Stitch)} stitch(es)"
+        ? $"a tower per task mixed at {Wording.Count(mixture.Body.Count(l => l.Kind == LayerKind.Stitch), "stitch", "stitches")}"
         : mixture.Kind == LayerKind.Mmoe
         ? $"{mixture.Setting.Integer("experts")} experts and a gate per task"
-        : $"{Levels(mixture)} level(s) of {mixture.Setting.Integer("shared")} shared and {mixture.Setting.Integer("specific")} task-specific experts, with a gate per task";
+        : $"{Wording.Count(Levels(mixture), "level")} of {mixture.Setting.Integer("shared")} shared and {mixture.Setting.Integer("specific")} task-specific experts, with a gate per task";
 
     /// <summary>What of a shared block task weighting balances: the block, or a mixture's shared experts.</summary>
     private static IEnumerable<string> SharedParts(string pascal, Pipeline pipeline) => Mixture(pipeline) switch

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Arguments model of arguments.mtl: 1 input(s), 1 shared block(s), 1 task(s), 4792 parameters.</summary>
+    /// <summary>The Arguments model of arguments.mtl: 1 input, 1 shared block, 1 task, 4792 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class ArgumentsModel : global::Mtl.Training.MultiTaskModule
     {

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Casts model of casts.mtl: 2 input(s), 1 shared block(s), 1 task(s), 113 parameters.</summary>
+    /// <summary>The Casts model of casts.mtl: 2 inputs, 1 shared block, 1 task, 113 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class CastsModel : global::Mtl.Training.MultiTaskModule
     {

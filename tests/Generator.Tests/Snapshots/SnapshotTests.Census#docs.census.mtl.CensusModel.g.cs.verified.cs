@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Census model of census.mtl: 2 input(s), 3 shared block(s), 2 task(s), 168904 parameters.</summary>
+    /// <summary>The Census model of census.mtl: 2 inputs, 3 shared blocks, 2 tasks, 168904 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class CensusModel : global::Mtl.Training.MultiTaskModule
     {

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Experts model of experts.mtl: 1 input(s), 1 shared block(s), 2 task(s), 12960 parameters.</summary>
+    /// <summary>The Experts model of experts.mtl: 1 input, 1 shared block, 2 tasks, 12960 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class ExpertsModel : global::Mtl.Training.MultiTaskModule
     {

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Extraction model of extraction.mtl: 1 input(s), 2 shared block(s), 2 task(s), 9022 parameters.</summary>
+    /// <summary>The Extraction model of extraction.mtl: 1 input, 2 shared blocks, 2 tasks, 9022 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class ExtractionModel : global::Mtl.Training.MultiTaskModule
     {
@@ -111,10 +111,10 @@ namespace Tests.Generated
             register_module("marital", Marital);
         }
 
-        /// <summary>shared cgc_mix: float[14] -&gt; 1 level(s) of 2 shared and 1 task-specific experts, with a gate per task, one float[32] for each of income, marital, 2010 parameters.</summary>
+        /// <summary>shared cgc_mix: float[14] -&gt; 1 level of 2 shared and 1 task-specific experts, with a gate per task, one float[32] for each of income, marital, 2010 parameters.</summary>
         public global::Mtl.Layers.ProgressiveLayeredExtraction CgcMix { get; }
 
-        /// <summary>shared ple_mix: float[14] -&gt; 2 level(s) of 2 shared and 1 task-specific experts, with a gate per task, one float[32] for each of income, marital, 6492 parameters.</summary>
+        /// <summary>shared ple_mix: float[14] -&gt; 2 levels of 2 shared and 1 task-specific experts, with a gate per task, one float[32] for each of income, marital, 6492 parameters.</summary>
         public global::Mtl.Layers.ProgressiveLayeredExtraction PleMix { get; }
 
         /// <summary>task income: float[64] -&gt; float[1], 65 parameters.</summary>

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Features model of features.mtl: 1 input(s), 3 shared block(s), 2 task(s), 1497 parameters.</summary>
+    /// <summary>The Features model of features.mtl: 1 input, 3 shared blocks, 2 tasks, 1497 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class FeaturesModel : global::Mtl.Training.MultiTaskModule
     {

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Hierarchy model of hierarchy.mtl: 1 input(s), 1 shared block(s), 2 task(s), 1075 parameters.</summary>
+    /// <summary>The Hierarchy model of hierarchy.mtl: 1 input, 1 shared block, 2 tasks, 1075 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class HierarchyModel : global::Mtl.Training.MultiTaskModule
     {

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Inputs model of inputs.mtl: 4 input(s), 3 shared block(s), 2 task(s), 35276 parameters.</summary>
+    /// <summary>The Inputs model of inputs.mtl: 4 inputs, 3 shared blocks, 2 tasks, 35276 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class InputsModel : global::Mtl.Training.MultiTaskModule
     {

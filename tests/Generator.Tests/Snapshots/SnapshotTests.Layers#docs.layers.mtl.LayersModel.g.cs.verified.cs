@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Layers model of layers.mtl: 3 input(s), 10 shared block(s), 1 task(s), 403624 parameters.</summary>
+    /// <summary>The Layers model of layers.mtl: 3 inputs, 10 shared blocks, 1 task, 403624 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class LayersModel : global::Mtl.Training.MultiTaskModule
     {

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The LearnedIsland model of learnedisland.mtl: 2 input(s), 1 shared block(s), 1 task(s), 179 parameters.</summary>
+    /// <summary>The LearnedIsland model of learnedisland.mtl: 2 inputs, 1 shared block, 1 task, 179 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class LearnedIslandModel : global::Mtl.Training.MultiTaskModule
     {

@@ -6,7 +6,7 @@ namespace Tests.Generated
 {
     /// <summary>
     /// Two tasks on one tabular input.
-    /// The Lexical model of lexical.mtl: 1 input(s), 1 shared block(s), 2 task(s), 354 parameters.
+    /// The Lexical model of lexical.mtl: 1 input, 1 shared block, 2 tasks, 354 parameters.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class LexicalModel : global::Mtl.Training.MultiTaskModule

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Merges model of merges.mtl: 4 input(s), 4 shared block(s), 1 task(s), 129 parameters.</summary>
+    /// <summary>The Merges model of merges.mtl: 4 inputs, 4 shared blocks, 1 task, 129 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class MergesModel : global::Mtl.Training.MultiTaskModule
     {

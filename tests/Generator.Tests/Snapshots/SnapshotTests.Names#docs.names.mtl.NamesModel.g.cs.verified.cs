@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Names model of names.mtl: 1 input(s), 0 shared block(s), 1 task(s), 5 parameters.</summary>
+    /// <summary>The Names model of names.mtl: 1 input, 0 shared blocks, 1 task, 5 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class NamesModel : global::Mtl.Training.MultiTaskModule
     {

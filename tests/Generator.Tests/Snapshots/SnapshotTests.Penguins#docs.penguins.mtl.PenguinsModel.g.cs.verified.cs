@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Penguins model of penguins.mtl: 2 input(s), 1 shared block(s), 3 task(s), 433 parameters.</summary>
+    /// <summary>The Penguins model of penguins.mtl: 2 inputs, 1 shared block, 3 tasks, 433 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class PenguinsModel : global::Mtl.Training.MultiTaskModule
     {

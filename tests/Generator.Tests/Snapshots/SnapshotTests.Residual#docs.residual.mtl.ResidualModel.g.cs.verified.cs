@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Residual model of residual.mtl: 1 input(s), 1 shared block(s), 1 task(s), 8513 parameters.</summary>
+    /// <summary>The Residual model of residual.mtl: 1 input, 1 shared block, 1 task, 8513 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class ResidualModel : global::Mtl.Training.MultiTaskModule
     {

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Stacked model of stacked.mtl: 2 input(s), 4 shared block(s), 2 task(s), 1476 parameters.</summary>
+    /// <summary>The Stacked model of stacked.mtl: 2 inputs, 4 shared blocks, 2 tasks, 1476 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class StackedModel : global::Mtl.Training.MultiTaskModule
     {

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Stitched model of stitched.mtl: 1 input(s), 1 shared block(s), 2 task(s), 2160 parameters.</summary>
+    /// <summary>The Stitched model of stitched.mtl: 1 input, 1 shared block, 2 tasks, 2160 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class StitchedModel : global::Mtl.Training.MultiTaskModule
     {
@@ -56,7 +56,7 @@ namespace Tests.Generated
             register_module("marital", Marital);
         }
 
-        /// <summary>shared towers: float[14] -&gt; a tower per task mixed at 2 stitch(es), one float[16] for each of income, marital, 2024 parameters.</summary>
+        /// <summary>shared towers: float[14] -&gt; a tower per task mixed at 2 stitches, one float[16] for each of income, marital, 2024 parameters.</summary>
         public global::Mtl.Layers.CrossStitch Towers { get; }
 
         /// <summary>task income: float[16] -&gt; float[1], 17 parameters.</summary>

@@ -4,7 +4,7 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Transfer model of transfer.mtl: 1 input(s), 1 shared block(s), 1 task(s), 321 parameters.</summary>
+    /// <summary>The Transfer model of transfer.mtl: 1 input, 1 shared block, 1 task, 321 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class TransferModel : global::Mtl.Training.MultiTaskModule
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Mtl.Catalog;
 using static Mtl.Training.ReportText;
 
 namespace Mtl.Training;
@@ -127,9 +128,9 @@ public static class ArchitectureDiagram
         svg.Append(edges);
         svg.Append("</svg><figcaption>").Append(Encode(architecture.Model)).Append(": ").Append(FormatParameters(total)).Append(" trainable parameters");
         if (total >= 1_000_000) svg.Append(" (").Append(total.ToString("N0", CultureInfo.InvariantCulture)).Append(')');
-        svg.Append(", ").Append(tops.Count(n => n.Kind == ArchitectureNodeKind.Input)).Append(" input(s), ")
-            .Append(tops.Count(n => n.Kind is ArchitectureNodeKind.Shared or ArchitectureNodeKind.Mixture)).Append(" shared block(s), ")
-            .Append(tops.Count(n => n.Kind == ArchitectureNodeKind.Task)).Append(" task(s).</figcaption></figure>\n");
+        svg.Append(", ").Append(Wording.Count(tops.Count(n => n.Kind == ArchitectureNodeKind.Input), "input")).Append(", ")
+            .Append(Wording.Count(tops.Count(n => n.Kind is ArchitectureNodeKind.Shared or ArchitectureNodeKind.Mixture), "shared block")).Append(", ")
+            .Append(Wording.Count(tops.Count(n => n.Kind == ArchitectureNodeKind.Task), "task")).Append(".</figcaption></figure>\n");
         return svg.ToString();
     }
 
