@@ -7,13 +7,6 @@ namespace Mtl.Training;
 /// <summary>What a <see cref="Trainer"/> does differently as one rank of <see cref="TrainerOptions.Parallel"/>.</summary>
 internal static class DataParallel
 {
-    /// <summary>
-    /// The weighting methods whose state every rank keeps the same: from averaged gradients and
-    /// summed epoch losses, and for the gradient methods from task gradients averaged over the
-    /// ranks before they combine them (<see cref="TaskRows"/>).
-    /// </summary>
-    private static readonly HashSet<string> Supported = ["fixed", "uncertainty", "dwa", "rlw", "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl"];
-
     /// <summary>The options a rank runs with: rank 0 as given; every other rank without log, report, checkpoint or progress (rank 0 writes them).</summary>
     public static TrainerOptions OptionsOfRank(TrainerOptions options) =>
         options.Parallel is { rank: > 0 }
@@ -21,17 +14,21 @@ internal static class DataParallel
             : options;
 
     /// <summary>
-    /// Refuses a weighting method that would drift apart on the ranks: one that reads each rank's
-    /// own gradient norms (gradnorm) or losses after a step (famo), or takes task gradients at the
-    /// shared representation (each rank's own examples).
+    /// Refuses a weighting method that would drift apart on the ranks. Every method of the catalog
+    /// keeps its state the same on every rank: from averaged gradients and summed epoch losses; the
+    /// gradient methods from task gradients averaged over the ranks before they combine them
+    /// (<see cref="TaskRows"/>); gradnorm from the norms of the task gradients at the last shared
+    /// layer averaged over the ranks; famo from the losses before and after the step averaged over
+    /// the ranks. A method outside the catalog is refused (nothing says what it reads), and so are
+    /// task gradients at the shared representation (each rank's own examples).
     /// </summary>
     public static void CheckWeighting(TrainerOptions options, TaskWeighting weighting)
     {
         if (options.Parallel is null) return;
-        if (!Supported.Contains(weighting.Name))
+        if (!WeightingCatalog.All.ContainsKey(weighting.Name))
         {
             throw new NotSupportedException(
-                $"data-parallel training supports the weighting methods {string.Join(", ", Supported)} so far, not '{weighting.Name}': it reads each rank's own gradient norms or losses after the step, which would have to be combined over the ranks first");
+                $"data-parallel training runs the weighting methods {string.Join(", ", WeightingCatalog.Names)}, not '{weighting.Name}': a method of its own may read each rank's own gradients or losses, which would have to be combined over the ranks first");
         }
         if (weighting is GradientWeighting { Gradients: WeightingCatalog.Representation })
         {
