@@ -277,7 +277,7 @@ public sealed class Trainer : IDisposable
         StandardizerFitting.Fit(_model, Tasks, train);
         var perStep = Options.BatchSize * (Options.Parallel?.size ?? 1);
         return Fit(() => BatchesOf(train), (train.Count + perStep - 1) / perStep,
-            validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation)), checks.Warnings);
+            validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation, Options.Parallel)), checks.Warnings);
     }
 
     /// <summary>

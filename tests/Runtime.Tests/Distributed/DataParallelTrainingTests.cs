@@ -82,6 +82,10 @@ public sealed class DataParallelTrainingTests : IDisposable
             Assert.Equal(ranks[0].History[epoch].TrainLoss, ranks[1].History[epoch].TrainLoss);
             foreach (var (task, loss) in single.History[epoch].TaskLosses) Assert.Equal(loss, ranks[0].History[epoch].TaskLosses[task], 1e-5);
             foreach (var (task, w) in single.History[epoch].Weights) Assert.Equal(w, ranks[0].History[epoch].Weights[task], 1e-5);
+            // Validation: each rank evaluates half the set, and both get the whole set's metrics (early stopping reads the same values).
+            Assert.Equal(ranks[0].History[epoch].Validation, ranks[1].History[epoch].Validation);
+            Assert.Equal(single.History[epoch].Validation.Keys.Order(), ranks[0].History[epoch].Validation.Keys.Order());
+            foreach (var (key, value) in single.History[epoch].Validation) Assert.Equal(value, ranks[0].History[epoch].Validation[key], 1e-4);
         }
         // Only rank 0 writes its log.
         Assert.Equal(3, File.ReadLines(Path.Combine(_folder, "rank0.jsonl")).Count());
