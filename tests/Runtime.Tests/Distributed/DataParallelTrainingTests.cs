@@ -92,6 +92,41 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_folder, "rank1.jsonl")));
     }
 
+    /// <summary>
+    /// Task gradients at the shared representation: the ranks sum their Gram matrices (the union
+    /// batch's inner products are sums over its rows), so they find one process's weights.
+    /// </summary>
+    [Theory]
+    [InlineData("mgda", "none")]
+    [InlineData("mgda", "loss")]
+    [InlineData("mgda", "l2")]
+    [InlineData("imtl", null)]
+    [InlineData("aligned_mtl", null)]
+    public void With_gradients_at_the_representation_two_ranks_with_batch_b_train_as_one_process_with_batch_2b(string method, string? normalization)
+    {
+        TaskWeighting Make()
+        {
+            var options = new Dictionary<string, object> { ["gradients"] = "representation" };
+            if (normalization is not null) options["normalization"] = normalization;
+            return TaskWeighting.Create(method, TwoTaskData.Tasks.Select(t => t.Weight).ToList(), options);
+        }
+        using var data = TwoTaskData.Make(96, seed: 3);
+        var settings = new TrainerOptions { Epochs = 3, BatchSize = 16, Seed = 5 };
+        var ranks = TwoRanks(data, () => settings with { Weighting = Make() });
+        manual_seed(1);
+        using var model = new TwoTaskModel();
+        var single = Train(model, data, settings with { BatchSize = 32, Weighting = Make() });
+
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        for (var i = 0; i < single.Weights.Length; i++) Assert.Equal(single.Weights[i], ranks[0].Weights[i], 2e-5f);
+        Assert.NotEqual(single.Weights, Weights(NewModel()));
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            Assert.Equal(single.History[epoch].TrainLoss, ranks[0].History[epoch].TrainLoss, 1e-5);
+            foreach (var (task, w) in single.History[epoch].Weights) Assert.Equal(w, ranks[0].History[epoch].Weights[task], 1e-5);
+        }
+    }
+
     [Theory]
     [InlineData("pcgrad")]
     [InlineData("mgda")]
@@ -150,8 +185,10 @@ public sealed class DataParallelTrainingTests : IDisposable
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
         var error = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = new OwnWeighting() }));
         Assert.Contains("not 'own'", error.Message);
-        var representation = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, object> { ["gradients"] = "representation" });
-        Assert.Contains("gradients: representation cannot run data-parallel", Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = representation })).Message);
+        var representation = TaskWeighting.Create("graddrop", [1, 1], new Dictionary<string, object> { ["gradients"] = "representation" });
+        var refused = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = representation })).Message;
+        Assert.Contains("'graddrop' with gradients: representation cannot run data-parallel", refused);
+        Assert.Contains("(mgda, imtl, aligned_mtl)", refused);
 
         using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Epochs = 1 });
         using var data = TwoTaskData.Make(8, seed: 1);

@@ -19,8 +19,10 @@ internal static class DataParallel
     /// gradient methods from task gradients averaged over the ranks before they combine them
     /// (<see cref="TaskRows"/>); gradnorm from the norms of the task gradients at the last shared
     /// layer averaged over the ranks; famo from the losses before and after the step averaged over
-    /// the ranks. A method outside the catalog is refused (nothing says what it reads), and so are
-    /// task gradients at the shared representation (each rank's own examples).
+    /// the ranks. A method outside the catalog is refused (nothing says what it reads). With task
+    /// gradients at the shared representation, whose rows belong to each rank's own examples, the
+    /// methods that combine by the Gram matrix run (its entries are sums over the rows, which sum
+    /// over the ranks); graddrop, which combines the rows value by value, is refused.
     /// </summary>
     public static void CheckWeighting(TrainerOptions options, TaskWeighting weighting)
     {
@@ -30,10 +32,10 @@ internal static class DataParallel
             throw new NotSupportedException(
                 $"data-parallel training runs the weighting methods {string.Join(", ", WeightingCatalog.Names)}, not '{weighting.Name}': a method of its own may read each rank's own gradients or losses, which would have to be combined over the ranks first");
         }
-        if (weighting is GradientWeighting { Gradients: WeightingCatalog.Representation })
+        if (weighting is GradientWeighting { Gradients: WeightingCatalog.Representation } and not GramWeighting)
         {
             throw new NotSupportedException(
-                $"'{weighting.Name}' with gradients: representation cannot run data-parallel: its task gradients are taken at each rank's own examples' shared representation, which cannot be averaged over the ranks; use gradients: parameters");
+                $"'{weighting.Name}' with gradients: representation cannot run data-parallel: its task gradients are taken at each rank's own examples' shared representation, and it combines them value by value, not by their inner products (which the ranks can sum); use gradients: parameters, or a method that combines by the Gram matrix ({string.Join(", ", WeightingCatalog.RepresentationMethods.Where(m => m != weighting.Name))})");
         }
     }
 
