@@ -189,11 +189,49 @@ public sealed class DataParallelTrainingTests : IDisposable
         var refused = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = representation })).Message;
         Assert.Contains("'graddrop' with gradients: representation cannot run data-parallel", refused);
         Assert.Contains("(mgda, imtl, aligned_mtl)", refused);
+    }
 
-        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Epochs = 1 });
-        using var data = TwoTaskData.Make(8, seed: 1);
-        var perTask = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["value"] = data, ["kind"] = data }, Mtl.SamplingKind.Proportional, 1.0);
-        Assert.Contains("a dataset per task", Assert.Throws<NotSupportedException>(() => trainer.Fit(perTask)).Message);
+    /// <summary>A dataset per task: each task's batches are sharded as one dataset's, and the seeded sampler picks the same task on every rank.</summary>
+    [Theory]
+    [InlineData("fixed")]
+    [InlineData("pcgrad")]
+    public void With_a_dataset_per_task_two_ranks_with_batch_b_train_as_one_process_with_batch_2b(string weighting)
+    {
+        using var values = TwoTaskData.Make(96, seed: 3);
+        using var kinds = TwoTaskData.Make(70, seed: 4);
+        using var validation = TwoTaskData.Make(40, seed: 5);
+        TaskDatasets Sets(MultiTaskDataset value, MultiTaskDataset kind) =>
+            new(new Dictionary<string, MultiTaskDataset> { ["value"] = value, ["kind"] = kind }, Mtl.SamplingKind.Proportional, 1.0);
+        Run Fit(TwoTaskModel model, TrainerOptions options)
+        {
+            using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+            using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, options);
+            var history = trainer.Fit(Sets(values, kinds), Sets(validation, validation));
+            return new Run(Weights(model), history);
+        }
+        var settings = new TrainerOptions { Epochs = 3, BatchSize = 8, Seed = 5 };
+        manual_seed(1);
+        var models = new[] { new TwoTaskModel(), new TwoTaskModel() };
+        var ranks = Ranks.Run(Path.Combine(_folder, "per-task-store"), 2, Timeout,
+            group => Fit(models[group.rank], settings with { Weighting = Weighting(weighting), Parallel = group }));
+        foreach (var m in models) m.Dispose();
+        manual_seed(1);
+        using var model = new TwoTaskModel();
+        var single = Fit(model, settings with { BatchSize = 16, Weighting = Weighting(weighting) });
+
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        for (var i = 0; i < single.Weights.Length; i++) Assert.Equal(single.Weights[i], ranks[0].Weights[i], 2e-5f);
+        Assert.NotEqual(single.Weights, Weights(NewModel()));
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            // ⌈96 / 16⌉ + ⌈70 / 16⌉ = 11 steps an epoch, on every rank.
+            Assert.Equal(11L * (epoch + 1), ranks[0].History[epoch].Step);
+            Assert.Equal(single.History[epoch].Step, ranks[0].History[epoch].Step);
+            Assert.Equal(single.History[epoch].TrainLoss, ranks[0].History[epoch].TrainLoss, 1e-5);
+            foreach (var (task, loss) in single.History[epoch].TaskLosses) Assert.Equal(loss, ranks[0].History[epoch].TaskLosses[task], 1e-5);
+            Assert.Equal(ranks[0].History[epoch].Validation, ranks[1].History[epoch].Validation);
+            foreach (var (key, value) in single.History[epoch].Validation) Assert.Equal(value, ranks[0].History[epoch].Validation[key], 1e-4);
+        }
     }
 
     [Fact]
