@@ -282,7 +282,7 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
-    /// task's loss flows for it. An epoch is Σₜ ⌈Nₜ / batch⌉ batches (see <see cref="TaskSampler"/>).
+    /// task's loss flows for it. An epoch is Σₜ ⌈Nₜ / batch⌉ batches (see <see cref="TaskSampler"/>; data-parallel, batch is BatchSize times the ranks).
     /// The checks before the first step are those of the other overload, per dataset; a task
     /// without a training dataset gets a warning.
     /// </summary>
