@@ -191,6 +191,37 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.Contains("(mgda, imtl, aligned_mtl)", refused);
     }
 
+    [Fact]
+    public void Early_stopping_reads_the_same_sharded_validation_on_every_rank_and_stops_them_together()
+    {
+        using var data = TwoTaskData.Make(96, seed: 3);
+        using var validation = TwoTaskData.Make(50, seed: 8);
+        var settings = new TrainerOptions { Epochs = 40, BatchSize = 16, Seed = 5, EarlyStop = new EarlyStopping("value.mae", Patience: 2, MinDelta: 0.02), RestoreBest = true };
+        manual_seed(1);
+        var models = new[] { new TwoTaskModel(), new TwoTaskModel() };
+        var ranks = Ranks.Run(Path.Combine(_folder, "stop-store"), 2, Timeout, group =>
+        {
+            using var optimizer = optim.Adam(models[group.rank].parameters(), lr: 1e-2);
+            using var trainer = new Trainer(models[group.rank], TwoTaskData.Tasks, optimizer, settings with { Parallel = group });
+            var history = trainer.Fit(data, validation);
+            return new Run(Weights(models[group.rank]), history);
+        });
+        foreach (var m in models) m.Dispose();
+        manual_seed(1);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, settings with { BatchSize = 32 });
+        var single = trainer.Fit(data, validation);
+
+        // Stopped early, at the epoch one process stops at, on both ranks, with the best epoch's weights restored alike.
+        Assert.InRange(single.Count, 3, 39);
+        Assert.Equal(single.Count, ranks[0].History.Count);
+        Assert.Equal(single.Count, ranks[1].History.Count);
+        Assert.Equal(ranks[0].History.Select(r => r.Validation["value.mae"]), ranks[1].History.Select(r => r.Validation["value.mae"]));
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        Assert.Equal(single.Select(r => r.Best), ranks[0].History.Select(r => r.Best));
+    }
+
     /// <summary>A dataset per task: each task's batches are sharded as one dataset's, and the seeded sampler picks the same task on every rank.</summary>
     [Theory]
     [InlineData("fixed")]
