@@ -132,11 +132,16 @@ public sealed class DataParallelTrainingTests : IDisposable
     [InlineData("mgda")]
     [InlineData("gradnorm")]
     [InlineData("famo")]
-    public void With_missing_labels_a_task_labelled_on_one_rank_only_keeps_the_ranks_equal(string weighting)
+    [InlineData("mgda", "representation")]
+    [InlineData("imtl", "representation")]
+    public void With_missing_labels_a_task_labelled_on_one_rank_only_keeps_the_ranks_equal(string weighting, string gradients = "parameters")
     {
         // Batches of 2 per rank with most labels missing: many steps have a task on one rank only.
         using var data = TwoTaskData.Make(48, seed: 4, missingValue: 0.5, missingKind: 0.6);
-        var ranks = TwoRanks(data, () => new TrainerOptions { Epochs = 2, BatchSize = 2, Seed = 5, Weighting = Weighting(weighting) });
+        TaskWeighting Make() => gradients == "parameters"
+            ? Weighting(weighting)
+            : TaskWeighting.Create(weighting, TwoTaskData.Tasks.Select(t => t.Weight).ToList(), new Dictionary<string, object> { ["gradients"] = gradients });
+        var ranks = TwoRanks(data, () => new TrainerOptions { Epochs = 2, BatchSize = 2, Seed = 5, Weighting = Make() });
         Assert.Equal(ranks[0].Weights, ranks[1].Weights);
         Assert.All(ranks[0].Weights, w => Assert.True(float.IsFinite(w)));
         Assert.Equal(ranks[0].History.Select(r => r.TrainLoss), ranks[1].History.Select(r => r.TrainLoss));
