@@ -5,7 +5,7 @@
 # Prints one line per engine and batch: examples per second of each, and their ratio (the scaling;
 # 2.0 would be perfect on two cores). Run it as `./build.sh bench parallel`.
 #   ROUNDS  rounds (default 5)   ROWS  examples per epoch (default 32768)   EPOCHS (default 3; the first is not timed)
-#   BATCHES global batch sizes (default "256 4096")
+#   BATCHES global batch sizes (default "256 4096")   REPEATS all_reduce calls per size in the latency step (default 200)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -20,6 +20,14 @@ mtl=(dotnet Mtl.Parallel/bin/Release/net10.0/Mtl.Parallel.dll)
 run=(dotnet ../src/Launcher/bin/Release/net10.0/mtl-run.dll -n 2 --)
 pytorch=("$PYTHON" ddp_bench.py)
 echo "==> bench parallel: $cores cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $ROUNDS rounds, $ROWS examples × $EPOCHS epochs"
+
+# The raw all_reduce latency between two ranks, with Gloo's device on the hostname's address (the
+# default) and on the loopback address: rank 0's line for each size.
+for host in default 127.0.0.1; do
+  hostopt=()
+  [ "$host" = default ] || hostopt=(--host "$host")
+  "${run[@]}" "${mtl[@]}" --allreduce --repeats "${REPEATS:-200}" "${hostopt[@]}" | grep '^\[rank 0\]' | sed 's/^\[rank 0\] /latency /'
+done
 
 # Seconds per epoch of one run: the slowest rank's.
 epoch_seconds() { "$@" | sed -n 's/.*seconds\/epoch \([0-9.]*\).*/\1/p' | sort -g | tail -1; }

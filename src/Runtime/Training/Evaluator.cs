@@ -36,10 +36,19 @@ internal sealed class Evaluator
     /// every declared <c>task.metric</c>. A task with labelled examples is never left out of the
     /// total: a NaN or infinite loss of it (a diverged model) makes <c>loss</c> NaN or infinite.
     /// </summary>
-    public Dictionary<string, double> Evaluate(MultiTaskDataset data) => Evaluate(data, out _);
+    public Dictionary<string, double> Evaluate(MultiTaskDataset data) => Evaluate(data, null, out _);
 
-    /// <summary><see cref="Evaluate(MultiTaskDataset)"/>, telling which tasks had labelled examples.</summary>
-    private Dictionary<string, double> Evaluate(MultiTaskDataset data, out bool[] labelled)
+    /// <summary>
+    /// <see cref="Evaluate(MultiTaskDataset)"/> as one rank of <paramref name="group"/> (every rank
+    /// calls it): each rank evaluates its part of every batch, and the loss sums and counts and the
+    /// metrics' states are gathered from all ranks (<see cref="Metric.State"/>), so every rank gets
+    /// the values one process gets from the whole of <paramref name="data"/>, up to the rounding
+    /// of sums taken in another order. Null: this process evaluates all of it.
+    /// </summary>
+    public Dictionary<string, double> Evaluate(MultiTaskDataset data, distributed.ProcessGroupGloo? group) => Evaluate(data, group, out _);
+
+    /// <summary><see cref="Evaluate(MultiTaskDataset, distributed.ProcessGroupGloo?)"/>, telling which tasks had labelled examples.</summary>
+    private Dictionary<string, double> Evaluate(MultiTaskDataset data, distributed.ProcessGroupGloo? group, out bool[] labelled)
     {
         var metrics = _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
         var sums = new double[_tasks.Count];
@@ -50,7 +59,7 @@ internal sealed class Evaluator
         try
         {
             using var mode = no_grad();
-            using var source = data.Batches(_batchSize, shuffle: false).GetEnumerator();
+            using var source = data.Batches(_batchSize, shuffle: false, seed: 0, group?.rank ?? 0, group?.size ?? 1).GetEnumerator();
             while (true)
             {
                 using var scope = NewDisposeScope();
@@ -77,6 +86,7 @@ internal sealed class Evaluator
         {
             _model.train(wasTraining);
         }
+        if (group is not null) metrics = GatherOverRanks(group, sums, counts, metrics);
         var result = new Dictionary<string, double>();
         labelled = counts.Select(c => c > 0).ToArray();
         double weighted = 0;
@@ -96,7 +106,7 @@ internal sealed class Evaluator
     /// <c>loss</c>, the weighted sum of those losses in the datasets' order over the tasks with
     /// labelled examples (NaN when there are none; a NaN task loss makes it NaN).
     /// </summary>
-    public Dictionary<string, double> Evaluate(TaskDatasets data)
+    public Dictionary<string, double> Evaluate(TaskDatasets data, distributed.ProcessGroupGloo? group = null)
     {
         var result = new Dictionary<string, double>();
         double weighted = 0;
@@ -105,7 +115,7 @@ internal sealed class Evaluator
         {
             var task = _tasks.Select((t, i) => (t, i)).Where(p => p.t.Name == name).Select(p => p.i).DefaultIfEmpty(-1).First();
             if (task < 0) throw new ArgumentException($"a dataset is given for '{name}', which is not a task (tasks: {string.Join(", ", _tasks.Select(t => t.Name))})", nameof(data));
-            var metrics = Evaluate(data.Datasets[name], out var labelled);
+            var metrics = Evaluate(data.Datasets[name], group, out var labelled);
             foreach (var (key, value) in metrics)
             {
                 if (key.StartsWith(name + ".", StringComparison.Ordinal)) result[key] = value;
@@ -116,5 +126,51 @@ internal sealed class Evaluator
         }
         result["loss"] = any ? weighted : double.NaN;
         return result;
+    }
+
+    /// <summary>
+    /// Sums the loss sums and counts (in place) over the ranks, and gives each task's metrics
+    /// merged from every rank's state in rank order (the same on every rank). The states differ in
+    /// length (AUC keeps every score), so they travel as one all-reduce of a world × longest matrix
+    /// in which each rank fills its own row, after one all-reduce of the lengths.
+    /// </summary>
+    private List<List<Metric>> GatherOverRanks(distributed.ProcessGroupGloo group, double[] sums, double[] counts, List<List<Metric>> metrics)
+    {
+        using var scope = NewDisposeScope();
+        var own = new List<double>([.. sums, .. counts]);
+        foreach (var metric in metrics.SelectMany(m => m))
+        {
+            var state = metric.State();
+            own.Add(state.Length);
+            own.AddRange(state);
+        }
+        var lengths = new double[group.size];
+        lengths[group.rank] = own.Count;
+        var lengthsOverRanks = tensor(lengths, [group.size]);
+        group.all_reduce(lengthsOverRanks);
+        var sizes = lengthsOverRanks.data<double>().ToArray().Select(l => (int)l).ToArray();
+        var longest = sizes.Max();
+        var rows = zeros([group.size, longest], float64);
+        rows.select(0, group.rank).narrow(0, 0, own.Count).copy_(tensor([.. own], [own.Count]));
+        group.all_reduce(rows);
+        var all = rows.data<double>().ToArray();
+
+        Array.Clear(sums);
+        Array.Clear(counts);
+        var merged = _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
+        for (var rank = 0; rank < group.size; rank++)
+        {
+            var at = rank * longest;
+            for (var i = 0; i < sums.Length; i++) sums[i] += all[at + i];
+            for (var i = 0; i < counts.Length; i++) counts[i] += all[at + sums.Length + i];
+            at += sums.Length + counts.Length;
+            foreach (var metric in merged.SelectMany(m => m))
+            {
+                var length = (int)all[at++];
+                metric.Merge(all.AsSpan(at, length).ToArray());
+                at += length;
+            }
+        }
+        return merged;
     }
 }

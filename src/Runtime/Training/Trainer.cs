@@ -277,23 +277,23 @@ public sealed class Trainer : IDisposable
         StandardizerFitting.Fit(_model, Tasks, train);
         var perStep = Options.BatchSize * (Options.Parallel?.size ?? 1);
         return Fit(() => BatchesOf(train), (train.Count + perStep - 1) / perStep,
-            validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation)), checks.Warnings);
+            validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation, Options.Parallel)), checks.Warnings);
     }
 
     /// <summary>
     /// Trains on separate per-task datasets: the sampler picks each batch's task and only that
-    /// task's loss flows for it. An epoch is Σₜ ⌈Nₜ / batch⌉ batches (see <see cref="TaskSampler"/>).
+    /// task's loss flows for it. An epoch is Σₜ ⌈Nₜ / batch⌉ batches (see <see cref="TaskSampler"/>; data-parallel, batch is BatchSize times the ranks).
     /// The checks before the first step are those of the other overload, per dataset; a task
     /// without a training dataset gets a warning.
     /// </summary>
     public IReadOnlyList<EpochRecord> Fit(TaskDatasets train, TaskDatasets? validation = null)
     {
-        if (Options.Parallel is not null) throw new NotSupportedException("data-parallel training takes one dataset holding every task's labels, Fit(MultiTaskDataset, ...): a dataset per task is not sharded over the ranks yet");
         var checks = DataChecks.BeforeFit(train, validation, _model, Tasks, _losses);
         StandardizerFitting.Fit(_model, Tasks, train);
-        var perTask = train.Names.Select(n => (train.Datasets[n].Count + Options.BatchSize - 1) / Options.BatchSize).ToList();
+        var perStep = Options.BatchSize * (Options.Parallel?.size ?? 1);
+        var perTask = train.Names.Select(n => (train.Datasets[n].Count + perStep - 1) / perStep).ToList();
         return Fit(() => SampledBatches(train, perTask), perTask.Sum(),
-            validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation)), checks.Warnings);
+            validation is null ? null : () => checks.WithoutUnvalidated(_evaluator.Evaluate(validation, Options.Parallel)), checks.Warnings);
     }
 
     private IReadOnlyList<EpochRecord> Fit(Func<IEnumerable<MultiTaskBatch>> batches, long batchCount, Func<Dictionary<string, double>>? validate, IReadOnlyList<string> warnings)
@@ -510,7 +510,7 @@ public sealed class Trainer : IDisposable
                 {
                     source?.Dispose();
                     var seed = unchecked(Options.Seed * 1_000_003 + Epoch * 7919 + t * 104_729 + passes[t]++);
-                    source = sources[t] = train.Datasets[train.Names[t]].Batches(Options.BatchSize, shuffle: true, seed).GetEnumerator();
+                    source = sources[t] = train.Datasets[train.Names[t]].Batches(Options.BatchSize, shuffle: true, seed, Options.Parallel?.rank ?? 0, Options.Parallel?.size ?? 1).GetEnumerator();
                     source.MoveNext();
                 }
                 yield return source.Current;

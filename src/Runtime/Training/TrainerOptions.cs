@@ -107,7 +107,9 @@ public sealed record TrainerOptions
     /// are broadcast when <c>Fit</c> starts, each rank takes its part of every batch of
     /// <see cref="BatchSize"/> · size examples (so <see cref="BatchSize"/> is per rank), gradients
     /// are averaged over the ranks before each optimizer step, and the epoch's training losses
-    /// over all ranks; only rank 0 writes the log, report and checkpoint and shows progress.
+    /// over all ranks; each rank evaluates its part of the validation set and the metrics are
+    /// gathered, so every rank gets the whole set's; only rank 0 writes the log, report and
+    /// checkpoint and shows progress.
     /// </summary>
     public torch.distributed.ProcessGroupGloo? Parallel { get; init; }
 

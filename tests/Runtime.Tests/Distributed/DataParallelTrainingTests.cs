@@ -51,6 +51,8 @@ public sealed class DataParallelTrainingTests : IDisposable
     [InlineData("fixed")]
     [InlineData("uncertainty")]
     [InlineData("dwa")]
+    [InlineData("gradnorm")]
+    [InlineData("famo")]
     [InlineData("pcgrad")]
     [InlineData("mgda")]
     [InlineData("cagrad")]
@@ -80,20 +82,66 @@ public sealed class DataParallelTrainingTests : IDisposable
             Assert.Equal(ranks[0].History[epoch].TrainLoss, ranks[1].History[epoch].TrainLoss);
             foreach (var (task, loss) in single.History[epoch].TaskLosses) Assert.Equal(loss, ranks[0].History[epoch].TaskLosses[task], 1e-5);
             foreach (var (task, w) in single.History[epoch].Weights) Assert.Equal(w, ranks[0].History[epoch].Weights[task], 1e-5);
+            // Validation: each rank evaluates half the set, and both get the whole set's metrics (early stopping reads the same values).
+            Assert.Equal(ranks[0].History[epoch].Validation, ranks[1].History[epoch].Validation);
+            Assert.Equal(single.History[epoch].Validation.Keys.Order(), ranks[0].History[epoch].Validation.Keys.Order());
+            foreach (var (key, value) in single.History[epoch].Validation) Assert.Equal(value, ranks[0].History[epoch].Validation[key], 1e-4);
         }
         // Only rank 0 writes its log.
         Assert.Equal(3, File.ReadLines(Path.Combine(_folder, "rank0.jsonl")).Count());
         Assert.False(File.Exists(Path.Combine(_folder, "rank1.jsonl")));
     }
 
+    /// <summary>
+    /// Task gradients at the shared representation: the ranks sum their Gram matrices (the union
+    /// batch's inner products are sums over its rows), so they find one process's weights.
+    /// </summary>
+    [Theory]
+    [InlineData("mgda", "none")]
+    [InlineData("mgda", "loss")]
+    [InlineData("mgda", "l2")]
+    [InlineData("imtl", null)]
+    [InlineData("aligned_mtl", null)]
+    public void With_gradients_at_the_representation_two_ranks_with_batch_b_train_as_one_process_with_batch_2b(string method, string? normalization)
+    {
+        TaskWeighting Make()
+        {
+            var options = new Dictionary<string, object> { ["gradients"] = "representation" };
+            if (normalization is not null) options["normalization"] = normalization;
+            return TaskWeighting.Create(method, TwoTaskData.Tasks.Select(t => t.Weight).ToList(), options);
+        }
+        using var data = TwoTaskData.Make(96, seed: 3);
+        var settings = new TrainerOptions { Epochs = 3, BatchSize = 16, Seed = 5 };
+        var ranks = TwoRanks(data, () => settings with { Weighting = Make() });
+        manual_seed(1);
+        using var model = new TwoTaskModel();
+        var single = Train(model, data, settings with { BatchSize = 32, Weighting = Make() });
+
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        for (var i = 0; i < single.Weights.Length; i++) Assert.Equal(single.Weights[i], ranks[0].Weights[i], 2e-5f);
+        Assert.NotEqual(single.Weights, Weights(NewModel()));
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            Assert.Equal(single.History[epoch].TrainLoss, ranks[0].History[epoch].TrainLoss, 1e-5);
+            foreach (var (task, w) in single.History[epoch].Weights) Assert.Equal(w, ranks[0].History[epoch].Weights[task], 1e-5);
+        }
+    }
+
     [Theory]
     [InlineData("pcgrad")]
     [InlineData("mgda")]
-    public void With_missing_labels_a_task_labelled_on_one_rank_only_keeps_the_ranks_equal(string weighting)
+    [InlineData("gradnorm")]
+    [InlineData("famo")]
+    [InlineData("mgda", "representation")]
+    [InlineData("imtl", "representation")]
+    public void With_missing_labels_a_task_labelled_on_one_rank_only_keeps_the_ranks_equal(string weighting, string gradients = "parameters")
     {
         // Batches of 2 per rank with most labels missing: many steps have a task on one rank only.
         using var data = TwoTaskData.Make(48, seed: 4, missingValue: 0.5, missingKind: 0.6);
-        var ranks = TwoRanks(data, () => new TrainerOptions { Epochs = 2, BatchSize = 2, Seed = 5, Weighting = Weighting(weighting) });
+        TaskWeighting Make() => gradients == "parameters"
+            ? Weighting(weighting)
+            : TaskWeighting.Create(weighting, TwoTaskData.Tasks.Select(t => t.Weight).ToList(), new Dictionary<string, object> { ["gradients"] = gradients });
+        var ranks = TwoRanks(data, () => new TrainerOptions { Epochs = 2, BatchSize = 2, Seed = 5, Weighting = Make() });
         Assert.Equal(ranks[0].Weights, ranks[1].Weights);
         Assert.All(ranks[0].Weights, w => Assert.True(float.IsFinite(w)));
         Assert.Equal(ranks[0].History.Select(r => r.TrainLoss), ranks[1].History.Select(r => r.TrainLoss));
@@ -140,15 +188,86 @@ public sealed class DataParallelTrainingTests : IDisposable
         using var group = new ProcessGroupGloo(store, 0, 1, Timeout, host: "127.0.0.1");
         using var model = new TwoTaskModel();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
-        var error = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = Weighting("gradnorm") }));
-        Assert.Contains("not 'gradnorm'", error.Message);
-        var representation = TaskWeighting.Create("mgda", [1, 1], new Dictionary<string, object> { ["gradients"] = "representation" });
-        Assert.Contains("gradients: representation cannot run data-parallel", Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = representation })).Message);
+        var error = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = new OwnWeighting() }));
+        Assert.Contains("not 'own'", error.Message);
+        var representation = TaskWeighting.Create("graddrop", [1, 1], new Dictionary<string, object> { ["gradients"] = "representation" });
+        var refused = Assert.Throws<NotSupportedException>(() => new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Weighting = representation })).Message;
+        Assert.Contains("'graddrop' with gradients: representation cannot run data-parallel", refused);
+        Assert.Contains("(mgda, imtl, aligned_mtl)", refused);
+    }
 
-        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Parallel = group, Epochs = 1 });
-        using var data = TwoTaskData.Make(8, seed: 1);
-        var perTask = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["value"] = data, ["kind"] = data }, Mtl.SamplingKind.Proportional, 1.0);
-        Assert.Contains("a dataset per task", Assert.Throws<NotSupportedException>(() => trainer.Fit(perTask)).Message);
+    [Fact]
+    public void Early_stopping_reads_the_same_sharded_validation_on_every_rank_and_stops_them_together()
+    {
+        using var data = TwoTaskData.Make(96, seed: 3);
+        using var validation = TwoTaskData.Make(50, seed: 8);
+        var settings = new TrainerOptions { Epochs = 40, BatchSize = 16, Seed = 5, EarlyStop = new EarlyStopping("value.mae", Patience: 2, MinDelta: 0.02), RestoreBest = true };
+        manual_seed(1);
+        var models = new[] { new TwoTaskModel(), new TwoTaskModel() };
+        var ranks = Ranks.Run(Path.Combine(_folder, "stop-store"), 2, Timeout, group =>
+        {
+            using var optimizer = optim.Adam(models[group.rank].parameters(), lr: 1e-2);
+            using var trainer = new Trainer(models[group.rank], TwoTaskData.Tasks, optimizer, settings with { Parallel = group });
+            var history = trainer.Fit(data, validation);
+            return new Run(Weights(models[group.rank]), history);
+        });
+        foreach (var m in models) m.Dispose();
+        manual_seed(1);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, settings with { BatchSize = 32 });
+        var single = trainer.Fit(data, validation);
+
+        // Stopped early, at the epoch one process stops at, on both ranks, with the best epoch's weights restored alike.
+        Assert.InRange(single.Count, 3, 39);
+        Assert.Equal(single.Count, ranks[0].History.Count);
+        Assert.Equal(single.Count, ranks[1].History.Count);
+        Assert.Equal(ranks[0].History.Select(r => r.Validation["value.mae"]), ranks[1].History.Select(r => r.Validation["value.mae"]));
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        Assert.Equal(single.Select(r => r.Best), ranks[0].History.Select(r => r.Best));
+    }
+
+    /// <summary>A dataset per task: each task's batches are sharded as one dataset's, and the seeded sampler picks the same task on every rank.</summary>
+    [Theory]
+    [InlineData("fixed")]
+    [InlineData("pcgrad")]
+    public void With_a_dataset_per_task_two_ranks_with_batch_b_train_as_one_process_with_batch_2b(string weighting)
+    {
+        using var values = TwoTaskData.Make(96, seed: 3);
+        using var kinds = TwoTaskData.Make(70, seed: 4);
+        using var validation = TwoTaskData.Make(40, seed: 5);
+        TaskDatasets Sets(MultiTaskDataset value, MultiTaskDataset kind) =>
+            new(new Dictionary<string, MultiTaskDataset> { ["value"] = value, ["kind"] = kind }, Mtl.SamplingKind.Proportional, 1.0);
+        Run Fit(TwoTaskModel model, TrainerOptions options)
+        {
+            using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
+            using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, options);
+            var history = trainer.Fit(Sets(values, kinds), Sets(validation, validation));
+            return new Run(Weights(model), history);
+        }
+        var settings = new TrainerOptions { Epochs = 3, BatchSize = 8, Seed = 5 };
+        manual_seed(1);
+        var models = new[] { new TwoTaskModel(), new TwoTaskModel() };
+        var ranks = Ranks.Run(Path.Combine(_folder, "per-task-store"), 2, Timeout,
+            group => Fit(models[group.rank], settings with { Weighting = Weighting(weighting), Parallel = group }));
+        foreach (var m in models) m.Dispose();
+        manual_seed(1);
+        using var model = new TwoTaskModel();
+        var single = Fit(model, settings with { BatchSize = 16, Weighting = Weighting(weighting) });
+
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        for (var i = 0; i < single.Weights.Length; i++) Assert.Equal(single.Weights[i], ranks[0].Weights[i], 2e-5f);
+        Assert.NotEqual(single.Weights, Weights(NewModel()));
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            // ⌈96 / 16⌉ + ⌈70 / 16⌉ = 11 steps an epoch, on every rank.
+            Assert.Equal(11L * (epoch + 1), ranks[0].History[epoch].Step);
+            Assert.Equal(single.History[epoch].Step, ranks[0].History[epoch].Step);
+            Assert.Equal(single.History[epoch].TrainLoss, ranks[0].History[epoch].TrainLoss, 1e-5);
+            foreach (var (task, loss) in single.History[epoch].TaskLosses) Assert.Equal(loss, ranks[0].History[epoch].TaskLosses[task], 1e-5);
+            Assert.Equal(ranks[0].History[epoch].Validation, ranks[1].History[epoch].Validation);
+            foreach (var (key, value) in single.History[epoch].Validation) Assert.Equal(value, ranks[0].History[epoch].Validation[key], 1e-4);
+        }
     }
 
     [Fact]
@@ -166,5 +285,12 @@ public sealed class DataParallelTrainingTests : IDisposable
         var expected = Rows(whole);
         Assert.Equal(expected[..4].Concat(expected[8..9]), Rows(rank0));
         Assert.Equal(expected[4..8].Concat(expected[9..]), Rows(rank1));
+    }
+
+    /// <summary>A weighting method outside the catalog: data-parallel training cannot know what it reads.</summary>
+    private sealed class OwnWeighting() : LossWeighting("own", [1.0, 1.0])
+    {
+        protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context) =>
+            (losses.Aggregate((a, b) => a + b), tasks.Select(_ => 1.0).ToArray());
     }
 }

@@ -7,13 +7,6 @@ namespace Mtl.Training;
 /// <summary>What a <see cref="Trainer"/> does differently as one rank of <see cref="TrainerOptions.Parallel"/>.</summary>
 internal static class DataParallel
 {
-    /// <summary>
-    /// The weighting methods whose state every rank keeps the same: from averaged gradients and
-    /// summed epoch losses, and for the gradient methods from task gradients averaged over the
-    /// ranks before they combine them (<see cref="TaskRows"/>).
-    /// </summary>
-    private static readonly HashSet<string> Supported = ["fixed", "uncertainty", "dwa", "rlw", "pcgrad", "mgda", "cagrad", "imtl", "graddrop", "gradvac", "aligned_mtl", "nash_mtl"];
-
     /// <summary>The options a rank runs with: rank 0 as given; every other rank without log, report, checkpoint or progress (rank 0 writes them).</summary>
     public static TrainerOptions OptionsOfRank(TrainerOptions options) =>
         options.Parallel is { rank: > 0 }
@@ -21,22 +14,28 @@ internal static class DataParallel
             : options;
 
     /// <summary>
-    /// Refuses a weighting method that would drift apart on the ranks: one that reads each rank's
-    /// own gradient norms (gradnorm) or losses after a step (famo), or takes task gradients at the
-    /// shared representation (each rank's own examples).
+    /// Refuses a weighting method that would drift apart on the ranks. Every method of the catalog
+    /// keeps its state the same on every rank: from averaged gradients and summed epoch losses; the
+    /// gradient methods from task gradients averaged over the ranks before they combine them
+    /// (<see cref="TaskRows"/>); gradnorm from the norms of the task gradients at the last shared
+    /// layer averaged over the ranks; famo from the losses before and after the step averaged over
+    /// the ranks. A method outside the catalog is refused (nothing says what it reads). With task
+    /// gradients at the shared representation, whose rows belong to each rank's own examples, the
+    /// methods that combine by the Gram matrix run (its entries are sums over the rows, which sum
+    /// over the ranks); graddrop, which combines the rows value by value, is refused.
     /// </summary>
     public static void CheckWeighting(TrainerOptions options, TaskWeighting weighting)
     {
         if (options.Parallel is null) return;
-        if (!Supported.Contains(weighting.Name))
+        if (!WeightingCatalog.All.ContainsKey(weighting.Name))
         {
             throw new NotSupportedException(
-                $"data-parallel training supports the weighting methods {string.Join(", ", Supported)} so far, not '{weighting.Name}': it reads each rank's own gradient norms or losses after the step, which would have to be combined over the ranks first");
+                $"data-parallel training runs the weighting methods {string.Join(", ", WeightingCatalog.Names)}, not '{weighting.Name}': a method of its own may read each rank's own gradients or losses, which would have to be combined over the ranks first");
         }
-        if (weighting is GradientWeighting { Gradients: WeightingCatalog.Representation })
+        if (weighting is GradientWeighting { Gradients: WeightingCatalog.Representation } and not GramWeighting)
         {
             throw new NotSupportedException(
-                $"'{weighting.Name}' with gradients: representation cannot run data-parallel: its task gradients are taken at each rank's own examples' shared representation, which cannot be averaged over the ranks; use gradients: parameters");
+                $"'{weighting.Name}' with gradients: representation cannot run data-parallel: its task gradients are taken at each rank's own examples' shared representation, and it combines them value by value, not by their inner products (which the ranks can sum); use gradients: parameters, or a method that combines by the Gram matrix ({string.Join(", ", WeightingCatalog.RepresentationMethods.Where(m => m != weighting.Name))})");
         }
     }
 

@@ -42,4 +42,8 @@ public sealed class Accuracy : Metric
     public override double Compute() => _total == 0 ? double.NaN : (double)_correct / _total;
 
     public override void Reset() => (_correct, _total) = (0, 0);
+
+    internal override double[] State() => [_correct, _total];
+
+    internal override void Merge(double[] state) => (_correct, _total) = (_correct + (long)state[0], _total + (long)state[1]);
 }

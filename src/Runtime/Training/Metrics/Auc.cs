@@ -87,4 +87,27 @@ public sealed class Auc : Metric
     }
 
     public override void Reset() => _columns.Clear();
+
+    /// <summary>Every score kept (the AUC needs them all): the column count, then per column its length and its (score, positive) pairs.</summary>
+    internal override double[] State()
+    {
+        var state = new List<double> { _columns.Count };
+        foreach (var column in _columns)
+        {
+            state.Add(column.Count);
+            foreach (var (score, positive) in column) state.AddRange([score, positive ? 1 : 0]);
+        }
+        return [.. state];
+    }
+
+    internal override void Merge(double[] state)
+    {
+        var at = 1;
+        for (var c = 0; c < (int)state[0]; c++)
+        {
+            var column = Column(c);
+            var count = (int)state[at++];
+            for (var i = 0; i < count; i++, at += 2) column.Add((state[at], state[at + 1] != 0));
+        }
+    }
 }

@@ -23,15 +23,7 @@ public sealed class MeanIou : Metric
 
     protected override void Accumulate(MetricBatch batch)
     {
-        if (batch.Columns > _classes)
-        {
-            var wider = new long[batch.Columns * batch.Columns];
-            for (var a = 0; a < _classes; a++)
-            {
-                for (var p = 0; p < _classes; p++) wider[a * batch.Columns + p] = _confusion[a * _classes + p];
-            }
-            (_confusion, _classes) = (wider, batch.Columns);
-        }
+        Widen(batch.Columns);
         for (var row = 0; row < batch.Rows; row++)
         {
             var target = batch.Targets[row];
@@ -63,6 +55,30 @@ public sealed class MeanIou : Metric
     }
 
     public override void Reset() => Array.Clear(_confusion);
+
+    private void Widen(int classes)
+    {
+        if (classes <= _classes) return;
+        var wider = new long[classes * classes];
+        for (var a = 0; a < _classes; a++)
+        {
+            for (var p = 0; p < _classes; p++) wider[a * classes + p] = _confusion[a * _classes + p];
+        }
+        (_confusion, _classes) = (wider, classes);
+    }
+
+    /// <summary>The confusion matrix (it sums over the ranks): the class count, then the rows.</summary>
+    internal override double[] State() => [_classes, .. _confusion.Select(v => (double)v)];
+
+    internal override void Merge(double[] state)
+    {
+        var classes = (int)state[0];
+        Widen(classes);
+        for (var a = 0; a < classes; a++)
+        {
+            for (var p = 0; p < classes; p++) _confusion[a * _classes + p] += (long)state[1 + a * classes + p];
+        }
+    }
 }
 
 /// <summary>
@@ -98,6 +114,10 @@ public sealed class DepthError : Metric
     public override double Compute() => _count == 0 ? double.NaN : _sum / _count;
 
     public override void Reset() => (_sum, _count) = (0, 0);
+
+    internal override double[] State() => [_sum, _count];
+
+    internal override void Merge(double[] state) => (_sum, _count) = (_sum + state[0], _count + (long)state[1]);
 }
 
 /// <summary>
@@ -141,6 +161,10 @@ public sealed class MeanAngle : Metric
     public override double Compute() => _count == 0 ? double.NaN : _sum / _count;
 
     public override void Reset() => (_sum, _count) = (0, 0);
+
+    internal override double[] State() => [_sum, _count];
+
+    internal override void Merge(double[] state) => (_sum, _count) = (_sum + state[0], _count + (long)state[1]);
 }
 
 /// <summary>
@@ -229,4 +253,9 @@ public sealed class EntityF1 : Metric
     }
 
     public override void Reset() => (_correct, _predicted, _actual, _tokens) = (0, 0, 0, 0);
+
+    internal override double[] State() => [_correct, _predicted, _actual, _tokens];
+
+    internal override void Merge(double[] state) =>
+        (_correct, _predicted, _actual, _tokens) = (_correct + (long)state[0], _predicted + (long)state[1], _actual + (long)state[2], _tokens + (long)state[3]);
 }

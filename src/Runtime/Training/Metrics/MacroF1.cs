@@ -98,6 +98,21 @@ public sealed class MacroF1 : Metric
         return count == 0 ? double.NaN : sum / count;
     }
 
+    internal override double[] State() => [_seen, _tp.Length, .. _tp.Select(v => (double)v), .. _fp.Select(v => (double)v), .. _fn.Select(v => (double)v)];
+
+    internal override void Merge(double[] state)
+    {
+        var size = (int)state[1];
+        EnsureSize(size);
+        _seen += (long)state[0];
+        for (var c = 0; c < size; c++)
+        {
+            _tp[c] += (long)state[2 + c];
+            _fp[c] += (long)state[2 + size + c];
+            _fn[c] += (long)state[2 + 2 * size + c];
+        }
+    }
+
     public override void Reset()
     {
         Array.Clear(_tp);

@@ -40,6 +40,16 @@ public abstract class Metric
     public abstract void Reset();
 
     /// <summary>
+    /// What the metric has accumulated, as numbers (counts are exact up to 2⁵³): data-parallel
+    /// evaluation gathers every rank's state and <see cref="Merge"/>s them, in rank order, into a
+    /// fresh metric, which then computes what one metric computes from all the ranks' examples.
+    /// </summary>
+    internal abstract double[] State();
+
+    /// <summary>Adds a <see cref="State"/> of a metric of the same name and kind to what this one has accumulated.</summary>
+    internal abstract void Merge(double[] state);
+
+    /// <summary>
     /// Creates a metric by its .mtl name for a task of <paramref name="kind"/> (classes: the class
     /// count). The metric must fit the kind, as <see cref="MetricCatalog.For"/> says.
     /// </summary>

@@ -21,14 +21,7 @@ public abstract class RegressionMetric : Metric
 
     protected override void Accumulate(MetricBatch batch)
     {
-        if (_count.Length < batch.Columns)
-        {
-            Array.Resize(ref _count, batch.Columns);
-            Array.Resize(ref _absolute, batch.Columns);
-            Array.Resize(ref _squared, batch.Columns);
-            Array.Resize(ref _sum, batch.Columns);
-            Array.Resize(ref _sumSquares, batch.Columns);
-        }
+        EnsureColumns(batch.Columns);
         for (var i = 0; i < batch.Targets.Length; i++)
         {
             var target = batch.Targets[i];
@@ -40,6 +33,32 @@ public abstract class RegressionMetric : Metric
             _squared[column] += error * error;
             _sum[column] += target;
             _sumSquares[column] += target * target;
+        }
+    }
+
+    private void EnsureColumns(int columns)
+    {
+        if (_count.Length >= columns) return;
+        Array.Resize(ref _count, columns);
+        Array.Resize(ref _absolute, columns);
+        Array.Resize(ref _squared, columns);
+        Array.Resize(ref _sum, columns);
+        Array.Resize(ref _sumSquares, columns);
+    }
+
+    internal override double[] State() => [_count.Length, .. _count, .. _absolute, .. _squared, .. _sum, .. _sumSquares];
+
+    internal override void Merge(double[] state)
+    {
+        var columns = (int)state[0];
+        EnsureColumns(columns);
+        for (var c = 0; c < columns; c++)
+        {
+            _count[c] += state[1 + c];
+            _absolute[c] += state[1 + columns + c];
+            _squared[c] += state[1 + 2 * columns + c];
+            _sum[c] += state[1 + 3 * columns + c];
+            _sumSquares[c] += state[1 + 4 * columns + c];
         }
     }
 

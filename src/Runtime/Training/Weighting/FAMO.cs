@@ -66,9 +66,38 @@ public sealed class FAMO : LossWeighting
         return (WeightedSum(logLosses, coefficients), weights);
     }
 
+    /// <summary>
+    /// Data-parallel: the losses the weights, c and δ read are those averaged over the ranks that
+    /// hold each task (the union batch's, <see cref="TaskRows.LossesOverRanks"/>). Each rank
+    /// trains on Σ zᵢ/(c·(L̄ᵢ + 1e-8))·Lᵢ of its own losses — the gradient of the log-loss
+    /// objective at the union's losses L̄, linear in the losses, so the gradients averaged over
+    /// the ranks are one process's — and reports the log-loss objective of L̄.
+    /// </summary>
+    protected override bool ReadsOverRanks => true;
+
+    protected override (Tensor? Objective, double[] Weights, double Value) ObjectiveOverRanks(
+        Mtl.Torch.torch.distributed.ProcessGroupGloo group, int taskCount, int[] tasks, Tensor[] losses, WeightingContext context)
+    {
+        var holders = TaskRows.HoldersOverRanks(group, taskCount, tasks);
+        var present = TaskRows.Present(holders);
+        var means = TaskRows.LossesOverRanks(group, holders, tasks, losses.Select(l => l.detach().to(float64).item<double>()).ToArray());
+        var z = SmallMath.Softmax(_logits);
+        foreach (var t in present)
+        {
+            if (!(means[t] > 0)) throw new InvalidOperationException($"famo needs positive losses; task {context.TaskNames[t]} has {means[t]}");
+            _lossSum[t] += means[t] / FixedWeights[t];
+            _lossCount[t]++;
+        }
+        var c = present.Sum(t => z[t] / (means[t] + Epsilon));
+        var value = present.Sum(t => z[t] / c * Math.Log(means[t] + Epsilon));
+        var weights = tasks.Select(t => z[t] / c / (means[t] + Epsilon)).ToArray();
+        return (tasks.Length > 0 ? WeightedSum(losses, weights) : null, weights, value);
+    }
+
     public override void AfterStep(IReadOnlyList<double?> lossesAfterStep, WeightingContext context)
     {
         if (lossesAfterStep.Count != _logits.Length) throw new ArgumentException($"famo: {lossesAfterStep.Count} losses for {_logits.Length} tasks", nameof(lossesAfterStep));
+        if (context.Parallel is { } group) lossesAfterStep = OverRanks(group, lossesAfterStep);
         var k = _logits.Length;
         var delta = new double[k];
         for (var i = 0; i < k; i++)
@@ -83,6 +112,16 @@ public sealed class FAMO : LossWeighting
         var z = SmallMath.Softmax(_logits);
         var zDelta = SmallMath.Dot(z, delta);
         _optimizer.Step(_logits, z.Zip(delta, (zi, di) => zi * (di - zDelta)).ToArray());
+    }
+
+    /// <summary>The losses after the step averaged over the ranks that hold each task (null where none does).</summary>
+    private static double?[] OverRanks(Mtl.Torch.torch.distributed.ProcessGroupGloo group, IReadOnlyList<double?> losses)
+    {
+        using var scope = NewDisposeScope();
+        var tasks = Enumerable.Range(0, losses.Count).Where(i => losses[i] is not null).ToArray();
+        var holders = TaskRows.HoldersOverRanks(group, losses.Count, tasks);
+        var means = TaskRows.LossesOverRanks(group, holders, tasks, tasks.Select(i => losses[i].GetValueOrDefault()).ToArray());
+        return means.Select((m, i) => holders[i] > 0 ? m : (double?)null).ToArray();
     }
 
     public override IReadOnlyDictionary<string, double> state_dict()

@@ -1,4 +1,5 @@
 using Mtl.Torch;
+using Mtl.Torch.Modules;
 using static Mtl.Torch.torch;
 
 namespace Mtl.Training.Weighting;
@@ -54,18 +55,10 @@ public sealed class GradNorm : LossWeighting
 
     protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
     {
-        var layer = context.LastSharedLayer;
-        if (layer.Count == 0) throw new InvalidOperationException("gradnorm needs the last shared layer's weights (WeightingContext.LastSharedLayer)");
+        var layer = Layer(context);
         if (_pendingStep >= 0 && _pendingStep != context.Step) ApplyPendingUpdate();
         var used = tasks.Select(i => _weights[i]).ToArray();
         var values = losses.Select(l => l.detach().to(float64).item<double>()).ToArray();
-        for (var k = 0; k < tasks.Length; k++)
-        {
-            if (!double.IsNaN(_initialLosses[tasks[k]])) continue;
-            if (!(values[k] > 0)) throw new InvalidOperationException($"gradnorm needs positive losses for its loss ratios; task {context.TaskNames[tasks[k]]} starts at {values[k]}");
-            _initialLosses[tasks[k]] = values[k];
-        }
-
         // G_W⁽ᵏ⁾ = ‖∇_W wₖLₖ‖ = wₖ‖∇_W Lₖ‖ (wₖ > 0), and its derivative in wₖ is ‖∇_W Lₖ‖: the
         // plain gradient norms give L_grad and ∇_w L_grad without a graph of the gradients or a
         // second backward pass through it.
@@ -75,7 +68,49 @@ public sealed class GradNorm : LossWeighting
             var grads = autograd.grad(losses[k], layer, retain_graph: true, allow_unused: true);
             norms[k] = TaskGradients.Flatten(grads, layer).norm();
         }
-        var plainNorms = stack(norms).to(float64).data<double>();
+        Accumulate(tasks, stack(norms).to(float64).data<double>().ToArray(), values, context);
+        return (WeightedSum(losses, used), used);
+    }
+
+    /// <summary>
+    /// Data-parallel: the norms are those of the task gradients at W averaged over the ranks that
+    /// hold each task (the norm of the averaged gradient, the union batch's, not the average of the
+    /// ranks' norms), and the loss ratios those of the averaged losses (<see cref="TaskRows"/>).
+    /// </summary>
+    protected override bool ReadsOverRanks => true;
+
+    protected override (Tensor? Objective, double[] Weights, double Value) ObjectiveOverRanks(
+        Mtl.Torch.torch.distributed.ProcessGroupGloo group, int taskCount, int[] tasks, Tensor[] losses, WeightingContext context)
+    {
+        var layer = Layer(context);
+        if (_pendingStep >= 0 && _pendingStep != context.Step) ApplyPendingUpdate();
+        var used = tasks.Select(i => _weights[i]).ToArray();
+        var holders = TaskRows.HoldersOverRanks(group, taskCount, tasks);
+        var rows = tasks.Length > 0 ? TaskGradients.PerTask(losses, layer) : zeros([0, layer.Sum(p => p.numel())], layer[0].dtype);
+        var ranks = TaskRows.OverRanks(group, holders, tasks, rows, losses);
+        if (ranks.Tasks.Length > 0)
+        {
+            var norms = ranks.Rows.norm([1]).to(float64).data<double>().ToArray();
+            Accumulate(ranks.Tasks, norms, ranks.Losses.Select(l => l.item<double>()).ToArray(), context);
+        }
+        if (tasks.Length == 0) return (null, [], 0);
+        var objective = WeightedSum(losses, used);
+        return (objective, used, objective.to(float64).item<double>());
+    }
+
+    private static IReadOnlyList<Parameter> Layer(WeightingContext context) =>
+        context.LastSharedLayer.Count > 0 ? context.LastSharedLayer : throw new InvalidOperationException("gradnorm needs the last shared layer's weights (WeightingContext.LastSharedLayer)");
+
+    /// <summary>Adds ∇_w L_grad of this micro-batch to the pending gradient, from the tasks' plain gradient norms ‖∇_W Lₖ‖ and loss values.</summary>
+    private void Accumulate(int[] tasks, double[] plainNorms, double[] values, WeightingContext context)
+    {
+        for (var k = 0; k < tasks.Length; k++)
+        {
+            if (!double.IsNaN(_initialLosses[tasks[k]])) continue;
+            if (!(values[k] > 0)) throw new InvalidOperationException($"gradnorm needs positive losses for its loss ratios; task {context.TaskNames[tasks[k]]} starts at {values[k]}");
+            _initialLosses[tasks[k]] = values[k];
+        }
+        var used = tasks.Select(i => _weights[i]).ToArray();
         var g = plainNorms.Select((n, k) => used[k] * n).ToArray();
         var meanNorm = g.Average();
         var ratios = Enumerable.Range(0, tasks.Length).Select(k => values[k] / _initialLosses[tasks[k]]).ToArray();
@@ -85,7 +120,6 @@ public sealed class GradNorm : LossWeighting
 
         for (var k = 0; k < tasks.Length; k++) _pendingGradient[tasks[k]] += step[k];
         _pendingStep = context.Step;
-        return (WeightedSum(losses, used), used);
     }
 
     private void ApplyPendingUpdate()

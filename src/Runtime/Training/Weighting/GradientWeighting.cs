@@ -122,7 +122,7 @@ public abstract class GradientWeighting : TaskWeighting
     }
 
     /// <summary>
-    /// A data-parallel step (parameter gradients only, see <see cref="DataParallel"/>): every rank
+    /// A data-parallel step (see <see cref="DataParallel"/>): every rank
     /// makes the same collectives whatever its shard labels — even none — and every decision from
     /// the tasks labelled on any rank, so the ranks combine the same averaged rows
     /// (<see cref="TaskRows"/>) into the same shared gradient; each rank's heads get its own tasks'
@@ -143,6 +143,10 @@ public abstract class GradientWeighting : TaskWeighting
             weights = tasks.Select(t => reused[Array.IndexOf(present, t)]).ToArray();
             if (tasks.Length > 0) TaskGradients.Accumulate(WeightedSum(work, weights), AllParameters(context));
         }
+        else if (UsesRepresentation)
+        {
+            weights = RepresentationOverRanks(group, holders, present, tasks, work, context);
+        }
         else
         {
             Parameter[] others = [.. context.TaskParameters, .. parameters()];
@@ -158,6 +162,55 @@ public abstract class GradientWeighting : TaskWeighting
         ReportWeights(taskCount, tasks, factors is null ? weights : weights.Select((w, k) => w * factors[k]).ToArray());
         if (tasks.Length == 0) return 0;
         using (no_grad()) return HeadObjective(work, weights).to(float64).item<double>();
+    }
+
+    /// <summary>
+    /// A data-parallel step with the task gradients at the shared representation (a
+    /// <see cref="GramWeighting"/> method; <see cref="DataParallel"/> refuses the others). The union
+    /// batch's z is the ranks' z stacked, and task i's gradient there is each holding rank's own
+    /// gᵢʳ = ∇zʳ Lᵢʳ divided by hᵢ, the number of ranks that label it (Lᵢ is the mean of their
+    /// losses). Its Gram matrix is then Σᵣ gᵢʳ·gⱼʳ / (hᵢhⱼ): each rank's K×K Gram matrix of its own
+    /// rows, summed over the ranks by one all-reduce, gives every rank the weights one process
+    /// finds on the union batch, without moving a row. Rank r backpropagates its part of
+    /// d = Σ wᵢgᵢ through its trunk, times the world size N (the gradient averaging divides by N):
+    /// Σᵢ wᵢ (N/hᵢ) gᵢʳ. The weights on this rank's tasks are returned.
+    /// </summary>
+    private double[] RepresentationOverRanks(Mtl.Torch.torch.distributed.ProcessGroupGloo group, double[] holders, int[] present, int[] tasks, Tensor[] work, WeightingContext context)
+    {
+        var method = this as GramWeighting ?? throw new InvalidOperationException($"{Name}: gradients at the shared representation over the ranks need a method that combines by the Gram matrix");
+        var taskCount = holders.Length;
+        var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: gradients at the shared representation, but the trainer set no shared representation for this step");
+        Parameter[] others = [.. context.TaskParameters, .. parameters()];
+        Tensor? rows = null;
+        Tensor?[][] othersGrads = [];
+        var gram = new double[taskCount * taskCount];
+        if (tasks.Length > 0)
+        {
+            (rows, othersGrads) = TaskGradients.PerTask(work, [z], others, keepGraph: true);
+            var local = TaskGradients.Gram(rows);
+            for (var a = 0; a < tasks.Length; a++)
+            {
+                for (var b = 0; b < tasks.Length; b++) gram[tasks[a] * taskCount + tasks[b]] = local[a, b];
+            }
+        }
+        var summed = tensor(gram, [taskCount * taskCount]);
+        group.all_reduce(summed);
+        var sums = summed.data<double>().ToArray();
+        var losses = TaskRows.LossesOverRanks(group, holders, tasks, work.Select(l => l.detach().to(float64).item<double>()).ToArray());
+        var union = new double[present.Length, present.Length];
+        for (var a = 0; a < present.Length; a++)
+        {
+            for (var b = 0; b < present.Length; b++) union[a, b] = sums[present[a] * taskCount + present[b]] / (holders[present[a]] * holders[present[b]]);
+        }
+        var all = method.WeightsOfGram(union, present.Select(t => tensor(losses[t])).ToArray(), present, context);
+        var weights = tasks.Select(t => all[Array.IndexOf(present, t)]).ToArray();
+        if (rows is not null)
+        {
+            var scaled = tasks.Select((t, k) => weights[k] * group.size / holders[t]).ToArray();
+            TaskGradients.AddWeighted(others, othersGrads, HeadWeights(weights));
+            TaskGradients.Backpropagate(z, TaskGradients.Combine(rows, scaled), context.SharedParameters);
+        }
+        return weights;
     }
 
     /// <summary>Σ hᵢLᵢ, what the task parameters are differentiated through.</summary>

@@ -22,9 +22,13 @@ public abstract class GramWeighting : GradientWeighting
     /// </summary>
     protected virtual double[,] SolverMatrix(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context) => gram;
 
+    /// <summary>The weights of the present <paramref name="tasks"/> from the Gram matrix of their gradients, as <see cref="CombineRows"/> finds them.</summary>
+    internal double[] WeightsOfGram(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context) =>
+        Solve(SolverMatrix(gram, losses, tasks, context), tasks, context);
+
     protected sealed override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context)
     {
-        var weights = Solve(SolverMatrix(TaskGradients.Gram(rows), losses, tasks, context), tasks, context);
+        var weights = WeightsOfGram(TaskGradients.Gram(rows), losses, tasks, context);
         return (TaskGradients.Combine(rows, weights), weights);
     }
 }

@@ -21,6 +21,13 @@ public abstract class LossWeighting : TaskWeighting
     {
         using var scope = NewDisposeScope();
         var (tasks, scaled) = Present(losses);
+        if (context.Parallel is { } group && ReadsOverRanks)
+        {
+            var (local, localWeights, value) = ObjectiveOverRanks(group, losses.Count, tasks, scaled, context);
+            if (local is not null) TaskGradients.AccumulateAll(local);
+            ReportWeights(losses.Count, tasks, localWeights);
+            return value;
+        }
         if (tasks.Length == 0)
         {
             ReportWeights(losses.Count, tasks, []);
@@ -31,4 +38,23 @@ public abstract class LossWeighting : TaskWeighting
         ReportWeights(losses.Count, tasks, weights);
         return objective.to(float64).item<double>();
     }
+
+    /// <summary>
+    /// Whether the method reads more of a step than the losses' gradients, which the trainer
+    /// averages over data-parallel ranks (gradient norms, loss values): then every rank takes
+    /// <see cref="ObjectiveOverRanks"/> instead of <see cref="Objective"/>, with the same collectives
+    /// whatever its shard labels.
+    /// </summary>
+    protected virtual bool ReadsOverRanks => false;
+
+    /// <summary>
+    /// A data-parallel step of a method that <see cref="ReadsOverRanks"/>: the objective over this
+    /// rank's present <paramref name="tasks"/> (null when it has none), linear in their losses with
+    /// weights found from what is reduced over the ranks, so that the gradients averaged over the
+    /// ranks are those one process gets on the union batch; the weights on this rank's tasks; and
+    /// the objective's value as one process reports it.
+    /// </summary>
+    protected virtual (Tensor? Objective, double[] Weights, double Value) ObjectiveOverRanks(
+        Mtl.Torch.torch.distributed.ProcessGroupGloo group, int taskCount, int[] tasks, Tensor[] losses, WeightingContext context) =>
+        throw new NotSupportedException($"{Name} reads nothing over the ranks");
 }

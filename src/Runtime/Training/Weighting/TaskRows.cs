@@ -30,20 +30,28 @@ internal sealed record TaskRows(int[] Tasks, Tensor Rows, Tensor[] Losses, int[]
         var taskCount = holders.Length;
         // Row t of the task-count × P matrix is task t's gradient (zeros where this rank has no loss of it).
         var full = zeros([taskCount, rows.shape[1]], rows.dtype);
-        var values = new double[taskCount];
-        for (var k = 0; k < tasks.Length; k++)
-        {
-            full.select(0, tasks[k]).copy_(rows.select(0, k));
-            values[tasks[k]] = losses[k].detach().to(float64).item<double>();
-        }
-        var summedLosses = tensor(values, [taskCount]);
+        for (var k = 0; k < tasks.Length; k++) full.select(0, tasks[k]).copy_(rows.select(0, k));
         group.all_reduce(full);
-        group.all_reduce(summedLosses);
-        var lossSums = summedLosses.data<double>().ToArray();
+        var lossMeans = LossesOverRanks(group, holders, tasks, losses.Select(l => l.detach().to(float64).item<double>()).ToArray());
         var present = Present(holders);
         var counts = tensor(present.Select(t => holders[t]).ToArray(), [present.Length, 1]).to(rows.dtype);
         var averaged = full.index_select(0, tensor(present.Select(t => (long)t).ToArray(), [present.Length])).div_(counts);
-        var averagedLosses = present.Select(t => tensor(lossSums[t] / holders[t])).ToArray();
+        var averagedLosses = present.Select(t => tensor(lossMeans[t])).ToArray();
         return new TaskRows(present, averaged, averagedLosses, tasks.Select(t => Array.IndexOf(present, t)).ToArray());
+    }
+
+    /// <summary>
+    /// Each task's loss averaged over the ranks that hold it (one all-reduce), indexed by task: the
+    /// loss one process gets on the union of equal shards; NaN for a task no rank labels.
+    /// <paramref name="values"/>[k] is this rank's loss of <paramref name="tasks"/>[k].
+    /// </summary>
+    public static double[] LossesOverRanks(distributed.ProcessGroupGloo group, double[] holders, int[] tasks, IReadOnlyList<double> values)
+    {
+        var sums = new double[holders.Length];
+        for (var k = 0; k < tasks.Length; k++) sums[tasks[k]] = values[k];
+        var reduced = tensor(sums, [sums.Length]);
+        group.all_reduce(reduced);
+        var summed = reduced.data<double>().ToArray();
+        return summed.Select((s, t) => holders[t] > 0 ? s / holders[t] : double.NaN).ToArray();
     }
 }
