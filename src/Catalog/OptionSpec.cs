@@ -18,6 +18,13 @@ public enum OptionType
     /// </summary>
     IntegerPerDimension,
 
+    /// <summary>
+    /// A number for every dimension alike, or a list of numbers, one per dimension (of
+    /// <see cref="OptionSpec.Length"/> when set, else as many as the layer's input has): an
+    /// upsample scale <c>2</c> or <c>[2, 1]</c>.
+    /// </summary>
+    NumberPerDimension,
+
     /// <summary><c>task.metric</c> or <c>loss</c>: checked against the model's tasks later.</summary>
     Monitor,
 }
@@ -68,7 +75,8 @@ public sealed record OptionSpec(
         OptionType.Choice => "one of " + string.Join(", ", Choices ?? []),
         OptionType.IntegerList => Length is { } n ? $"a list of {n} integers" : "a list of integers",
         OptionType.NumberList => Length is { } m ? $"a list of {m} numbers" : "a list of numbers",
-        OptionType.IntegerPerDimension => $"an integer or a list of {Length} integers",
+        OptionType.IntegerPerDimension => Length is { } k ? $"an integer or a list of {k} integers" : "an integer or a list of integers, one per dimension",
+        OptionType.NumberPerDimension => Length is { } l ? $"a number or a list of {l} numbers" : "a number or a list of numbers, one per dimension",
         _ => "task.metric or loss",
     };
 
@@ -85,6 +93,10 @@ public sealed record OptionSpec(
                 return CheckRange(integer.Value);
             case (OptionType.IntegerPerDimension, ListValue perDimension):
                 return (this with { Type = OptionType.IntegerList }).Check(perDimension);
+            case (OptionType.NumberPerDimension, ListValue perDimension):
+                return (this with { Type = OptionType.NumberList }).Check(perDimension);
+            case (OptionType.NumberPerDimension, IntegerValue or NumberValue):
+                return (this with { Type = OptionType.Number }).Check(value);
             case (OptionType.Number, IntegerValue integer):
                 return CheckRange(integer.Value);
             case (OptionType.Number, NumberValue number):

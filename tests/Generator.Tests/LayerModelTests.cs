@@ -41,7 +41,8 @@ public sealed class LayerModelTests
     [InlineData("Decoded", "image", new long[] { 2, 16 })]
     // stretched: [50, 8] -> conv_transpose1d [4, (8 − 1)·2 + 3 = 17] -> mean(dim: 2) [4]
     [InlineData("Stretched", "series", new long[] { 2, 4 })]
-    // zoomed: [3, 32, 32] -> upsample(2) [3, 64, 64] -> maxpool2d(4) [3, 16, 16] -> upsample(0.5) [3, 8, 8] -> [3, 1, 1] -> [3]
+    // zoomed: [3, 32, 32] -> upsample(2) [3, 64, 64] -> maxpool2d(4) [3, 16, 16] -> upsample(0.5) [3, 8, 8]
+    // -> upsample(scale: [2, 1]) [3, 16, 8] -> upsample(size: [12, 10]) [3, 12, 10] -> [3, 1, 1] -> [3]
     [InlineData("Zoomed", "image", new long[] { 2, 3 })]
     public void Each_block_gives_the_inferred_shape(string block, string input, long[] shape)
     {
@@ -51,6 +52,29 @@ public sealed class LayerModelTests
         var sequential = (Sequential)GeneratedAssembly.Get(model, block)!;
 
         Assert.Equal(shape, sequential.forward(Inputs(2)[input]).shape);
+    }
+
+    [Fact]
+    public void Upsample_by_scale_per_dimension_and_by_size_gives_the_inferred_shapes()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        using var model = Build();
+        var zoomed = (Sequential)GeneratedAssembly.Get(model, "Zoomed")!;
+        var x = Inputs(2)["image"];
+        var shapes = new List<long[]>();
+        foreach (var layer in zoomed.children().Cast<nn.Module<Tensor, Tensor>>())
+        {
+            x = layer.forward(x);
+            if (layer is Upsample) shapes.Add(x.shape);
+        }
+
+        // upsample(2), upsample(0.5, bilinear), upsample(scale: [2, 1]), upsample(size: [12, 10], bilinear)
+        Assert.Equal([[2, 3, 64, 64], [2, 3, 8, 8], [2, 3, 16, 8], [2, 3, 12, 10]], shapes);
+        var upsamples = zoomed.children().OfType<Upsample>().ToList();
+        Assert.Equal([2.0, 1.0], upsamples[2].scale_factor!);
+        Assert.Equal([12L, 10L], upsamples[3].size!);
+        Assert.Equal(UpsampleMode.Bilinear, upsamples[3].mode);
     }
 
     [Fact]

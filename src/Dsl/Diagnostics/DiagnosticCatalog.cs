@@ -71,6 +71,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.EmbeddingIntoConv1d] = "conv1d over the embedding dims",
         [DiagnosticCode.OutputPaddingTooLarge] = "output padding too large",
         [DiagnosticCode.PaddingIndexOutsideVocabulary] = "padding index outside the vocabulary",
+        [DiagnosticCode.DimensionCountMismatch] = "one value per dimension does not match the input",
         [DiagnosticCode.RelationHeadsDiffer] = "task heads cannot be stacked",
         [DiagnosticCode.UnknownOption] = "unknown option",
         [DiagnosticCode.TooManyArguments] = "too many arguments",

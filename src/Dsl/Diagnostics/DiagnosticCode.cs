@@ -67,6 +67,7 @@ public enum DiagnosticCode
     EmbeddingIntoConv1d = 218,
     OutputPaddingTooLarge = 219,
     PaddingIndexOutsideVocabulary = 220,
+    DimensionCountMismatch = 225,
     RelationHeadsDiffer = 230,
 
     UnknownOption = 300,

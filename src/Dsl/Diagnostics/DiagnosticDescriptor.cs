@@ -69,6 +69,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.EmbeddingIntoConv1d => "'conv1d' reads the embedding output {0} as {1} channels (one per position) of length {2} (the embedding dim)",
         DiagnosticCode.OutputPaddingTooLarge => "'{0}' output_padding {1} must be smaller than the stride {2} or the dilation {3}",
         DiagnosticCode.PaddingIndexOutsideVocabulary => "'{0}' padding_idx {1} is not an id of its vocabulary: ids are 0 to {2}",
+        DiagnosticCode.DimensionCountMismatch => "'{0}' {1} lists {2} value(s), but input {3} has {4} spatial dimension(s)",
         DiagnosticCode.ExpertDoesNotChain => "'{0}' level {1} runs the expert on level {2}'s output {3}, which it cannot read: {4}",
         DiagnosticCode.RelationHeadsDiffer => "mtrl stacks each task's last layer as a column, so every task must end in a linear layer of one size: {0}",
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",

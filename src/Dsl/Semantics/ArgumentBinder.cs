@@ -168,10 +168,15 @@ internal sealed class ArgumentBinder
                 return new NameValue(member.Target.Text + "." + member.Member.Text);
             case OptionType.IntegerList or OptionType.NumberList when value is ListSyntax list:
                 return BindList(owner, parameter, list);
-            case OptionType.IntegerPerDimension when value is ListSyntax perDimension && perDimension.Items.Count == parameter.Length:
+            // Without a Length the list may have any length: the layer checks it against its input (upsample).
+            case OptionType.IntegerPerDimension when value is ListSyntax perDimension && (parameter.Length is null || perDimension.Items.Count == parameter.Length):
                 return BindList(owner, parameter with { Type = OptionType.IntegerList }, perDimension);
             case OptionType.IntegerPerDimension when value is NumberSyntax:
                 return BindNumber(owner, parameter with { Type = OptionType.Integer }, value);
+            case OptionType.NumberPerDimension when value is ListSyntax perDimension && (parameter.Length is null || perDimension.Items.Count == parameter.Length):
+                return BindList(owner, parameter with { Type = OptionType.NumberList }, perDimension);
+            case OptionType.NumberPerDimension when value is NumberSyntax:
+                return BindNumber(owner, parameter with { Type = OptionType.Number }, value);
             default:
                 ReportWrongType(owner, parameter, value, null);
                 return null;

@@ -78,7 +78,13 @@ internal static class LayerCatalog
             ("maxpool2d", LayerKind.MaxPool2d, Pool(2, dilation: true)),
             ("avgpool1d", LayerKind.AvgPool1d, Pool(1, dilation: false)),
             ("avgpool2d", LayerKind.AvgPool2d, Pool(2, dilation: false)),
-            ("upsample", LayerKind.Upsample, [OptionSpec.RequiredNum("scale", ValueRange.Positive), OptionSpec.Choice("mode", "nearest", "nearest", "bilinear")]),
+            // Exactly one of scale and size (checked with the input's shape): nn.Upsample(scale_factor=...) or nn.Upsample(size=...).
+            // Each is one value for every spatial dimension or a list with one per dimension.
+            ("upsample", LayerKind.Upsample,
+                [
+                    new OptionSpec("scale", OptionType.NumberPerDimension, Range: ValueRange.Positive), OptionSpec.Choice("mode", "nearest", "nearest", "bilinear"),
+                    new OptionSpec("size", OptionType.IntegerPerDimension, Range: one),
+                ]),
             ("adaptive_avgpool1d", LayerKind.AdaptiveAvgPool1d, [OptionSpec.RequiredInt("out", one)]),
             ("adaptive_avgpool2d", LayerKind.AdaptiveAvgPool2d, [OptionSpec.RequiredInt("out", one)]),
 

@@ -307,12 +307,27 @@ internal sealed class ShapeInference
     }
 
     /// <summary>
-    /// <c>upsample(scale, mode)</c>, PyTorch's nn.Upsample(scale_factor) with align_corners false:
-    /// each spatial size floor(size · scale); nearest reads [C, L] or [C, H, W], bilinear [C, H, W].
+    /// <c>upsample(scale: s, mode)</c> or <c>upsample(size: n, mode)</c>, PyTorch's nn.Upsample with
+    /// align_corners false: each spatial size floor(size · scale), or the sizes given. Each is one
+    /// value for every spatial dimension or a list with one per dimension; exactly one of the two.
+    /// Nearest reads [C, L] or [C, H, W], bilinear [C, H, W].
     /// </summary>
     private Layer? Upsample(Setting setting, TensorType input, SourceSpan span)
     {
         var name = setting.Name;
+        var (scale, size) = (setting["scale"], setting["size"]);
+        if (scale is not null && size is not null)
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.OptionsConflict, span, "keep one: 'scale' multiplies each size, 'size' sets it", name, "give 'scale' or 'size', not both");
+            return null;
+        }
+
+        if (scale is null && size is null)
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.MissingArgument, span, "give 'scale' (upsample(2)) or 'size' (upsample(size: [28, 28]))", name, "scale' or 'size");
+            return null;
+        }
+
         var rank = input.Shape.Rank;
         if (setting.Word("mode") == "bilinear")
         {
@@ -329,17 +344,41 @@ internal sealed class ShapeInference
             return null;
         }
 
-        var scale = setting.Number("scale");
         var dims = input.Shape.Dimensions;
-        var spatial = dims.Skip(1).Select(d => Math.Floor(d * scale)).ToArray();
-        if (spatial.Any(size => size < 1))
+        var spatialRank = rank - 1;
+        var given = scale ?? size!;
+        if (given is ListValue list && list.Items.Count != spatialRank)
         {
-            _diagnostics.ReportWithFix(DiagnosticCode.EmptyOutput, span, "use a larger scale", name, input.Shape);
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.DimensionCountMismatch,
+                span,
+                $"give {spatialRank} value(s), one per spatial dimension, or one number for all",
+                name,
+                scale is null ? "size" : "scale",
+                list.Items.Count,
+                input.Shape,
+                spatialRank);
             return null;
         }
 
+        double[] spatial;
+        if (size is not null)
+        {
+            spatial = [.. setting.PerDimension("size", spatialRank).Select(v => (double)v)];
+        }
+        else
+        {
+            var scales = setting.PerDimensionNumbers("scale", spatialRank);
+            spatial = [.. dims.Skip(1).Select((d, i) => Math.Floor(d * scales[i]))];
+            if (spatial.Any(s => s < 1))
+            {
+                _diagnostics.ReportWithFix(DiagnosticCode.EmptyOutput, span, "use a larger scale", name, input.Shape);
+                return null;
+            }
+        }
+
         // Above long's range the size is only "too large": Make reports it.
-        return Make(LayerKind.Upsample, setting, input, [dims[0], .. spatial.Select(size => size >= long.MaxValue ? long.MaxValue : (long)size)], 0, span);
+        return Make(LayerKind.Upsample, setting, input, [dims[0], .. spatial.Select(s => s >= long.MaxValue ? long.MaxValue : (long)s)], 0, span);
     }
 
     private Layer? Pool(LayerKind kind, Setting setting, TensorType input, SourceSpan span)

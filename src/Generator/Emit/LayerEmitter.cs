@@ -52,7 +52,7 @@ internal static class LayerEmitter
             LayerKind.ConvTranspose1d or LayerKind.ConvTranspose2d => [Nn($"{layer.Kind}({input[0]}, {Int("out")}, {Window("kernel")}, stride: {Window("stride")}, padding: {Window("padding")}, output_padding: {Window("output_padding")}, groups: {Int("groups")}, bias: {Flag("bias")}, dilation: {Window("dilation")}{dtype})")],
             LayerKind.MaxPool1d or LayerKind.MaxPool2d => [Nn($"{layer.Kind}({Window("kernel")}, stride: {Window("stride")}, padding: {Window("padding")}, dilation: {Window("dilation")})")],
             LayerKind.AvgPool1d or LayerKind.AvgPool2d => [Nn($"{layer.Kind}({Window("kernel")}, stride: {Window("stride")}, padding: {Window("padding")})")],
-            LayerKind.Upsample => [Nn($"Upsample({Num("scale")}, {Types.UpsampleMode}.{(s.Word("mode") == "bilinear" ? "Bilinear" : "Nearest")})")],
+            LayerKind.Upsample => [Nn(Upsample(s, input.Count - 1))],
             LayerKind.AdaptiveAvgPool1d or LayerKind.AdaptiveAvgPool2d => [Nn($"{layer.Kind}({Int("out")})")],
             LayerKind.BatchNorm1d or LayerKind.BatchNorm2d => [Nn($"{layer.Kind}({input[0]}, eps: {Num("eps")}, momentum: {Num("momentum")}{dtype})")],
             LayerKind.LayerNorm => [Nn($"LayerNorm({input[input.Count - 1]}, eps: {Num("eps")}{dtype})")],
@@ -86,6 +86,20 @@ internal static class LayerEmitter
             LayerKind.Residual => Residual(layer),
             _ => throw new ArgumentOutOfRangeException(nameof(layer), layer.Kind, "no module for this layer"),
         };
+    }
+
+    /// <summary>
+    /// nn.Upsample(2.0, mode) for one scale; with a scale per dimension or a size, the values for
+    /// each spatial dimension as an array (a size written once is repeated for each).
+    /// </summary>
+    private static string Upsample(Setting setting, int spatialRank)
+    {
+        var mode = $"{Types.UpsampleMode}.{(setting.Word("mode") == "bilinear" ? "Bilinear" : "Nearest")}";
+        return setting["size"] is not null
+            ? $"Upsample(size: new long[] {{ {string.Join(", ", setting.PerDimension("size", spatialRank).Select(v => v.ToString(CultureInfo.InvariantCulture)))} }}, mode: {mode})"
+            : setting["scale"] is ListValue
+                ? $"Upsample(scale_factor: new double[] {{ {string.Join(", ", setting.PerDimensionNumbers("scale", spatialRank).Select(Literals.Double))} }}, mode: {mode})"
+                : $"Upsample({Literals.Double(setting.Number("scale"))}, {mode})";
     }
 
     private static string Dims(Setting setting) =>

@@ -79,31 +79,68 @@ public static partial class torch
             /// PyTorch's F.interpolate(input, scale_factor=scale, mode) with align_corners false, for
             /// [N, C, L] (nearest) or [N, C, H, W] (nearest or bilinear): each spatial size becomes floor(size · scale).
             /// </summary>
-            public static unsafe Tensor interpolate(Tensor input, double scale_factor, UpsampleMode mode = UpsampleMode.Nearest)
+            public static Tensor interpolate(Tensor input, double scale_factor, UpsampleMode mode = UpsampleMode.Nearest)
+            {
+                CheckScale(scale_factor);
+                return interpolate(input, [.. Enumerable.Repeat(scale_factor, Math.Max(input.shape.Length - 2, 1))], mode);
+            }
+
+            /// <summary>
+            /// F.interpolate(input, scale_factor=(sh, sw), mode): one scale per spatial dimension, each
+            /// size floor(size · its scale), the scales themselves used to place the samples.
+            /// </summary>
+            public static unsafe Tensor interpolate(Tensor input, double[] scale_factor, UpsampleMode mode = UpsampleMode.Nearest)
+            {
+                ArgumentNullException.ThrowIfNull(scale_factor);
+                foreach (var s in scale_factor) CheckScale(s);
+                var shape = input.shape;
+                var spatial = InterpolationDims(shape, mode, scale_factor.Length, "scale_factor");
+                var size = new long[spatial];
+                for (var i = 0; i < spatial; i++)
+                {
+                    size[i] = (long)Math.Floor(shape[i + 2] * scale_factor[i]);
+                    if (size[i] < 1) throw new ArgumentException($"interpolate: scale_factor {string.Join(", ", scale_factor)} leaves no output for shape {Tensor.FormatShape(shape)}", nameof(scale_factor));
+                }
+
+                fixed (long* ps = size)
+                fixed (double* pc = scale_factor)
+                {
+                    return Op(NativeMethods.mtl_upsample(spatial, input.Handle, B(mode == UpsampleMode.Bilinear), ps, pc, out var r), r);
+                }
+            }
+
+            /// <summary>
+            /// F.interpolate(input, size=(h, w), mode) with align_corners false: the spatial sizes
+            /// become <paramref name="size"/>, sampled at the ratio input size / output size.
+            /// </summary>
+            public static unsafe Tensor interpolate(Tensor input, long[] size, UpsampleMode mode = UpsampleMode.Nearest)
+            {
+                ArgumentNullException.ThrowIfNull(size);
+                if (size.Any(s => s < 1)) throw new ArgumentOutOfRangeException(nameof(size), string.Join(", ", size), "interpolate: each size must be at least 1");
+                var spatial = InterpolationDims(input.shape, mode, size.Length, "size");
+                fixed (long* ps = size)
+                {
+                    return Op(NativeMethods.mtl_upsample(spatial, input.Handle, B(mode == UpsampleMode.Bilinear), ps, null, out var r), r);
+                }
+            }
+
+            private static void CheckScale(double scale_factor)
             {
                 if (!(scale_factor > 0) || double.IsInfinity(scale_factor)) throw new ArgumentOutOfRangeException(nameof(scale_factor), scale_factor, "interpolate: scale_factor must be a positive number");
-                var shape = input.shape;
+            }
+
+            /// <summary>The spatial rank of an interpolation's input, checked against the mode and the values given per dimension.</summary>
+            private static int InterpolationDims(long[] shape, UpsampleMode mode, int given, string option)
+            {
                 var spatial = shape.Length - 2;
                 if (spatial is not (1 or 2) || (mode == UpsampleMode.Bilinear && spatial != 2))
                 {
                     var expected = mode == UpsampleMode.Bilinear ? "a 4-d [N, C, H, W]" : "a 3-d [N, C, L] or 4-d [N, C, H, W]";
-                    throw new ArgumentException($"interpolate: mode {mode} expects {expected} input, got shape {Tensor.FormatShape(shape)}", nameof(input));
+                    throw new ArgumentException($"interpolate: mode {mode} expects {expected} input, got shape {Tensor.FormatShape(shape)}", "input");
                 }
 
-                var size = new long[spatial];
-                var scales = new double[spatial];
-                for (var i = 0; i < spatial; i++)
-                {
-                    size[i] = (long)Math.Floor(shape[i + 2] * scale_factor);
-                    scales[i] = scale_factor;
-                    if (size[i] < 1) throw new ArgumentException($"interpolate: scale_factor {scale_factor} leaves no output for shape {Tensor.FormatShape(shape)}", nameof(scale_factor));
-                }
-
-                fixed (long* ps = size)
-                fixed (double* pc = scales)
-                {
-                    return Op(NativeMethods.mtl_upsample(spatial, input.Handle, B(mode == UpsampleMode.Bilinear), ps, pc, out var r), r);
-                }
+                if (given != spatial) throw new ArgumentException($"interpolate: {option} has {given} value(s) for the {spatial} spatial dimension(s) of shape {Tensor.FormatShape(shape)}", option);
+                return spatial;
             }
 
             public static unsafe Tensor conv2d(Tensor input, Tensor weight, Tensor? bias = null, (long, long)? stride = null, (long, long)? padding = null, (long, long)? dilation = null, long groups = 1)

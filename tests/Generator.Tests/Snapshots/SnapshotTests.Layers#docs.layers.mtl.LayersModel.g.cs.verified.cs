@@ -27,7 +27,7 @@ namespace Tests.Generated
                 new global::Mtl.Training.ArchitectureNode("tokens", global::Mtl.Training.ArchitectureNodeKind.Shared, "[8]", 452L, "embedding(50, dim: 6, padding_idx: 0) → transpose(1, dim1: 2) → conv1d(8, kernel: 3) → permute([0, 2, 1]) → mean(1)"),
                 new global::Mtl.Training.ArchitectureNode("decoded", global::Mtl.Training.ArchitectureNodeKind.Shared, "[16]", 708L, "conv2d(8, kernel: 3, stride: 2, padding: 1) → relu → conv_transpose2d(4, kernel: [3, 5], stride: 2, padding: [1, 2], output_padding: 1) → adaptive_avgpool2d(2) → flatten"),
                 new global::Mtl.Training.ArchitectureNode("stretched", global::Mtl.Training.ArchitectureNodeKind.Shared, "[4]", 604L, "conv_transpose1d(4, kernel: 3, stride: 2) → mean(2)"),
-                new global::Mtl.Training.ArchitectureNode("zoomed", global::Mtl.Training.ArchitectureNodeKind.Shared, "[3]", 0L, "upsample(2) → maxpool2d(4) → upsample(0.5, mode: bilinear) → adaptive_avgpool2d(1) → flatten"),
+                new global::Mtl.Training.ArchitectureNode("zoomed", global::Mtl.Training.ArchitectureNodeKind.Shared, "[3]", 0L, "upsample(2) → maxpool2d(4) → upsample(0.5, mode: bilinear) → upsample([2, 1]) → upsample(mode: bilinear, size: [12, 10]) → adaptive_avgpool2d(1) → flatten"),
                 new global::Mtl.Training.ArchitectureNode("smooth", global::Mtl.Training.ArchitectureNodeKind.Shared, "[64]", 0L, "elu(0.5) → selu → mish → softplus(2) → relu6 → hardswish → hardsigmoid → identity"),
                 new global::Mtl.Training.ArchitectureNode("t", global::Mtl.Training.ArchitectureNodeKind.Task, "[5]", 1340L, "concat(vision, timeline, words, probabilities, pooled, smooth, tokens, decoded, stretched, zoomed) → linear(5)") { Detail = "classes(5)" },
             },
@@ -110,6 +110,8 @@ namespace Tests.Generated
                 global::Mtl.Torch.torch.nn.Upsample(2.0, global::Mtl.Torch.UpsampleMode.Nearest),
                 global::Mtl.Torch.torch.nn.MaxPool2d(4, stride: 4, padding: 0, dilation: 1),
                 global::Mtl.Torch.torch.nn.Upsample(0.5, global::Mtl.Torch.UpsampleMode.Bilinear),
+                global::Mtl.Torch.torch.nn.Upsample(scale_factor: new double[] { 2.0, 1.0 }, mode: global::Mtl.Torch.UpsampleMode.Nearest),
+                global::Mtl.Torch.torch.nn.Upsample(size: new long[] { 12, 10 }, mode: global::Mtl.Torch.UpsampleMode.Bilinear),
                 global::Mtl.Torch.torch.nn.AdaptiveAvgPool2d(1),
                 global::Mtl.Torch.torch.nn.Flatten());
             Smooth = global::Mtl.Torch.torch.nn.Sequential(

@@ -45,13 +45,16 @@ MTL_API int32_t mtl_upsample(int32_t spatial_dims, const at::Tensor* x, uint8_t 
     auto n = spatial_dims;
     TORCH_CHECK(n == 1 || n == 2, "upsample: only 1d and 2d inputs are supported, got ", n, "d");
     TORCH_CHECK(bilinear == 0 || n == 2, "upsample: bilinear needs a 2d input [N, C, H, W]");
+    // No scales (a target size, nn.Upsample(size=...)): the source position of an output comes
+    // from the ratio input size / output size, as PyTorch does when scale_factor is not given.
+    auto scale = [&](int i) { return scales == nullptr ? c10::optional<double>() : c10::optional<double>(scales[i]); };
     at::Tensor r;
     if (bilinear != 0) {
-      r = at::upsample_bilinear2d(ref(x), dims(output_size, 2), false, scales[0], scales[1]);
+      r = at::upsample_bilinear2d(ref(x), dims(output_size, 2), false, scale(0), scale(1));
     } else if (n == 2) {
-      r = at::upsample_nearest2d(ref(x), dims(output_size, 2), scales[0], scales[1]);
+      r = at::upsample_nearest2d(ref(x), dims(output_size, 2), scale(0), scale(1));
     } else {
-      r = at::upsample_nearest1d(ref(x), dims(output_size, 1), scales[0]);
+      r = at::upsample_nearest1d(ref(x), dims(output_size, 1), scale(0));
     }
     *out = wrap(std::move(r));
   });
