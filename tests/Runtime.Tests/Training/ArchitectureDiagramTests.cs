@@ -221,11 +221,11 @@ public sealed class ArchitectureDiagramTests
         // 200 + 608 + 1686 + 120 + 120 + 51 + 240 + 17: the parts (1584 + 99 + 99) are inside mix's 1686.
         Assert.Equal(3042, architecture.TotalParameters);
         var svg = ArchitectureDiagram.Render(architecture);
-        Assert.Contains("<figcaption>Census: 3,042 trainable parameters, 2 input(s), 5 shared block(s), 3 task(s).</figcaption>", svg);
+        Assert.Contains("<figcaption>Census: 3,042 trainable parameters, 2 inputs, 5 shared blocks, 3 tasks.</figcaption>", svg);
         Assert.Contains("data-total-parameters=\"3042\"", svg);
 
         var big = new ModelArchitecture("Big", [new("x", ArchitectureNodeKind.Input, "[1]", 0, ""), new("t", ArchitectureNodeKind.Task, "[1]", 2_500_000, "linear(1)")], [new("x", "t", ArchitectureEdgeKind.Data)]);
-        Assert.Contains("Big: 2.5 M trainable parameters (2,500,000)", ArchitectureDiagram.Render(big));
+        Assert.Contains("Big: 2.5 M trainable parameters (2,500,000), 1 input, 0 shared blocks, 1 task.</figcaption>", ArchitectureDiagram.Render(big));
     }
 
     [Fact]
