@@ -81,7 +81,7 @@ internal sealed class TaskBinder
 
             // H, W and T come from the pipeline: the message names the shape the kind needs and the one it has.
             var denseFix = kind == TaskKind.TokenClasses
-                ? $"end the pipeline with one value per class and token, such as 'gru({size})' over [T, features]"
+                ? $"end the pipeline with one value per class and token, such as 'linear({size})' over [T, features]"
                 : $"end the pipeline with 'conv2d({size}, kernel: 1)' over [channels, H, W] features";
             _diagnostics.ReportWithFix(
                 DiagnosticCode.TaskOutputMismatch,
@@ -149,6 +149,14 @@ internal sealed class TaskBinder
         if (loss["class_weights"] is ListValue weights && weights.Items.Count != size)
         {
             _diagnostics.Report(DiagnosticCode.ClassWeightsLength, value.Span, size, task, weights.Items.Count);
+            return null;
+        }
+
+        // One number weighs every label alike; a list gives one weight per label.
+        if (loss["pos_weight"] is ListValue positive && positive.Items.Count != size)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.PosWeightLength, value.Span, "give one number for every label alike, or one per label", size, task, positive.Items.Count);
             return null;
         }
 
