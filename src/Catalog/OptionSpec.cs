@@ -18,6 +18,9 @@ public enum OptionType
     /// </summary>
     IntegerPerDimension,
 
+    /// <summary>A number for every label alike, or a list of numbers, one per label: bce's <c>pos_weight</c> <c>3.0</c> or <c>[1.0, 3.0]</c>.</summary>
+    NumberOrList,
+
     /// <summary><c>task.metric</c> or <c>loss</c>: checked against the model's tasks later.</summary>
     Monitor,
 }
@@ -69,6 +72,7 @@ public sealed record OptionSpec(
         OptionType.IntegerList => Length is { } n ? $"a list of {n} integers" : "a list of integers",
         OptionType.NumberList => Length is { } m ? $"a list of {m} numbers" : "a list of numbers",
         OptionType.IntegerPerDimension => $"an integer or a list of {Length} integers",
+        OptionType.NumberOrList => "a number or a list of numbers",
         _ => "task.metric or loss",
     };
 
@@ -85,9 +89,11 @@ public sealed record OptionSpec(
                 return CheckRange(integer.Value);
             case (OptionType.IntegerPerDimension, ListValue perDimension):
                 return (this with { Type = OptionType.IntegerList }).Check(perDimension);
-            case (OptionType.Number, IntegerValue integer):
+            case (OptionType.Number or OptionType.NumberOrList, IntegerValue integer):
                 return CheckRange(integer.Value);
-            case (OptionType.Number, NumberValue number):
+            case (OptionType.NumberOrList, ListValue perLabel):
+                return (this with { Type = OptionType.NumberList }).Check(perLabel);
+            case (OptionType.Number or OptionType.NumberOrList, NumberValue number):
                 return double.IsNaN(number.Value) || double.IsInfinity(number.Value) ? $"must be finite; found {number}" : CheckRange(number.Value);
             case (OptionType.Boolean, BooleanValue):
                 return null;

@@ -170,6 +170,10 @@ internal sealed class ArgumentBinder
                 return BindList(owner, parameter, list);
             case OptionType.IntegerPerDimension when value is ListSyntax perDimension && perDimension.Items.Count == parameter.Length:
                 return BindList(owner, parameter with { Type = OptionType.IntegerList }, perDimension);
+            case OptionType.NumberOrList when value is ListSyntax perLabel:
+                return BindList(owner, parameter with { Type = OptionType.NumberList }, perLabel);
+            case OptionType.NumberOrList:
+                return BindNumber(owner, parameter with { Type = OptionType.Number }, value);
             case OptionType.IntegerPerDimension when value is NumberSyntax:
                 return BindNumber(owner, parameter with { Type = OptionType.Integer }, value);
             default:

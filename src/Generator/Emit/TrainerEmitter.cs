@@ -101,6 +101,9 @@ internal static class TrainerEmitter
                 case "huber":
                     init.Add($"HuberDelta = {Literals.Double(task.Loss.Number("delta"))}");
                     break;
+                case "bce" when task.Loss["pos_weight"] is ListValue perLabel:
+                    init.Add($"PosWeights = new[] {{ {string.Join(", ", perLabel.Items.Select(i => Literals.Double(i.AsNumber())))} }}");
+                    break;
                 case "bce" when task.Loss["pos_weight"] is { } positive:
                     init.Add($"PosWeight = {Literals.Double(positive.AsNumber())}");
                     break;

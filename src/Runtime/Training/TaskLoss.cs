@@ -21,6 +21,7 @@ public sealed class TaskLoss : IDisposable
         Task = task;
         if (task.ClassWeights is { } weights) _classWeights = tensor(weights.ToArray()).@float().DetachFromDisposeScope();
         if (task.PosWeight is { } positive) _posWeight = tensor(positive).@float().DetachFromDisposeScope();
+        if (task.PosWeights is { } perLabel) _posWeight = tensor(perLabel.ToArray()).@float().DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -45,6 +46,13 @@ public sealed class TaskLoss : IDisposable
         {
             if (task.Loss != LossKind.Bce) throw new ArgumentException($"task '{task.Name}': pos_weight is set, but the loss is {loss}");
             options["pos_weight"] = new NumberValue(positive);
+        }
+        if (task.PosWeights is { } perLabel)
+        {
+            if (task.Loss != LossKind.Bce) throw new ArgumentException($"task '{task.Name}': pos_weight is set, but the loss is {loss}");
+            if (task.PosWeight is not null) throw new ArgumentException($"task '{task.Name}': pos_weight is set both as one number and per label; give one of them");
+            if (perLabel.Count != task.Size) throw new ArgumentException($"task '{task.Name}': pos_weight needs {task.Size} values, one per label; found {perLabel.Count}");
+            options["pos_weight"] = OptionValue.From(perLabel);
         }
         if (task.Loss == LossKind.ScaleInvariantLog) options["lambda"] = new NumberValue(task.ScaleInvariantLambda);
         else if (task.ScaleInvariantLambda != LossCatalog.ScaleInvariantLambda) throw new ArgumentException($"task '{task.Name}': a scale_invariant_log lambda is set, but the loss is {loss}");
