@@ -67,6 +67,7 @@ public enum DiagnosticCode
     EmbeddingIntoConv1d = 218,
     OutputPaddingTooLarge = 219,
     PaddingIndexOutsideVocabulary = 220,
+    MaskNotCarried = 221,
     RelationHeadsDiffer = 230,
 
     UnknownOption = 300,
@@ -101,6 +102,7 @@ public enum DiagnosticCode
     RegularizerTwice = 343,
     DenseLabelColumns = 360,
     SizeDoesNotFit = 361,
+    PosWeightLength = 362,
 
     InternalError = 9999,
 }

@@ -4,7 +4,7 @@ namespace Mtl.Dsl.Diagnostics;
 internal static class DiagnosticDescriptor
 {
     public static DiagnosticSeverity Severity(DiagnosticCode code) =>
-        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached or DiagnosticCode.NoLabelColumn or DiagnosticCode.EmbeddingIntoConv1d ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached or DiagnosticCode.NoLabelColumn or DiagnosticCode.EmbeddingIntoConv1d or DiagnosticCode.MaskNotCarried ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
 
     public static string Format(DiagnosticCode code) => code switch
     {
@@ -99,7 +99,9 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.OmegaNotPositiveDefinite => "'omega' of 'mtrl' {0}",
         DiagnosticCode.RegularizerTwice => "'{0}' is given twice in regularize; give each regularizer once",
         DiagnosticCode.DenseLabelColumns => "task '{0}' is {1}: its targets are per {2}, so they cannot be read from table columns",
+        DiagnosticCode.MaskNotCarried => "'{0}' reads the positions of '{1}', padding included: the padding mask of its embedding stays within '{1}'",
         DiagnosticCode.SizeDoesNotFit => "task '{0}' is {1}: {2}",
+        DiagnosticCode.PosWeightLength => "'pos_weight' needs {0} values for task '{1}', one per label; found {2}",
         DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
         DiagnosticCode.CategoriesExceedVocabulary => "input '{0}' lists {1} categories (indices 0 to {2}), but the embedding it feeds has vocab {3}",
         DiagnosticCode.NoRepresentationGradients => "{0}",
