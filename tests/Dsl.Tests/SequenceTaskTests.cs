@@ -64,6 +64,40 @@ public sealed class SequenceTaskTests
         Assert.Throws<ArgumentException>(() => spec.Resolve(new Dictionary<string, OptionValue> { ["pos_weight"] = OptionValue.From(new[] { 1.0, 0.0 }) }));
     }
 
+    // ---- ignore ----------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("float[3, 8, 8]", "pixel_classes(19, ignore: 255) = x -> conv2d(19, 1)", 255L)]
+    [InlineData("float[3, 8, 8]", "pixel_classes(19, 255) = x -> conv2d(19, 1)", 255L)]
+    [InlineData("float[3, 8, 8]", "pixel_classes(19) = x -> conv2d(19, 1)", -1L)]
+    [InlineData("float[3, 8, 8]", "classes(3, ignore: -100) = x -> flatten -> linear(3)", -100L)]
+    [InlineData("long[6]", "token_classes(4, ignore: 4) = x -> embedding(10, 4) -> linear(4)", 4L)]
+    public void The_ignore_value_is_recorded(string input, string task, long ignore)
+    {
+        var model = TestCompiler.Model($"model M\ninput x: {input}\ntask t: {task}\n");
+
+        Assert.Equal(ignore, Assert.Single(model.Tasks).IgnoreIndex);
+    }
+
+    [Theory]
+    [InlineData("pixel_classes(19, ignore: 5)", "image -> conv2d(19, 1)", "MTL0363", "task 't': ignore 5 is a class (classes are 0 to 18): use a value outside [0, 19)")]
+    [InlineData("pixel_classes(19, ignore: 0)", "image -> conv2d(19, 1)", "MTL0363", "task 't': ignore 0 is a class (classes are 0 to 18): use a value outside [0, 19)")]
+    [InlineData("classes(3, ignore: 2)", "image -> flatten -> linear(3)", "MTL0363", "task 't': ignore 2 is a class (classes are 0 to 2): use a value outside [0, 3)")]
+    [InlineData("binary(ignore: 2)", "image -> flatten -> linear(1)", "MTL0300", null)]
+    [InlineData("regression(1, ignore: -1)", "image -> flatten -> linear(1)", "MTL0300", null)]
+    public void An_ignore_value_that_is_a_class_or_on_a_kind_without_classes_is_reported(string kind, string pipeline, string code, string? message)
+    {
+        var diagnostic = TestCompiler.Single($"model M\ninput image: float[3, 8, 8]\ntask t: {kind} = {pipeline}\n");
+
+        Assert.Equal(code, diagnostic.Id);
+        Assert.Equal(3, diagnostic.Span.StartLine);
+        if (message is not null)
+        {
+            Assert.Equal(message, diagnostic.Message);
+            Assert.Equal($"3:9-3:{9 + kind.Length}", diagnostic.Span.ToString());
+        }
+    }
+
     // ---- padding masks --------------------------------------------------------------------------
 
     private static MaskSpan? Plan(string layers, string input = "long[12]") =>

@@ -106,6 +106,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.DenseLabelColumns] = "dense task read from columns",
         [DiagnosticCode.SizeDoesNotFit] = "loss or metric does not fit the task size",
         [DiagnosticCode.PosWeightLength] = "positive weights do not match the labels",
+        [DiagnosticCode.IgnoreIsAClass] = "ignore value is a class",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

@@ -103,6 +103,7 @@ public enum DiagnosticCode
     DenseLabelColumns = 360,
     SizeDoesNotFit = 361,
     PosWeightLength = 362,
+    IgnoreIsAClass = 363,
 
     InternalError = 9999,
 }

@@ -101,6 +101,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.DenseLabelColumns => "task '{0}' is {1}: its targets are per {2}, so they cannot be read from table columns",
         DiagnosticCode.MaskNotCarried => "'{0}' reads the positions of '{1}', padding included: the padding mask of its embedding stays within '{1}'",
         DiagnosticCode.SizeDoesNotFit => "task '{0}' is {1}: {2}",
+        DiagnosticCode.IgnoreIsAClass => "task '{0}': {1}",
         DiagnosticCode.PosWeightLength => "'pos_weight' needs {0} values for task '{1}', one per label; found {2}",
         DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
         DiagnosticCode.CategoriesExceedVocabulary => "input '{0}' lists {1} categories (indices 0 to {2}), but the embedding it feeds has vocab {3}",

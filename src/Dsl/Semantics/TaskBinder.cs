@@ -35,6 +35,14 @@ internal sealed class TaskBinder
             _ => (int)kindSetting!.Integer("k"),
         };
 
+        var ignore = kindSetting?["ignore"] is IntegerValue { Value: var written } ? written : Shared.TaskCatalog.IgnoreIndex;
+        var ignoreFits = true;
+        if (kind is { } classKind && Shared.TaskCatalog.HasClassTargets(classKind) && Shared.TaskCatalog.CheckIgnore(ignore, size) is { } ignoreError)
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.IgnoreIsAClass, task.Kind.Span, "a value outside the classes, such as 255 or -1", taskName, ignoreError);
+            ignoreFits = false;
+        }
+
         var outputFits = false;
         if (kind is { } known && pipeline is not null)
         {
@@ -49,7 +57,7 @@ internal sealed class TaskBinder
         var data = kind is { } dataKind ? new DataBinder(_diagnostics).BindTask(taskName, dataKind, size, body) : null;
 
         if (kind is not { } taskKind || name is null || pipeline is null || (!outputFits && Shared.TaskCatalog.IsDense(taskKind)) || loss is null || weight is null ||
-            metrics is null || missingLabels is null || data is not { } bound)
+            metrics is null || missingLabels is null || data is not { } bound || !ignoreFits)
         {
             return null;
         }
@@ -67,7 +75,8 @@ internal sealed class TaskBinder
             TaskCatalog.Target(taskKind, size, pipeline.Output.Shape),
             task.Doc,
             bound.Label,
-            bound.Standardize);
+            bound.Standardize,
+            ignore);
     }
 
     private bool CheckOutput(TaskSyntax task, TaskKind kind, int size, TensorType output)

@@ -96,6 +96,7 @@ internal static class TrainerEmitter
                 $"Metrics = new[] {{ {string.Join(", ", task.Metrics.Select(Literals.String))} }}",
                 $"MissingLabels = {Literals.Bool(task.MissingLabels)}",
             };
+            if (task.IgnoreIndex != Mtl.Catalog.TaskCatalog.IgnoreIndex) init.Add($"IgnoreIndex = {task.IgnoreIndex.ToString(CultureInfo.InvariantCulture)}");
             switch (task.Loss.Name)
             {
                 case "huber":
