@@ -105,6 +105,37 @@ public sealed class PaddingMaskTests
         Assert.Equal(0.0, paddedGrads[0].select(0, Pad).abs().sum().item<double>());
     }
 
+    // Masked forwards against central differences, with padding behind, in the middle and filling a row.
+    private static Tensor Mask() => tensor(new[] { true, true, false, false, false, true, false, true, false, false, false, false }, [3, 4]);
+
+    [Theory]
+    [InlineData(ReduceMode.Mean)]
+    [InlineData(ReduceMode.Max)]
+    [InlineData(ReduceMode.Sum)]
+    public void Masked_reductions_pass_the_gradient_check(ReduceMode mode)
+    {
+        using var scope = NewDisposeScope();
+        var reduce = new Reduce(mode, 1);
+        var input = GradCheck.Distinct(GradCheck.RandomFor($"masked {mode}"), 3, 4, 2);
+
+        GradCheck.Function($"masked {mode}", xs => reduce.forward(xs[0], Mask()), [("input", input)]);
+    }
+
+    [Theory]
+    [InlineData(RecurrentOutput.Last)]
+    [InlineData(RecurrentOutput.Mean)]
+    [InlineData(RecurrentOutput.Sequence)]
+    public void A_masked_bidirectional_gru_passes_the_gradient_check(RecurrentOutput output)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(13);
+        using var layer = new Recurrent(nn.GRU(2, 2, num_layers: 2, batch_first: true, bidirectional: true), output);
+        layer.to(ScalarType.Float64);
+        var input = GradCheck.Normal(GradCheck.RandomFor($"masked gru {output}"), 3, 4, 2);
+
+        GradCheck.Function($"masked gru {output}", xs => layer.forward(xs[0], Mask()), [("input", input)], layer);
+    }
+
     [Fact]
     public void Mean_and_max_over_real_tokens_by_hand()
     {
