@@ -22,6 +22,11 @@ public sealed class Reduce(ReduceMode mode, long dim) : nn.Module<Tensor, Tensor
     /// <summary>The reduction over dim 1, the sequence, of the real tokens only (<paramref name="mask"/> <c>[N, T]</c>, true at real tokens).</summary>
     public Tensor forward(Tensor input, Tensor mask)
     {
+        if ((Dim < 0 ? Dim + input.dim() : Dim) != 1)
+        {
+            throw new InvalidOperationException($"Reduce: a padding mask is over dim 1, the positions, but this reduction is over dim {Dim} of {Tensor.FormatShape(input.shape)}");
+        }
+
         using var scope = NewDisposeScope();
         // [N, T] -> [N, T, 1, ...], to broadcast over the features of each position.
         var shape = new long[input.dim()];

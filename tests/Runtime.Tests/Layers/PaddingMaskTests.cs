@@ -169,6 +169,17 @@ public sealed class PaddingMaskTests
     }
 
     [Fact]
+    public void Only_a_reduction_over_the_positions_reads_a_mask()
+    {
+        using var scope = NewDisposeScope();
+        var error = Assert.Throws<InvalidOperationException>(() => new Reduce(ReduceMode.Mean, 2).forward(zeros(2, 3, 4), Mask().narrow(0, 0, 2).narrow(1, 0, 3)));
+
+        Assert.Equal("Reduce: a padding mask is over dim 1, the positions, but this reduction is over dim 2 of [2, 3, 4]", error.Message);
+        // -2 of a rank-3 input is dim 1.
+        Assert.Equal([2L, 4], new Reduce(ReduceMode.Mean, -2).forward(zeros(2, 3, 4), Mask().narrow(0, 0, 2).narrow(1, 0, 3)).shape);
+    }
+
+    [Fact]
     public void A_mask_must_run_forward_within_the_sequence()
     {
         using var model = nn.Sequential(nn.Embedding(4, 2), new Reduce(ReduceMode.Mean, 1));
