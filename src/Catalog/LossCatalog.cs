@@ -19,7 +19,8 @@ public static class LossCatalog
         new(Mse),
         new(L1),
         new(Huber, OptionSpec.Num("delta", 1.0, ValueRange.Positive)),
-        new(Bce, OptionSpec.Num("pos_weight", null, ValueRange.Positive)),
+        // One factor on the loss of positive labels, or one per label (multilabel(k): k of them), as PyTorch's BCEWithLogitsLoss.
+        new(Bce, new OptionSpec("pos_weight", OptionType.NumberOrList, Range: ValueRange.Positive)),
         new(CrossEntropy,
             OptionSpec.Num("label_smoothing", 0.0, ValueRange.UnitOpen),
             new OptionSpec("class_weights", OptionType.NumberList, Range: ValueRange.Positive)),

@@ -19,11 +19,11 @@ public enum OptionType
     IntegerPerDimension,
 
     /// <summary>
-    /// A number for every dimension alike, or a list of numbers, one per dimension (of
-    /// <see cref="OptionSpec.Length"/> when set, else as many as the layer's input has): an
-    /// upsample scale <c>2</c> or <c>[2, 1]</c>.
+    /// A number for every dimension or label alike, or a list of numbers, one per dimension or label
+    /// (of <see cref="OptionSpec.Length"/> when set; else the layer or task checks the count): an
+    /// upsample scale <c>2</c> or <c>[2, 1]</c>, bce's <c>pos_weight</c> <c>3.0</c> or <c>[1.0, 3.0]</c>.
     /// </summary>
-    NumberPerDimension,
+    NumberOrList,
 
     /// <summary><c>task.metric</c> or <c>loss</c>: checked against the model's tasks later.</summary>
     Monitor,
@@ -76,7 +76,7 @@ public sealed record OptionSpec(
         OptionType.IntegerList => Length is { } n ? $"a list of {n} integers" : "a list of integers",
         OptionType.NumberList => Length is { } m ? $"a list of {m} numbers" : "a list of numbers",
         OptionType.IntegerPerDimension => Length is { } k ? $"an integer or a list of {k} integers" : "an integer or a list of integers, one per dimension",
-        OptionType.NumberPerDimension => Length is { } l ? $"a number or a list of {l} numbers" : "a number or a list of numbers, one per dimension",
+        OptionType.NumberOrList => Length is { } l ? $"a number or a list of {l} numbers" : "a number or a list of numbers",
         _ => "task.metric or loss",
     };
 
@@ -93,13 +93,11 @@ public sealed record OptionSpec(
                 return CheckRange(integer.Value);
             case (OptionType.IntegerPerDimension, ListValue perDimension):
                 return (this with { Type = OptionType.IntegerList }).Check(perDimension);
-            case (OptionType.NumberPerDimension, ListValue perDimension):
-                return (this with { Type = OptionType.NumberList }).Check(perDimension);
-            case (OptionType.NumberPerDimension, IntegerValue or NumberValue):
-                return (this with { Type = OptionType.Number }).Check(value);
-            case (OptionType.Number, IntegerValue integer):
+            case (OptionType.Number or OptionType.NumberOrList, IntegerValue integer):
                 return CheckRange(integer.Value);
-            case (OptionType.Number, NumberValue number):
+            case (OptionType.NumberOrList, ListValue perLabel):
+                return (this with { Type = OptionType.NumberList }).Check(perLabel);
+            case (OptionType.Number or OptionType.NumberOrList, NumberValue number):
                 return double.IsNaN(number.Value) || double.IsInfinity(number.Value) ? $"must be finite; found {number}" : CheckRange(number.Value);
             case (OptionType.Boolean, BooleanValue):
                 return null;

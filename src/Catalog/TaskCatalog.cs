@@ -3,6 +3,17 @@ namespace Mtl.Catalog;
 /// <summary>Task kinds as the language writes them, with the loss and metrics each gets by default.</summary>
 public static class TaskCatalog
 {
+    /// <summary>
+    /// <c>ignore</c> of the class kinds (<c>pixel_classes(19, ignore: 255)</c>): the target value of an
+    /// unlabelled pixel, a padding token or a missing class label, which the loss, the metrics and
+    /// the data checks all skip; <see cref="IgnoreIndex"/> unless the task says otherwise.
+    /// </summary>
+    public static OptionSpec Ignore { get; } = OptionSpec.Int("ignore", IgnoreIndex);
+
+    /// <summary>Why <paramref name="ignore"/> cannot mark the unlabelled targets of a task with <paramref name="classes"/> classes, or null: it must not be a class.</summary>
+    public static string? CheckIgnore(long ignore, int classes) =>
+        ignore >= 0 && ignore < classes ? $"ignore {ignore} is a class (classes are 0 to {classes - 1}): use a value outside [0, {classes})" : null;
+
     /// <summary>Each kind's name and size option (<c>regression(n)</c>, <c>binary</c>, <c>classes(k)</c>, <c>multilabel(k)</c>,
     /// and the dense <c>pixel_classes(k)</c>, <c>pixel_regression(c)</c>, <c>token_classes(k)</c>).</summary>
     public static IReadOnlyDictionary<string, (TaskKind Kind, SettingSpec Spec)> Kinds { get; } =
@@ -10,11 +21,11 @@ public static class TaskCatalog
         {
             ["regression"] = (TaskKind.Regression, new SettingSpec("regression", OptionSpec.RequiredInt("n", ValueRange.AtLeastOne))),
             ["binary"] = (TaskKind.Binary, new SettingSpec("binary")),
-            ["classes"] = (TaskKind.Classes, new SettingSpec("classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo))),
+            ["classes"] = (TaskKind.Classes, new SettingSpec("classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo), Ignore)),
             ["multilabel"] = (TaskKind.Multilabel, new SettingSpec("multilabel", OptionSpec.RequiredInt("k", ValueRange.AtLeastOne))),
-            ["pixel_classes"] = (TaskKind.PixelClasses, new SettingSpec("pixel_classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo))),
+            ["pixel_classes"] = (TaskKind.PixelClasses, new SettingSpec("pixel_classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo), Ignore)),
             ["pixel_regression"] = (TaskKind.PixelRegression, new SettingSpec("pixel_regression", OptionSpec.RequiredInt("c", ValueRange.AtLeastOne))),
-            ["token_classes"] = (TaskKind.TokenClasses, new SettingSpec("token_classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo))),
+            ["token_classes"] = (TaskKind.TokenClasses, new SettingSpec("token_classes", OptionSpec.RequiredInt("k", ValueRange.AtLeastTwo), Ignore)),
         };
 
     /// <summary>

@@ -100,6 +100,16 @@ public sealed record TaskSpec
     /// <summary>bce's <c>pos_weight</c>: the factor on the loss of positive labels, or null for 1.</summary>
     public double? PosWeight { get; init; }
 
+    /// <summary>bce's <c>pos_weight</c> given per label: one positive factor for each of the task's labels (instead of <see cref="PosWeight"/>), or null.</summary>
+    public IReadOnlyList<double>? PosWeights { get; init; }
+
+    /// <summary>
+    /// The class target that marks an unlabelled pixel, a padding token or a missing class label
+    /// (classes, pixel_classes, token_classes: <c>ignore</c> of the kind); the loss, the metrics
+    /// and the data checks skip it. Never a class in [0, Size).
+    /// </summary>
+    public long IgnoreIndex { get; init; } = TaskCatalog.IgnoreIndex;
+
     /// <summary>Whether examples may lack this task's label; when false a missing label is a data error.</summary>
     public bool MissingLabels { get; init; } = TaskCatalog.MissingLabelsAllowed;
 }

@@ -30,7 +30,7 @@ public sealed class DenseTaskTests
     [InlineData("task s: pixel_classes(3) = image -> flatten -> linear(3)", "3:28-3:57", "task 's' is pixel_classes(3), so its output must be [3, H, W]; it is float[3]", "conv2d(3, kernel: 1)")]
     [InlineData("task s: pixel_classes(3) = image -> conv2d(4, 1)", "3:28-3:49", "task 's' is pixel_classes(3), so its output must be [3, H, W]; it is float[4, 8, 8]", "conv2d(3, kernel: 1)")]
     [InlineData("task s: pixel_regression(1) = image -> conv2d(2, 1)", "3:31-3:52", "task 's' is pixel_regression(1), so its output must be [1, H, W]; it is float[2, 8, 8]", "conv2d(1, kernel: 1)")]
-    [InlineData("task s: token_classes(3) = image -> conv2d(3, 1)", "3:28-3:49", "task 's' is token_classes(3), so its output must be [T, 3]; it is float[3, 8, 8]", "gru(3)")]
+    [InlineData("task s: token_classes(3) = image -> conv2d(3, 1)", "3:28-3:49", "task 's' is token_classes(3), so its output must be [T, 3]; it is float[3, 8, 8]", "linear(3)")]
     public void An_output_of_the_wrong_shape_names_both_shapes(string task, string span, string message, string fix)
     {
         var diagnostic = TestCompiler.Single($"""

@@ -68,11 +68,12 @@ public sealed class DiagnosticsDocTests
     }
 
     [Fact]
-    public void Only_unused_declarations_stray_doc_comments_unlabelled_tasks_and_conv1d_over_an_embedding_are_warnings()
+    public void Only_unused_declarations_stray_doc_comments_unlabelled_tasks_conv1d_over_an_embedding_and_a_padding_mask_left_behind_are_warnings()
     {
         foreach (var code in Enum.GetValues<DiagnosticCode>())
         {
             var expected = code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached or DiagnosticCode.NoLabelColumn or DiagnosticCode.EmbeddingIntoConv1d
+                or DiagnosticCode.MaskNotCarried
                 ? DiagnosticSeverity.Warning
                 : DiagnosticSeverity.Error;
             Assert.Equal(expected, DiagnosticDescriptor.Severity(code));

@@ -134,10 +134,10 @@ public sealed class MixtureTests
         var diagnostic = TestCompiler.Single("""
             model M
             input x: float[2, 3]
-            shared mix = x -> mmoe(experts: 2, expert: linear(4), tasks: [t])
+            shared mix = x -> mmoe(experts: 2, expert: conv2d(4, 1), tasks: [t])
             task t: binary = mix.t -> flatten -> linear(1)
             """);
-        Assert.Equal(("MTL0200", "3:44-3:53"), (diagnostic.Id, diagnostic.Span.ToString()));
+        Assert.Equal(("MTL0200", "3:44-3:56"), (diagnostic.Id, diagnostic.Span.ToString()));
     }
 
     [Fact]

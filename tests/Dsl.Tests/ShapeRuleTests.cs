@@ -11,8 +11,7 @@ public sealed class ShapeRuleTests
 {
     // Every layer family names the shape it expects; the message is what the user reads.
     [Theory]
-    [InlineData("float[3, 4]", "linear(2)", "'linear' expects a vector [features] input; input is [3, 4]", "add 'flatten' before 'linear': input is [3, 4]")]
-    [InlineData("float", "linear(2)", "'linear' expects a vector [features] input; input is []", "give the input a size, for example float[1]")]
+    [InlineData("float", "linear(2)", "'linear' expects [..., features] input; input is []", "give the input a size, for example float[1]")]
     [InlineData("float[4]", "conv1d(2, 1)", "'conv1d' expects [channels, length] input; input is [4]", null)]
     [InlineData("float[4, 4]", "conv2d(2, 1)", "'conv2d' expects [channels, height, width] input; input is [4, 4]", null)]
     [InlineData("float", "conv1d(2, 1)", "'conv1d' expects [channels, length] input; input is []", "give the input a size, for example float[1]")]
@@ -39,6 +38,19 @@ public sealed class ShapeRuleTests
         var layer = Block("float[6]", "layernorm").Pipeline.Layers[0];
 
         Assert.Equal(("[6]", 12L), (layer.Output.Shape.ToString(), layer.ParameterCount));
+    }
+
+    // linear is PyTorch's nn.Linear: it maps the last dim and keeps the leading ones; the count is in·out + out.
+    [Theory]
+    [InlineData("float[6]", "linear(4)", "[4]", 28L)] // 6·4 + 4
+    [InlineData("float[12, 16]", "linear(5)", "[12, 5]", 85L)] // 16·5 + 5, once for every token
+    [InlineData("float[3, 8, 8]", "permute(0, 2, 3, 1) -> linear(2, bias: false)", "[8, 8, 2]", 6L)] // 3·2, no bias
+    [InlineData("float[2, 3, 7]", "linear(1)", "[2, 3, 1]", 8L)] // 7·1 + 1
+    public void Linear_maps_the_last_dim_and_keeps_the_others(string input, string layers, string output, long parameters)
+    {
+        var layer = Block(input, layers).Pipeline.Layers[^1];
+
+        Assert.Equal((output, parameters), (layer.Output.Shape.ToString(), layer.ParameterCount));
     }
 
     // A window that exactly covers the padded input leaves one position: floor((size + 2·padding − reach) / stride) + 1 = 1.

@@ -25,6 +25,7 @@ public sealed class SnapshotTests
         ["Casts"] = ["Model", "Example"],
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
         ["Scene"] = ["Outputs", "Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
+        ["Tagger"] = ["Model"],
         ["Hierarchy"] = ["Model"],
         ["Weighting"] = ["Trainer"],
         ["W13"] = ["Trainer"],

@@ -176,9 +176,9 @@ public sealed class CatalogSeamTests
 
     public static TheoryData<TaskKind> Kinds() => [.. Enum.GetValues<TaskKind>()];
 
-    /// <summary>The smallest size the language allows for the kind (binary has none: 1).</summary>
+    /// <summary>The smallest size the language allows for the kind (its first option; binary has none: 1).</summary>
     private static int SmallestSize(TaskKind kind) =>
-        TaskCatalog.Kinds.Values.Single(k => k.Kind == kind).Spec.Options.SingleOrDefault() is { } size ? (int)size.Range!.Min!.Value : 1;
+        TaskCatalog.Kinds.Values.Single(k => k.Kind == kind).Spec.Options.FirstOrDefault() is { } size ? (int)size.Range!.Min!.Value : 1;
 
     [Fact]
     public void Every_loss_name_maps_to_a_LossKind_and_back()
@@ -221,6 +221,12 @@ public sealed class CatalogSeamTests
         Assert.Null(spec.PosWeight);
         Assert.Null(LossCatalog.All[LossCatalog.CrossEntropy].Option("class_weights")!.Default);
         Assert.Null(spec.ClassWeights);
+        Assert.Null(spec.PosWeights);
+        // The class kinds, and only they, take 'ignore'; its default is the TaskSpec's.
+        var ignore = TaskCatalog.Kinds[TaskCatalog.Name(kind)].Spec.Option("ignore");
+        Assert.Equal(TaskCatalog.HasClassTargets(kind), ignore is not null);
+        Assert.Equal(TaskCatalog.IgnoreIndex, spec.IgnoreIndex);
+        if (ignore is not null) Assert.Equal(new IntegerValue(spec.IgnoreIndex), ignore.Default);
         TaskLoss.Check(spec);
 
         // The sizes TaskSpec takes are those the catalog allows.

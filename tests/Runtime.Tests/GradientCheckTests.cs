@@ -20,6 +20,7 @@ public sealed class GradientCheckTests
         ["Linear"] = r => CheckModule(nn.Linear(4, 3), Normal(r, 2, 4)),
         ["Linear without bias"] = r => CheckModule(nn.Linear(4, 3, hasBias: false), Normal(r, 2, 4)),
         ["Linear on a 3-d input"] = r => CheckModule(nn.Linear(3, 2), Normal(r, 2, 2, 3)),
+        ["Linear per pixel on a 4-d input"] = r => CheckModule(nn.Linear(3, 2), Normal(r, 1, 2, 2, 3)),
         ["Conv1d"] = r => CheckModule(nn.Conv1d(2, 3, 3), Normal(r, 2, 2, 6)),
         ["Conv1d stride 2 padding 1 dilation 2 groups 2"] = r => CheckModule(nn.Conv1d(2, 4, 3, stride: 2, padding: 1, dilation: 2, groups: 2), Normal(r, 2, 2, 9)),
         ["Conv1d without bias"] = r => CheckModule(nn.Conv1d(2, 2, 2, bias: false), Normal(r, 1, 2, 5)),

@@ -67,6 +67,22 @@ public sealed class TensorTests
     }
 
     [Fact]
+    public void Integer_tensors_add_and_subtract_with_a_whole_alpha()
+    {
+        using var scope = NewDisposeScope();
+        var a = tensor(new long[] { 5, 7 }, [2]);
+        var b = tensor(new long[] { 2, 3 }, [2]);
+
+        Assert.Equal([7L, 10L], a.add(b).data<long>().ToArray());
+        Assert.Equal([3L, 4L], a.sub(b).data<long>().ToArray());
+        Assert.Equal([9L, 13L], a.add(b, alpha: 2).data<long>().ToArray());
+        a.add_(b);
+        Assert.Equal([7L, 10L], a.data<long>().ToArray());
+        // A fractional alpha keeps working on floats: 1 + 0.5 · 4.
+        Assert.Equal([3.0], tensor(new[] { 1.0 }, [1]).add(tensor(new[] { 4.0 }, [1]), alpha: 0.5).data<double>().ToArray());
+    }
+
+    [Fact]
     public void Arithmetic_follows_PyTorch_promotion()
     {
         using var scope = NewDisposeScope();

@@ -70,6 +70,7 @@ public static class DiagnosticCatalog
         [DiagnosticCode.NotAPermutation] = "permute dims are not a permutation",
         [DiagnosticCode.EmbeddingIntoConv1d] = "conv1d over the embedding dims",
         [DiagnosticCode.OutputPaddingTooLarge] = "output padding too large",
+        [DiagnosticCode.MaskNotCarried] = "padding mask left behind",
         [DiagnosticCode.PaddingIndexOutsideVocabulary] = "padding index outside the vocabulary",
         [DiagnosticCode.DimensionCountMismatch] = "one value per dimension does not match the input",
         [DiagnosticCode.RelationHeadsDiffer] = "task heads cannot be stacked",
@@ -105,6 +106,8 @@ public static class DiagnosticCatalog
         [DiagnosticCode.RegularizerTwice] = "regularizer given twice",
         [DiagnosticCode.DenseLabelColumns] = "dense task read from columns",
         [DiagnosticCode.SizeDoesNotFit] = "loss or metric does not fit the task size",
+        [DiagnosticCode.PosWeightLength] = "positive weights do not match the labels",
+        [DiagnosticCode.IgnoreIsAClass] = "ignore value is a class",
         [DiagnosticCode.InternalError] = "internal compiler error",
     };
 

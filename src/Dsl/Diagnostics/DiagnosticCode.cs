@@ -67,6 +67,7 @@ public enum DiagnosticCode
     EmbeddingIntoConv1d = 218,
     OutputPaddingTooLarge = 219,
     PaddingIndexOutsideVocabulary = 220,
+    MaskNotCarried = 221,
     DimensionCountMismatch = 225,
     RelationHeadsDiffer = 230,
 
@@ -102,6 +103,8 @@ public enum DiagnosticCode
     RegularizerTwice = 343,
     DenseLabelColumns = 360,
     SizeDoesNotFit = 361,
+    PosWeightLength = 362,
+    IgnoreIsAClass = 363,
 
     InternalError = 9999,
 }

@@ -4,7 +4,7 @@ namespace Mtl.Dsl.Diagnostics;
 internal static class DiagnosticDescriptor
 {
     public static DiagnosticSeverity Severity(DiagnosticCode code) =>
-        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached or DiagnosticCode.NoLabelColumn or DiagnosticCode.EmbeddingIntoConv1d ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
+        code is DiagnosticCode.Unused or DiagnosticCode.DocCommentNotAttached or DiagnosticCode.NoLabelColumn or DiagnosticCode.EmbeddingIntoConv1d or DiagnosticCode.MaskNotCarried ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
 
     public static string Format(DiagnosticCode code) => code switch
     {
@@ -69,7 +69,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.EmbeddingIntoConv1d => "'conv1d' reads the embedding output {0} as {1} channels (one per position) of length {2} (the embedding dim)",
         DiagnosticCode.OutputPaddingTooLarge => "'{0}' output_padding {1} must be smaller than the stride {2} or the dilation {3}",
         DiagnosticCode.PaddingIndexOutsideVocabulary => "'{0}' padding_idx {1} is not an id of its vocabulary: ids are 0 to {2}",
-        DiagnosticCode.DimensionCountMismatch => "'{0}' {1} lists {2} value(s), but input {3} has {4} spatial dimension(s)",
+        DiagnosticCode.DimensionCountMismatch => "'{0}' {1} lists {2}, but input {3} has {4}",
         DiagnosticCode.ExpertDoesNotChain => "'{0}' level {1} runs the expert on level {2}'s output {3}, which it cannot read: {4}",
         DiagnosticCode.RelationHeadsDiffer => "mtrl stacks each task's last layer as a column, so every task must end in a linear layer of one size: {0}",
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",
@@ -100,7 +100,10 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.OmegaNotPositiveDefinite => "'omega' of 'mtrl' {0}",
         DiagnosticCode.RegularizerTwice => "'{0}' is given twice in regularize; give each regularizer once",
         DiagnosticCode.DenseLabelColumns => "task '{0}' is {1}: its targets are per {2}, so they cannot be read from table columns",
+        DiagnosticCode.MaskNotCarried => "'{0}' reads the positions of '{1}', padding included: the padding mask of its embedding stays within '{1}'",
         DiagnosticCode.SizeDoesNotFit => "task '{0}' is {1}: {2}",
+        DiagnosticCode.IgnoreIsAClass => "task '{0}': {1}",
+        DiagnosticCode.PosWeightLength => "'pos_weight' needs {0} values for task '{1}', one per label; found {2}",
         DiagnosticCode.FrozenGroup => "'{0}' is frozen, so its parameter group has nothing to update",
         DiagnosticCode.CategoriesExceedVocabulary => "input '{0}' lists {1} categories (indices 0 to {2}), but the embedding it feeds has vocab {3}",
         DiagnosticCode.NoRepresentationGradients => "{0}",

@@ -8,6 +8,7 @@ namespace Mtl.Dsl.Model;
 public sealed record CSharpName(string Pascal, string Camel);
 
 /// <param name="Source">The table columns the input is read from, or null when the file names none.</param>
+/// <param name="IgnoreIndex">The class target that marks an unlabelled pixel, a padding token or a missing class label (<c>ignore</c> of the class kinds; -1 unless written).</param>
 /// <param name="Standardize">Whether the model standardises the input with statistics fitted on the training data.</param>
 public sealed record ModelInput(string Name, CSharpName CSharpName, TensorType Type, string? Doc, ColumnSource? Source = null, bool Standardize = false);
 
@@ -34,7 +35,8 @@ public sealed record TaskHead(
     TensorType Target,
     string? Doc,
     ColumnSource? Label = null,
-    bool Standardize = false)
+    bool Standardize = false,
+    long IgnoreIndex = Mtl.Catalog.TaskCatalog.IgnoreIndex)
 {
     public long ParameterCount => Pipeline.ParameterCount;
 }

@@ -173,9 +173,9 @@ internal sealed class ArgumentBinder
                 return BindList(owner, parameter with { Type = OptionType.IntegerList }, perDimension);
             case OptionType.IntegerPerDimension when value is NumberSyntax:
                 return BindNumber(owner, parameter with { Type = OptionType.Integer }, value);
-            case OptionType.NumberPerDimension when value is ListSyntax perDimension && (parameter.Length is null || perDimension.Items.Count == parameter.Length):
-                return BindList(owner, parameter with { Type = OptionType.NumberList }, perDimension);
-            case OptionType.NumberPerDimension when value is NumberSyntax:
+            case OptionType.NumberOrList when value is ListSyntax list && (parameter.Length is null || list.Items.Count == parameter.Length):
+                return BindList(owner, parameter with { Type = OptionType.NumberList }, list);
+            case OptionType.NumberOrList when value is NumberSyntax:
                 return BindNumber(owner, parameter with { Type = OptionType.Number }, value);
             default:
                 ReportWrongType(owner, parameter, value, null);

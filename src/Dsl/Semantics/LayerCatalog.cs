@@ -82,7 +82,7 @@ internal static class LayerCatalog
             // Each is one value for every spatial dimension or a list with one per dimension.
             ("upsample", LayerKind.Upsample,
                 [
-                    new OptionSpec("scale", OptionType.NumberPerDimension, Range: ValueRange.Positive), OptionSpec.Choice("mode", "nearest", "nearest", "bilinear"),
+                    new OptionSpec("scale", OptionType.NumberOrList, Range: ValueRange.Positive), OptionSpec.Choice("mode", "nearest", "nearest", "bilinear"),
                     new OptionSpec("size", OptionType.IntegerPerDimension, Range: one),
                 ]),
             ("adaptive_avgpool1d", LayerKind.AdaptiveAvgPool1d, [OptionSpec.RequiredInt("out", one)]),

@@ -69,6 +69,9 @@ internal sealed class ModelScope
         _tasks[task.Name] = task;
     }
 
+    /// <summary>Whether the block or task <paramref name="name"/> ends still carrying an embedding's padding mask, which does not go beyond it.</summary>
+    public bool EndsWithMask(string name) => _pipelines.TryGetValue(name, out var pipeline) && SequenceMasks.CarriedToTheEnd(pipeline.Layers);
+
     /// <summary>A pipeline source by name.</summary>
     public ReferenceSource? Resolve(NameSyntax name)
     {

@@ -48,6 +48,19 @@ internal sealed class PipelineBinder
         var source = BindSource(owner, steps[0]);
         var mixtureAllowed = shared && steps.Count == 2 && steps[0] is NameSyntax or MemberAccessSyntax;
         var layers = BindLayers(owner, steps.Skip(1), source?.Output, mixtureAllowed);
+        if (source is ReferenceSource { Kind: SourceKind.Shared or SourceKind.Task, Member: null } reference && layers is { } bound
+            && _scope.EndsWithMask(reference.Name) && SequenceMasks.FirstReader(bound.Layers) is { } reader)
+        {
+            // The padding mask stays within the pipeline of its embedding (docs/language.md, "Padding masks").
+            var layer = bound.Layers[reader];
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.MaskNotCarried,
+                steps[reader + 1].Span,
+                $"move '{layer.Setting.Name}' into '{reference.Name}', after its embedding, so that it skips the padding",
+                layer.Setting.Name,
+                reference.Name);
+        }
+
         return source is null || layers is null ? null : new Pipeline(source, layers.Value.Layers, layers.Value.Output);
     }
 

@@ -34,14 +34,15 @@ internal sealed class ShapeInference
         {
             case LayerKind.Linear:
             {
-                if (!CheckRank(name, input, span, 1, "a vector [features]"))
+                // PyTorch's nn.Linear: over the last dim, any leading dims kept ([T, in] -> [T, out], per token).
+                if (!CheckRank(name, input, span, -1, "[..., features]"))
                 {
                     return null;
                 }
 
                 var output = setting.Integer("out");
-                var parameters = Saturating.Add(Saturating.Multiply(dims[0], output), setting.Boolean("bias") ? output : 0);
-                return Make(kind, setting, input, [output], parameters, span);
+                var parameters = Saturating.Add(Saturating.Multiply(dims[rank - 1], output), setting.Boolean("bias") ? output : 0);
+                return Make(kind, setting, input, [.. dims.Take(rank - 1).Select(d => (long)d), output], parameters, span);
             }
 
             case LayerKind.Conv1d:
@@ -352,12 +353,12 @@ internal sealed class ShapeInference
             _diagnostics.ReportWithFix(
                 DiagnosticCode.DimensionCountMismatch,
                 span,
-                $"give {spatialRank} value(s), one per spatial dimension, or one number for all",
+                $"give {Wording.Count(spatialRank, "value")}, one per spatial dimension, or one number for all",
                 name,
                 scale is null ? "size" : "scale",
-                list.Items.Count,
+                Wording.Count(list.Items.Count, "value"),
                 input.Shape,
-                spatialRank);
+                Wording.Count(spatialRank, "spatial dimension"));
             return null;
         }
 
@@ -576,7 +577,7 @@ internal sealed class ShapeInference
         var rank = input.Shape.Rank;
         var fix = rank == 0
             ? "give the input a size, for example float[1]"
-            : name == "linear" ? $"add 'flatten' before 'linear': input is {input.Shape}" : null;
+            : null;
         _diagnostics.ReportWithFix(DiagnosticCode.WrongRank, span, fix, name, expected, input.Shape);
     }
 

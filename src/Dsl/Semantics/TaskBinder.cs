@@ -35,6 +35,14 @@ internal sealed class TaskBinder
             _ => (int)kindSetting!.Integer("k"),
         };
 
+        var ignore = kindSetting?["ignore"] is IntegerValue { Value: var written } ? written : Shared.TaskCatalog.IgnoreIndex;
+        var ignoreFits = true;
+        if (kind is { } classKind && Shared.TaskCatalog.HasClassTargets(classKind) && Shared.TaskCatalog.CheckIgnore(ignore, size) is { } ignoreError)
+        {
+            _diagnostics.ReportWithFix(DiagnosticCode.IgnoreIsAClass, task.Kind.Span, "a value outside the classes, such as 255 or -1", taskName, ignoreError);
+            ignoreFits = false;
+        }
+
         var outputFits = false;
         if (kind is { } known && pipeline is not null)
         {
@@ -49,7 +57,7 @@ internal sealed class TaskBinder
         var data = kind is { } dataKind ? new DataBinder(_diagnostics).BindTask(taskName, dataKind, size, body) : null;
 
         if (kind is not { } taskKind || name is null || pipeline is null || (!outputFits && Shared.TaskCatalog.IsDense(taskKind)) || loss is null || weight is null ||
-            metrics is null || missingLabels is null || data is not { } bound)
+            metrics is null || missingLabels is null || data is not { } bound || !ignoreFits)
         {
             return null;
         }
@@ -67,7 +75,8 @@ internal sealed class TaskBinder
             TaskCatalog.Target(taskKind, size, pipeline.Output.Shape),
             task.Doc,
             bound.Label,
-            bound.Standardize);
+            bound.Standardize,
+            ignore);
     }
 
     private bool CheckOutput(TaskSyntax task, TaskKind kind, int size, TensorType output)
@@ -81,7 +90,7 @@ internal sealed class TaskBinder
 
             // H, W and T come from the pipeline: the message names the shape the kind needs and the one it has.
             var denseFix = kind == TaskKind.TokenClasses
-                ? $"end the pipeline with one value per class and token, such as 'gru({size})' over [T, features]"
+                ? $"end the pipeline with one value per class and token, such as 'linear({size})' over [T, features]"
                 : $"end the pipeline with 'conv2d({size}, kernel: 1)' over [channels, H, W] features";
             _diagnostics.ReportWithFix(
                 DiagnosticCode.TaskOutputMismatch,
@@ -149,6 +158,14 @@ internal sealed class TaskBinder
         if (loss["class_weights"] is ListValue weights && weights.Items.Count != size)
         {
             _diagnostics.Report(DiagnosticCode.ClassWeightsLength, value.Span, size, task, weights.Items.Count);
+            return null;
+        }
+
+        // One number weighs every label alike; a list gives one weight per label.
+        if (loss["pos_weight"] is ListValue positive && positive.Items.Count != size)
+        {
+            _diagnostics.ReportWithFix(
+                DiagnosticCode.PosWeightLength, value.Span, "give one number for every label alike, or one per label", size, task, positive.Items.Count);
             return null;
         }
 

@@ -70,8 +70,8 @@ internal static class ExampleEmitter
             TaskKind.Classes => $"a class in [0, {task.Size})",
             TaskKind.Regression => task.Size == 1 ? "a value" : $"{task.Size} values (a NaN element is missing)",
             TaskKind.Multilabel => $"{task.Size} labels, each true or false",
-            TaskKind.PixelClasses => $"{task.Target.Shape} = {task.Target.Shape.ElementCount} classes in [0, {task.Size}) in row-major order (-1: an unlabelled pixel)",
-            TaskKind.TokenClasses => $"{task.Target.Shape.ElementCount} classes in [0, {task.Size}), one per token (-1: padding)",
+            TaskKind.PixelClasses => $"{task.Target.Shape} = {task.Target.Shape.ElementCount} classes in [0, {task.Size}) in row-major order ({task.IgnoreIndex}: an unlabelled pixel)",
+            TaskKind.TokenClasses => $"{task.Target.Shape.ElementCount} classes in [0, {task.Size}), one per token ({task.IgnoreIndex}: padding)",
             _ => $"{task.Target.Shape} = {task.Target.Shape.ElementCount} values in row-major order (NaN: an invalid value)",
         };
         return task.MissingLabels ? label + "; null when missing" : label + "; required (missing labels are forbidden)";

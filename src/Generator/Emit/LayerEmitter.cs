@@ -14,6 +14,12 @@ internal static class LayerEmitter
     public static IReadOnlyList<string> Sequential(IReadOnlyList<Layer> layers, string end)
     {
         if (layers.Count == 0) return [$"{Types.Nn}.Sequential(){end}"];
+        // An embedding's padding mask carried to the layers that read it (docs/language.md, "Padding masks").
+        if (SequenceMasks.Plan(layers) is { } mask)
+        {
+            end = $".with_sequence_mask({mask.Source}, {mask.Last}, {mask.PaddingIdx}){end}";
+        }
+
         var lines = new List<string> { $"{Types.Nn}.Sequential(" };
         for (var i = 0; i < layers.Count; i++)
         {

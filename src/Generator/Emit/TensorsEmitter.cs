@@ -62,12 +62,12 @@ internal static class TensorsEmitter
 
     private static string Target(TaskHead task)
     {
-        var missing = task.MissingLabels ? task.Kind == TaskKind.Classes ? " (-1: missing)" : " (NaN: missing)" : "";
+        var missing = task.MissingLabels ? task.Kind == TaskKind.Classes ? $" ({task.IgnoreIndex}: missing)" : " (NaN: missing)" : "";
         return task.Kind switch
         {
-            TaskKind.PixelClasses => $"long [N, {Dims(task, 0)}], a class in [0, {task.Size}) per pixel (-1: unlabelled)",
+            TaskKind.PixelClasses => $"long [N, {Dims(task, 0)}], a class in [0, {task.Size}) per pixel ({task.IgnoreIndex}: unlabelled)",
             TaskKind.PixelRegression => $"float [N, {Dims(task, 0)}] (NaN: invalid)",
-            TaskKind.TokenClasses => $"long [N, {Dims(task, 0)}], a class in [0, {task.Size}) per token (-1: padding)",
+            TaskKind.TokenClasses => $"long [N, {Dims(task, 0)}], a class in [0, {task.Size}) per token ({task.IgnoreIndex}: padding)",
             TaskKind.Binary => $"float [N, 1], 0 or 1{missing}",
             TaskKind.Classes => $"long [N], a class in [0, {task.Size}){missing}",
             TaskKind.Regression => $"float [N, {task.Size}]{missing}",

@@ -96,10 +96,14 @@ internal static class TrainerEmitter
                 $"Metrics = new[] {{ {string.Join(", ", task.Metrics.Select(Literals.String))} }}",
                 $"MissingLabels = {Literals.Bool(task.MissingLabels)}",
             };
+            if (task.IgnoreIndex != Mtl.Catalog.TaskCatalog.IgnoreIndex) init.Add($"IgnoreIndex = {task.IgnoreIndex.ToString(CultureInfo.InvariantCulture)}");
             switch (task.Loss.Name)
             {
                 case "huber":
                     init.Add($"HuberDelta = {Literals.Double(task.Loss.Number("delta"))}");
+                    break;
+                case "bce" when task.Loss["pos_weight"] is ListValue perLabel:
+                    init.Add($"PosWeights = new[] {{ {string.Join(", ", perLabel.Items.Select(i => Literals.Double(i.AsNumber())))} }}");
                     break;
                 case "bce" when task.Loss["pos_weight"] is { } positive:
                     init.Add($"PosWeight = {Literals.Double(positive.AsNumber())}");

@@ -74,7 +74,7 @@ internal sealed class CsvLabelReader
             {
                 if (!_task.MissingLabels) throw rows.Error(column, cell, $"the label of {_what} is missing ({CsvCells.ShowMissing(cell)}), and this task forbids missing labels");
                 missing = true;
-                if (_classes is not null) _classes.Add(-1);
+                if (_classes is not null) _classes.Add(_task.IgnoreIndex);
                 else _floats!.Add(float.NaN);
                 continue;
             }

@@ -43,6 +43,8 @@ public static class DataValidation
     /// The dense kinds always allow -1 (an unlabelled pixel, a padding token) and NaN (an invalid
     /// pixel value): they are part of such data, not missing labels.
     /// </summary>
+    private static Tensor NotAClass(Tensor targets, int classes) => targets.lt(0L).logical_or(targets.ge((double)classes));
+
     public static void RequireTargets(TaskSpec task, Tensor targets)
     {
         using var scope = NewDisposeScope();
@@ -55,12 +57,12 @@ public static class DataValidation
                 var layout = task.Kind == TaskKind.PixelClasses ? "[N, H, W]" : "[N, T]";
                 if (targets.dtype is not (ScalarType.Int64 or ScalarType.Int32)) throw new InvalidDataException($"{member}: class targets must be integers (int64, or int32 to be widened), not {ScalarTypeInfo.Name(targets.dtype)}");
                 if (shape.Length != (task.Kind == TaskKind.PixelClasses ? 3 : 2)) throw new InvalidDataException($"{member}: {TaskCatalog.Name(task.Kind)} targets must have shape {layout}, not {Tensor.FormatShape(shape)}");
-                var outOfRange = targets.lt(-1L).logical_or(targets.ge((double)task.Size));
+                var outOfRange = NotAClass(targets, task.Size).logical_and(targets.ne(task.IgnoreIndex));
                 if (outOfRange.any().item<bool>())
                 {
                     var (row, value) = FirstBad(targets, outOfRange);
                     var what = task.Kind == TaskKind.PixelClasses ? "an unlabelled pixel" : "a padding token";
-                    throw new InvalidDataException($"{member}: row {row} holds class {Format(value)}, outside [0, {task.Size}) (-1 marks {what})");
+                    throw new InvalidDataException($"{member}: row {row} holds class {Format(value)}, outside [0, {task.Size}) ({task.IgnoreIndex} marks {what})");
                 }
                 return;
             }
@@ -80,12 +82,12 @@ public static class DataValidation
             {
                 if (targets.dtype is not (ScalarType.Int64 or ScalarType.Int32)) throw new InvalidDataException($"{member}: class targets must be integers (int64, or int32 to be widened), not {ScalarTypeInfo.Name(targets.dtype)}");
                 if (shape.Length != 1) throw new InvalidDataException($"{member}: class targets must have shape [N], not {Tensor.FormatShape(shape)}");
-                var outOfRange = targets.lt(-1L).logical_or(targets.ge((double)task.Size));
-                if (!task.MissingLabels) outOfRange = outOfRange.logical_or(targets.eq(-1L));
+                var outOfRange = NotAClass(targets, task.Size);
+                if (task.MissingLabels) outOfRange = outOfRange.logical_and(targets.ne(task.IgnoreIndex));
                 if (outOfRange.any().item<bool>())
                 {
                     var (row, value) = FirstBad(targets, outOfRange);
-                    var missing = task.MissingLabels ? " (-1 marks a missing label)" : " (missing labels are not allowed for this task)";
+                    var missing = task.MissingLabels ? $" ({task.IgnoreIndex} marks a missing label)" : " (missing labels are not allowed for this task)";
                     throw new InvalidDataException($"{member}: row {row} holds class {Format(value)}, outside [0, {task.Size}){missing}");
                 }
                 return;

@@ -71,7 +71,7 @@ public sealed class TargetColumn
         if (label is not { } value)
         {
             Missing(row);
-            _classes![row] = -1;
+            _classes![row] = Task.IgnoreIndex;
             return;
         }
         if (value < 0 || value >= Task.Size) throw new InvalidDataException($"task '{Task.Name}', row {row}: class {value} is outside [0, {Task.Size})");
@@ -134,14 +134,14 @@ public sealed class TargetColumn
         if (classes is null)
         {
             Missing(row);
-            target.Fill(Catalog.TaskCatalog.IgnoreIndex);
+            target.Fill(Task.IgnoreIndex);
             return;
         }
         if (classes.Length != _width) throw new InvalidDataException($"task '{Task.Name}', row {row}: expected {_width} classes ({ExampleShape}), found {classes.Length}");
         for (var i = 0; i < classes.Length; i++)
         {
             var value = classes[i];
-            if (value < -1 || value >= Task.Size) throw new InvalidDataException($"task '{Task.Name}', row {row}, position {i}: class {value} is outside [0, {Task.Size}) (-1 marks {(Task.Kind == TaskKind.TokenClasses ? "padding" : "an unlabelled pixel")})");
+            if ((value < 0 || value >= Task.Size) && value != Task.IgnoreIndex) throw new InvalidDataException($"task '{Task.Name}', row {row}, position {i}: class {value} is outside [0, {Task.Size}) ({Task.IgnoreIndex} marks {(Task.Kind == TaskKind.TokenClasses ? "padding" : "an unlabelled pixel")})");
             target[i] = value;
         }
     }

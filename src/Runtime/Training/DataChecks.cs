@@ -118,7 +118,7 @@ internal static class DataChecks
                 var task = tasks.FirstOrDefault(t => t.Name == name);
                 if (task is null) continue;
                 var checkedAs = data.Tasks.FirstOrDefault(t => t.Name == name);
-                if (checkedAs is not null && checkedAs.Kind == task.Kind && checkedAs.Size == task.Size && checkedAs.MissingLabels == task.MissingLabels) continue;
+                if (checkedAs is not null && checkedAs.Kind == task.Kind && checkedAs.Size == task.Size && checkedAs.MissingLabels == task.MissingLabels && checkedAs.IgnoreIndex == task.IgnoreIndex) continue;
                 DataValidation.RequireTargets(task, targets);
             }
         }

@@ -50,7 +50,7 @@ internal sealed class Evaluator
     /// <summary><see cref="Evaluate(MultiTaskDataset, distributed.ProcessGroupGloo?)"/>, telling which tasks had labelled examples.</summary>
     private Dictionary<string, double> Evaluate(MultiTaskDataset data, distributed.ProcessGroupGloo? group, out bool[] labelled)
     {
-        var metrics = _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
+        var metrics = _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size, t.IgnoreIndex)).ToList()).ToList();
         var sums = new double[_tasks.Count];
         var counts = new double[_tasks.Count];
         var wasTraining = _model.training;

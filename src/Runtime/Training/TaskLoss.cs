@@ -21,6 +21,7 @@ public sealed class TaskLoss : IDisposable
         Task = task;
         if (task.ClassWeights is { } weights) _classWeights = tensor(weights.ToArray()).@float().DetachFromDisposeScope();
         if (task.PosWeight is { } positive) _posWeight = tensor(positive).@float().DetachFromDisposeScope();
+        if (task.PosWeights is { } perLabel) _posWeight = tensor(perLabel.ToArray()).@float().DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -46,8 +47,17 @@ public sealed class TaskLoss : IDisposable
             if (task.Loss != LossKind.Bce) throw new ArgumentException($"task '{task.Name}': pos_weight is set, but the loss is {loss}");
             options["pos_weight"] = new NumberValue(positive);
         }
+        if (task.PosWeights is { } perLabel)
+        {
+            if (task.Loss != LossKind.Bce) throw new ArgumentException($"task '{task.Name}': pos_weight is set, but the loss is {loss}");
+            if (task.PosWeight is not null) throw new ArgumentException($"task '{task.Name}': pos_weight is set both as one number and per label; give one of them");
+            if (perLabel.Count != task.Size) throw new ArgumentException($"task '{task.Name}': pos_weight needs {task.Size} values, one per label; found {perLabel.Count}");
+            options["pos_weight"] = OptionValue.From(perLabel);
+        }
         if (task.Loss == LossKind.ScaleInvariantLog) options["lambda"] = new NumberValue(task.ScaleInvariantLambda);
         else if (task.ScaleInvariantLambda != LossCatalog.ScaleInvariantLambda) throw new ArgumentException($"task '{task.Name}': a scale_invariant_log lambda is set, but the loss is {loss}");
+        if (TaskCatalog.HasClassTargets(task.Kind) && TaskCatalog.CheckIgnore(task.IgnoreIndex, task.Size) is { } ignore) throw new ArgumentException($"task '{task.Name}': {ignore}");
+        else if (!TaskCatalog.HasClassTargets(task.Kind) && task.IgnoreIndex != TaskCatalog.IgnoreIndex) throw new ArgumentException($"task '{task.Name}': an ignore value is set, but a {TaskCatalog.Describe(task.Kind, task.Size)} task has no class targets");
         if (LossCatalog.CheckSize(loss, task.Size) is { } lossSize) throw new ArgumentException($"task '{task.Name}': {lossSize}");
         foreach (var metric in task.Metrics)
         {
@@ -91,10 +101,10 @@ public sealed class TaskLoss : IDisposable
 
     private Tensor? CrossEntropy(Tensor logits, Tensor target)
     {
-        var labelled = target.ge(0L).sum().item<long>();
+        var labelled = target.ne(Task.IgnoreIndex).sum().item<long>();
         if (labelled == 0) return null;
         using var weights = _classWeights?.to(logits.dtype, logits.device);
-        return nn.functional.cross_entropy(logits, target, weights, ignore_index: TaskCatalog.IgnoreIndex, label_smoothing: Task.LabelSmoothing);
+        return nn.functional.cross_entropy(logits, target, weights, ignore_index: Task.IgnoreIndex, label_smoothing: Task.LabelSmoothing);
     }
 
     /// <summary>Mse, l1, huber or bce per element, averaged over the elements of <paramref name="mask"/>.</summary>
@@ -226,7 +236,7 @@ public sealed class TaskLoss : IDisposable
         if (Task.Loss == LossKind.ScaleInvariantLog) return target.isnan().logical_not().reshape(target.shape[0], -1).any(1).sum().item<long>();
         if (Task.Loss == LossKind.Cosine) return target.isnan().any(1).logical_not().sum().item<long>();
         if (!TaskCatalog.HasClassTargets(Task.Kind)) return target.isnan().logical_not().sum().item<long>();
-        var labelled = target.reshape(-1).ge(0L);
+        var labelled = target.reshape(-1).ne(Task.IgnoreIndex);
         if (_classWeights is null) return labelled.sum().item<long>();
         var classes = target.reshape(-1).masked_fill(labelled.logical_not(), 0L);
         return (_classWeights.to(ScalarType.Float64).index_select(0, classes) * labelled.to(ScalarType.Float64)).sum().item<double>();

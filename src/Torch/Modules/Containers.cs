@@ -31,6 +31,24 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
 
     public nn.Module<Tensor, Tensor> this[int index] => _layers[index];
 
+    /// <summary>The padding mask this sequence carries from an embedding's ids to its reductions; null when none.</summary>
+    public SequenceMask? Mask { get; private set; }
+
+    /// <summary>
+    /// Carries a padding mask: the input of layer <paramref name="source"/> (long ids <c>[N, T]</c>)
+    /// gives the mask <c>ids != padding_idx</c>, which every <see cref="ISequenceMasked"/> layer after it,
+    /// up to layer <paramref name="last"/>, receives with its input; the layers between keep the positions.
+    /// </summary>
+    public Sequential with_sequence_mask(int source, int last, long padding_idx)
+    {
+        if (source < 0 || last <= source || last >= _layers.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(last), $"Sequential: a mask runs from one layer to a later one of the {_layers.Count}; got {source} to {last}");
+        }
+        Mask = new SequenceMask(source, last, padding_idx);
+        return this;
+    }
+
     public Sequential append(nn.Module<Tensor, Tensor> module)
     {
         register_module(_layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), module);
@@ -46,6 +64,7 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
     public override Tensor forward(Tensor input)
     {
         if (_layers.Count == 0) return input.alias();
+        if (Mask is { } plan) return MaskedForward(input, plan);
         var x = _layers[0].forward(input);
         for (var i = 1; i < _layers.Count; i++)
         {
@@ -56,9 +75,49 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
         return x;
     }
 
+    private Tensor MaskedForward(Tensor input, SequenceMask plan)
+    {
+        var x = input;
+        Tensor? mask = null;
+        try
+        {
+            for (var i = 0; i < _layers.Count; i++)
+            {
+                if (i == plan.Source) mask = x.ne(plan.PaddingIdx);
+                var next = mask is not null && i > plan.Source && _layers[i] is ISequenceMasked masked
+                    ? masked.forward(x, mask)
+                    : _layers[i].forward(x);
+                if (!ReferenceEquals(next, x) && !ReferenceEquals(x, input)) x.Dispose();
+                x = next;
+                if (i == plan.Last)
+                {
+                    mask?.Dispose();
+                    mask = null;
+                }
+            }
+        }
+        finally
+        {
+            mask?.Dispose();
+        }
+        return x;
+    }
+
     public IEnumerator<nn.Module<Tensor, Tensor>> GetEnumerator() => _layers.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>Where a <see cref="Sequential"/> makes its padding mask (the input of layer <see cref="Source"/>) and the last layer that reads it.</summary>
+public sealed record SequenceMask(int Source, int Last, long PaddingIdx);
+
+/// <summary>
+/// A layer that reads a padding mask <c>[N, T]</c> (true at real tokens) over its input's dim 1
+/// when a <see cref="Sequential"/> carries one; without a mask its plain forward runs.
+/// </summary>
+public interface ISequenceMasked
+{
+    Tensor forward(Tensor input, Tensor mask);
 }
 
 /// <summary>An indexed list of modules, registered as "0", "1", ...</summary>

@@ -57,17 +57,39 @@ public abstract class RecurrentBase : nn.Module
     public double dropout { get; }
     public bool bidirectional { get; }
 
-    private protected unsafe (Tensor output, Tensor h_n, Tensor? c_n) Run(Tensor input, Tensor? h0, Tensor? c0)
+    private protected (Tensor output, Tensor h_n, Tensor? c_n) Run(Tensor input, Tensor? h0, Tensor? c0) =>
+        Run(input, h0, c0, _flat, num_layers, dropout, bidirectional);
+
+    /// <summary>
+    /// The weights of one layer and direction alone (no dropout), from a zero state, stepping from
+    /// the first step of <paramref name="input"/> (laid out as the module's, batch first or not) to
+    /// its last: the output at every step, <c>hidden_size</c> wide. For the reverse direction as the
+    /// bidirectional module runs it, hand it the input reversed and reverse its output.
+    /// </summary>
+    public Tensor forward_direction(Tensor input, long layer, bool reverse)
+    {
+        var directions = bidirectional ? 2 : 1;
+        if (layer < 0 || layer >= num_layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"{GetName}: layer must be in [0, {num_layers})");
+        if (reverse && !bidirectional) throw new ArgumentException($"{GetName}: only a bidirectional module has a reverse direction", nameof(reverse));
+        var count = bias ? 4 : 2;
+        var first = (int)(layer * directions + (reverse ? 1 : 0)) * count;
+        var (output, hN, cN) = Run(input, null, null, _flat.GetRange(first, count), 1, 0, false);
+        hN.Dispose();
+        cN?.Dispose();
+        return output;
+    }
+
+    private unsafe (Tensor output, Tensor h_n, Tensor? c_n) Run(Tensor input, Tensor? h0, Tensor? c0, List<Parameter> parameters, long layers, double p, bool both)
     {
         Tensor?[] state = _mode == 0 ? [h0, c0] : [h0];
         using var hx = new HandleLease(state);
-        using var weights = new HandleLease(_flat);
+        using var weights = new HandleLease(parameters);
         nint output, hN, cN;
         fixed (nint* ph = hx.Pointers)
         fixed (nint* pw = weights.Pointers)
         {
-            Check(NativeMethods.mtl_rnn(_mode, input.Handle, ph, hx.Count, pw, weights.Count, Tensor.B(bias), num_layers, dropout,
-                Tensor.B(training), Tensor.B(bidirectional), Tensor.B(batch_first), hidden_size, out output, out hN, out cN));
+            Check(NativeMethods.mtl_rnn(_mode, input.Handle, ph, hx.Count, pw, weights.Count, Tensor.B(bias), layers, p,
+                Tensor.B(training), Tensor.B(both), Tensor.B(batch_first), hidden_size, out output, out hN, out cN));
         }
         return (new Tensor(output), new Tensor(hN), Tensor.WrapOrNull(cN));
     }

@@ -14,7 +14,7 @@ namespace Tests.Generated
         /// <summary>input words: long[12], 12 values.</summary>
         public required long[] Words { get; init; }
 
-        /// <summary>task segmentation (pixel_classes(5)): [16, 16] = 256 classes in [0, 5) in row-major order (-1: an unlabelled pixel); null when missing.</summary>
+        /// <summary>task segmentation (pixel_classes(5)): [16, 16] = 256 classes in [0, 5) in row-major order (255: an unlabelled pixel); null when missing.</summary>
         public int[]? Segmentation { get; init; }
 
         /// <summary>task depth (pixel_regression(1)): [1, 16, 16] = 256 values in row-major order (NaN: an invalid value); null when missing.</summary>

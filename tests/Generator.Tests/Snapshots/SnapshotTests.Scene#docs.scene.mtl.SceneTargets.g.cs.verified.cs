@@ -9,7 +9,7 @@ namespace Tests.Generated
     public sealed partial class SceneTargets
     {
         /// <summary>Creates the SceneTargets from one tensor per member; the caller keeps owning the tensors.</summary>
-        /// <param name="segmentation">task segmentation (pixel_classes(5)): long [N, 16, 16], a class in [0, 5) per pixel (-1: unlabelled); null when this data has no labels for the task.</param>
+        /// <param name="segmentation">task segmentation (pixel_classes(5)): long [N, 16, 16], a class in [0, 5) per pixel (255: unlabelled); null when this data has no labels for the task.</param>
         /// <param name="depth">task depth (pixel_regression(1)): float [N, 1, 16, 16] (NaN: invalid); null when this data has no labels for the task.</param>
         /// <param name="normals">task normals (pixel_regression(3)): float [N, 3, 16, 16] (NaN: invalid); null when this data has no labels for the task.</param>
         /// <param name="entities">task entities (token_classes(5)): long [N, 12], a class in [0, 5) per token (-1: padding); null when this data has no labels for the task.</param>
@@ -21,7 +21,7 @@ namespace Tests.Generated
             Entities = entities;
         }
 
-        /// <summary>task segmentation (pixel_classes(5)): long [N, 16, 16], a class in [0, 5) per pixel (-1: unlabelled); null when this data has no labels for the task.</summary>
+        /// <summary>task segmentation (pixel_classes(5)): long [N, 16, 16], a class in [0, 5) per pixel (255: unlabelled); null when this data has no labels for the task.</summary>
         public global::Mtl.Torch.Tensor? Segmentation { get; }
 
         /// <summary>task depth (pixel_regression(1)): float [N, 1, 16, 16] (NaN: invalid); null when this data has no labels for the task.</summary>

@@ -13,7 +13,7 @@ namespace Tests.Generated
         /// <summary>The tasks as the file declares them: kind, loss and its options, weight, metrics and whether labels may be missing.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::Mtl.TaskSpec> Tasks { get; } = new global::Mtl.TaskSpec[]
         {
-            new global::Mtl.TaskSpec("segmentation", global::Mtl.TaskKind.PixelClasses, 5) { Loss = global::Mtl.LossKind.CrossEntropy, Weight = 1.0, Metrics = new[] { "miou", "accuracy" }, MissingLabels = true, LabelSmoothing = 0.0 },
+            new global::Mtl.TaskSpec("segmentation", global::Mtl.TaskKind.PixelClasses, 5) { Loss = global::Mtl.LossKind.CrossEntropy, Weight = 1.0, Metrics = new[] { "miou", "accuracy" }, MissingLabels = true, IgnoreIndex = 255, LabelSmoothing = 0.0 },
             new global::Mtl.TaskSpec("depth", global::Mtl.TaskKind.PixelRegression, 1) { Loss = global::Mtl.LossKind.ScaleInvariantLog, Weight = 1.0, Metrics = new[] { "abs_err", "rel_err" }, MissingLabels = true, ScaleInvariantLambda = 0.5 },
             new global::Mtl.TaskSpec("normals", global::Mtl.TaskKind.PixelRegression, 3) { Loss = global::Mtl.LossKind.Cosine, Weight = 1.0, Metrics = new[] { "mean_angle" }, MissingLabels = true },
             new global::Mtl.TaskSpec("entities", global::Mtl.TaskKind.TokenClasses, 5) { Loss = global::Mtl.LossKind.CrossEntropy, Weight = 1.0, Metrics = new[] { "accuracy", "entity_f1" }, MissingLabels = true, LabelSmoothing = 0.0 },

@@ -16,7 +16,7 @@ namespace Tests.Generated
             new global::Mtl.TaskSpec("price", global::Mtl.TaskKind.Regression, 2) { Loss = global::Mtl.LossKind.Huber, Weight = 0.5, Metrics = new[] { "mae", "r2" }, MissingLabels = true, HuberDelta = 2.0 },
             new global::Mtl.TaskSpec("churn", global::Mtl.TaskKind.Binary, 1) { Loss = global::Mtl.LossKind.Bce, Weight = 1.0, Metrics = new[] { "accuracy", "auc" }, MissingLabels = false, PosWeight = 3.0 },
             new global::Mtl.TaskSpec("segment", global::Mtl.TaskKind.Classes, 3) { Loss = global::Mtl.LossKind.CrossEntropy, Weight = 1.0, Metrics = new[] { "accuracy" }, MissingLabels = true, LabelSmoothing = 0.1, ClassWeights = new[] { 1.0, 2.0, 0.5 } },
-            new global::Mtl.TaskSpec("tags", global::Mtl.TaskKind.Multilabel, 4) { Loss = global::Mtl.LossKind.Bce, Weight = 1.0, Metrics = new[] { "macro_f1", "auc" }, MissingLabels = true },
+            new global::Mtl.TaskSpec("tags", global::Mtl.TaskKind.Multilabel, 4) { Loss = global::Mtl.LossKind.Bce, Weight = 1.0, Metrics = new[] { "macro_f1", "auc" }, MissingLabels = true, PosWeights = new[] { 1.0, 3.0, 0.5, 2.0 } },
             new global::Mtl.TaskSpec("delay", global::Mtl.TaskKind.Regression, 1) { Loss = global::Mtl.LossKind.L1, Weight = 1.0, Metrics = new[] { "mae", "rmse" }, MissingLabels = true },
             new global::Mtl.TaskSpec("cost", global::Mtl.TaskKind.Regression, 1) { Loss = global::Mtl.LossKind.Mse, Weight = 1.0, Metrics = new[] { "mae", "rmse" }, MissingLabels = true },
         };

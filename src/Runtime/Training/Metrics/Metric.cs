@@ -22,6 +22,9 @@ public abstract class Metric
 
     public TaskKind Kind { get; }
 
+    /// <summary>The class target a class metric skips (an unlabelled pixel, a padding token, a missing label): the task's <c>ignore</c>.</summary>
+    public long IgnoreIndex { get; private set; } = TaskCatalog.IgnoreIndex;
+
     /// <summary>Whether a larger value is better (early stopping's default mode follows it); from <see cref="MetricCatalog"/>.</summary>
     public bool HigherIsBetter => !MetricCatalog.LowerIsBetter(Name);
 
@@ -29,7 +32,7 @@ public abstract class Metric
     {
         using var scope = torch.NewDisposeScope();
         using var mode = torch.no_grad();
-        var batch = MetricBatch.Read(Kind, outputs, targets, Name);
+        var batch = MetricBatch.Read(Kind, outputs, targets, Name, IgnoreIndex);
         Accumulate(batch);
     }
 
@@ -53,7 +56,15 @@ public abstract class Metric
     /// Creates a metric by its .mtl name for a task of <paramref name="kind"/> (classes: the class
     /// count). The metric must fit the kind, as <see cref="MetricCatalog.For"/> says.
     /// </summary>
-    public static Metric Create(string name, TaskKind kind, int classes = 0) => !MetricCatalog.All.Contains(name)
+    public static Metric Create(string name, TaskKind kind, int classes = 0, long ignoreIndex = TaskCatalog.IgnoreIndex) => WithIgnore(Make(name, kind, classes), ignoreIndex);
+
+    private static Metric WithIgnore(Metric metric, long ignoreIndex)
+    {
+        metric.IgnoreIndex = ignoreIndex;
+        return metric;
+    }
+
+    private static Metric Make(string name, TaskKind kind, int classes) => !MetricCatalog.All.Contains(name)
         ? throw new ArgumentException($"unknown metric '{name}': expected {string.Join(", ", MetricCatalog.All)}", nameof(name))
         : !MetricCatalog.For(kind).Contains(name)
         ? throw new ArgumentException($"metric '{name}' does not fit a {TaskCatalog.Name(kind)} task: it reports {string.Join(", ", MetricCatalog.For(kind))}", nameof(name))

@@ -36,11 +36,11 @@ public sealed class MetricBatch
 
     public double[] Targets { get; }
 
-    internal static MetricBatch Read(TaskKind kind, Tensor outputs, Tensor targets, string metric)
+    internal static MetricBatch Read(TaskKind kind, Tensor outputs, Tensor targets, string metric, long ignore = TaskCatalog.IgnoreIndex)
     {
         var outShape = outputs.shape;
         var targetShape = targets.shape;
-        if (TaskCatalog.IsDense(kind)) return Dense(kind, outputs, targets, metric);
+        if (TaskCatalog.IsDense(kind)) return Dense(kind, outputs, targets, metric, ignore);
         var rows = outShape.Length == 0 ? 1 : (int)outShape[0];
         var outValues = outputs.detach().to(float64, Device.CPU).data<double>();
         var targetValues = targets.detach().to(float64, Device.CPU).data<double>();
@@ -53,7 +53,7 @@ public sealed class MetricBatch
                     throw Mismatch(metric, kind, outShape, targetShape, "outputs [N, k] and targets [N]");
                 }
                 var k = (int)outShape[1];
-                CheckClasses(metric, targetValues, k, 1, "a missing label");
+                CheckClasses(metric, targetValues, k, 1, ignore, "a missing label");
                 return new MetricBatch(rows, k, outValues, targetValues);
             }
             case TaskKind.Binary:
@@ -80,7 +80,7 @@ public sealed class MetricBatch
     /// Pixel and token outputs as one row per position: [N, k, H, W] and [N, c, H, W] become
     /// [N·H·W, k or c], [N, T, k] becomes [N·T, k]; class targets one per row, -1 as NaN.
     /// </summary>
-    private static MetricBatch Dense(TaskKind kind, Tensor outputs, Tensor targets, string metric)
+    private static MetricBatch Dense(TaskKind kind, Tensor outputs, Tensor targets, string metric, long ignore)
     {
         var o = outputs.shape;
         var t = targets.shape;
@@ -93,7 +93,7 @@ public sealed class MetricBatch
                 var positions = (int)(o[2] * o[3]);
                 var values = Values(outputs.permute(0, 2, 3, 1));
                 var classes = Values(targets);
-                CheckClasses(metric, classes, k, positions, "an unlabelled pixel");
+                CheckClasses(metric, classes, k, positions, ignore, "an unlabelled pixel");
                 return new MetricBatch(classes.Length, k, values, classes, positions);
             }
             case TaskKind.TokenClasses:
@@ -101,7 +101,7 @@ public sealed class MetricBatch
                 if (o.Length != 3 || t.Length != 2 || t[0] != o[0] || t[1] != o[1]) throw Mismatch(metric, kind, o, t, "outputs [N, T, k] and targets [N, T]");
                 var k = (int)o[2];
                 var classes = Values(targets);
-                CheckClasses(metric, classes, k, (int)o[1], "padding");
+                CheckClasses(metric, classes, k, (int)o[1], ignore, "padding");
                 return new MetricBatch(classes.Length, k, Values(outputs), classes, (int)o[1]);
             }
             default:
@@ -116,20 +116,20 @@ public sealed class MetricBatch
 
     private static double[] Values(Tensor tensor) => tensor.detach().to(float64, Device.CPU).contiguous().data<double>();
 
-    /// <summary>Class targets in [0, k) stay, -1 becomes NaN; anything else is an error naming the example (row / positions).</summary>
-    private static void CheckClasses(string metric, double[] targets, int k, int positions, string ignored)
+    /// <summary>Class targets in [0, k) stay, the task's ignore value (-1 unless it says otherwise) becomes NaN; anything else is an error naming the example (row / positions).</summary>
+    private static void CheckClasses(string metric, double[] targets, int k, int positions, long ignore, string ignored)
     {
         for (var i = 0; i < targets.Length; i++)
         {
             var t = targets[i];
-            if (t == -1)
+            if (t == ignore)
             {
                 targets[i] = double.NaN;
             }
             else if (t < 0 || t >= k || t != Math.Floor(t))
             {
                 var where = positions == 1 ? $"row {i}" : $"row {i / positions}, position {i % positions}";
-                throw new ArgumentException($"{metric}: target {t} at {where} is not a class in [0, {k}) (use -1 for {ignored})");
+                throw new ArgumentException($"{metric}: target {t} at {where} is not a class in [0, {k}) (use {ignore} for {ignored})");
             }
         }
     }

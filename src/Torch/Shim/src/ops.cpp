@@ -3,6 +3,8 @@
 // are mirrored in Torch/Native/OpCodes.cs.
 #include "common.h"
 
+#include <cmath>
+
 using namespace mtl;
 
 namespace {
@@ -200,9 +202,16 @@ MTL_API int32_t mtl_unary_(int32_t op, at::Tensor* a) {
   MTL_GUARD({ unary_(op, *a); });
 }
 
+// A whole alpha (the usual 1) is an integer Scalar, so add and sub also take integer tensors,
+// which libtorch refuses with a floating-point alpha.
+static at::Scalar alpha_scalar(double alpha) {
+  return std::floor(alpha) == alpha && std::fabs(alpha) < 9007199254740992.0 ? at::Scalar(static_cast<int64_t>(alpha))
+                                                                               : at::Scalar(alpha);
+}
+
 MTL_API int32_t mtl_binary(int32_t op, const at::Tensor* a, const at::Tensor* b, double alpha,
                            at::Tensor** out) {
-  MTL_GUARD({ *out = wrap(binary(op, ref(a), ref(b), alpha)); });
+  MTL_GUARD({ *out = wrap(binary(op, ref(a), ref(b), alpha_scalar(alpha))); });
 }
 
 MTL_API int32_t mtl_binary_scalar(int32_t op, const at::Tensor* a, double value, int64_t int_value,
@@ -214,7 +223,7 @@ MTL_API int32_t mtl_binary_scalar(int32_t op, const at::Tensor* a, double value,
 }
 
 MTL_API int32_t mtl_binary_(int32_t op, at::Tensor* a, const at::Tensor* b, double alpha) {
-  MTL_GUARD({ binary_(op, *a, ref(b), alpha); });
+  MTL_GUARD({ binary_(op, *a, ref(b), alpha_scalar(alpha)); });
 }
 
 MTL_API int32_t mtl_binary_scalar_(int32_t op, at::Tensor* a, double value, int64_t int_value,
