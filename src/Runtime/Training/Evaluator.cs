@@ -50,7 +50,7 @@ internal sealed class Evaluator
     /// <summary><see cref="Evaluate(MultiTaskDataset, distributed.ProcessGroupGloo?)"/>, telling which tasks had labelled examples.</summary>
     private Dictionary<string, double> Evaluate(MultiTaskDataset data, distributed.ProcessGroupGloo? group, out bool[] labelled)
     {
-        var metrics = _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size, t.IgnoreIndex)).ToList()).ToList();
+        var metrics = NewMetrics();
         var sums = new double[_tasks.Count];
         var counts = new double[_tasks.Count];
         var wasTraining = _model.training;
@@ -128,6 +128,9 @@ internal sealed class Evaluator
         return result;
     }
 
+    /// <summary>A fresh metric for every declared metric of every task, in task order.</summary>
+    private List<List<Metric>> NewMetrics() => _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size, t.IgnoreIndex)).ToList()).ToList();
+
     /// <summary>
     /// Sums the loss sums and counts (in place) over the ranks, and gives each task's metrics
     /// merged from every rank's state in rank order (the same on every rank). The states differ in
@@ -157,7 +160,7 @@ internal sealed class Evaluator
 
         Array.Clear(sums);
         Array.Clear(counts);
-        var merged = _tasks.Select(t => t.Metrics.Select(m => Metric.Create(m, t.Kind, t.Size)).ToList()).ToList();
+        var merged = NewMetrics();
         for (var rank = 0; rank < group.size; rank++)
         {
             var at = rank * longest;
