@@ -79,7 +79,7 @@ public sealed class IMTL : GramWeighting
     /// <summary>
     /// In <c>hybrid</c> mode the scales are applied to the gradients: each task's pass starts from
     /// its plain loss with e^{sᵢ} as the loss's gradient (the gradient of e^{sᵢ}Lᵢ − sᵢ everywhere
-    /// but at sᵢ), and the scales get hᵢ(e^{sᵢ}Lᵢ − 1) from the losses' values, so the graph has none
+    /// but at sᵢ), and the scales get e^{sᵢ}Lᵢ − 1 from the losses' values, so the graph has none
     /// of the per-task select, exp, multiply and subtract of <see cref="Transform"/>.
     /// </summary>
     protected override LossScaling? ScalingAtGradients(int[] tasks) =>
@@ -108,7 +108,11 @@ public sealed class IMTL : GramWeighting
         public override double[] Reported { get; }
 
         /// <summary>e^{sᵢ}Lᵢ, without a graph.</summary>
-        private Tensor Scaled(Tensor[] losses) => Factors * stack(losses).detach();
+        private Tensor Scaled(Tensor[] losses)
+        {
+            using var mode = no_grad();
+            return Factors * stack(losses);
+        }
 
         public override Tensor[] Values(Tensor[] losses)
         {
@@ -118,8 +122,9 @@ public sealed class IMTL : GramWeighting
 
         public override void AddOwnGradients(Tensor[] losses, double[] headWeights)
         {
+            // The heads and the scales take Σ (e^{sᵢ}Lᵢ − sᵢ): IMTL's hᵢ are all 1 (its weights do not scale the task losses).
+            System.Diagnostics.Debug.Assert(headWeights.All(h => h == 1), "IMTL's head weights are 1");
             var grad = Scaled(losses) - 1;
-            if (headWeights.Any(h => h != 1)) grad = grad * tensor(headWeights).to(grad.dtype, grad.device);
             if (_index is not null) grad = zeros_like(_scales).index_put_(_index, grad, accumulate: true);
             if (_scales.grad is { } existing)
             {
