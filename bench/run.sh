@@ -3,7 +3,8 @@
 # libtorch from C++; PyTorch) and runs them interleaved; prints one line of medians per batch size.
 # Run it as `./build.sh bench`.
 # `./build.sh bench weighting` times a step with each task-weighting method instead (C# only;
-# ROUNDS rounds, default 15, of BLOCK steps, default 20, per method; see Mtl.Bench/WeightingBench.cs).
+# ROUNDS rounds, default 15, of BLOCK steps, default 20, per method; METHODS, a space-separated list
+# of the methods to time, default all; see Mtl.Bench/WeightingBench.cs).
 # `./build.sh bench relatedness` times training epochs with and without task relatedness measured
 # (ROUNDS rounds, default 11; see Mtl.Bench/RelatednessBench.cs).
 #   ROUNDS     rounds of interleaved runs (default 7)
@@ -32,7 +33,7 @@ if [ "${1:-}" = weighting ]; then
   echo "==> bench: building the C# program (Release)"
   dotnet build Mtl.Bench/Mtl.Bench.csproj -c Release -nologo -v:quiet -clp:NoSummary
   echo "==> bench: $cores cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), ${ROUNDS:-15} interleaved rounds of ${BLOCK:-20} steps (thread CPU time per step)"
-  exec dotnet Mtl.Bench/bin/Release/net10.0/Mtl.Bench.dll weighting "${ROUNDS:-15}" "${BLOCK:-20}"
+  exec dotnet Mtl.Bench/bin/Release/net10.0/Mtl.Bench.dll weighting "${ROUNDS:-15}" "${BLOCK:-20}" ${METHODS:-}
 fi
 
 ROUNDS=${ROUNDS:-7}

@@ -23,10 +23,10 @@ using Mtl.Torch;
 using Mtl.Training;
 using static Mtl.Torch.torch;
 
-if (args is ["weighting", var rounds, var block])
+if (args is ["weighting", var rounds, var block, .. var only])
 {
     torch.set_num_threads(1);
-    WeightingBench.Run(int.Parse(rounds, CultureInfo.InvariantCulture), int.Parse(block, CultureInfo.InvariantCulture), [2, 4]);
+    WeightingBench.Run(int.Parse(rounds, CultureInfo.InvariantCulture), int.Parse(block, CultureInfo.InvariantCulture), [2, 4], only);
     return 0;
 }
 if (args is ["relatedness", var relatednessRounds])

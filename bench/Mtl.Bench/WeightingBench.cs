@@ -20,12 +20,18 @@ static class WeightingBench
     private const int Batches = 128;
     private const string RepresentationSuffix = "/rep";
 
-    public static void Run(int rounds, int block, IReadOnlyList<int> taskCounts)
+    /// <summary>
+    /// Times every method, or only those named in <paramref name="only"/> (as the lines name them,
+    /// <c>method/rep</c> included; <c>fixed</c>, the reference, always runs).
+    /// </summary>
+    public static void Run(int rounds, int block, IReadOnlyList<int> taskCounts, IReadOnlyList<string> only)
     {
+        var known = TaskWeighting.Names.Concat(WeightingCatalog.RepresentationMethods.Select(n => n + RepresentationSuffix)).ToList();
+        if (only.FirstOrDefault(n => !known.Contains(n)) is { } unknown) throw new ArgumentException($"unknown method '{unknown}'; known: {string.Join(", ", known)}", nameof(only));
         foreach (var k in taskCounts)
         {
             using var data = new BenchData(k);
-            var names = TaskWeighting.Names.Concat(WeightingCatalog.RepresentationMethods.Select(n => n + RepresentationSuffix)).ToList();
+            var names = known.Where(n => only.Count == 0 || n == "fixed" || only.Contains(n)).ToList();
             var runs = names.Select(name => new MethodRun(name, k, data)).ToList();
             try
             {

@@ -65,6 +65,33 @@ public abstract class GradientWeighting : TaskWeighting
     protected virtual (Tensor[] Losses, double[]? Factors) Transform(int[] tasks, Tensor[] losses) => (losses, null);
 
     /// <summary>
+    /// For a method whose <see cref="Transform"/> makes each loss fᵢLᵢ + cᵢ, with cᵢ a term in the
+    /// method's own parameters alone (IMTL-L's e^{sᵢ}Lᵢ − sᵢ): the transform as the gradient
+    /// passes apply it, or null (the default) to differentiate through <see cref="Transform"/>.
+    /// The per-task passes then start from the plain losses with fᵢ as each one's gradient, which
+    /// gives the gradients of the transformed losses without the transform's per-task operations
+    /// in the graph, and <see cref="LossScaling.AddOwnGradients"/> gives the own parameters theirs.
+    /// Asked only for a step that takes task gradients, and not in a data-parallel step.
+    /// </summary>
+    protected virtual LossScaling? ScalingAtGradients(int[] tasks) => null;
+
+    /// <summary>A transform Lᵢ ↦ fᵢLᵢ + cᵢ(own parameters) of the present tasks' losses (see <see cref="ScalingAtGradients"/>).</summary>
+    protected abstract class LossScaling
+    {
+        /// <summary>fᵢ, one per present task, in the losses' dtype and device: the gradient each per-task pass starts from.</summary>
+        public abstract Tensor Factors { get; }
+
+        /// <summary>fᵢ in doubles: the factor on ∇Lᵢ in the reported weights.</summary>
+        public abstract double[] Reported { get; }
+
+        /// <summary>The transformed losses fᵢLᵢ + cᵢ, as values without a graph.</summary>
+        public abstract Tensor[] Values(Tensor[] losses);
+
+        /// <summary>Adds the gradient of Σ hᵢ(fᵢLᵢ + cᵢ) with respect to the method's own parameters into their <c>.grad</c>.</summary>
+        public abstract void AddOwnGradients(Tensor[] losses, double[] headWeights);
+    }
+
+    /// <summary>
     /// Weights wᵢ to use this step without taking task gradients (Nash-MTL between two solves), or
     /// null to take them: Σ wᵢLᵢ is then backpropagated into every shared, task and own
     /// parameter in one pass.
@@ -81,10 +108,13 @@ public abstract class GradientWeighting : TaskWeighting
             ReportWeights(losses.Count, tasks, []);
             return 0;
         }
-        var (work, factors) = Transform(tasks, scaled);
+        var reused = WeightsWithoutGradients(tasks, context);
+        var scaling = reused is null ? ScalingAtGradients(tasks) : null;
+        var (work, factors) = scaling is null ? Transform(tasks, scaled) : (scaled, scaling.Reported);
+        var values = scaling?.Values(work) ?? work;
         Tensor objective;
         double[] weights;
-        if (WeightsWithoutGradients(tasks, context) is { } reused)
+        if (reused is not null)
         {
             weights = reused;
             objective = WeightedSum(work, weights);
@@ -98,24 +128,26 @@ public abstract class GradientWeighting : TaskWeighting
             // which takes the task and own parameters' gradients too; the graph is kept for the
             // trunk's one pass with the combined gradient of z.
             Parameter[] others = [.. context.TaskParameters, .. parameters()];
-            var (rows, othersGrads) = TaskGradients.PerTask(work, [z], others, keepGraph: true);
+            var (rows, othersGrads) = TaskGradients.PerTask(work, [z], others, keepGraph: true, seeds: scaling?.Factors);
             Tensor combined;
-            (combined, weights) = CombineRows(rows, work, tasks, context);
+            (combined, weights) = CombineRows(rows, values, tasks, context);
             TaskGradients.AddWeighted(others, othersGrads, HeadWeights(weights));
+            scaling?.AddOwnGradients(work, HeadWeights(weights));
             TaskGradients.Backpropagate(z, combined, context.SharedParameters);
-            using (no_grad()) objective = HeadObjective(work, weights);
+            using (no_grad()) objective = HeadObjective(values, weights);
         }
         else
         {
             // The passes that take the shared gradients take the task and own parameters' too, so
             // Σ hᵢLᵢ needs no backward pass of its own: its gradient is Σ hᵢ times theirs.
             Parameter[] others = [.. context.TaskParameters, .. parameters()];
-            var (rows, othersGrads) = TaskGradients.PerTask(work, context.SharedParameters, others);
+            var (rows, othersGrads) = TaskGradients.PerTask(work, context.SharedParameters, others, seeds: scaling?.Factors);
             Tensor combined;
-            (combined, weights) = CombineRows(rows, work, tasks, context);
+            (combined, weights) = CombineRows(rows, values, tasks, context);
             TaskGradients.AddToGrad(context.SharedParameters, combined);
             TaskGradients.AddWeighted(others, othersGrads, HeadWeights(weights));
-            using (no_grad()) objective = HeadObjective(work, weights);
+            scaling?.AddOwnGradients(work, HeadWeights(weights));
+            using (no_grad()) objective = HeadObjective(values, weights);
         }
         ReportWeights(losses.Count, tasks, factors is null ? weights : weights.Select((w, k) => w * factors[k]).ToArray());
         return objective.to(float64).item<double>();

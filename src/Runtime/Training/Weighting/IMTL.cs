@@ -76,6 +76,67 @@ public sealed class IMTL : GramWeighting
         return (scaled, factors);
     }
 
+    /// <summary>
+    /// In <c>hybrid</c> mode the scales are applied to the gradients: each task's pass starts from
+    /// its plain loss with e^{sᵢ} as the loss's gradient (the gradient of e^{sᵢ}Lᵢ − sᵢ everywhere
+    /// but at sᵢ), and the scales get e^{sᵢ}Lᵢ − 1 from the losses' values, so the graph has none
+    /// of the per-task select, exp, multiply and subtract of <see cref="Transform"/>.
+    /// </summary>
+    protected override LossScaling? ScalingAtGradients(int[] tasks) =>
+        _scales is null || Mode != Hybrid ? null : new ScalesAtGradients(_scales, tasks);
+
+    private sealed class ScalesAtGradients : LossScaling
+    {
+        private readonly Parameter _scales;
+        private readonly Tensor? _index;  // the present tasks' positions in sᵢ; null when all are present, in order
+        private readonly Tensor _s;       // sᵢ of the present tasks, detached
+
+        public ScalesAtGradients(Parameter scales, int[] tasks)
+        {
+            _scales = scales;
+            var all = scales.detach();
+            var inOrder = tasks.Length == all.size(0) && tasks.Select((t, k) => t == k).All(b => b);
+            _index = inOrder ? null : tensor(tasks.Select(t => (long)t).ToArray()).to(all.device);
+            _s = _index is null ? all : all.index_select(0, _index);
+            Factors = _s.exp();
+            var s = _s.to(float64).data<double>();
+            Reported = s.Select(Math.Exp).ToArray();
+        }
+
+        public override Tensor Factors { get; }
+
+        public override double[] Reported { get; }
+
+        /// <summary>e^{sᵢ}Lᵢ, without a graph.</summary>
+        private Tensor Scaled(Tensor[] losses)
+        {
+            using var mode = no_grad();
+            return Factors * stack(losses);
+        }
+
+        public override Tensor[] Values(Tensor[] losses)
+        {
+            var values = Scaled(losses) - _s;
+            return [.. Enumerable.Range(0, losses.Length).Select(k => values[k])];
+        }
+
+        public override void AddOwnGradients(Tensor[] losses, double[] headWeights)
+        {
+            // The heads and the scales take Σ (e^{sᵢ}Lᵢ − sᵢ): IMTL's hᵢ are all 1 (its weights do not scale the task losses).
+            System.Diagnostics.Debug.Assert(headWeights.All(h => h == 1), "IMTL's head weights are 1");
+            var grad = Scaled(losses) - 1;
+            if (_index is not null) grad = zeros_like(_scales).index_put_(_index, grad, accumulate: true);
+            if (_scales.grad is { } existing)
+            {
+                existing.add_(grad);
+            }
+            else
+            {
+                _scales.grad = grad.detach().clone();
+            }
+        }
+    }
+
     protected override double[]? WeightsWithoutGradients(int[] tasks, WeightingContext context) =>
         Mode == Loss ? Enumerable.Repeat(1.0, tasks.Length).ToArray() : null;
 

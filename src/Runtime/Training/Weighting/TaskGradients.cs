@@ -29,9 +29,11 @@ internal static class TaskGradients
     /// As <see cref="PerTask(IReadOnlyList{Tensor}, IReadOnlyList{Tensor})"/>, and in the same
     /// backward passes each loss's gradients with respect to <paramref name="others"/> (null where a
     /// loss does not reach one): Others[i][j] belongs to loss i and <paramref name="others"/>[j].
-    /// The graph is freed by the last pass unless <paramref name="keepGraph"/>.
+    /// The graph is freed by the last pass unless <paramref name="keepGraph"/>. With
+    /// <paramref name="seeds"/> (one value per loss), pass i starts from seeds[i] as the gradient of
+    /// its loss: the rows and Others[i] are seeds[i] times the loss's gradients.
     /// </summary>
-    public static (Tensor Rows, Tensor?[][] Others) PerTask(IReadOnlyList<Tensor> losses, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> others, bool keepGraph = false)
+    public static (Tensor Rows, Tensor?[][] Others) PerTask(IReadOnlyList<Tensor> losses, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> others, bool keepGraph = false, Tensor? seeds = null)
     {
         if (inputs.Count == 0) throw new InvalidOperationException("no shared parameters to take task gradients of");
         Tensor[] all = [.. inputs, .. others];
@@ -39,7 +41,7 @@ internal static class TaskGradients
         var othersGrads = new Tensor?[losses.Count][];
         for (var i = 0; i < losses.Count; i++)
         {
-            var grads = autograd.grad(losses[i], all, retain_graph: keepGraph || i < losses.Count - 1, allow_unused: true);
+            var grads = autograd.grad([losses[i]], all, seeds is null ? null : [seeds[i]], retain_graph: keepGraph || i < losses.Count - 1, allow_unused: true);
             rows[i] = Flatten(grads.Take(inputs.Count).ToArray(), inputs);
             othersGrads[i] = grads.Skip(inputs.Count).ToArray();
         }
