@@ -2,11 +2,18 @@ namespace Mtl.Dsl.Model;
 
 /// <summary>
 /// Where a pipeline carries a padding mask: the ids entering layer <see cref="Source"/> (an
-/// <c>embedding</c> with <c>padding_idx</c>) are compared with <see cref="PaddingIdx"/>, and the
-/// layers after it up to <see cref="Last"/> that read a mask (sequence reductions, <c>lstm</c>,
-/// <c>gru</c>) skip the padding positions.
+/// <c>embedding</c> with <c>padding_idx</c>) are compared with <see cref="PaddingIdx"/>, or, when
+/// <see cref="Source"/> is <see cref="Incoming"/>, the mask arrives with the pipeline's source (a
+/// block or task that ends carrying one); the layers after it up to <see cref="Last"/> that read a
+/// mask (sequence reductions, <c>lstm</c>, <c>gru</c>) skip the padding positions. <see cref="Last"/>
+/// is <see cref="Incoming"/> when no layer reads it. <see cref="CarriesOut"/>: the mask leaves with
+/// the pipeline's output, for a later pipeline that reads it.
 /// </summary>
-public sealed record MaskSpan(int Source, int Last, long PaddingIdx);
+public sealed record MaskSpan(int Source, int Last, long PaddingIdx, bool CarriesOut = false)
+{
+    /// <summary>The <see cref="Source"/> of a mask that arrives with the pipeline's input.</summary>
+    public const int Incoming = -1;
+}
 
 /// <summary>
 /// The one rule for which layers carry an embedding's padding mask and which read it, used by the
@@ -16,22 +23,31 @@ public static class SequenceMasks
 {
     /// <summary>
     /// The mask <paramref name="layers"/> carry, or null when none: an <c>embedding</c> with
-    /// <c>padding_idx</c> over ids <c>[T]</c> starts one over T (dim 1); layers that keep every
-    /// position in place carry it; a reduction over dim 1, or <c>lstm</c>/<c>gru</c> with
-    /// <c>reduce: last</c> or <c>mean</c>, reads it last; <c>lstm</c>/<c>gru</c> with
-    /// <c>reduce: none</c> reads it and carries it on; any other layer stops it. A mask that no
-    /// layer reads is no mask.
+    /// <c>padding_idx</c> over ids <c>[T]</c> starts one over T (dim 1), and so does a source that
+    /// ends carrying one (<paramref name="incoming"/>); layers that keep every position in place
+    /// carry it; a reduction over dim 1, or <c>lstm</c>/<c>gru</c> with <c>reduce: last</c> or
+    /// <c>mean</c>, reads it last; <c>lstm</c>/<c>gru</c> with <c>reduce: none</c> reads it and
+    /// carries it on; any other layer stops it. A mask carried to the end leaves with the output
+    /// when <paramref name="carryOut"/> (a later pipeline reads it). A mask that no layer reads and
+    /// that does not leave is no mask.
     /// </summary>
-    public static MaskSpan? Plan(IReadOnlyList<Layer> layers)
+    public static MaskSpan? Plan(IReadOnlyList<Layer> layers, bool incoming = false, bool carryOut = false)
     {
-        for (var i = 0; i < layers.Count; i++)
+        for (var i = incoming ? MaskSpan.Incoming : 0; i < layers.Count; i++)
         {
-            if (Starts(layers[i]) is not { } padding)
+            long padding = 0;
+            if (i >= 0)
             {
-                continue;
+                if (Starts(layers[i]) is not { } starts)
+                {
+                    continue;
+                }
+
+                padding = starts;
             }
 
-            var last = -1;
+            var last = MaskSpan.Incoming;
+            var live = true;
             for (var j = i + 1; j < layers.Count; j++)
             {
                 var role = Role(layers[j]);
@@ -42,23 +58,34 @@ public static class SequenceMasks
 
                 if (role is MaskRole.Reads or MaskRole.Stops)
                 {
+                    live = false;
                     break;
                 }
             }
 
-            if (last > i)
+            var leaves = live && carryOut;
+            if (last > i || leaves)
             {
-                return new MaskSpan(i, last, padding);
+                return new MaskSpan(i, last, padding, leaves);
+            }
+
+            if (i < 0)
+            {
+                // A mask arriving over [T, D] leaves no room for an embedding of ids [T] after it.
+                return null;
             }
         }
 
         return null;
     }
 
-    /// <summary>Whether a mask is still carried after the last of <paramref name="layers"/> (so a later pipeline reading them would not see it).</summary>
-    public static bool CarriedToTheEnd(IReadOnlyList<Layer> layers)
+    /// <summary>
+    /// Whether a mask is still carried after the last of <paramref name="layers"/>, started by an
+    /// embedding among them or arriving with their source (<paramref name="incoming"/>).
+    /// </summary>
+    public static bool CarriedToTheEnd(IReadOnlyList<Layer> layers, bool incoming = false)
     {
-        var live = false;
+        var live = incoming;
         foreach (var layer in layers)
         {
             if (Starts(layer) is not null)
@@ -75,6 +102,70 @@ public static class SequenceMasks
 
         return live;
     }
+
+    /// <summary>
+    /// Each block's and task's mask in <paramref name="model"/>, by name, for those that carry one
+    /// (the same rule as <see cref="Plan"/>): a pipeline whose source is a block or task ending with
+    /// a mask starts with it, and a pipeline ending with a mask hands it on when a pipeline reading
+    /// it (directly or through a chain) reads it. A merge's branches and a merge carry no mask.
+    /// </summary>
+    public static IReadOnlyDictionary<string, MaskSpan> Flows(MtlModel model)
+    {
+        var pipelines = new Dictionary<string, Pipeline>(StringComparer.Ordinal);
+        foreach (var block in model.SharedBlocks) pipelines[block.Name] = block.Pipeline;
+        foreach (var task in model.Tasks) pipelines[task.Name] = task.Pipeline;
+
+        // In model order every source comes before its readers.
+        var ends = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var incoming = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var name in model.Order)
+        {
+            var pipeline = pipelines[name];
+            incoming[name] = MaskedSource(pipeline.Source) is { } source && ends.TryGetValue(source, out var carried) && carried;
+            // A merge's module takes and gives no mask.
+            ends[name] = CarriedOut(pipeline, incoming[name]);
+        }
+
+        // In reverse order every reader comes before its source: a mask leaves a pipeline when one of its readers uses it.
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in Enumerable.Reverse(model.Order))
+        {
+            var pipeline = pipelines[name];
+            if (!incoming[name] || MaskedSource(pipeline.Source) is not { } source)
+            {
+                continue;
+            }
+
+            var plan = Plan(pipeline.Layers, incoming: true, carryOut: needed.Contains(name));
+            if (plan is not null)
+            {
+                needed.Add(source);
+            }
+        }
+
+        var flows = new Dictionary<string, MaskSpan>(StringComparer.Ordinal);
+        foreach (var name in model.Order)
+        {
+            if (Plan(pipelines[name].Layers, incoming[name], needed.Contains(name)) is { } plan)
+            {
+                flows[name] = plan;
+            }
+        }
+
+        return flows;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="pipeline"/> ends carrying a mask (its embedding's, or its source's
+    /// when <paramref name="incoming"/>) that a pipeline reading it starts with; a merge's module
+    /// takes and gives no mask.
+    /// </summary>
+    public static bool CarriedOut(Pipeline pipeline, bool incoming) =>
+        pipeline.Source is not MergeSource && CarriedToTheEnd(pipeline.Layers, incoming);
+
+    /// <summary>The block or task whose mask a pipeline with source <paramref name="source"/> would start with: a whole block or task, not a merge or one task's output of a mixture.</summary>
+    public static string? MaskedSource(PipelineSource source) =>
+        source is ReferenceSource { Kind: SourceKind.Shared or SourceKind.Task, Member: null } reference ? reference.Name : null;
 
     /// <summary>
     /// The index of the first of <paramref name="layers"/> that would read a mask carried into them

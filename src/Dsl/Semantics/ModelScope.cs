@@ -69,8 +69,14 @@ internal sealed class ModelScope
         _tasks[task.Name] = task;
     }
 
-    /// <summary>Whether the block or task <paramref name="name"/> ends still carrying an embedding's padding mask, which does not go beyond it.</summary>
-    public bool EndsWithMask(string name) => _pipelines.TryGetValue(name, out var pipeline) && SequenceMasks.CarriedToTheEnd(pipeline.Layers);
+    /// <summary>
+    /// Whether the block or task <paramref name="name"/> ends still carrying a padding mask, its own
+    /// embedding's or one that arrived with its source (a pipeline reading it starts with that mask).
+    /// </summary>
+    public bool EndsWithMask(string name) => _pipelines.TryGetValue(name, out var pipeline) && EndsWithMask(pipeline);
+
+    private bool EndsWithMask(Pipeline pipeline) =>
+        SequenceMasks.CarriedOut(pipeline, SequenceMasks.MaskedSource(pipeline.Source) is { } source && EndsWithMask(source));
 
     /// <summary>A pipeline source by name.</summary>
     public ReferenceSource? Resolve(NameSyntax name)
