@@ -38,12 +38,14 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
     /// Carries a padding mask: the input of layer <paramref name="source"/> (long ids <c>[N, T]</c>)
     /// gives the mask <c>ids != padding_idx</c>, which every <see cref="ISequenceMasked"/> layer after it,
     /// up to layer <paramref name="last"/>, receives with its input; the layers between keep the positions.
+    /// <paramref name="last"/> is -1 when no layer here reads it and it only leaves with the output
+    /// (<see cref="carries_mask_out"/>).
     /// </summary>
     public Sequential with_sequence_mask(int source, int last, long padding_idx)
     {
-        if (source < 0 || last <= source || last >= _layers.Count)
+        if (source < 0 || source >= _layers.Count || last != SequenceMask.Incoming && (last <= source || last >= _layers.Count))
         {
-            throw new ArgumentOutOfRangeException(nameof(last), $"Sequential: a mask runs from one layer to a later one of the {_layers.Count}; got {source} to {last}");
+            throw new ArgumentOutOfRangeException(nameof(last), $"Sequential: a mask runs from one layer to a later one of the {_layers.Count} (or -1 for none); got {source} to {last}");
         }
         Mask = new SequenceMask(source, last, padding_idx);
         return this;
@@ -134,6 +136,7 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
             throw new ArgumentException("Sequential: this sequence takes no padding mask with its input (with_incoming_mask)", nameof(mask));
         }
         if (Mask is not { } plan) return (forward(input), null);
+        if (_layers.Count == 0) return (input.alias(), plan.CarriesOut ? mask : null);
         if (mask is not null && (mask.dim() != 2 || mask.shape[0] != input.shape[0] || mask.shape[1] != input.shape[1]))
         {
             throw new ArgumentException($"Sequential: the padding mask is [N, T] over the input's first two dims; got [{string.Join(", ", mask.shape)}] for input [{string.Join(", ", input.shape)}]", nameof(mask));

@@ -186,6 +186,25 @@ public sealed class PaddingMaskTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => model.with_sequence_mask(1, 1, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.with_sequence_mask(0, 2, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.with_sequence_mask(2, -1, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.with_sequence_mask(0, -2, 0));
+    }
+
+    [Fact]
+    public void A_mask_no_layer_reads_leaves_with_the_output()
+    {
+        using var scope = NewDisposeScope();
+        using var embed = nn.Sequential(nn.Embedding(10, 2, padding_idx: Pad)).with_sequence_mask(0, -1, Pad).carries_mask_out();
+        using var pass = nn.Sequential().with_incoming_mask(-1).carries_mask_out();
+        var ids = tensor(new long[] { 3, 0, 0, 4 }, [2, 2]);
+
+        var (embedded, mask) = embed.forward_masked(ids, null);
+        var (passed, same) = pass.forward_masked(embedded, mask);
+
+        Assert.Equal([true, false, false, true], mask!.data<bool>().ToArray());
+        Assert.Same(mask, same);
+        Assert.False(ReferenceEquals(embedded, passed));
+        Assert.Equal(embedded.data<float>().ToArray(), passed.data<float>().ToArray());
     }
 
     // ---- a mask carried from one Sequential to another --------------------------------------------
