@@ -139,16 +139,45 @@ public sealed class SequenceTaskTests
 
     [Theory]
     // A merge carries no mask: a reduction after it, or in a branch of it, counts the padding.
-    [InlineData("concat(encoder, encoder, dim: 2) -> mean(dim: 1) -> linear(3)", "mean", "4:62-4:74", "a merge does not carry the padding mask")]
-    [InlineData("concat(encoder -> relu, encoder, dim: -1) -> gru(3, reduce: last)", "gru", "4:71-4:91", "a merge does not carry the padding mask")]
+    [InlineData("concat(encoder, encoder, dim: 1) -> mean(dim: 1) -> linear(3)", "mean", "4:62-4:74", "a merge over the positions, or of different masks, carries none")]
+    [InlineData("concat(encoder -> relu, other, dim: -1) -> gru(3, reduce: last)", "gru", "5:69-5:89", "a merge over the positions, or of different masks, carries none")]
     [InlineData("concat(encoder -> max(dim: 1), x) -> linear(3)", "max", "5:44-5:55", "a merge's source does not start with the padding mask")]
     public void A_reader_the_mask_cannot_reach_through_a_merge_is_warned_about(string head, string layer, string span, string why)
     {
         var model = head.Contains(", x)", StringComparison.Ordinal) ? Encoder.Replace("\nshared", "\ninput x: float[8]\nshared", StringComparison.Ordinal) : Encoder;
+        // A second encoder with a mask of its own embedding, over the same ids.
+        model += head.Contains("other", StringComparison.Ordinal) ? "shared other = words -> embedding(vocab: 100, dim: 8, padding_idx: 0)\n" : "";
         var diagnostic = TestCompiler.Single(model + $"task topic: classes(3) = {head}\n");
 
         Assert.Equal(("MTL0221", span), (diagnostic.Id, diagnostic.Span.ToString()));
         Assert.Equal($"'{layer}' reads the positions of 'encoder', padding included: {why}", diagnostic.Message);
+    }
+
+    [Theory]
+    // Same mask (one embedding), positions kept: the merge carries it on, in three ways.
+    [InlineData("concat(encoder, encoder -> relu, dim: 2)", true)]
+    [InlineData("add(encoder, view -> tanh)", true)]
+    [InlineData("concat(encoder, view, plain, dim: -1)", true)]
+    // Over the positions; or the masks of two embeddings, though over the same ids.
+    [InlineData("concat(encoder, view, dim: 1)", false)]
+    [InlineData("concat(encoder, other, dim: 2)", false)]
+    public void A_merge_carries_one_mask_over_the_features(string merge, bool carries)
+    {
+        var flows = Flows(Encoder + "shared view = encoder -> linear(8)\nshared other = words -> embedding(vocab: 100, dim: 8, padding_idx: 0)\n"
+            + "shared plain = words -> embedding(vocab: 100, dim: 4)\n"
+            + $"shared joined = {merge}\ntask t: classes(3) = joined -> {(carries ? "max(dim: 1)" : "flatten")} -> linear(3)\n"
+            + "task u: regression(1) = other -> sum(dim: 1) -> linear(1)\ntask p: regression(1) = plain -> flatten -> linear(1)\n"
+            + "task v: regression(1) = view -> flatten -> linear(1)\n");
+
+        // Where it carries none, a reader after the merge would be warned about (MTL0221): flatten reads nothing.
+        Assert.Equal(carries, flows.ContainsKey("joined"));
+        Assert.Equal(carries, flows["encoder"].CarriesOut);
+        if (carries)
+        {
+            // The first source that brings the mask hands it to the merge, which hands it to t's max.
+            Assert.Equal(new MaskSpan(MaskSpan.Incoming, MaskSpan.Incoming, 0, CarriesOut: true, From: "encoder"), flows["joined"]);
+            Assert.Equal(new MaskSpan(MaskSpan.Incoming, 0, 0, From: "joined"), flows["t"]);
+        }
     }
 
     [Theory]
@@ -172,7 +201,7 @@ public sealed class SequenceTaskTests
         // The encoder's gru reads its mask and hands it out; topic's mean (layer 0) reads it; tags
         // carries it to its end, but nothing reads tags, so it takes none.
         Assert.Equal(new MaskSpan(0, 1, 0, CarriesOut: true), flows["encoder"]);
-        Assert.Equal(new MaskSpan(MaskSpan.Incoming, 0, 0), flows["topic"]);
+        Assert.Equal(new MaskSpan(MaskSpan.Incoming, 0, 0, From: "encoder"), flows["topic"]);
         Assert.Equal(["encoder", "topic"], flows.Keys.Order(StringComparer.Ordinal));
     }
 
@@ -186,9 +215,9 @@ public sealed class SequenceTaskTests
 
         // No layer reads it before count: each pipeline on the way passes it through (Last -1).
         Assert.Equal(new MaskSpan(0, MaskSpan.Incoming, 2, CarriesOut: true), flows["embed"]);
-        Assert.Equal(new MaskSpan(MaskSpan.Incoming, MaskSpan.Incoming, 0, CarriesOut: true), flows["proj"]);
-        Assert.Equal(new MaskSpan(MaskSpan.Incoming, MaskSpan.Incoming, 0, CarriesOut: true), flows["tags"]);
-        Assert.Equal(new MaskSpan(MaskSpan.Incoming, 0, 0), flows["count"]);
+        Assert.Equal(new MaskSpan(MaskSpan.Incoming, MaskSpan.Incoming, 0, CarriesOut: true, From: "embed"), flows["proj"]);
+        Assert.Equal(new MaskSpan(MaskSpan.Incoming, MaskSpan.Incoming, 0, CarriesOut: true, From: "proj"), flows["tags"]);
+        Assert.Equal(new MaskSpan(MaskSpan.Incoming, 0, 0, From: "tags"), flows["count"]);
     }
 
     [Theory]

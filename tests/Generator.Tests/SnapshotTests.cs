@@ -27,6 +27,7 @@ public sealed class SnapshotTests
         ["Scene"] = ["Outputs", "Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
         ["Tagger"] = ["Model"],
         ["Chain"] = ["Model"],
+        ["Joined"] = ["Model"],
         ["Hierarchy"] = ["Model"],
         ["Weighting"] = ["Trainer"],
         ["W13"] = ["Trainer"],

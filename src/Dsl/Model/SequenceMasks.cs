@@ -7,9 +7,10 @@ namespace Mtl.Dsl.Model;
 /// block or task that ends carrying one); the layers after it up to <see cref="Last"/> that read a
 /// mask (sequence reductions, <c>lstm</c>, <c>gru</c>) skip the padding positions. <see cref="Last"/>
 /// is <see cref="Incoming"/> when no layer reads it. <see cref="CarriesOut"/>: the mask leaves with
-/// the pipeline's output, for a later pipeline that reads it.
+/// the pipeline's output, for a later pipeline that reads it. <see cref="From"/>: the block or task
+/// whose output brings an incoming mask (in a model's <see cref="SequenceMasks.Flows"/>).
 /// </summary>
-public sealed record MaskSpan(int Source, int Last, long PaddingIdx, bool CarriesOut = false)
+public sealed record MaskSpan(int Source, int Last, long PaddingIdx, bool CarriesOut = false, string? From = null)
 {
     /// <summary>The <see cref="Source"/> of a mask that arrives with the pipeline's input.</summary>
     public const int Incoming = -1;
@@ -105,9 +106,9 @@ public static class SequenceMasks
 
     /// <summary>
     /// Each block's and task's mask in <paramref name="model"/>, by name, for those that carry one
-    /// (the same rule as <see cref="Plan"/>): a pipeline whose source is a block or task ending with
-    /// a mask starts with it, and a pipeline ending with a mask hands it on when a pipeline reading
-    /// it (directly or through a chain) reads it. A merge's branches and a merge carry no mask.
+    /// (the same rule as <see cref="Plan"/>): a pipeline starts with the mask of its source
+    /// (<see cref="MaskFrom"/>), and a pipeline ending with a mask hands it on when a pipeline
+    /// reading it (directly or through a chain) reads it.
     /// </summary>
     public static IReadOnlyDictionary<string, MaskSpan> Flows(MtlModel model)
     {
@@ -116,28 +117,23 @@ public static class SequenceMasks
         foreach (var task in model.Tasks) pipelines[task.Name] = task.Pipeline;
 
         // In model order every source comes before its readers.
-        var ends = new Dictionary<string, bool>(StringComparer.Ordinal);
-        var incoming = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var origins = new Dictionary<string, string>(StringComparer.Ordinal);
+        var from = new Dictionary<string, string?>(StringComparer.Ordinal);
+        string? Origin(string name) => origins.TryGetValue(name, out var origin) ? origin : null;
         foreach (var name in model.Order)
         {
-            var pipeline = pipelines[name];
-            incoming[name] = MaskedSource(pipeline.Source) is { } source && ends.TryGetValue(source, out var carried) && carried;
-            // A merge's module takes and gives no mask.
-            ends[name] = CarriedOut(pipeline, incoming[name]);
+            from[name] = MaskFrom(pipelines[name].Source, Origin);
+            if (OriginOf(name, pipelines[name], Origin) is { } origin)
+            {
+                origins[name] = origin;
+            }
         }
 
         // In reverse order every reader comes before its source: a mask leaves a pipeline when one of its readers uses it.
         var needed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in Enumerable.Reverse(model.Order))
         {
-            var pipeline = pipelines[name];
-            if (!incoming[name] || MaskedSource(pipeline.Source) is not { } source)
-            {
-                continue;
-            }
-
-            var plan = Plan(pipeline.Layers, incoming: true, carryOut: needed.Contains(name));
-            if (plan is not null)
+            if (from[name] is { } source && Plan(pipelines[name].Layers, incoming: true, carryOut: needed.Contains(name)) is not null)
             {
                 needed.Add(source);
             }
@@ -146,9 +142,9 @@ public static class SequenceMasks
         var flows = new Dictionary<string, MaskSpan>(StringComparer.Ordinal);
         foreach (var name in model.Order)
         {
-            if (Plan(pipelines[name].Layers, incoming[name], needed.Contains(name)) is { } plan)
+            if (Plan(pipelines[name].Layers, from[name] is not null, needed.Contains(name)) is { } plan)
             {
-                flows[name] = plan;
+                flows[name] = plan.Source == MaskSpan.Incoming ? plan with { From = from[name] } : plan;
             }
         }
 
@@ -156,15 +152,66 @@ public static class SequenceMasks
     }
 
     /// <summary>
-    /// Whether <paramref name="pipeline"/> ends carrying a mask (its embedding's, or its source's
-    /// when <paramref name="incoming"/>) that a pipeline reading it starts with; a merge's module
-    /// takes and gives no mask.
+    /// Where the mask that the pipeline <paramref name="name"/> ends with started: the block or task
+    /// whose embedding made it; null when it ends with none. <paramref name="originOf"/> answers the
+    /// same for the pipelines before it.
     /// </summary>
-    public static bool CarriedOut(Pipeline pipeline, bool incoming) =>
-        pipeline.Source is not MergeSource && CarriedToTheEnd(pipeline.Layers, incoming);
+    public static string? OriginOf(string name, Pipeline pipeline, Func<string, string?> originOf)
+    {
+        var from = MaskFrom(pipeline.Source, originOf);
+        if (!CarriedToTheEnd(pipeline.Layers, incoming: from is not null))
+        {
+            return null;
+        }
 
-    /// <summary>The block or task whose mask a pipeline with source <paramref name="source"/> would start with: a whole block or task, not a merge or one task's output of a mixture.</summary>
-    public static string? MaskedSource(PipelineSource source) =>
+        // An embedding of ids [T] cannot follow a mask over [T, D]: a live mask is the incoming one, or else this pipeline's own.
+        return from is not null ? originOf(from) : name;
+    }
+
+    /// <summary>
+    /// The block or task whose mask a pipeline with <paramref name="source"/> starts with (a local
+    /// of the generated forward), or null: a whole block or task that ends with a mask
+    /// (<paramref name="originOf"/> gives where that mask started, null for none); for a
+    /// <c>concat</c> over the features or an <c>add</c>, which keep the positions, the first source
+    /// that reaches the merge with a mask, provided every source that does carries the mask of the
+    /// same embedding. One task's output of a mixture carries none.
+    /// </summary>
+    public static string? MaskFrom(PipelineSource source, Func<string, string?> originOf)
+    {
+        switch (source)
+        {
+            case ReferenceSource reference:
+                return MaskedSource(reference) is { } read && originOf(read) is not null ? read : null;
+            case MergeSource merge when merge.Kind == MergeKind.Add || merge.Dim >= 2:
+                string? first = null, origin = null;
+                foreach (var branch in merge.Branches)
+                {
+                    if (ReachesTheMerge(branch, originOf) is not { } name)
+                    {
+                        continue;
+                    }
+
+                    if (origin is null)
+                    {
+                        (first, origin) = (name, originOf(name));
+                    }
+                    else if (origin != originOf(name))
+                    {
+                        return null;
+                    }
+                }
+
+                return first;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The block or task a merge's source <paramref name="branch"/> reads when its mask reaches the merge (the branch's layers all keep the positions), else null.</summary>
+    public static string? ReachesTheMerge(Pipeline branch, Func<string, string?> originOf) =>
+        MaskedSource(branch.Source) is { } name && originOf(name) is not null && CarriedToTheEnd(branch.Layers, incoming: true) ? name : null;
+
+    private static string? MaskedSource(PipelineSource source) =>
         source is ReferenceSource { Kind: SourceKind.Shared or SourceKind.Task, Member: null } reference ? reference.Name : null;
 
     /// <summary>

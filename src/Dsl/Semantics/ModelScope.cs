@@ -18,6 +18,7 @@ internal sealed class ModelScope
     private readonly Dictionary<string, TaskHead> _tasks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _taskOutputs = new(StringComparer.Ordinal);
     private readonly HashSet<(string Block, string Task)> _readOutputs = new();
+    private readonly Dictionary<string, string?> _origins = new(StringComparer.Ordinal);
 
     public ModelScope(DiagnosticBag diagnostics)
     {
@@ -73,10 +74,24 @@ internal sealed class ModelScope
     /// Whether the block or task <paramref name="name"/> ends still carrying a padding mask, its own
     /// embedding's or one that arrived with its source (a pipeline reading it starts with that mask).
     /// </summary>
-    public bool EndsWithMask(string name) => _pipelines.TryGetValue(name, out var pipeline) && EndsWithMask(pipeline);
+    public bool EndsWithMask(string name) => MaskOrigin(name) is not null;
 
-    private bool EndsWithMask(Pipeline pipeline) =>
-        SequenceMasks.CarriedOut(pipeline, SequenceMasks.MaskedSource(pipeline.Source) is { } source && EndsWithMask(source));
+    /// <summary>The block or task whose embedding made the mask <paramref name="name"/> ends with; null for none.</summary>
+    public string? MaskOrigin(string name)
+    {
+        if (_origins.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var origin = _pipelines.TryGetValue(name, out var pipeline) ? SequenceMasks.OriginOf(name, pipeline, MaskOrigin) : null;
+        if (pipeline is not null)
+        {
+            _origins[name] = origin;
+        }
+
+        return origin;
+    }
 
     /// <summary>A pipeline source by name.</summary>
     public ReferenceSource? Resolve(NameSyntax name)

@@ -59,7 +59,7 @@ internal sealed class PipelineBinder
                 $"move '{layer.Setting.Name}' into a block that reads '{masked}' alone, and merge that block",
                 layer.Setting.Name,
                 masked,
-                branch ? "a merge's source does not start with the padding mask" : "a merge does not carry the padding mask");
+                branch ? "a merge's source does not start with the padding mask" : "a merge over the positions, or of different masks, carries none");
         }
 
         return source is null || layers is null ? null : new Pipeline(source, layers.Value.Layers, layers.Value.Output);
@@ -67,25 +67,18 @@ internal sealed class PipelineBinder
 
     /// <summary>
     /// The block or task whose padding mask a pipeline with <paramref name="source"/> leaves behind:
-    /// for a merge's branch, the block it reads; for a merge, the first block a branch of it reads
-    /// that reaches the merge still carrying a mask; null otherwise.
+    /// for a merge's branch, the block it reads; for a merge that carries no mask (over the
+    /// positions, or of different masks), the first block a branch of it reads that reaches the
+    /// merge still carrying a mask; null otherwise.
     /// </summary>
     private string? LeftBehind(PipelineSource? source, bool branch)
     {
         switch (source)
         {
-            case ReferenceSource when branch:
-                return SequenceMasks.MaskedSource(source) is { } name && _scope.EndsWithMask(name) ? name : null;
-            case MergeSource merge:
-                foreach (var b in merge.Branches)
-                {
-                    if (SequenceMasks.MaskedSource(b.Source) is { } read && _scope.EndsWithMask(read) && SequenceMasks.CarriedToTheEnd(b.Layers, incoming: true))
-                    {
-                        return read;
-                    }
-                }
-
-                return null;
+            case ReferenceSource reference when branch:
+                return SequenceMasks.MaskFrom(reference, _scope.MaskOrigin);
+            case MergeSource merge when SequenceMasks.MaskFrom(merge, _scope.MaskOrigin) is null:
+                return merge.Branches.Select(b => SequenceMasks.ReachesTheMerge(b, _scope.MaskOrigin)).FirstOrDefault(n => n is not null);
             default:
                 return null;
         }

@@ -250,7 +250,7 @@ internal static class ModelEmitter
             lines.AddRange(LayerEmitter.Sequential(branch.Layers, ",").Select(l => "        " + l));
         }
         lines.Add("    },");
-        lines.AddRange(LayerEmitter.Sequential(pipeline.Layers, ");").Select(l => "    " + l));
+        lines.AddRange(LayerEmitter.Sequential(pipeline.Layers, ");", mask).Select(l => "    " + l));
         return lines;
     }
 
@@ -414,7 +414,7 @@ internal static class ModelEmitter
                     continue;
                 }
 
-                var incoming = mask.Source == MaskSpan.Incoming && SequenceMasks.MaskedSource(entry.Pipeline.Source) is { } from ? maskLocals[from] : "null";
+                var incoming = mask.From is { } from ? maskLocals[from] : "null";
                 if (mask.CarriesOut)
                 {
                     var local = maskLocals[entry.Name] = names.Reserve(entry.Camel.TrimStart('@') + "Mask");
