@@ -135,16 +135,103 @@ public sealed class SequenceTaskTests
         Assert.Null(Plan(layers));
     }
 
+    private const string Encoder = "model M\ninput words: long[12]\nshared encoder = words -> embedding(vocab: 100, dim: 8, padding_idx: 0) -> gru(8)\n";
+
     [Theory]
-    [InlineData("encoder -> mean(dim: 1) -> linear(3)", "mean", "4:37-4:49")]
-    [InlineData("encoder -> relu -> gru(3, reduce: last)", "gru", "4:45-4:65")]
-    public void A_reader_beyond_the_masks_pipeline_is_warned_about(string head, string layer, string span)
+    // A merge carries no mask: a reduction after it, or in a branch of it, counts the padding.
+    [InlineData("concat(encoder, encoder, dim: 1) -> mean(dim: 1) -> linear(3)", "mean", "4:62-4:74", "a merge over the positions, or of different masks, carries none")]
+    [InlineData("concat(encoder -> relu, other, dim: -1) -> gru(3, reduce: last)", "gru", "5:69-5:89", "a merge over the positions, or of different masks, carries none")]
+    [InlineData("concat(encoder -> max(dim: 1), x) -> linear(3)", "max", "5:44-5:55", "a merge's source does not start with the padding mask")]
+    public void A_reader_the_mask_cannot_reach_through_a_merge_is_warned_about(string head, string layer, string span, string why)
     {
-        var diagnostic = TestCompiler.Single(
-            $"model M\ninput words: long[12]\nshared encoder = words -> embedding(vocab: 100, dim: 8, padding_idx: 0) -> gru(8)\ntask topic: classes(3) = {head}\n");
+        var model = head.Contains(", x)", StringComparison.Ordinal) ? Encoder.Replace("\nshared", "\ninput x: float[8]\nshared", StringComparison.Ordinal) : Encoder;
+        // A second encoder with a mask of its own embedding, over the same ids.
+        model += head.Contains("other", StringComparison.Ordinal) ? "shared other = words -> embedding(vocab: 100, dim: 8, padding_idx: 0)\n" : "";
+        var diagnostic = TestCompiler.Single(model + $"task topic: classes(3) = {head}\n");
 
         Assert.Equal(("MTL0221", span), (diagnostic.Id, diagnostic.Span.ToString()));
-        Assert.Equal($"'{layer}' reads the positions of 'encoder', padding included: the padding mask of its embedding stays within 'encoder'", diagnostic.Message);
+        Assert.Equal($"'{layer}' reads the positions of 'encoder', padding included: {why}", diagnostic.Message);
+    }
+
+    [Theory]
+    // Same mask (one embedding), positions kept: the merge carries it on, in three ways.
+    [InlineData("concat(encoder, encoder -> relu, dim: 2)", true)]
+    [InlineData("add(encoder, view -> tanh)", true)]
+    [InlineData("concat(encoder, view, plain, dim: -1)", true)]
+    // Over the positions; or the masks of two embeddings, though over the same ids.
+    [InlineData("concat(encoder, view, dim: 1)", false)]
+    [InlineData("concat(encoder, other, dim: 2)", false)]
+    public void A_merge_carries_one_mask_over_the_features(string merge, bool carries)
+    {
+        var flows = Flows(Encoder + "shared view = encoder -> linear(8)\nshared other = words -> embedding(vocab: 100, dim: 8, padding_idx: 0)\n"
+            + "shared plain = words -> embedding(vocab: 100, dim: 4)\n"
+            + $"shared joined = {merge}\ntask t: classes(3) = joined -> {(carries ? "max(dim: 1)" : "flatten")} -> linear(3)\n"
+            + "task u: regression(1) = other -> sum(dim: 1) -> linear(1)\ntask p: regression(1) = plain -> flatten -> linear(1)\n"
+            + "task v: regression(1) = view -> flatten -> linear(1)\n");
+
+        // Where it carries none, a reader after the merge would be warned about (MTL0221): flatten reads nothing.
+        Assert.Equal(carries, flows.ContainsKey("joined"));
+        Assert.Equal(carries, flows["encoder"].CarriesOut);
+        if (carries)
+        {
+            // The first source that brings the mask hands it to the merge, which hands it to t's max.
+            Assert.Equal(new MaskSpan(MaskSpan.Incoming, MaskSpan.Incoming, 0, CarriesOut: true, From: "encoder"), flows["joined"]);
+            Assert.Equal(new MaskSpan(MaskSpan.Incoming, 0, 0, From: "joined"), flows["t"]);
+        }
+    }
+
+    [Theory]
+    // A pipeline reading a block that ends with a mask starts with it: no warning.
+    [InlineData("encoder -> mean(dim: 1) -> linear(3)")]
+    [InlineData("encoder -> relu -> gru(3, reduce: last)")]
+    [InlineData("encoder -> lstm(4, bidirectional: true) -> max(dim: -2) -> linear(3)")]
+    public void A_reader_of_a_masked_block_is_not_warned_about(string head)
+    {
+        Assert.Empty(TestCompiler.Compile(Encoder + $"task topic: classes(3) = {head}\n").Diagnostics);
+    }
+
+    private static IReadOnlyDictionary<string, MaskSpan> Flows(string text) => SequenceMasks.Flows(TestCompiler.Model(text));
+
+    [Fact]
+    public void A_shared_encoders_mask_goes_to_the_task_that_reads_it_and_no_further()
+    {
+        var flows = Flows(Encoder
+            + "task topic: classes(4) = encoder -> mean(dim: 1) -> linear(4)\ntask tags: token_classes(9) = encoder -> linear(9)\n");
+
+        // The encoder's gru reads its mask and hands it out; topic's mean (layer 0) reads it; tags
+        // carries it to its end, but nothing reads tags, so it takes none.
+        Assert.Equal(new MaskSpan(0, 1, 0, CarriesOut: true), flows["encoder"]);
+        Assert.Equal(new MaskSpan(MaskSpan.Incoming, 0, 0, From: "encoder"), flows["topic"]);
+        Assert.Equal(["encoder", "topic"], flows.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_mask_runs_down_a_chain_of_blocks_and_tasks_to_its_reader()
+    {
+        var flows = Flows(
+            "model M\ninput words: long[12]\nshared embed = words -> embedding(vocab: 100, dim: 8, padding_idx: 2)\n"
+            + "shared proj = embed -> linear(8) -> relu\ntask tags: token_classes(5) = proj -> linear(5)\n"
+            + "task count: regression(1) = tags -> sum(dim: 1) -> linear(1)\n");
+
+        // No layer reads it before count: each pipeline on the way passes it through (Last -1).
+        Assert.Equal(new MaskSpan(0, MaskSpan.Incoming, 2, CarriesOut: true), flows["embed"]);
+        Assert.Equal(new MaskSpan(MaskSpan.Incoming, MaskSpan.Incoming, 0, CarriesOut: true, From: "embed"), flows["proj"]);
+        Assert.Equal(new MaskSpan(MaskSpan.Incoming, MaskSpan.Incoming, 0, CarriesOut: true, From: "proj"), flows["tags"]);
+        Assert.Equal(new MaskSpan(MaskSpan.Incoming, 0, 0, From: "tags"), flows["count"]);
+    }
+
+    [Theory]
+    // Stopped before the end (flatten), or read last (reduce: last): nothing leaves the encoder.
+    [InlineData("gru(8) -> flatten", "encoder -> linear(3)")]
+    [InlineData("gru(8, reduce: last)", "encoder -> linear(3)")]
+    // A merge carries no mask out: the reader after it gets none.
+    [InlineData("gru(8)", "concat(encoder, encoder, dim: 2) -> flatten -> linear(3)")]
+    public void A_mask_stopped_on_the_way_leaves_nothing_to_read(string encoder, string head)
+    {
+        var flows = Flows($"model M\ninput words: long[12]\nshared encoder = words -> embedding(vocab: 100, dim: 8, padding_idx: 0) -> {encoder}\ntask t: classes(3) = {head}\n");
+
+        Assert.Equal(new MaskSpan(0, 1, 0), flows["encoder"]);
+        Assert.False(flows.ContainsKey("t"));
     }
 
     [Theory]

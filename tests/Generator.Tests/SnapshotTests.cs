@@ -26,6 +26,8 @@ public sealed class SnapshotTests
         ["Tasks"] = ["Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
         ["Scene"] = ["Outputs", "Targets", "Example", "Dataset", "Metrics", "Prediction", "Trainer"],
         ["Tagger"] = ["Model"],
+        ["Chain"] = ["Model"],
+        ["Joined"] = ["Model"],
         ["Hierarchy"] = ["Model"],
         ["Weighting"] = ["Trainer"],
         ["W13"] = ["Trainer"],

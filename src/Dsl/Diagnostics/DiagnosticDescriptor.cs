@@ -100,7 +100,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.OmegaNotPositiveDefinite => "'omega' of 'mtrl' {0}",
         DiagnosticCode.RegularizerTwice => "'{0}' is given twice in regularize; give each regularizer once",
         DiagnosticCode.DenseLabelColumns => "task '{0}' is {1}: its targets are per {2}, so they cannot be read from table columns",
-        DiagnosticCode.MaskNotCarried => "'{0}' reads the positions of '{1}', padding included: the padding mask of its embedding stays within '{1}'",
+        DiagnosticCode.MaskNotCarried => "'{0}' reads the positions of '{1}', padding included: {2}",
         DiagnosticCode.SizeDoesNotFit => "task '{0}' is {1}: {2}",
         DiagnosticCode.IgnoreIsAClass => "task '{0}': {1}",
         DiagnosticCode.PosWeightLength => "'pos_weight' needs {0} values for task '{1}', one per label; found {2}",

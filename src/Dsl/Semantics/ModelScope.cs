@@ -18,6 +18,7 @@ internal sealed class ModelScope
     private readonly Dictionary<string, TaskHead> _tasks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _taskOutputs = new(StringComparer.Ordinal);
     private readonly HashSet<(string Block, string Task)> _readOutputs = new();
+    private readonly Dictionary<string, string?> _origins = new(StringComparer.Ordinal);
 
     public ModelScope(DiagnosticBag diagnostics)
     {
@@ -69,8 +70,28 @@ internal sealed class ModelScope
         _tasks[task.Name] = task;
     }
 
-    /// <summary>Whether the block or task <paramref name="name"/> ends still carrying an embedding's padding mask, which does not go beyond it.</summary>
-    public bool EndsWithMask(string name) => _pipelines.TryGetValue(name, out var pipeline) && SequenceMasks.CarriedToTheEnd(pipeline.Layers);
+    /// <summary>
+    /// Whether the block or task <paramref name="name"/> ends still carrying a padding mask, its own
+    /// embedding's or one that arrived with its source (a pipeline reading it starts with that mask).
+    /// </summary>
+    public bool EndsWithMask(string name) => MaskOrigin(name) is not null;
+
+    /// <summary>The block or task whose embedding made the mask <paramref name="name"/> ends with; null for none.</summary>
+    public string? MaskOrigin(string name)
+    {
+        if (_origins.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var origin = _pipelines.TryGetValue(name, out var pipeline) ? SequenceMasks.OriginOf(name, pipeline, MaskOrigin) : null;
+        if (pipeline is not null)
+        {
+            _origins[name] = origin;
+        }
+
+        return origin;
+    }
 
     /// <summary>A pipeline source by name.</summary>
     public ReferenceSource? Resolve(NameSyntax name)

@@ -42,26 +42,46 @@ internal sealed class PipelineBinder
     }
 
     /// <param name="shared">Whether the pipeline is a shared block's, the one place a mixture of experts may stand.</param>
-    public Pipeline? Bind(string owner, ValueSyntax syntax, bool shared = false)
+    /// <param name="branch">Whether the pipeline is one source of a merge (<c>concat</c>, <c>add</c>), which starts with no padding mask.</param>
+    public Pipeline? Bind(string owner, ValueSyntax syntax, bool shared = false, bool branch = false)
     {
         var steps = syntax is ChainSyntax chain ? chain.Steps : [syntax];
         var source = BindSource(owner, steps[0]);
         var mixtureAllowed = shared && steps.Count == 2 && steps[0] is NameSyntax or MemberAccessSyntax;
         var layers = BindLayers(owner, steps.Skip(1), source?.Output, mixtureAllowed);
-        if (source is ReferenceSource { Kind: SourceKind.Shared or SourceKind.Task, Member: null } reference && layers is { } bound
-            && _scope.EndsWithMask(reference.Name) && SequenceMasks.FirstReader(bound.Layers) is { } reader)
+        if (layers is { } bound && LeftBehind(source, branch) is { } masked && SequenceMasks.FirstReader(bound.Layers) is { } reader)
         {
-            // The padding mask stays within the pipeline of its embedding (docs/language.md, "Padding masks").
+            // A pipeline reading a block or task starts with its mask; a merge and its branches do not (docs/language.md, "Padding masks").
             var layer = bound.Layers[reader];
             _diagnostics.ReportWithFix(
                 DiagnosticCode.MaskNotCarried,
                 steps[reader + 1].Span,
-                $"move '{layer.Setting.Name}' into '{reference.Name}', after its embedding, so that it skips the padding",
+                $"move '{layer.Setting.Name}' into a block that reads '{masked}' alone, and merge that block",
                 layer.Setting.Name,
-                reference.Name);
+                masked,
+                branch ? "a merge's source does not start with the padding mask" : "a merge over the positions, or of different masks, carries none");
         }
 
         return source is null || layers is null ? null : new Pipeline(source, layers.Value.Layers, layers.Value.Output);
+    }
+
+    /// <summary>
+    /// The block or task whose padding mask a pipeline with <paramref name="source"/> leaves behind:
+    /// for a merge's branch, the block it reads; for a merge that carries no mask (over the
+    /// positions, or of different masks), the first block a branch of it reads that reaches the
+    /// merge still carrying a mask; null otherwise.
+    /// </summary>
+    private string? LeftBehind(PipelineSource? source, bool branch)
+    {
+        switch (source)
+        {
+            case ReferenceSource reference when branch:
+                return SequenceMasks.MaskFrom(reference, _scope.MaskOrigin);
+            case MergeSource merge when SequenceMasks.MaskFrom(merge, _scope.MaskOrigin) is null:
+                return merge.Branches.Select(b => SequenceMasks.ReachesTheMerge(b, _scope.MaskOrigin)).FirstOrDefault(n => n is not null);
+            default:
+                return null;
+        }
     }
 
     private PipelineSource? BindSource(string owner, ValueSyntax syntax)
@@ -98,7 +118,7 @@ internal sealed class PipelineBinder
         {
             if (argument.Name is null)
             {
-                branches.Add(Bind(owner, argument.Value));
+                branches.Add(Bind(owner, argument.Value, branch: true));
             }
             else if (kind == MergeKind.Concat && argument.Name.Text == ConcatDim.Name)
             {

@@ -11,14 +11,26 @@ internal static class LayerEmitter
     /// Lines of an expression building a <c>Sequential</c> of <paramref name="layers"/>, one layer
     /// per line; the last line ends with <paramref name="end"/>.
     /// </summary>
-    public static IReadOnlyList<string> Sequential(IReadOnlyList<Layer> layers, string end)
+    public static IReadOnlyList<string> Sequential(IReadOnlyList<Layer> layers, string end) =>
+        Sequential(layers, end, SequenceMasks.Plan(layers));
+
+    /// <summary>
+    /// As <see cref="Sequential(IReadOnlyList{Layer}, string)"/>, with the padding mask the pipeline
+    /// carries: from an embedding, or with its input from its source block or task, and perhaps out
+    /// with its output (<see cref="SequenceMasks.Flows"/>); null for none.
+    /// </summary>
+    public static IReadOnlyList<string> Sequential(IReadOnlyList<Layer> layers, string end, MaskSpan? mask)
     {
-        if (layers.Count == 0) return [$"{Types.Nn}.Sequential(){end}"];
         // An embedding's padding mask carried to the layers that read it (docs/language.md, "Padding masks").
-        if (SequenceMasks.Plan(layers) is { } mask)
+        if (mask is not null)
         {
-            end = $".with_sequence_mask({mask.Source}, {mask.Last}, {mask.PaddingIdx}){end}";
+            var carry = mask.Source == MaskSpan.Incoming
+                ? $".with_incoming_mask({mask.Last})"
+                : $".with_sequence_mask({mask.Source}, {mask.Last}, {mask.PaddingIdx})";
+            end = carry + (mask.CarriesOut ? ".carries_mask_out()" : "") + end;
         }
+
+        if (layers.Count == 0) return [$"{Types.Nn}.Sequential(){end}"];
 
         var lines = new List<string> { $"{Types.Nn}.Sequential(" };
         for (var i = 0; i < layers.Count; i++)

@@ -131,9 +131,10 @@ internal static class ModelEmitter
         using (w.Block(model.Inits.Count > 0 ? $"public {name}(bool loadInitWeights) : base(nameof({name}))" : $"public {name}() : base(nameof({name}))"))
         {
             var entries = Entries(model);
+            var masks = SequenceMasks.Flows(model);
             foreach (var entry in entries)
             {
-                var lines = Pipeline(entry.Pipeline);
+                var lines = Pipeline(entry.Pipeline, masks.TryGetValue(entry.Name, out var mask) ? mask : null);
                 w.Line($"{entry.Pascal} = {lines[0]}");
                 foreach (var line in lines.Skip(1)) w.Line(line);
             }
@@ -237,11 +238,11 @@ internal static class ModelEmitter
     }
 
     /// <summary>The module of one block or task: a Sequential, or a Merge of branches followed by layers.</summary>
-    private static IReadOnlyList<string> Pipeline(Pipeline pipeline)
+    private static IReadOnlyList<string> Pipeline(Pipeline pipeline, MaskSpan? mask)
     {
         if (Mixture(pipeline) is { } mixture) return MixtureOfExperts(mixture);
         if (Stitched(pipeline) is { } stitched) return CrossStitch(stitched);
-        if (pipeline.Source is not MergeSource merge) return LayerEmitter.Sequential(pipeline.Layers, ";");
+        if (pipeline.Source is not MergeSource merge) return LayerEmitter.Sequential(pipeline.Layers, ";", mask);
         var mode = merge.Kind == MergeKind.Concat ? "Concat" : "Add";
         var lines = new List<string> { $"new {Types.Layers}.Merge(", $"    {Types.Layers}.MergeMode.{mode},", $"    {merge.Dim},", $"    new {Types.Sequential}[]", "    {" };
         foreach (var branch in merge.Branches)
@@ -249,7 +250,7 @@ internal static class ModelEmitter
             lines.AddRange(LayerEmitter.Sequential(branch.Layers, ",").Select(l => "        " + l));
         }
         lines.Add("    },");
-        lines.AddRange(LayerEmitter.Sequential(pipeline.Layers, ");").Select(l => "    " + l));
+        lines.AddRange(LayerEmitter.Sequential(pipeline.Layers, ");", mask).Select(l => "    " + l));
         return lines;
     }
 
@@ -401,9 +402,28 @@ internal static class ModelEmitter
                 var read = $"{Types.ModelInputs}.Require({inputs}, {Literals.String(input.Name)}, nameof({name}))";
                 w.Line($"var {input.CSharpName.Camel} = {(input.Standardize ? $"InputStandardizers[{Literals.String(input.Name)}].forward({read})" : read)};");
             }
+            // A padding mask travels from the pipeline that carries it out to the one that reads it (docs/language.md, "Padding masks").
+            var masks = SequenceMasks.Flows(model);
+            var maskLocals = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var entry in Entries(model).Where(e => used.Contains(e.Name)))
             {
-                w.Line($"var {entry.Camel} = {entry.Pascal}.forward({Source(model, entry.Pipeline.Source)});");
+                var source = Source(model, entry.Pipeline.Source);
+                if (!masks.TryGetValue(entry.Name, out var mask) || mask.Source != MaskSpan.Incoming && !mask.CarriesOut)
+                {
+                    w.Line($"var {entry.Camel} = {entry.Pascal}.forward({source});");
+                    continue;
+                }
+
+                var incoming = mask.From is { } from ? maskLocals[from] : "null";
+                if (mask.CarriesOut)
+                {
+                    var local = maskLocals[entry.Name] = names.Reserve(entry.Camel.TrimStart('@') + "Mask");
+                    w.Line($"var ({entry.Camel}, {local}) = {entry.Pascal}.forward_masked({source}, {incoming});");
+                }
+                else
+                {
+                    w.Line($"var {entry.Camel} = {entry.Pascal}.forward_masked({source}, {incoming}).Output;");
+                }
             }
             var outputs = string.Join(", ", model.Tasks.Select(t => $"[{Literals.String(t.Name)}] = {t.CSharpName.Camel}"));
             var shared = model.SharedRepresentation;

@@ -44,20 +44,32 @@ public sealed class Merge : nn.Module<IReadOnlyList<Tensor>, Tensor>
 
     public override Tensor forward(IReadOnlyList<Tensor> sources)
     {
+        var merged = Join(sources);
+        return Layers.Count == 0 ? merged : Layers.forward(merged);
+    }
+
+    /// <summary>
+    /// Runs the merge with the padding mask <c>[N, T]</c> its sources carry (a concat over the
+    /// features or an add keeps the positions), for the layers after it
+    /// (<see cref="Sequential.with_incoming_mask"/>); returns the output and the mask those layers
+    /// hand on, as <see cref="Sequential.forward_masked"/> does.
+    /// </summary>
+    public (Tensor Output, Tensor? Mask) forward_masked(IReadOnlyList<Tensor> sources, Tensor? mask)
+    {
+        var merged = Join(sources);
+        if (Layers.Count == 0 && Layers.Mask is null && mask is null) return (merged, null);
+        return Layers.forward_masked(merged, mask);
+    }
+
+    private Tensor Join(IReadOnlyList<Tensor> sources)
+    {
         ArgumentNullException.ThrowIfNull(sources);
         if (sources.Count != Branches.Count) throw new ArgumentException($"this merge takes {Branches.Count} sources, not {sources.Count}", nameof(sources));
         var parts = new Tensor[sources.Count];
         for (var i = 0; i < parts.Length; i++) parts[i] = Branches[i].forward(sources[i]);
-        Tensor merged;
-        if (Mode == MergeMode.Concat)
-        {
-            merged = cat(parts, Dim);
-        }
-        else
-        {
-            merged = parts[0] + parts[1];
-            for (var i = 2; i < parts.Length; i++) merged = merged + parts[i];
-        }
-        return Layers.Count == 0 ? merged : Layers.forward(merged);
+        if (Mode == MergeMode.Concat) return cat(parts, Dim);
+        var merged = parts[0] + parts[1];
+        for (var i = 2; i < parts.Length; i++) merged = merged + parts[i];
+        return merged;
     }
 }

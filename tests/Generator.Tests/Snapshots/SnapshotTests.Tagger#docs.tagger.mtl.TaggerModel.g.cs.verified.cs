@@ -4,12 +4,12 @@
 
 namespace Tests.Generated
 {
-    /// <summary>The Tagger model of tagger.mtl: 1 input, 1 shared block, 3 tasks, 44504 parameters.</summary>
+    /// <summary>The Tagger model of tagger.mtl: 1 input, 1 shared block, 3 tasks, 21064 parameters.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Mtl.Generator", "0.1.0")]
     public sealed partial class TaggerModel : global::Mtl.Training.MultiTaskModule
     {
         /// <summary>The number of trainable parameters, as the .mtl compiler counts them (PyTorch's formulas).</summary>
-        public const long ParameterCount = 44504L;
+        public const long ParameterCount = 21064L;
 
         /// <summary>The architecture of Tagger for the drawing in report.html (the generated trainer puts it in TrainerOptions.Architecture): 5 boxes (inputs, shared blocks, mixtures with their experts and gates, task heads) with output shapes and parameter counts, and 4 arrows.</summary>
         public static global::Mtl.Training.ModelArchitecture Architecture { get; } = new global::Mtl.Training.ModelArchitecture(
@@ -19,15 +19,15 @@ namespace Tests.Generated
                 new global::Mtl.Training.ArchitectureNode("words", global::Mtl.Training.ArchitectureNodeKind.Input, "[12]", 0L, "") { DType = "long" },
                 new global::Mtl.Training.ArchitectureNode("encoder", global::Mtl.Training.ArchitectureNodeKind.Shared, "[12, 32]", 19264L, "embedding(1000, dim: 16, padding_idx: 0) → gru(16, bidirectional: true)"),
                 new global::Mtl.Training.ArchitectureNode("tags", global::Mtl.Training.ArchitectureNodeKind.Task, "[12, 9]", 297L, "dropout(0.1) → linear(9)") { Detail = "token_classes(9)" },
-                new global::Mtl.Training.ArchitectureNode("topic", global::Mtl.Training.ArchitectureNodeKind.Task, "[4]", 16340L, "embedding(1000, dim: 16, padding_idx: 0) → linear(16) → relu → mean(1) → linear(4)") { Detail = "classes(4)" },
-                new global::Mtl.Training.ArchitectureNode("keywords", global::Mtl.Training.ArchitectureNodeKind.Task, "[3]", 8603L, "embedding(1000, dim: 8, padding_idx: 0) → lstm(8, reduce: last) → linear(3)") { Detail = "multilabel(3)" },
+                new global::Mtl.Training.ArchitectureNode("topic", global::Mtl.Training.ArchitectureNodeKind.Task, "[4]", 132L, "mean(1) → linear(4)") { Detail = "classes(4)" },
+                new global::Mtl.Training.ArchitectureNode("keywords", global::Mtl.Training.ArchitectureNodeKind.Task, "[3]", 1371L, "lstm(8, reduce: last) → linear(3)") { Detail = "multilabel(3)" },
             },
             new global::Mtl.Training.ArchitectureEdge[]
             {
                 new global::Mtl.Training.ArchitectureEdge("words", "encoder", global::Mtl.Training.ArchitectureEdgeKind.Data),
                 new global::Mtl.Training.ArchitectureEdge("encoder", "tags", global::Mtl.Training.ArchitectureEdgeKind.Data),
-                new global::Mtl.Training.ArchitectureEdge("words", "topic", global::Mtl.Training.ArchitectureEdgeKind.Data),
-                new global::Mtl.Training.ArchitectureEdge("words", "keywords", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("encoder", "topic", global::Mtl.Training.ArchitectureEdgeKind.Data),
+                new global::Mtl.Training.ArchitectureEdge("encoder", "keywords", global::Mtl.Training.ArchitectureEdgeKind.Data),
             });
 
         /// <summary>Builds every layer with the sizes the .mtl compiler inferred, initialised as PyTorch initialises them (seed libtorch first for the same weights every time).</summary>
@@ -35,20 +35,16 @@ namespace Tests.Generated
         {
             Encoder = global::Mtl.Torch.torch.nn.Sequential(
                 global::Mtl.Torch.torch.nn.Embedding(1000, 16, padding_idx: 0),
-                new global::Mtl.Layers.Recurrent(global::Mtl.Torch.torch.nn.GRU(16, 16, num_layers: 1, batch_first: true, dropout: 0.0, bidirectional: true), global::Mtl.Layers.RecurrentOutput.Sequence)).with_sequence_mask(0, 1, 0);
+                new global::Mtl.Layers.Recurrent(global::Mtl.Torch.torch.nn.GRU(16, 16, num_layers: 1, batch_first: true, dropout: 0.0, bidirectional: true), global::Mtl.Layers.RecurrentOutput.Sequence)).with_sequence_mask(0, 1, 0).carries_mask_out();
             Tags = global::Mtl.Torch.torch.nn.Sequential(
                 global::Mtl.Torch.torch.nn.Dropout(0.1),
                 global::Mtl.Torch.torch.nn.Linear(32, 9, hasBias: true));
             Topic = global::Mtl.Torch.torch.nn.Sequential(
-                global::Mtl.Torch.torch.nn.Embedding(1000, 16, padding_idx: 0),
-                global::Mtl.Torch.torch.nn.Linear(16, 16, hasBias: true),
-                global::Mtl.Torch.torch.nn.ReLU(),
                 new global::Mtl.Layers.Reduce(global::Mtl.Layers.ReduceMode.Mean, 1),
-                global::Mtl.Torch.torch.nn.Linear(16, 4, hasBias: true)).with_sequence_mask(0, 3, 0);
+                global::Mtl.Torch.torch.nn.Linear(32, 4, hasBias: true)).with_incoming_mask(0);
             Keywords = global::Mtl.Torch.torch.nn.Sequential(
-                global::Mtl.Torch.torch.nn.Embedding(1000, 8, padding_idx: 0),
-                new global::Mtl.Layers.Recurrent(global::Mtl.Torch.torch.nn.LSTM(8, 8, num_layers: 1, batch_first: true, dropout: 0.0, bidirectional: false), global::Mtl.Layers.RecurrentOutput.Last),
-                global::Mtl.Torch.torch.nn.Linear(8, 3, hasBias: true)).with_sequence_mask(0, 1, 0);
+                new global::Mtl.Layers.Recurrent(global::Mtl.Torch.torch.nn.LSTM(32, 8, num_layers: 1, batch_first: true, dropout: 0.0, bidirectional: false), global::Mtl.Layers.RecurrentOutput.Last),
+                global::Mtl.Torch.torch.nn.Linear(8, 3, hasBias: true)).with_incoming_mask(0);
             register_module("encoder", Encoder);
             register_module("tags", Tags);
             register_module("topic", Topic);
@@ -61,10 +57,10 @@ namespace Tests.Generated
         /// <summary>task tags: float[12, 32] -&gt; float[12, 9], 297 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Tags { get; }
 
-        /// <summary>task topic: long[12] -&gt; float[4], 16340 parameters.</summary>
+        /// <summary>task topic: float[12, 32] -&gt; float[4], 132 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Topic { get; }
 
-        /// <summary>task keywords: long[12] -&gt; float[3], 8603 parameters.</summary>
+        /// <summary>task keywords: float[12, 32] -&gt; float[3], 1371 parameters.</summary>
         public global::Mtl.Torch.Modules.Sequential Keywords { get; }
 
         /// <summary>The inputs of the .mtl file with their dtypes and per-example shapes: the trainer checks training, validation and evaluation data against them before it starts.</summary>
@@ -77,11 +73,11 @@ namespace Tests.Generated
         public override global::Mtl.Training.MultiTaskOutput forward(global::System.Collections.Generic.IReadOnlyDictionary<string, global::Mtl.Torch.Tensor> inputs)
         {
             var words = global::Mtl.Training.ModelInputs.Require(inputs, "words", nameof(TaggerModel));
-            var encoder = Encoder.forward(words);
+            var (encoder, encoderMask) = Encoder.forward_masked(words, null);
             var tags = Tags.forward(encoder);
-            var topic = Topic.forward(words);
-            var keywords = Keywords.forward(words);
-            return new global::Mtl.Training.MultiTaskOutput(new global::System.Collections.Generic.Dictionary<string, global::Mtl.Torch.Tensor> { ["tags"] = tags, ["topic"] = topic, ["keywords"] = keywords }, null);
+            var topic = Topic.forward_masked(encoder, encoderMask).Output;
+            var keywords = Keywords.forward_masked(encoder, encoderMask).Output;
+            return new global::Mtl.Training.MultiTaskOutput(new global::System.Collections.Generic.Dictionary<string, global::Mtl.Torch.Tensor> { ["tags"] = tags, ["topic"] = topic, ["keywords"] = keywords }, encoder);
         }
 
         /// <summary>Runs the model on a batch of typed inputs; each task's raw output (logits or values).</summary>

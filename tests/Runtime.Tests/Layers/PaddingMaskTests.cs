@@ -186,6 +186,138 @@ public sealed class PaddingMaskTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => model.with_sequence_mask(1, 1, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.with_sequence_mask(0, 2, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.with_sequence_mask(2, -1, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.with_sequence_mask(0, -2, 0));
+    }
+
+    [Fact]
+    public void A_mask_no_layer_reads_leaves_with_the_output()
+    {
+        using var scope = NewDisposeScope();
+        using var embed = nn.Sequential(nn.Embedding(10, 2, padding_idx: Pad)).with_sequence_mask(0, -1, Pad).carries_mask_out();
+        using var pass = nn.Sequential().with_incoming_mask(-1).carries_mask_out();
+        var ids = tensor(new long[] { 3, 0, 0, 4 }, [2, 2]);
+
+        var (embedded, mask) = embed.forward_masked(ids, null);
+        var (passed, same) = pass.forward_masked(embedded, mask);
+
+        Assert.Equal([true, false, false, true], mask!.data<bool>().ToArray());
+        Assert.Same(mask, same);
+        Assert.False(ReferenceEquals(embedded, passed));
+        Assert.Equal(embedded.data<float>().ToArray(), passed.data<float>().ToArray());
+    }
+
+    // ---- a mask carried from one Sequential to another --------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void A_mask_carried_across_sequences_gives_each_row_run_alone(string name)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(17);
+        var (layer, sequence) = Cases[name]();
+        // A shared encoder (embedding -> bidirectional gru, reduce none) hands its mask out; a middle
+        // block passes it through (no reader: -1); the task reads it. A second task, per token, reads
+        // the encoder without it. Three sequences, as the generated forward runs them.
+        var embedding = nn.Embedding(10, 3, padding_idx: Pad);
+        var gru = new Recurrent(nn.GRU(3, 2, batch_first: true, bidirectional: true), RecurrentOutput.Sequence);
+        var linear = nn.Linear(4, 4);
+        var tanh = nn.Tanh();
+        var perToken = nn.Linear(4, 5);
+        using var encoder = nn.Sequential(embedding, gru).with_sequence_mask(0, 1, Pad).carries_mask_out();
+        using var middle = nn.Sequential(linear).with_incoming_mask(-1).carries_mask_out();
+        using var task = nn.Sequential(tanh, layer).with_incoming_mask(1);
+        using var tags = nn.Sequential(perToken);
+        using var all = nn.Sequential(encoder, middle, task, tags);
+        all.to(ScalarType.Float64);
+        var parameters = all.named_parameters().ToList();
+
+        // Padded: one batch through the three sequences, the masks handed along.
+        var ids = tensor(Rows.SelectMany(r => r).ToArray(), [Rows.Length, Rows[0].Length]);
+        var (encoded, encoderMask) = encoder.forward_masked(ids, null);
+        var (middled, middleMask) = middle.forward_masked(encoded, encoderMask);
+        var (padded, taskMask) = task.forward_masked(middled, middleMask);
+        var tagged = tags.forward(encoded);
+        Assert.Null(taskMask);
+        Assert.Same(encoderMask, middleMask);
+        Assert.Equal(ids.ne(Pad).data<bool>().ToArray(), encoderMask!.data<bool>().ToArray());
+        var probe = randn_like(padded);
+        var tagProbe = randn_like(tagged).mul(encoderMask.unsqueeze(-1));
+        padded.mul(probe).sum().add(tagged.mul(tagProbe).sum()).backward();
+        var paddedGrads = parameters.Select(p => p.parameter.grad!.clone()).ToList();
+        all.zero_grad();
+
+        // Alone: each row's real tokens, no mask, one row at a time, through the same layers.
+        var total = zeros([1], dtype: ScalarType.Float64);
+        for (var row = 0; row < Rows.Length; row++)
+        {
+            var real = Rows[row].Select((id, t) => (id, t)).Where(p => p.id != Pad).ToList();
+            var got = padded[row];
+            if (real.Count == 0)
+            {
+                Assert.Equal(0.0, got.abs().sum().item<double>());
+                continue;
+            }
+
+            var positions = tensor(real.Select(p => (long)p.t).ToArray(), [real.Count]);
+            var words = gru.forward(embedding.forward(tensor(real.Select(p => p.id).ToArray(), [1, real.Count])));
+            var alone = layer.forward(tanh.forward(linear.forward(words)))[0];
+            var tagsAlone = perToken.forward(words)[0];
+            AssertClose(tagsAlone, tagged[row].index_select(0, positions), $"{name}, tags of row {row}");
+            total = total.add(tagsAlone.mul(tagProbe[row].index_select(0, positions)).sum());
+            if (sequence)
+            {
+                AssertClose(alone, got.index_select(0, positions), $"{name}, row {row}");
+                total = total.add(alone.mul(probe[row].index_select(0, positions)).sum());
+            }
+            else
+            {
+                AssertClose(alone, got, $"{name}, row {row}");
+                total = total.add(alone.mul(probe[row]).sum());
+            }
+        }
+
+        total.sum().backward();
+        // Every parameter is compared, the encoder's nine (embedding; gru, two directions of four) included.
+        Assert.Equal(9, parameters.Count(p => p.name.StartsWith("0.", StringComparison.Ordinal)));
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            AssertClose(parameters[i].parameter.grad!, paddedGrads[i], $"{name}, gradient of {parameters[i].name}");
+        }
+    }
+
+    [Fact]
+    public void A_sequence_that_reads_its_sources_mask_says_so_when_run_without_it()
+    {
+        using var scope = NewDisposeScope();
+        using var reader = nn.Sequential(nn.Tanh(), new Reduce(ReduceMode.Mean, 1)).with_incoming_mask(1);
+        using var plain = nn.Sequential(nn.Tanh(), new Reduce(ReduceMode.Mean, 1));
+        var x = zeros(2, 3, 4);
+
+        Assert.Equal("Sequential: this sequence reads the padding mask of its source; run it with forward_masked(input, mask)",
+            Assert.Throws<InvalidOperationException>(() => reader.forward(x)).Message);
+        Assert.Equal("mask", Assert.Throws<ArgumentNullException>(() => reader.forward_masked(x, null)).ParamName);
+        Assert.StartsWith("Sequential: the padding mask is [N, T] over the input's first two dims; got [2, 4] for input [2, 3, 4]",
+            Assert.Throws<ArgumentException>(() => reader.forward_masked(x, ones([2, 4], dtype: ScalarType.Bool))).Message);
+        Assert.StartsWith("Sequential: this sequence takes no padding mask with its input",
+            Assert.Throws<ArgumentException>(() => plain.forward_masked(x, ones([2, 3], dtype: ScalarType.Bool))).Message);
+        Assert.Throws<InvalidOperationException>(() => plain.carries_mask_out());
+        Assert.Throws<ArgumentOutOfRangeException>(() => plain.with_incoming_mask(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => plain.with_incoming_mask(-2));
+    }
+
+    [Fact]
+    public void A_mask_made_here_and_not_handed_out_is_released()
+    {
+        using var scope = NewDisposeScope();
+        using var model = nn.Sequential(nn.Embedding(10, 2, padding_idx: Pad), new Reduce(ReduceMode.Sum, 1)).with_sequence_mask(0, 1, Pad);
+        var ids = tensor(new long[] { 3, 0, 4, 0 }, [2, 2]);
+
+        var (output, mask) = model.forward_masked(ids, null);
+
+        Assert.Null(mask);
+        // Row 1 is id 4 alone; row 0 is id 3 alone.
+        AssertClose(model[0].forward(tensor(new long[] { 3, 4 }, [2])), output, "sum over the real ids");
     }
 
     private static void AssertClose(Tensor expected, Tensor actual, string what)
