@@ -4,13 +4,14 @@
 # and in PyTorch (DistributedDataParallel, Gloo), rounds interleaved, one thread per process.
 # Prints one line per engine and batch: examples per second of each, and their ratio (the scaling;
 # 2.0 would be perfect on two cores). Run it as `./build.sh bench parallel`.
-#   ROUNDS  rounds (default 5)   ROWS  examples per epoch (default 32768)   EPOCHS (default 3; the first is not timed)
+#   ROUNDS  rounds (default 5)   ROWS  examples per epoch (default 32768)   EPOCHS (default 8; the first is not timed, and the next ones
+#   still pay .NET's tiered JIT warm-up, see bench/README.md)
 #   BATCHES global batch sizes (default "256 4096")   REPEATS all_reduce calls per size in the latency step (default 200)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 PYTHON=${PYTHON:-/usr/bin/python3}
 cores=$(nproc)  # before OMP_NUM_THREADS, which nproc obeys
-ROUNDS=${ROUNDS:-5} ROWS=${ROWS:-32768} EPOCHS=${EPOCHS:-3}
+ROUNDS=${ROUNDS:-5} ROWS=${ROWS:-32768} EPOCHS=${EPOCHS:-8}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "==> bench parallel: building Mtl.Parallel and mtl-run (Release)"
