@@ -149,7 +149,8 @@ public sealed class DataBindingTests
     [InlineData("task t: classes(3) = x -> linear(3) { label c, d }", "MTL0314", "3:39-3:49", "'label' expects a column and, optionally, its values: label species [Adelie, Chinstrap, Gentoo]")]
     [InlineData("task t: classes(2) = x -> linear(2) { label [a, b] }", "MTL0314", "3:39-3:51", "'label' expects a column and, optionally, its values: label species [Adelie, Chinstrap, Gentoo]")]
     [InlineData("task t: regression(1) = x -> linear(1) { label c [a] }", "MTL0314", "3:50-3:53", "'label' expects column names: columns a, b, \"c d\"")]
-    [InlineData("task t: multilabel(3) = x -> linear(3) { label c, d }", "MTL0212", "3:42-3:52", "task 't' has 3 value(s) per example (multilabel(3)), so it needs 3 column(s); found 2")]
+    [InlineData("task t: multilabel(3) = x -> linear(3) { label c, d }", "MTL0212", "3:42-3:52", "task 't' has 3 values per example (multilabel(3)), so it needs 3 columns; found 2")]
+    [InlineData("task t: regression(1) = x -> linear(1) { label c, d }", "MTL0212", "3:42-3:52", "task 't' has 1 value per example (regression(1)), so it needs 1 column; found 2")]
     [InlineData("task t: binary = x -> linear(1) { label c\n standardize }", "MTL0314", "4:2-4:13", "'standardize' expects a regression task; task 't' is binary")]
     [InlineData("task t: binary = x -> linear(1) { label a }", "MTL0318", "3:35-3:42", "column 'a' is the label of task 't' and is also read by input 'x': the answer would be among the inputs")]
     public void Task_labels_report_their_errors_where_they_are(string task, string code, string span, string message)

@@ -43,7 +43,7 @@ public sealed class DiagnosticTests
 
     [Theory]
     [InlineData("x -> relu(slope: 1) -> linear(1)", "MTL0300", "'relu' has no option 'slope'", "3:28-3:33", "'relu' takes no options")]
-    [InlineData("x -> flatten(1) -> linear(1)", "MTL0301", "'flatten' takes at most 0 positional argument(s); found 1", "3:31-3:32", null)]
+    [InlineData("x -> flatten(1) -> linear(1)", "MTL0301", "'flatten' takes at most 0 positional arguments; found 1", "3:31-3:32", null)]
     [InlineData("x -> linear(99999999999999999999) -> linear(1)", "MTL0305", "'out' of 'linear' must be in [1, 2147483647]; found 99999999999999999999", "3:30-3:50", null)]
     [InlineData("x -> lstm(8, reduce: lst) -> linear(1)", "MTL0304", "'reduce' of 'lstm' expects one of none, last, mean; found 'lst'", "3:39-3:42", "did you mean 'last'?")]
     [InlineData("x -> linear(bias: 1, out: 1)", "MTL0304", "'bias' of 'linear' expects true or false; found '1'", "3:36-3:37", null)]

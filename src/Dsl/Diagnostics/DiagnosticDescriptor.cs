@@ -63,7 +63,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.TieMismatch => "tie needs blocks with the same parameters: '{0}' has {1}, '{2}' has {3}",
         DiagnosticCode.ShapeTooLarge => "{0} has more than 2147483647 elements per example",
         DiagnosticCode.PaddingTooLarge => "'{0}' padding {1} must be at most half the kernel {2}",
-        DiagnosticCode.ColumnCountMismatch => "{0} has {1} value(s) per example ({2}), so it needs {1} column(s); found {3}",
+        DiagnosticCode.ColumnCountMismatch => "{0} has {1} per example ({2}), so it needs {3}; found {4}",
 
         DiagnosticCode.NotAPermutation => "'permute' dims {0} must list each of 0 to {1} once, the batch (0) first; input is {2}",
         DiagnosticCode.EmbeddingIntoConv1d => "'conv1d' reads the embedding output {0} as {1} channels (one per position) of length {2} (the embedding dim)",
@@ -73,7 +73,7 @@ internal static class DiagnosticDescriptor
         DiagnosticCode.ExpertDoesNotChain => "'{0}' level {1} runs the expert on level {2}'s output {3}, which it cannot read: {4}",
         DiagnosticCode.RelationHeadsDiffer => "mtrl stacks each task's last layer as a column, so every task must end in a linear layer of one size: {0}",
         DiagnosticCode.UnknownOption => "'{0}' has no option '{1}'",
-        DiagnosticCode.TooManyArguments => "'{0}' takes at most {1} positional argument(s); found {2}",
+        DiagnosticCode.TooManyArguments => "'{0}' takes at most {1}; found {2}",
         DiagnosticCode.MissingArgument => "'{0}' needs '{1}'",
         DiagnosticCode.DuplicateArgument => "'{0}' is given twice to '{1}'",
         DiagnosticCode.WrongValueType => "'{1}' of {0} expects {2}; found '{3}'",

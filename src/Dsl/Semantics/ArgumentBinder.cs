@@ -87,7 +87,7 @@ internal sealed class ArgumentBinder
                     if (positional == parameters.Count)
                     {
                         _diagnostics.Report(
-                            DiagnosticCode.TooManyArguments, argument.Span, signature.Name, parameters.Count, positionalCount);
+                            DiagnosticCode.TooManyArguments, argument.Span, signature.Name, Wording.Count(parameters.Count, "positional argument"), positionalCount);
                     }
 
                     positional++;

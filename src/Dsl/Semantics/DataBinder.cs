@@ -196,7 +196,7 @@ internal sealed class DataBinder
         var count = type.Shape.ElementCount;
         if (columns.Count != count)
         {
-            _diagnostics.Report(DiagnosticCode.ColumnCountMismatch, statement.Span, owner, count, kind ?? type.ToString(), columns.Count);
+            _diagnostics.Report(DiagnosticCode.ColumnCountMismatch, statement.Span, owner, Wording.Count(count, "value"), kind ?? type.ToString(), Wording.Count(count, "column"), columns.Count);
             return null;
         }
 

@@ -438,7 +438,7 @@ internal sealed class PipelineBinder
         {
             _diagnostics.ReportWithFix(
                 DiagnosticCode.TooManyArguments, positional[0].Span, $"name each option: {string.Join(", ", optionNames)}",
-                name.Text, 0, positional.Count);
+                name.Text, Wording.Count(0, "positional argument"), positional.Count);
         }
 
         foreach (var argument in arguments.Where(a => a.Name is not null))
