@@ -53,13 +53,7 @@ public sealed class FAMO : LossWeighting
     {
         var z = SmallMath.Softmax(_logits);
         var values = losses.Select(l => l.detach().to(float64).item<double>()).ToArray();
-        for (var k = 0; k < tasks.Length; k++)
-        {
-            if (!(values[k] > 0)) throw new InvalidOperationException($"famo needs positive losses; task {context.TaskNames[tasks[k]]} has {values[k]}");
-            _lossSum[tasks[k]] += values[k] / FixedWeights[tasks[k]];  // the trainer reports unscaled losses after the step
-            _lossCount[tasks[k]]++;
-        }
-        var c = Enumerable.Range(0, tasks.Length).Sum(k => z[tasks[k]] / (values[k] + Epsilon));
+        var c = Record(tasks, values, z, context);
         var coefficients = tasks.Select(i => z[i] / c).ToArray();
         var logLosses = losses.Select(l => (l + Epsilon).log()).ToArray();
         var weights = Enumerable.Range(0, tasks.Length).Select(k => coefficients[k] / (values[k] + Epsilon)).ToArray();
@@ -82,16 +76,25 @@ public sealed class FAMO : LossWeighting
         var present = TaskRows.Present(holders);
         var means = TaskRows.LossesOverRanks(group, holders, tasks, losses.Select(l => l.detach().to(float64).item<double>()).ToArray());
         var z = SmallMath.Softmax(_logits);
-        foreach (var t in present)
-        {
-            if (!(means[t] > 0)) throw new InvalidOperationException($"famo needs positive losses; task {context.TaskNames[t]} has {means[t]}");
-            _lossSum[t] += means[t] / FixedWeights[t];
-            _lossCount[t]++;
-        }
-        var c = present.Sum(t => z[t] / (means[t] + Epsilon));
+        var c = Record(present, present.Select(t => means[t]).ToArray(), z, context);
         var value = present.Sum(t => z[t] / c * Math.Log(means[t] + Epsilon));
         var weights = tasks.Select(t => z[t] / c / (means[t] + Epsilon)).ToArray();
         return (tasks.Length > 0 ? WeightedSum(losses, weights) : null, weights, value);
+    }
+
+    /// <summary>
+    /// Adds the loss values of <paramref name="tasks"/> (one each, in order) to the epoch's sums,
+    /// which must be positive, and gives the normaliser c = Σ zᵢ / (Lᵢ + ε) over them.
+    /// </summary>
+    private double Record(int[] tasks, double[] values, double[] z, WeightingContext context)
+    {
+        for (var k = 0; k < tasks.Length; k++)
+        {
+            if (!(values[k] > 0)) throw new InvalidOperationException($"famo needs positive losses; task {context.TaskNames[tasks[k]]} has {values[k]}");
+            _lossSum[tasks[k]] += values[k] / FixedWeights[tasks[k]];  // the trainer reports unscaled losses after the step
+            _lossCount[tasks[k]]++;
+        }
+        return Enumerable.Range(0, tasks.Length).Sum(k => z[tasks[k]] / (values[k] + Epsilon));
     }
 
     public override void AfterStep(IReadOnlyList<double?> lossesAfterStep, WeightingContext context)
