@@ -81,16 +81,35 @@ public sealed class MeanIou : Metric
     }
 }
 
+/// <summary>A metric that is the mean of one value per valid element, pixel or row (NaN when none): its state is the sum and the count.</summary>
+public abstract class MeanOfValues(string name, TaskKind kind) : Metric(name, kind)
+{
+    private double _sum;
+    private long _count;
+
+    protected void Add(double value)
+    {
+        _sum += value;
+        _count++;
+    }
+
+    public override double Compute() => _count == 0 ? double.NaN : _sum / _count;
+
+    public override void Reset() => (_sum, _count) = (0, 0);
+
+    internal override double[] State() => [_sum, _count];
+
+    internal override void Merge(double[] state) => (_sum, _count) = (_sum + state[0], _count + (long)state[1]);
+}
+
 /// <summary>
 /// Errors of pixel_regression over valid values (NaN targets are invalid): <c>abs_err</c>, the mean
 /// |ŷ − y| over valid values; <c>rel_err</c>, the mean |ŷ − y| / y over valid values whose target is
 /// not 0 (the relative error of a zero target is undefined), as in depth estimation.
 /// </summary>
-public sealed class DepthError : Metric
+public sealed class DepthError : MeanOfValues
 {
     private readonly bool _relative;
-    private double _sum;
-    private long _count;
 
     public DepthError(string name, TaskKind kind) : base(name, kind)
     {
@@ -106,18 +125,9 @@ public sealed class DepthError : Metric
             var target = batch.Targets[i];
             if (double.IsNaN(target) || (_relative && target == 0)) continue;
             var error = Math.Abs(batch.Outputs[i] - target);
-            _sum += _relative ? error / Math.Abs(target) : error;
-            _count++;
+            Add(_relative ? error / Math.Abs(target) : error);
         }
     }
-
-    public override double Compute() => _count == 0 ? double.NaN : _sum / _count;
-
-    public override void Reset() => (_sum, _count) = (0, 0);
-
-    internal override double[] State() => [_sum, _count];
-
-    internal override void Merge(double[] state) => (_sum, _count) = (_sum + state[0], _count + (long)state[1]);
 }
 
 /// <summary>
@@ -125,10 +135,8 @@ public sealed class DepthError : Metric
 /// degrees between the predicted and the target vector, acos(ŷ·y / (|ŷ||y|)) with the cosine clamped
 /// to [−1, 1]; a zero vector counts as 90°.
 /// </summary>
-public sealed class MeanAngle : Metric
+public sealed class MeanAngle : MeanOfValues
 {
-    private double _sum;
-    private long _count;
 
     public MeanAngle(TaskKind kind) : base(MetricCatalog.MeanAngle, kind)
     {
@@ -153,18 +161,9 @@ public sealed class MeanAngle : Metric
             if (!valid) continue;
             var norms = Math.Sqrt(predicted * target);
             var cosine = norms == 0 ? 0 : Math.Clamp(dot / norms, -1, 1);
-            _sum += Math.Acos(cosine) * 180 / Math.PI;
-            _count++;
+            Add(Math.Acos(cosine) * 180 / Math.PI);
         }
     }
-
-    public override double Compute() => _count == 0 ? double.NaN : _sum / _count;
-
-    public override void Reset() => (_sum, _count) = (0, 0);
-
-    internal override double[] State() => [_sum, _count];
-
-    internal override void Merge(double[] state) => (_sum, _count) = (_sum + state[0], _count + (long)state[1]);
 }
 
 /// <summary>
