@@ -147,7 +147,7 @@ public static partial class torch
 
             private string Op(string what) => $"{what} on rank {rank} of {size}";
 
-            private static string Describe(Tensor tensor) => $"a {tensor.dtype.ToString().ToLowerInvariant()} tensor [{string.Join(", ", tensor.shape)}]";
+            private static string Describe(Tensor tensor) => $"a {tensor.dtype.ToString().ToLowerInvariant()} tensor {Tensor.FormatShape(tensor.shape)}";
         }
 
         private static long Milliseconds(TimeSpan? timeout)

@@ -139,7 +139,7 @@ public sealed class Sequential : nn.Module<Tensor, Tensor>, IEnumerable<nn.Modul
         if (_layers.Count == 0) return (input.alias(), plan.CarriesOut ? mask : null);
         if (mask is not null && (mask.dim() != 2 || mask.shape[0] != input.shape[0] || mask.shape[1] != input.shape[1]))
         {
-            throw new ArgumentException($"Sequential: the padding mask is [N, T] over the input's first two dims; got [{string.Join(", ", mask.shape)}] for input [{string.Join(", ", input.shape)}]", nameof(mask));
+            throw new ArgumentException($"Sequential: the padding mask is [N, T] over the input's first two dims; got {Tensor.FormatShape(mask.shape)} for input {Tensor.FormatShape(input.shape)}", nameof(mask));
         }
         return MaskedForward(input, plan, mask);
     }
