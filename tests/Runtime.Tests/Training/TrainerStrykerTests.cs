@@ -1,6 +1,7 @@
 using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Training;
+using Mtl.Training.Weighting;
 using Xunit;
 using static Mtl.Torch.torch;
 
@@ -8,8 +9,9 @@ namespace Mtl.Runtime.Tests.Training;
 
 /// <summary>
 /// What the mutants of <see cref="Trainer"/> left alive by the other tests changed: the L2 term
-/// under accumulation, and the divergence message's largest weight. On <see cref="ScalarTwoTaskModel"/> (u = b·(a·x), v = c·(a·x), a = b = c = 1),
-/// with values worked out by hand.
+/// under accumulation, the divergence message's largest weight, and a weighting's own parameters
+/// in alternate mode. On <see cref="ScalarTwoTaskModel"/> (u = b·(a·x), v = c·(a·x),
+/// a = b = c = 1), with values worked out by hand.
 /// </summary>
 [Collection(GlobalGeneratorCollection.Name)]
 public sealed class TrainerStrykerTests
@@ -71,5 +73,33 @@ public sealed class TrainerStrykerTests
             error.Message);
         Assert.Equal(1, trainer.Step);
         Assert.Empty(trainer.History);
+    }
+
+    [Fact]
+    public void In_alternate_mode_a_weightings_own_parameters_are_stepped_once_per_batch_with_the_heads()
+    {
+        // Uncertainty weighting with fixed weights 1 and 2: J = Σᵢ ½e^{−sᵢ}Lᵢ + ½sᵢ with
+        // L₁ = (b·a·x)², L₂ = 2(c·a·x)² (targets 0), s = 0 to start; one example x = 2, SGD lr 0.1.
+        // First half-step, at a = b = c = 1: u = v = 2, ∂J/∂a = ½·2u·b·x + ½·2·2v·c·x = 4 + 8 = 12,
+        // so a = 1 − 1.2 = −0.2; the heads and s keep their values.
+        // Second half-step, at a = −0.2: h = a·x = −0.4, u = v = −0.4, L₁ = 0.16, L₂ = 0.32;
+        // ∂J/∂b = u·h = 0.16 → b = 0.984; ∂J/∂c = 2v·h = 0.32 → c = 0.968;
+        // ∂J/∂sᵢ = −½Lᵢ + ½ = 0.42 and 0.34 → s = (−0.042, −0.034).
+        // Stepped in both half-steps, s would move first by −0.1·(−½·4 + ½) = 0.15 and
+        // −0.1·(−½·8 + ½) = 0.35, and end at (0.1069, 0.3113).
+        using var train = Examples([2], [0], [0]);
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+        var uncertainty = (UncertaintyWeighting)TaskWeighting.Create("uncertainty", [1.0, 2.0]);
+        using var trainer = new Trainer(model, Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 1, Update = UpdateMode.Alternate, Weighting = uncertainty });
+        trainer.Fit(train);
+        Assert.Equal(2, trainer.Step);
+        var (a, b, c) = model.Weights;
+        Assert.Equal(-0.2, a, 6);
+        Assert.Equal(0.984, b, 6);
+        Assert.Equal(0.968, c, 6);
+        var s = uncertainty.LogVariances.data<float>().ToArray();
+        Assert.Equal(-0.042, s[0], 6);
+        Assert.Equal(-0.034, s[1], 6);
     }
 }
