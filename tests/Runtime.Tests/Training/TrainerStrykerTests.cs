@@ -11,9 +11,10 @@ namespace Mtl.Runtime.Tests.Training;
 
 /// <summary>
 /// What the mutants of <see cref="Trainer"/> left alive by the other tests changed: the L2 term
-/// under accumulation, the divergence message's largest weight, and a weighting's own parameters
-/// in alternate mode. On <see cref="ScalarTwoTaskModel"/> (u = b·(a·x), v = c·(a·x),
-/// a = b = c = 1), with values worked out by hand.
+/// under accumulation, the divergence message's largest weight, a weighting's own parameters in
+/// alternate mode, and the checks, stages, batch counts and report of the constructor and
+/// <c>Fit</c>. On <see cref="ScalarTwoTaskModel"/> (u = b·(a·x), v = c·(a·x), a = b = c = 1),
+/// with values worked out by hand.
 /// </summary>
 [Collection(GlobalGeneratorCollection.Name)]
 public sealed class TrainerStrykerTests
