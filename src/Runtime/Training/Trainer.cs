@@ -547,12 +547,17 @@ public sealed class Trainer : IDisposable
         return values;
     }
 
-    /// <summary>Alternate update: shared parameters with the heads fixed, then the heads with the shared fixed.</summary>
+    /// <summary>
+    /// Alternate update: shared parameters with the heads fixed, then the heads with the shared
+    /// fixed. A weighting's own parameters (uncertainty's log-variances, IMTL's scales) are the
+    /// tasks': they are stepped with the heads, so that every parameter gets one step per batch.
+    /// </summary>
     private double?[] ForwardAlternate(MultiTaskBatch batch, out double total)
     {
         var values = Forward(batch, out total);
         DropGradients(shared: false);
         OptimizerStep(batch);
+        // Frees the shared gradients before the second pass (DropGradients would drop them after it).
         _optimizer.zero_grad();
         Forward(batch, out _);
         DropGradients(shared: true);
@@ -566,6 +571,8 @@ public sealed class Trainer : IDisposable
         {
             if (_shared.Contains(parameter) == shared) parameter.grad = null;
         }
+        if (shared) return;
+        foreach (var parameter in _weighting.parameters()) parameter.grad = null;
     }
 
     private void OptimizerStep(MultiTaskBatch? batch)

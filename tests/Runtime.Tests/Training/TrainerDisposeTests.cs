@@ -27,4 +27,19 @@ public sealed class TrainerDisposeTests
         trainer.Dispose();
         Assert.Equal(held - 1, Tensor.LiveHandleCount);
     }
+
+    [Fact]
+    public void Dispose_frees_the_best_weights()
+    {
+        // Early stopping with RestoreBest keeps a copy of the best epoch's three weights.
+        TaskSpec[] tasks = [new TaskSpec("u", TaskKind.Regression) { Metrics = ["mae"] }, new TaskSpec("v", TaskKind.Regression)];
+        using var train = TrainerExactTests.Data();
+        using var model = new ScalarTwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.01);
+        var trainer = new Trainer(model, tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 4, EarlyStop = new EarlyStopping("u.mae", Patience: 2) });
+        trainer.Fit(train, train);
+        var held = LiveHandleCollection.Settle();
+        trainer.Dispose();
+        Assert.Equal(held - 3, Tensor.LiveHandleCount);
+    }
 }
