@@ -14,46 +14,55 @@ public sealed class CAGradPathTests
     /// <summary>The Gram matrix of g₀ = (1, 0) and g₁ = (−1, √3).</summary>
     private static readonly double[,] Obtuse = { { 1, -1 }, { -1, 4 } };
 
-    [Fact]
-    public void Two_tasks_block_then_release_then_take_the_newton_step_from_the_vertex()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1e-4)]
+    public void Two_tasks_block_then_release_then_take_the_newton_step_from_the_vertex(double scale)
     {
+        // M = scale·Obtuse and √φ = √scale: the same path at both sizes. At the smaller one the
+        // Hessian's entries are about 3e-4, so δ = 1e-10 of the largest (not 1e-10 over it) is
+        // what the third step's exact value pins.
+        var m = Scaled(scale);
+        var s = Math.Sqrt(scale);
         // √φ = 1. At w = (½, ½): Mw = M·1/K = (0, 3/2), n² = ¾ + 1e-8, ∇F = (0, 3/2)(1 + 1/n).
         // On the direction t(1, −1) the Newton step is t = −(∂₀F − ∂₁F)/(q + 2δ), with
         // q = (1/n)(M₀₀ + M₁₁ − 2M₀₁ − (Mw₀ − Mw₁)²/n²) = (1/n)(7 − 3) = 4/n (to 1e-8), so
         // t = (3/8)(1 + n) ≈ 0.70 > ½: the step is blocked at w₁ = 0, which is fixed.
-        Expect.Close([0.5, 0.5], CAGrad.Dual(Obtuse, 1, maxIterations: 0), 0);
-        var one = CAGrad.Dual(Obtuse, 1, maxIterations: 1);
+        Expect.Close([0.5, 0.5], CAGrad.Dual(m, s, maxIterations: 0), 0);
+        var one = CAGrad.Dual(m, s, maxIterations: 1);
         Expect.Close([1, 0], one, 1e-15);
         Assert.Equal(0, one[1]);
         // At (1, 0): Mw = (1, −1), n = √(1 + 1e-8), ∇F = (1/n, 3/2 − 1/n) ≈ (1, ½). The gap is ½,
         // the face {0}'s own gap 0 ≤ 0.1·½, and ∂₁F < ∂₀F: the second iteration only releases w₁.
-        Expect.Close([1, 0], CAGrad.Dual(Obtuse, 1, maxIterations: 2), 1e-15);
+        Expect.Close([1, 0], CAGrad.Dual(m, s, maxIterations: 2), 1e-15);
         // Third: H = (1/n)(M − Mw Mwᵀ/n²) ≈ [[0, 0], [0, 3]], q = 3, δ = 3e-10: t = −½/3 = −1/6,
         // inside the simplex; F(5/6, 1/6) = ¼ + √19/6 < F(1, 0) = 1, accepted at the full step.
-        var newton = NewtonFromVertex(1);
-        Expect.Close([newton, 1 - newton], CAGrad.Dual(Obtuse, 1, maxIterations: 3), 1e-12);
-        Expect.Close([5.0 / 6, 1.0 / 6], CAGrad.Dual(Obtuse, 1, maxIterations: 3), 1e-8);
+        var newton = NewtonFromVertex(scale, s);
+        Expect.Close([newton, 1 - newton], CAGrad.Dual(m, s, maxIterations: 3), 1e-12);
+        if (scale == 1) Expect.Close([5.0 / 6, 1.0 / 6], CAGrad.Dual(m, s, maxIterations: 3), 1e-8);
         // The optimum: ∂F/∂u = 0 on w = (1 − u, u) gives 33.25u² − 19u + 1.75 = 0 (with 7u < 2),
         // u = (19 − √128.25)/66.5 (the 1e-8 in the norm moves it by less than 1e-8).
         var u = (19 - Math.Sqrt(128.25)) / 66.5;
-        Expect.Close([1 - u, u], CAGrad.Dual(Obtuse, 1), 1e-8);
+        if (scale == 1) Expect.Close([1 - u, u], CAGrad.Dual(m, s), 1e-8);
     }
 
+    private static double[,] Scaled(double scale) => new[,] { { scale * Obtuse[0, 0], scale * Obtuse[0, 1] }, { scale * Obtuse[1, 0], scale * Obtuse[1, 1] } };
+
     /// <summary>
-    /// w₀ after the Newton step from the vertex (1, 0) of <see cref="Obtuse"/> with √φ = s (a
-    /// step of 1, inside the simplex): the formulas of the comment above, with the 1e-8 kept.
+    /// w₀ after the Newton step from the vertex (1, 0) of scale·<see cref="Obtuse"/> with √φ = s
+    /// (a step of 1, inside the simplex): the formulas of the comment above, with the 1e-8 kept.
     /// </summary>
-    private static double NewtonFromVertex(double s)
+    private static double NewtonFromVertex(double scale, double s)
     {
-        var n2 = 1 + 1e-8;
+        var n2 = scale + 1e-8;
         var n = Math.Sqrt(n2);
-        double[] mw = [1, -1];
-        double[] mb = [0, 1.5];
+        double[] mw = [scale, -scale];
+        double[] mb = [0, 1.5 * scale];
         var g0 = mb[0] + s * mw[0] / n;
         var g1 = mb[1] + s * mw[1] / n;
-        var h00 = s / n * (1 - mw[0] * mw[0] / n2);
-        var h11 = s / n * (4 - mw[1] * mw[1] / n2);
-        var h01 = s / n * (-1 - mw[0] * mw[1] / n2);
+        var h00 = s / n * (scale - mw[0] * mw[0] / n2);
+        var h11 = s / n * (4 * scale - mw[1] * mw[1] / n2);
+        var h01 = s / n * (-scale - mw[0] * mw[1] / n2);
         var delta = 1e-10 * Math.Max(h00, h11);
         var t = -(g0 - g1) / (h00 + h11 - 2 * h01 + 2 * delta);
         return 1 + t;
@@ -159,5 +168,53 @@ public sealed class CAGradPathTests
         Assert.Equal(1, w.Sum(), 12);
         var best = CAGradDualTests.BruteForce(m, sqrtPhi);
         Assert.True(Math.Abs(CAGradDualTests.Objective(m, sqrtPhi, w) - best) <= 1e-8, $"{name}: F(w) = {CAGradDualTests.Objective(m, sqrtPhi, w)}, brute force {best}");
+    }
+
+    [Fact]
+    public void Of_two_identical_tasks_the_first_is_blocked()
+    {
+        // g₀ = g₁ = (2, 2), g₂ = (0, 1), √φ = ½: rows 0 and 1 of the Newton system are equal, and
+        // partial pivoting takes the first of equal entries; the first step blocks w₀, not w₁.
+        var m = new double[,] { { 8, 8, 2 }, { 8, 8, 2 }, { 2, 2, 1 } };
+        var w = CAGrad.Dual(m, 0.5, maxIterations: 1);
+        Assert.Equal(0, w[0]);
+        Assert.True(w[1] > 0, $"w = [{string.Join(", ", w)}]");
+        Expect.Close([0, 0, 1], CAGrad.Dual(m, 0.5), 1e-15);
+    }
+
+    [Fact]
+    public void A_whole_step_that_ends_at_zero_does_not_fix_the_coordinate()
+    {
+        // g₀ = (−2, −1), g₁ = g₂ = (1, 2), √φ = 1: the first step, of length 1, brings w₂ to 0
+        // exactly; only a step cut short by the boundary fixes its coordinate, so w₂ stays free
+        // and the second step gives it weight again (w₁ and w₂ share g₁'s weight).
+        var m = new double[,] { { 5, -4, -4 }, { -4, 5, 5 }, { -4, 5, 5 } };
+        Assert.Equal(0, CAGrad.Dual(m, 1, maxIterations: 1)[2]);
+        var two = CAGrad.Dual(m, 1, maxIterations: 2);
+        Assert.True(two[2] > 0.2, $"w = [{string.Join(", ", two)}]");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void The_blocking_coordinate_is_set_to_zero_exactly(int zero)
+    {
+        // g_zero = 0 and the other (1, 0), √φ = 1: the first step is blocked at w_other = 0,
+        // where ½ + step·d rounds to 5.6e-17; it is set to 0, not left at the rounding.
+        var m = new double[2, 2];
+        m[1 - zero, 1 - zero] = 1;
+        var w = CAGrad.Dual(m, 1, maxIterations: 1);
+        Assert.Equal(0, w[1 - zero]);
+        Assert.Equal(1, w[zero]);
+    }
+
+    [Fact]
+    public void A_blocked_step_that_does_not_decrease_F_is_halved()
+    {
+        // g₀ = (−1, 1), g₁ = (2, 1), g₂ = (−2, −2), √φ = 1; ḡ = (−⅓, 0). The Newton step from
+        // (⅓, ⅓, ⅓) is blocked at w₀ = 0, at (0, ⅔, ⅓): g_w = (⅔, 0), F = −2/9 + ⅔ = 4/9, the F of
+        // the start (ḡ·ḡ + |ḡ| = 1/9 + ⅓), no decrease. Halved: (⅙, ½, ⅓), g_w = (⅙, 0), F = 1/9.
+        var m = new double[,] { { 2, -1, 0 }, { -1, 5, -6 }, { 0, -6, 8 } };
+        Expect.Close([1.0 / 6, 0.5, 1.0 / 3], CAGrad.Dual(m, 1, maxIterations: 1), 1e-9);
     }
 }
