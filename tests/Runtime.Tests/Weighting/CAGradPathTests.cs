@@ -217,4 +217,44 @@ public sealed class CAGradPathTests
         var m = new double[,] { { 2, -1, 0 }, { -1, 5, -6 }, { 0, -6, 8 } };
         Expect.Close([1.0 / 6, 0.5, 1.0 / 3], CAGrad.Dual(m, 1, maxIterations: 1), 1e-9);
     }
+
+    /// <summary>1e-316·(the Gram matrix of <paramref name="gradients"/>): subnormal entries.</summary>
+    private static double[,] Subnormal(int[][] gradients)
+    {
+        var k = gradients.Length;
+        var m = new double[k, k];
+        for (var i = 0; i < k; i++)
+        {
+            for (var j = 0; j < k; j++) m[i, j] = 1e-316 * gradients[i].Zip(gradients[j], (a, b) => a * b).Sum();
+        }
+        return m;
+    }
+
+    [Fact]
+    public void A_newton_direction_without_descent_ends_the_solve_when_nothing_can_be_released()
+    {
+        // Gradients of size 1e-158 (Gram entries 1e-316, subnormal, with 15 significant bits
+        // at most): after two steps the Newton direction's slope ∇F·d rounds to 0, not below:
+        // no descent, and no fixed coordinate to release, so the solver returns that w.
+        var m = Subnormal([[0, -2], [1, 1], [1, 1]]);
+        var two = CAGrad.Dual(m, 1, maxIterations: 2);
+        Expect.Close(two, CAGrad.Dual(m, 1, maxIterations: 3), 0);
+        Expect.Close(two, CAGrad.Dual(m, 1), 0);
+    }
+
+    [Fact]
+    public void A_failed_newton_step_releases_the_fixed_coordinate_of_smallest_derivative()
+    {
+        // Gradients (0, −2), (−1, 1), (−2, 0), (2, −1) of size 1e-158: two blocked steps fix w₁
+        // and w₀, w₁ is released, then the step on the face {1, 2, 3} fails (subnormal rounding)
+        // while ∂₀F is below every free derivative: w₀ is released, and the next step moves w.
+        var m = Subnormal([[0, -2], [-1, 1], [-2, 0], [2, -1]]);
+        var failed = CAGrad.Dual(m, 1, maxIterations: 5);
+        Assert.Equal(0, failed[0]);
+        Expect.Close(failed, CAGrad.Dual(m, 1, maxIterations: 6), 0);
+        var after = CAGrad.Dual(m, 1, maxIterations: 7);
+        Assert.True(after.Zip(failed, (a, b) => Math.Abs(a - b)).Max() > 1e-3, $"w = [{string.Join(", ", after)}]");
+        // Its end: g_w = Σ wᵢgᵢ = 0 (to 1e-4), the smallest F, at (1, 4, 0, 2)/7.
+        Expect.Close([1.0 / 7, 4.0 / 7, 0, 2.0 / 7], CAGrad.Dual(m, 1), 1e-4);
+    }
 }
