@@ -24,7 +24,7 @@ public sealed class CAGradPathTests
         // what the third step's exact value pins.
         var m = Scaled(scale);
         var s = Math.Sqrt(scale);
-        // √φ = 1. At w = (½, ½): Mw = M·1/K = (0, 3/2), n² = ¾ + 1e-8, ∇F = (0, 3/2)(1 + 1/n).
+        // At scale 1 (√φ = 1), at w = (½, ½): Mw = M·1/K = (0, 3/2), n² = ¾ + 1e-8, ∇F = (0, 3/2)(1 + 1/n).
         // On the direction t(1, −1) the Newton step is t = −(∂₀F − ∂₁F)/(q + 2δ), with
         // q = (1/n)(M₀₀ + M₁₁ − 2M₀₁ − (Mw₀ − Mw₁)²/n²) = (1/n)(7 − 3) = 4/n (to 1e-8), so
         // t = (3/8)(1 + n) ≈ 0.70 > ½: the step is blocked at w₁ = 0, which is fixed.
@@ -81,6 +81,17 @@ public sealed class CAGradPathTests
         Expect.Close([21.0 / 39 + 2.0 / 6, 18.0 / 39 - 2.0 / 6, 0], CAGrad.Dual(m, 0, maxIterations: 3), 1e-15);
         // Step 4: w₁ = 5/39 < ⅙ is blocked: the vertex of the smallest derivative, where it stops.
         Expect.Close([1, 0, 0], CAGrad.Dual(m, 0, maxIterations: 4), 1e-15);
+        Expect.Close([1, 0, 0], CAGrad.Dual(m, 0), 1e-15);
+    }
+
+    [Fact]
+    public void A_coordinate_the_step_does_not_move_does_not_limit_it()
+    {
+        // √φ = 0, M = diag(0, 3, 6): ∇F = (0, 1, 2), its mean 1, d = (1, 0, −1) exactly. Only a
+        // coordinate the step decreases can end it: w₂ = ⅓ at the step ⅓, giving (⅔, ⅓, 0);
+        // then d = (½, −½) on the face {0, 1} is blocked at w₁ = 0: (1, 0, 0).
+        var m = new double[,] { { 0, 0, 0 }, { 0, 3, 0 }, { 0, 0, 6 } };
+        Expect.Close([2.0 / 3, 1.0 / 3, 0], CAGrad.Dual(m, 0, maxIterations: 1), 1e-15);
         Expect.Close([1, 0, 0], CAGrad.Dual(m, 0), 1e-15);
     }
 
