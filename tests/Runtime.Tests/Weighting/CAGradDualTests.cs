@@ -60,7 +60,7 @@ public sealed class CAGradDualTests
         Assert.True(Math.Abs(Objective(gram, sqrtPhi, w) - best) <= 1e-8, $"{name}: F(w) = {Objective(gram, sqrtPhi, w)}, brute force {best}");
     }
 
-    private static double Objective(double[,] m, double sqrtPhi, double[] w)
+    internal static double Objective(double[,] m, double sqrtPhi, double[] w)
     {
         var k = w.Length;
         double linear = 0, quadratic = 0;
@@ -79,7 +79,7 @@ public sealed class CAGradDualTests
     /// The smallest F on a grid of the simplex (the first K − 1 coordinates; the last is what is
     /// left), zoomed in around the best point level after level: F is convex.
     /// </summary>
-    private static double BruteForce(double[,] m, double sqrtPhi)
+    internal static double BruteForce(double[,] m, double sqrtPhi)
     {
         var k = m.GetLength(0);
         const int steps = 20;
