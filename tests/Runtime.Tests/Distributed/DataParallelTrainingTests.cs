@@ -127,6 +127,27 @@ public sealed class DataParallelTrainingTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Nash-MTL solving α every second step: the steps in between reuse it over the ranks, each
+    /// rank backpropagating Σ αᵢLᵢ of its own shard (the gradient averaging makes it the union's).
+    /// </summary>
+    [Fact]
+    public void Nash_mtl_reusing_its_weights_every_other_step_trains_over_two_ranks_as_one_process()
+    {
+        TaskWeighting Make() => TaskWeighting.Create("nash_mtl", TwoTaskData.Tasks.Select(t => t.Weight).ToList(), new Dictionary<string, object> { ["update_every"] = 2 });
+        using var data = TwoTaskData.Make(96, seed: 3);
+        var settings = new TrainerOptions { Epochs = 3, BatchSize = 16, Seed = 5 };
+        var ranks = TwoRanks(data, () => settings with { Weighting = Make() });
+        manual_seed(1);
+        using var model = new TwoTaskModel();
+        var single = Train(model, data, settings with { BatchSize = 32, Weighting = Make() });
+
+        Assert.Equal(ranks[0].Weights, ranks[1].Weights);
+        for (var i = 0; i < single.Weights.Length; i++) Assert.Equal(single.Weights[i], ranks[0].Weights[i], 2e-5f);
+        Assert.NotEqual(single.Weights, Weights(NewModel()));
+        for (var epoch = 0; epoch < 3; epoch++) Assert.Equal(single.History[epoch].TrainLoss, ranks[0].History[epoch].TrainLoss, 1e-5);
+    }
+
     [Theory]
     [InlineData("pcgrad")]
     [InlineData("mgda")]

@@ -95,8 +95,9 @@ public sealed class IMTL : GramWeighting
         {
             _scales = scales;
             var all = scales.detach();
-            var inOrder = tasks.Length == all.size(0) && tasks.Select((t, k) => t == k).All(b => b);
-            _index = inOrder ? null : tensor(tasks.Select(t => (long)t).ToArray()).to(all.device);
+            // The present tasks come in increasing order (TaskWeighting.Present), so all of them are 0 … K − 1.
+            var allPresent = tasks.Length == all.size(0);
+            _index = allPresent ? null : tensor(tasks.Select(t => (long)t).ToArray()).to(all.device);
             _s = _index is null ? all : all.index_select(0, _index);
             Factors = _s.exp();
             var s = _s.to(float64).data<double>();
@@ -125,7 +126,7 @@ public sealed class IMTL : GramWeighting
             // The heads and the scales take Σ (e^{sᵢ}Lᵢ − sᵢ): IMTL's hᵢ are all 1 (its weights do not scale the task losses).
             System.Diagnostics.Debug.Assert(headWeights.All(h => h == 1), "IMTL's head weights are 1");
             var grad = Scaled(losses) - 1;
-            if (_index is not null) grad = zeros_like(_scales).index_put_(_index, grad, accumulate: true);
+            if (_index is not null) grad = zeros_like(_scales).index_put_(_index, grad);  // distinct positions
             if (_scales.grad is { } existing)
             {
                 existing.add_(grad);
@@ -149,8 +150,9 @@ public sealed class IMTL : GramWeighting
         if (norm.Any(n => n == 0)) return uniform;
         double GU(int a, int b) => gram[a, b] / norm[b];  // gₐ·u_b
         // x·(DUᵀ) = g₁Uᵀ for the row vector x = α₂..K, solved as (DUᵀ)ᵀxᵀ = (g₁Uᵀ)ᵀ
-        var system = new double[k - 1, k - 1];
-        var rhs = new double[k - 1];
+        var n = k - 1;  // the unknowns α₂..K
+        var system = new double[n, n];
+        var rhs = new double[n];
         for (var c = 1; c < k; c++)
         {
             rhs[c - 1] = GU(0, 0) - GU(0, c);
