@@ -75,11 +75,19 @@ internal static class SmallMath
 
     /// <summary>
     /// Eigenvalues and eigenvectors of the symmetric matrix <paramref name="a"/> by cyclic Jacobi
-    /// rotations; column j of the vectors belongs to value j. Unordered.
+    /// rotations; column j of the vectors belongs to value j. Unordered. Throws for a matrix
+    /// holding NaN.
     /// </summary>
     public static (double[] Values, double[,] Vectors) SymmetricEigen(double[,] a)
     {
         var n = a.GetLength(0);
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                if (double.IsNaN(a[i, j])) throw new ArithmeticException($"no eigen-decomposition of a matrix holding NaN (at [{i}, {j}])");
+            }
+        }
         var m = (double[,])a.Clone();
         var v = new double[n, n];
         for (var i = 0; i < n; i++) v[i, i] = 1;
