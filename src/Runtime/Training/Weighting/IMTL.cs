@@ -127,14 +127,7 @@ public sealed class IMTL : GramWeighting
             System.Diagnostics.Debug.Assert(headWeights.All(h => h == 1), "IMTL's head weights are 1");
             var grad = Scaled(losses) - 1;
             if (_index is not null) grad = zeros_like(_scales).index_put_(_index, grad);  // distinct positions
-            if (_scales.grad is { } existing)
-            {
-                existing.add_(grad);
-            }
-            else
-            {
-                _scales.grad = grad.detach().clone();
-            }
+            TaskGradients.AddToGrad(_scales, grad);
         }
     }
 

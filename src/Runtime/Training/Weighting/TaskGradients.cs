@@ -165,7 +165,8 @@ internal static class TaskGradients
         if (objective.requires_grad) objective.backward();
     }
 
-    private static void AddToGrad(Parameter p, Tensor g)
+    /// <summary>Adds <paramref name="g"/> into the <c>.grad</c> of <paramref name="p"/> (a copy of it when there is none yet).</summary>
+    public static void AddToGrad(Parameter p, Tensor g)
     {
         if (p.grad is { } existing)
         {
