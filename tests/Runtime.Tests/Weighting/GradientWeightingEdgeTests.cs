@@ -8,7 +8,8 @@ namespace Mtl.Runtime.Tests.Weighting;
 
 /// <summary>
 /// The edges of <see cref="GradientWeighting.Backward"/> the whole-step tests do not reach: a step
-/// in which no task has a loss, and a model without shared parameters, in both gradient modes.
+/// in which no task has a loss, and a model without shared parameters, in both gradient modes;
+/// a gradient that is not finite, for every method that solves on the Gram matrix.
 /// </summary>
 public sealed class GradientWeightingEdgeTests
 {
@@ -67,5 +68,29 @@ public sealed class GradientWeightingEdgeTests
         var error = Assert.Throws<ArgumentException>(() => new Direct("pcgrad", WeightingCatalog.Representation));
         Assert.Equal("gradients", error.ParamName);
         Assert.StartsWith(WeightingCatalog.WithoutRepresentation("pcgrad"), error.Message);
+    }
+
+    [Theory]
+    [InlineData("nash_mtl", double.NaN)]
+    [InlineData("nash_mtl", double.PositiveInfinity)]
+    [InlineData("aligned_mtl", double.NaN)]
+    [InlineData("aligned_mtl", double.PositiveInfinity)]
+    [InlineData("mgda", double.NaN)]
+    [InlineData("cagrad", double.PositiveInfinity)]
+    [InlineData("imtl", double.NaN)]
+    public void A_gradient_that_is_not_finite_gives_not_a_number_weights(string name, double bad)
+    {
+        // The Gram matrix holds NaN or ∞: there is no solution (Nash-MTL's line search would halve
+        // forever, Aligned-MTL's eigen-decomposition refuses NaN). Every Gram method gives NaN
+        // weights, so the combined gradient is NaN and the trainer's gradient-norm check reports
+        // the divergence.
+        using var scope = NewDisposeScope();
+        using var tasks = new LinearTasks([[1, 0], [bad, 1]]);
+        using var method = TaskWeighting.Create(name, [1, 1], new Dictionary<string, object>());
+        var context = tasks.Context();
+        method.Attach(context);  // IMTL's scales take the shared parameters' dtype
+        method.Backward(tasks.Losses(), context);
+        Assert.All(method.Weights, w => Assert.True(double.IsNaN(w)));
+        Assert.All(tasks.ThetaGrad, g => Assert.True(double.IsNaN(g)));
     }
 }

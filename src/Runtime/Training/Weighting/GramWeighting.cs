@@ -22,9 +22,21 @@ public abstract class GramWeighting : GradientWeighting
     /// </summary>
     protected virtual double[,] SolverMatrix(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context) => gram;
 
-    /// <summary>The weights of the present <paramref name="tasks"/> from the Gram matrix of their gradients, as <see cref="CombineRows"/> finds them.</summary>
-    internal double[] WeightsOfGram(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context) =>
-        Solve(SolverMatrix(gram, losses, tasks, context), tasks, context);
+    /// <summary>
+    /// The weights of the present <paramref name="tasks"/> from the Gram matrix of their gradients,
+    /// as <see cref="CombineRows"/> finds them. A gradient holding NaN or ∞ has no solution (a
+    /// solver fed one may not stop, or fails on its own terms): the weights are NaN, so the
+    /// combined gradient is NaN and the trainer's gradient-norm check reports the divergence, the
+    /// same for every method.
+    /// </summary>
+    internal double[] WeightsOfGram(double[,] gram, Tensor[] losses, int[] tasks, WeightingContext context)
+    {
+        foreach (var v in gram)
+        {
+            if (!double.IsFinite(v)) return Enumerable.Repeat(double.NaN, tasks.Length).ToArray();
+        }
+        return Solve(SolverMatrix(gram, losses, tasks, context), tasks, context);
+    }
 
     protected sealed override (Tensor Combined, double[] Weights) CombineRows(Tensor rows, Tensor[] losses, int[] tasks, WeightingContext context)
     {

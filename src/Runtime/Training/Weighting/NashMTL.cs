@@ -56,13 +56,6 @@ public sealed class NashMTL : GramWeighting
 
     private static double[] Nash(double[,] gram, int k)
     {
-        // A NaN or infinite gradient has no bargaining solution (and its NaN direction would keep
-        // the line search halving forever): NaN weights make the step's gradient NaN, which the
-        // trainer's gradient-norm check reports as a divergence.
-        foreach (var v in gram)
-        {
-            if (!double.IsFinite(v)) return Enumerable.Repeat(double.NaN, k).ToArray();
-        }
         var frobenius = 0.0;
         foreach (var v in gram) frobenius += v * v;
         frobenius = Math.Sqrt(frobenius);
