@@ -363,12 +363,12 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// Builds <see cref="TrainerOptions.Schedule"/> (a stage's schedule) once the run's (stage's)
-    /// length is known: its epochs times the optimizer steps of one epoch (two per batch when
+    /// length is known: its epochs times the optimizer steps of one epoch (two per update when
     /// updates alternate).
     /// </summary>
     private void BuildSchedule(long batchCount)
     {
-        var perEpoch = Options.Update == UpdateMode.Alternate ? 2 * batchCount : (batchCount + Options.Accumulate - 1) / Options.Accumulate;
+        var perEpoch = (Options.Update == UpdateMode.Alternate ? 2 : 1) * ((batchCount + Options.Accumulate - 1) / Options.Accumulate);
         var epochs = Options.Stages.Count == 0 ? Options.Epochs : Options.Stages[_stage].Epochs;
         _schedule.Build(perEpoch * epochs, MonitorMaximizes);
     }
@@ -386,6 +386,8 @@ public sealed class Trainer : IDisposable
         var batches = 0;
         var micro = 0;
         var checkedLastUpdate = false;
+        // Alternate mode runs the micro-batches of a step again after the shared update: they are held until then.
+        using var held = Options.Update == UpdateMode.Alternate ? new HeldBatches() : null;
         _progress.EpochStarted(Epoch + 1, TotalEpochs, batchCount);
         using var source = batchesOfEpoch().GetEnumerator();
         while (true)
@@ -399,7 +401,8 @@ public sealed class Trainer : IDisposable
             // no pattern variable read after a `continue`), so that every mutant of this method
             // compiles and mutation testing measures it.
             double total;
-            var values = Options.Update == UpdateMode.Joint ? Forward(batch, out total) : ForwardAlternate(batch, out total);
+            var values = Forward(batch, out total);
+            held?.Hold(batch);
             for (var i = 0; i < values.Length; i++)
             {
                 if (values[i] is { } v)
@@ -412,23 +415,25 @@ public sealed class Trainer : IDisposable
             batches++;
             micro++;
             _progress.StepCompleted(Step, _context.TaskNames, values, _weighting.Weights);
-            // Alternate mode steps inside ForwardAlternate; joint mode every Accumulate micro-batches.
-            if (Options.Update == UpdateMode.Alternate || micro == Options.Accumulate)
+            if (micro == Options.Accumulate)
             {
-                if (Options.Update == UpdateMode.Joint) OptimizerStep(batch);
+                Update(batch, held);
                 micro = 0;
             }
             if (batches == batchCount)
             {
                 // The epoch's last batch: its pending micro-batches are stepped now, while the batch
                 // is alive, and the update is checked (see GuardLastUpdate).
-                if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
+                if (micro > 0) Update(null, held);
                 micro = 0;
                 GuardLastUpdate(batch);
                 checkedLastUpdate = true;
             }
+            // An update's micro-batches are freed after it (the last one's after the check above).
+            if (micro == 0) held?.Release();
         }
-        if (Options.Update == UpdateMode.Joint && micro > 0) OptimizerStep(null);
+        if (micro > 0) Update(null, held);
+        held?.Release();
         if (!checkedLastUpdate) FiniteState.Require(_model, _weighting, _optimizer, Step, Epoch);
         if (Options.Parallel is { } group) (totalSum, batches) = DataParallel.SumOverRanks(group, sums, counts, totalSum, batches);
         var meanLosses = Enumerable.Range(0, Tasks.Count).Select(i => counts[i] == 0 ? double.NaN : sums[i] / counts[i]).ToArray();
@@ -548,21 +553,31 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Alternate update: shared parameters with the heads fixed, then the heads with the shared
-    /// fixed. A weighting's own parameters (uncertainty's log-variances, IMTL's scales) are the
-    /// tasks': they are stepped with the heads, so that every parameter gets one step per batch.
+    /// The optimizer step over the micro-batches since the last one. Joint mode steps every
+    /// parameter. Alternate mode steps the shared parameters with the heads fixed, then runs the
+    /// same micro-batches forward again and steps the heads with the shared parameters fixed. A
+    /// weighting's own parameters (uncertainty's log-variances, IMTL's scales) are the tasks':
+    /// they are stepped with the heads, so that every parameter gets one step per update.
+    /// <paramref name="batch"/> is given to <see cref="OptimizerStep"/> (null: a short last step).
     /// </summary>
-    private double?[] ForwardAlternate(MultiTaskBatch batch, out double total)
+    private void Update(MultiTaskBatch? batch, HeldBatches? held)
     {
-        var values = Forward(batch, out total);
+        if (held is null)
+        {
+            OptimizerStep(batch);
+            return;
+        }
         DropGradients(shared: false);
         OptimizerStep(batch);
         // Frees the shared gradients before the second pass (DropGradients would drop them after it).
         _optimizer.zero_grad();
-        Forward(batch, out _);
+        foreach (var again in held.Batches)
+        {
+            using var scope = NewDisposeScope();
+            Forward(again, out _);
+        }
         DropGradients(shared: true);
         OptimizerStep(batch);
-        return values;
     }
 
     private void DropGradients(bool shared)

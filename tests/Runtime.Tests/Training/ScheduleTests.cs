@@ -161,9 +161,14 @@ public sealed class ScheduleTests
         AssertRates(Steps(6, e => Cosine(e, 6, 0.01)), accumulated.Steps, "accumulated step");
         AssertRates([Cosine(2, 6, 0.01), Cosine(4, 6, 0.01), 0.01], accumulated.Epochs, "accumulated epoch");
 
-        // Alternate updates take two steps a batch: 2 batches an epoch, 8 steps in all.
+        // Alternate updates take two steps an update: 2 batches an epoch, 8 steps in all.
         var alternate = Train([Phase("warmup", ("steps", 2), ("start_factor", 0.5)), Phase("cosine")], examples: 4, batch: 2, epochs: 2, update: UpdateMode.Alternate);
         AssertRates(Steps(8, e => e < 2 ? Warmup(e, 2, 0.5) : Cosine(e - 2, 6, 0)), alternate.Steps, "alternate step");
+
+        // Both: ⌈5 / 3⌉ = 2 updates an epoch, two steps each, 12 in all.
+        var both = Train([Phase("cosine", ("min_lr", 0.01))], examples: 10, batch: 2, epochs: 3, accumulate: 3, update: UpdateMode.Alternate);
+        AssertRates(Steps(12, e => Cosine(e, 12, 0.01)), both.Steps, "accumulated alternate step");
+        AssertRates([Cosine(4, 12, 0.01), Cosine(8, 12, 0.01), 0.01], both.Epochs, "accumulated alternate epoch");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Mtl.Data;
 using Mtl.Torch;
 using Mtl.Training;
 using Xunit;
@@ -41,5 +42,30 @@ public sealed class TrainerDisposeTests
         var held = LiveHandleCollection.Settle();
         trainer.Dispose();
         Assert.Equal(held - 3, Tensor.LiveHandleCount);
+    }
+
+    [Fact]
+    public void Held_batches_outlive_their_scope_until_released()
+    {
+        // Alternate updates hold an update's micro-batches past their scopes for the second pass.
+        using var own = tensor(new float[] { 5 });
+        using var held = new HeldBatches();
+        Tensor x, y;
+        using (NewDisposeScope())
+        {
+            x = tensor(new float[] { 1, 2 });
+            y = tensor(new float[] { 3, 4 });
+            // A tensor the batch shares with its dataset (owned by no scope) is held, not disposed.
+            held.Hold(new MultiTaskBatch(new Dictionary<string, Tensor> { ["x"] = x, ["own"] = own }, new Dictionary<string, Tensor> { ["y"] = y, ["x"] = x }, 2));
+        }
+        Assert.False(x.IsDisposed);
+        Assert.False(y.IsDisposed);
+        Assert.Equal(new float[] { 1, 2 }, x.data<float>().ToArray());
+        Assert.Single(held.Batches);
+        held.Release();
+        Assert.True(x.IsDisposed);
+        Assert.True(y.IsDisposed);
+        Assert.False(own.IsDisposed);
+        Assert.Empty(held.Batches);
     }
 }

@@ -74,17 +74,22 @@ public sealed class TrainerTests : IDisposable
         Assert.DoesNotContain(grad, float.IsNaN);
     }
 
-    [Fact]
-    public void Accumulating_N_batches_equals_one_N_times_larger_batch()
+    [Theory]
+    [InlineData(UpdateMode.Joint, 2)]
+    [InlineData(UpdateMode.Alternate, 4)]
+    public void Accumulating_N_batches_equals_one_N_times_larger_batch(UpdateMode update, long stepsPerEpoch)
     {
+        // 64 examples: two batches of 32, or eight of 8 accumulated four at a time. Alternate
+        // updates step twice per update, both times over all of the update's micro-batches.
         float[] Run(long batchSize, int accumulate)
         {
             manual_seed(11);
             using var data = TwoTaskData.Make(64, seed: 5);
             using var model = new TwoTaskModel();
             using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
-            using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = batchSize, Accumulate = accumulate });
+            using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = batchSize, Accumulate = accumulate, Update = update });
             trainer.Fit(data);
+            Assert.Equal(stepsPerEpoch, trainer.Step);
             return Weights(model);
         }
 
@@ -92,6 +97,35 @@ public sealed class TrainerTests : IDisposable
         var accumulated = Run(8, 4);
         Assert.Equal(big.Length, accumulated.Length);
         for (var i = 0; i < big.Length; i++) Assert.True(Math.Abs(big[i] - accumulated[i]) <= 1e-6, $"weight {i}: {big[i]} vs {accumulated[i]}");
+    }
+
+    [Fact]
+    public void Alternate_updates_step_a_short_last_update_once_per_half()
+    {
+        // 40 examples in batches of 8, accumulated three at a time: updates of 3 and 2 micro-batches,
+        // two optimizer steps each.
+        manual_seed(12);
+        using var data = TwoTaskData.Make(40, seed: 7);
+        using var model = new TwoTaskModel();
+        var shared0 = Bits(model.SharedParameters());
+        var heads0 = Bits(model.TaskParameters());
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.1);
+        var weighting = new SnapshotEveryStep(model, TwoTaskData.Tasks.Select(t => t.Weight).ToList());
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 8, Accumulate = 3, Update = UpdateMode.Alternate, Weighting = weighting });
+        trainer.Fit(data);
+        Assert.Equal(4, trainer.Step);
+        // The full update's half-steps are seen after each step (the short last one, as in joint
+        // mode, asks for no losses after its steps): shared parameters first, heads second.
+        Assert.Equal(2, weighting.Snapshots.Count);
+        var (shared1, heads1) = weighting.Snapshots[0];
+        var (shared2, heads2) = weighting.Snapshots[1];
+        Assert.Equal(heads0, heads1);
+        Assert.NotEqual(shared0, shared1);
+        Assert.Equal(shared1, shared2);
+        Assert.NotEqual(heads1, heads2);
+        // The short update moved both again.
+        Assert.NotEqual(shared2, Bits(model.SharedParameters()));
+        Assert.NotEqual(heads2, Bits(model.TaskParameters()));
     }
 
     /// <summary>
