@@ -77,8 +77,20 @@ public sealed class Trainer : IDisposable
         _relatedness = Options.Relatedness is { } every ? new RelatednessProbe(every, tasks.Select(t => t.Name).ToList()) : null;
         if (Options.Stages.Count > 0)
         {
+            // Frozen before the first stage's optimizer is built, and thawed again if it cannot be,
+            // so that a rejected trainer leaves the model as it was.
+            var thawOnError = Options.Frozen.Where(m => !model.FrozenModules.Contains(m, ReferenceEqualityComparer.Instance)).ToList();
             Freeze(model, null, Options.Frozen);
-            var first = Prepare(0);
+            StageParts first;
+            try
+            {
+                first = Prepare(0);
+            }
+            catch
+            {
+                foreach (var module in thawOnError) model.Unfreeze(module);
+                throw;
+            }
             (_optimizer, _schedule, _stopper) = (first.Optimizer, first.Schedule, first.EarlyStop);
             Enter(first);
             return;

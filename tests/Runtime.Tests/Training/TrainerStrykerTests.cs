@@ -188,6 +188,29 @@ public sealed class TrainerStrykerTests
     }
 
     [Fact]
+    public void A_trainer_whose_first_stage_is_rejected_leaves_the_model_unfrozen()
+    {
+        // TrainerOptions.Frozen is frozen before the first stage's optimizer is built; the stage's
+        // own frozen module is foreign, so the trainer is rejected and the model must be as it was:
+        // nothing frozen that was not, and what the caller had frozen stays frozen.
+        using var model = new ScalarTwoTaskModel();
+        using var foreign = nn.Linear(1, 1, hasBias: false);
+        var head = model.modules().OfType<Linear>().First(m => !ReferenceEquals(m, model.Shared));
+        model.Freeze(head);
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(model, Tasks, null, new TrainerOptions
+        {
+            Frozen = [model.Shared, head],
+            Stages = [new TrainingStage("a", 1, Sgd(model)) { Frozen = [foreign] }],
+        }));
+        Assert.StartsWith("stage 'a' freezes", error.Message);
+        Assert.Equal([head], model.FrozenModules);
+        Assert.True(model.Shared.weight!.requires_grad);
+        Assert.False(head.weight!.requires_grad);
+        model.train();
+        Assert.True(model.Shared.training);
+    }
+
+    [Fact]
     public void A_stages_plateau_monitor_is_checked_when_the_trainer_is_built()
     {
         using var model = new ScalarTwoTaskModel();
