@@ -72,7 +72,7 @@ public sealed record TrainerOptions
     /// </summary>
     public IReadOnlyList<TrainingStage> Stages { get; init; } = [];
 
-    /// <summary>Restore the weights of the best epoch (by the early-stopping monitor) when training ends.</summary>
+    /// <summary>Restore the weights of the best epoch (by the early-stopping monitor) when training ends; without <see cref="EarlyStop"/> there is no monitor and the last weights are kept.</summary>
     public bool RestoreBest { get; init; } = true;
 
     /// <summary>A scheduler stepped after every optimizer step (or epoch, see <see cref="SchedulerInterval"/>); or use <see cref="Schedule"/>.</summary>
