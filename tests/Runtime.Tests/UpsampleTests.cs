@@ -113,7 +113,9 @@ public sealed class UpsampleTests
         Assert.Throws<ArgumentOutOfRangeException>(() => nn.Upsample(new double[] { 2, -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => nn.Upsample(new long[] { 28, 0 }));
         var count = Assert.Throws<ArgumentException>(() => nn.Upsample(new long[] { 28 }).forward(zeros(1, 2, 3, 3)));
-        Assert.Contains("interpolate: size has 1 value(s) for the 2 spatial dimension(s) of shape [1, 2, 3, 3]", count.Message, StringComparison.Ordinal);
+        Assert.Contains("interpolate: size has 1 value for the 2 spatial dimensions of shape [1, 2, 3, 3]", count.Message, StringComparison.Ordinal);
+        var counts = Assert.Throws<ArgumentException>(() => nn.Upsample(new long[] { 4, 4 }).forward(zeros(1, 2, 3)));
+        Assert.Contains("interpolate: size has 2 values for the 1 spatial dimension of shape [1, 2, 3]", counts.Message, StringComparison.Ordinal);
         var empty = Assert.Throws<ArgumentException>(() => nn.Upsample(new double[] { 1, 0.1 }).forward(zeros(1, 2, 3, 3)));
         Assert.Contains("leaves no output", empty.Message, StringComparison.Ordinal);
     }

@@ -139,8 +139,13 @@ public static partial class torch
                     throw new ArgumentException($"interpolate: mode {mode} expects {expected} input, got shape {Tensor.FormatShape(shape)}", "input");
                 }
 
-                if (given != spatial) throw new ArgumentException($"interpolate: {option} has {given} value(s) for the {spatial} spatial dimension(s) of shape {Tensor.FormatShape(shape)}", option);
+                if (given != spatial)
+                {
+                    throw new ArgumentException($"interpolate: {option} has {Count(given, "value")} for the {Count(spatial, "spatial dimension")} of shape {Tensor.FormatShape(shape)}", option);
+                }
                 return spatial;
+
+                static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
             }
 
             public static unsafe Tensor conv2d(Tensor input, Tensor weight, Tensor? bias = null, (long, long)? stride = null, (long, long)? padding = null, (long, long)? dilation = null, long groups = 1)
