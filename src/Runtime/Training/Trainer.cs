@@ -549,6 +549,7 @@ public sealed class Trainer : IDisposable
         _context.SharedRepresentation = output.Shared;
         _context.Step = Step;
         var scale = 1.0 / Options.Accumulate;
+        _context.LossScale = scale;
         var scaled = scale == 1 ? losses : losses.Select(l => l is null ? null : l * scale).ToArray();
         // A sampled step's task gradients are taken before the method's pass and leave its update as it is.
         var probe = _relatedness is { } r && r.Samples(Step) ? r : null;

@@ -99,6 +99,37 @@ public sealed class TrainerTests : IDisposable
         for (var i = 0; i < big.Length; i++) Assert.True(Math.Abs(big[i] - accumulated[i]) <= 1e-6, $"weight {i}: {big[i]} vs {accumulated[i]}");
     }
 
+    /// <summary>Σ Lᵢ, recording <see cref="WeightingContext.LossScale"/> and the first loss at every backward pass.</summary>
+    private sealed class ScaleRecorder() : LossWeighting("fixed", [1.0, 1.0])
+    {
+        public List<(double Scale, double Loss)> Seen { get; } = [];
+
+        protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
+        {
+            Seen.Add((context.LossScale, losses[0].item<double>()));
+            return (losses.Skip(1).Aggregate(losses[0], (a, b) => a + b), [.. losses.Select(_ => 1.0)]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void The_weighting_is_told_the_scale_the_trainer_puts_on_the_losses(int accumulate)
+    {
+        // 32 examples in batches of 8: the losses the weighting gets are the batch's times 1/accumulate.
+        manual_seed(13);
+        using var data = TwoTaskData.Make(32, seed: 5);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0);
+        var weighting = new ScaleRecorder();
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 8, Accumulate = accumulate, Weighting = weighting });
+        var history = trainer.Fit(data);
+        Assert.Equal(4, weighting.Seen.Count);
+        Assert.All(weighting.Seen, s => Assert.Equal(1.0 / accumulate, s.Scale));
+        // lr 0: the epoch's mean training loss of the first task is the mean of the unscaled losses.
+        Assert.Equal(history[0].TaskLosses["value"], weighting.Seen.Average(s => s.Loss / s.Scale), 1e-6);
+    }
+
     [Fact]
     public void Alternate_updates_step_a_short_last_update_once_per_half()
     {

@@ -94,6 +94,26 @@ public sealed class HandComputedWeightingTests
     }
 
     [Fact]
+    public void Famo_divides_the_accumulation_scale_out_of_the_losses_before_the_step()
+    {
+        // The micro-batches of the test above as the trainer gives them with accumulate 2: each
+        // loss halved, LossScale ½. L(before) must still be (3, 2, 1), as the losses after the step
+        // are reported unscaled: with the halves, δ would shift by −log 2 for a and b but not for c
+        // (no loss after), and the shift would not cancel in zᵢ(δᵢ − Σⱼzⱼδⱼ).
+        using var scope = NewDisposeScope();
+        using var theta = new Parameter(tensor(new double[] { 1 }));
+        using var method = (FAMO)TaskWeighting.Create("famo", [1, 1, 1], new Dictionary<string, object> { ["lr"] = 0.1 });
+        var context = new WeightingContext { TaskNames = ["a", "b", "c"], SharedParameters = [theta], TaskParameters = [], Random = new Random(1), LossScale = 0.5 };
+        method.Backward([2 * theta[0], 1 * theta[0], 0.5 * theta[0]], context);
+        method.Backward([1 * theta[0], 1 * theta[0], 0.5 * theta[0]], context);
+        method.AfterStep([5.0, 1.0, null], context);
+        double[] delta = [Math.Log(3 + 1e-8) - Math.Log(5 + 1e-8), Math.Log(2 + 1e-8) - Math.Log(1 + 1e-8), 0];
+        var mean = delta.Average();
+        var d = delta.Select(x => (x - mean) / 3).ToArray();
+        Expect.Close(d.Select(x => -0.1 * x / (Math.Abs(x) + 1e-8)).ToArray(), method.Logits, 1e-12);
+    }
+
+    [Fact]
     public void Famo_and_GradNorm_reject_a_zero_loss()
     {
         using var scope = NewDisposeScope();

@@ -15,7 +15,8 @@ namespace Mtl.Training.Weighting;
 /// and <see cref="AfterStep"/> updates ξ with δᵢ = log Lᵢ(before) − log Lᵢ(after), the log-loss decrease: the
 /// gradient (∂z/∂ξ)ᵀδ, i.e. zᵢ(δᵢ − Σⱼzⱼδⱼ), is stepped by Adam with learning rate β = <c>lr</c>
 /// (0.025) and weight decay γ = <c>gamma</c> (0.01), the official defaults. With gradient
-/// accumulation, Lᵢ(before) is the mean over the step's micro-batches. A task without a loss
+/// accumulation, Lᵢ(before) is the mean over the step's micro-batches, without the trainer's 1/N
+/// (<see cref="WeightingContext.LossScale"/>), as Lᵢ(after) is. A task without a loss
 /// before or after gets δᵢ = 0. The losses must be positive.
 /// </remarks>
 public sealed class FAMO : LossWeighting
@@ -91,7 +92,8 @@ public sealed class FAMO : LossWeighting
         for (var k = 0; k < tasks.Length; k++)
         {
             if (!(values[k] > 0)) throw new InvalidOperationException($"famo needs positive losses; task {context.TaskNames[tasks[k]]} has {values[k]}");
-            _lossSum[tasks[k]] += values[k] / FixedWeights[tasks[k]];  // the trainer reports unscaled losses after the step
+            // The trainer reports the losses after the step without the fixed weight and the 1/N of accumulation.
+            _lossSum[tasks[k]] += values[k] / FixedWeights[tasks[k]] / context.LossScale;
             _lossCount[tasks[k]]++;
         }
         return Enumerable.Range(0, tasks.Length).Sum(k => z[tasks[k]] / (values[k] + Epsilon));

@@ -24,6 +24,14 @@ public sealed class WeightingContext
     /// </summary>
     public Tensor? SharedRepresentation { get; set; }
 
+    /// <summary>
+    /// The factor the trainer puts on this micro-batch's losses before <c>Backward</c>: 1/N with
+    /// <c>accumulate N</c>, so that N micro-batches add up to one N-times-larger batch's gradient.
+    /// A method that compares the losses it is given with those after the step (FAMO), which the
+    /// trainer reports unscaled, divides it out.
+    /// </summary>
+    public double LossScale { get; set; } = 1;
+
     /// <summary>Optimizer steps taken so far.</summary>
     public long Step { get; set; }
 
