@@ -263,6 +263,6 @@ public sealed class RepresentationGradientTests
         using var tasks = new LinearTasks([[1, 0], [0, 1]]);
         using var method = TaskWeighting.Create("aligned_mtl", [1, 1], new Dictionary<string, object> { [WeightingCatalog.Gradients] = WeightingCatalog.Representation });
         var error = Assert.Throws<InvalidOperationException>(() => method.Backward(tasks.Losses(), tasks.Context()));
-        Assert.Equal("aligned_mtl: gradients at the shared representation, but the trainer set no shared representation for this step", error.Message);
+        Assert.Equal("aligned_mtl: gradients at the shared representation, but the model returned none for this step (MultiTaskOutput.Shared is null, as when the tasks read different blocks' outputs): return the output of the one shared block every task reads as Shared, or use gradients: parameters", error.Message);
     }
 }

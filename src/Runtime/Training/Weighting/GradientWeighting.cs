@@ -122,7 +122,7 @@ public abstract class GradientWeighting : TaskWeighting
         }
         else if (UsesRepresentation)
         {
-            var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: gradients at the shared representation, but the trainer set no shared representation for this step");
+            var z = context.SharedRepresentation ?? throw NoRepresentation();
             if (context.SharedParameters.Count == 0) throw new InvalidOperationException("no shared parameters to take task gradients of");
             // One pass per task through its head (the trunk is not reached: z is where it stops),
             // which takes the task and own parameters' gradients too; the graph is kept for the
@@ -211,7 +211,7 @@ public abstract class GradientWeighting : TaskWeighting
     {
         var method = this as GramWeighting ?? throw new InvalidOperationException($"{Name}: gradients at the shared representation over the ranks need a method that combines by the Gram matrix");
         var taskCount = holders.Length;
-        var z = context.SharedRepresentation ?? throw new InvalidOperationException($"{Name}: gradients at the shared representation, but the trainer set no shared representation for this step");
+        var z = context.SharedRepresentation ?? throw NoRepresentation();
         Parameter[] others = [.. context.TaskParameters, .. parameters()];
         Tensor? rows = null;
         Tensor?[][] othersGrads = [];
@@ -244,6 +244,14 @@ public abstract class GradientWeighting : TaskWeighting
         }
         return weights;
     }
+
+    /// <summary>
+    /// The error of a step with the task gradients at the shared representation for which the
+    /// model gave none (its <see cref="MultiTaskOutput.Shared"/> was null: its tasks do not read one
+    /// shared block's output; the language refuses such a model the option, MTL0114).
+    /// </summary>
+    private InvalidOperationException NoRepresentation() => new(
+        $"{Name}: gradients at the shared representation, but the model returned none for this step (MultiTaskOutput.Shared is null, as when the tasks read different blocks' outputs): return the output of the one shared block every task reads as Shared, or use gradients: parameters");
 
     /// <summary>Σ hᵢLᵢ, what the task parameters are differentiated through.</summary>
     private Tensor HeadObjective(Tensor[] losses, double[] weights) => WeightedSum(losses, HeadWeights(weights));
