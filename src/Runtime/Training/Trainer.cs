@@ -435,8 +435,9 @@ public sealed class Trainer : IDisposable
             if (batches == batchCount)
             {
                 // The epoch's last batch: its pending micro-batches are stepped now, while the batch
-                // is alive, and the update is checked (see GuardLastUpdate).
-                if (micro > 0) Update(null, held);
+                // is alive (so a weighting reading the losses after the step gets them), and the
+                // update is checked (see GuardLastUpdate).
+                if (micro > 0) Update(batch, held);
                 micro = 0;
                 GuardLastUpdate(batch);
                 checkedLastUpdate = true;

@@ -131,6 +131,26 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Famo_reads_the_losses_after_a_short_last_update_too()
+    {
+        // 24 examples in batches of 8, accumulated two at a time: updates of 2 and 1 micro-batches.
+        // FAMO's logit update needs the losses after each step; the short update's must not be
+        // carried into the next epoch's first step (its loss sums are empty after every epoch).
+        manual_seed(14);
+        using var data = TwoTaskData.Make(24, seed: 5);
+        using var model = new TwoTaskModel();
+        using var optimizer = optim.SGD(model.parameters(), lr: 0.05);
+        using var famo = (FAMO)TaskWeighting.Create("famo", [1, 0.5]);
+        using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 2, BatchSize = 8, Accumulate = 2, Weighting = famo });
+        trainer.Fit(data);
+        Assert.Equal(4, trainer.Step);
+        var state = famo.state_dict();
+        Assert.Equal([0.0, 0.0], [state["loss_count.0"], state["loss_count.1"]]);
+        // Four logit updates: Adam's step count.
+        Assert.Equal(4, state["adam.step"]);
+    }
+
+    [Fact]
     public void Alternate_updates_step_a_short_last_update_once_per_half()
     {
         // 40 examples in batches of 8, accumulated three at a time: updates of 3 and 2 micro-batches,
@@ -145,18 +165,21 @@ public sealed class TrainerTests : IDisposable
         using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 8, Accumulate = 3, Update = UpdateMode.Alternate, Weighting = weighting });
         trainer.Fit(data);
         Assert.Equal(4, trainer.Step);
-        // The full update's half-steps are seen after each step (the short last one, as in joint
-        // mode, asks for no losses after its steps): shared parameters first, heads second.
-        Assert.Equal(2, weighting.Snapshots.Count);
-        var (shared1, heads1) = weighting.Snapshots[0];
-        var (shared2, heads2) = weighting.Snapshots[1];
-        Assert.Equal(heads0, heads1);
-        Assert.NotEqual(shared0, shared1);
-        Assert.Equal(shared1, shared2);
-        Assert.NotEqual(heads1, heads2);
-        // The short update moved both again.
-        Assert.NotEqual(shared2, Bits(model.SharedParameters()));
-        Assert.NotEqual(heads2, Bits(model.TaskParameters()));
+        // Every half-step is seen after it, the short update's too: shared parameters first, heads second.
+        Assert.Equal(4, weighting.Snapshots.Count);
+        var (shared, heads) = (shared0, heads0);
+        for (var update = 0; update < 2; update++)
+        {
+            var (sharedFirst, headsFirst) = weighting.Snapshots[2 * update];
+            var (sharedSecond, headsSecond) = weighting.Snapshots[2 * update + 1];
+            Assert.Equal(heads, headsFirst);
+            Assert.NotEqual(shared, sharedFirst);
+            Assert.Equal(sharedFirst, sharedSecond);
+            Assert.NotEqual(headsFirst, headsSecond);
+            (shared, heads) = (sharedSecond, headsSecond);
+        }
+        Assert.Equal(shared, Bits(model.SharedParameters()));
+        Assert.Equal(heads, Bits(model.TaskParameters()));
     }
 
     /// <summary>
