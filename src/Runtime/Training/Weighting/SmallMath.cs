@@ -76,11 +76,12 @@ internal static class SmallMath
     /// <summary>
     /// Eigenvalues and eigenvectors of the symmetric matrix <paramref name="a"/> by cyclic Jacobi
     /// rotations; column j of the vectors belongs to value j. Unordered. The rotations work on
-    /// <paramref name="a"/> divided by the power of two nearest below its largest |entry| (an
-    /// exact scaling that changes no rotation), so that Σaᵢⱼ² neither overflows nor underflows
-    /// for finite entries of any size. Throws for a matrix holding NaN, and when the off-diagonal
-    /// part is not below 1e-15 of the whole (in norm) after <paramref name="sweeps"/> sweeps
-    /// (100 in use; a handful suffice, the convergence being quadratic).
+    /// <paramref name="a"/> divided by the power of two nearest below its largest |entry| (exact,
+    /// and the rotations the same, for every entry above 2⁻¹⁰²² of the largest), so that Σaᵢⱼ²
+    /// neither overflows nor underflows for finite entries of any size. Throws for a matrix
+    /// holding NaN, and when the off-diagonal part is not below 1e-15 of the whole (in norm)
+    /// after <paramref name="sweeps"/> sweeps (100 in use; a handful suffice, the convergence
+    /// being quadratic).
     /// </summary>
     public static (double[] Values, double[,] Vectors) SymmetricEigen(double[,] a, int sweeps = 100)
     {
