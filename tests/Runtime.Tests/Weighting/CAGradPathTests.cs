@@ -306,10 +306,11 @@ public sealed class CAGradPathTests
     public void A_failed_step_whose_fixed_coordinate_ties_the_smallest_free_derivative_ends_the_solve()
     {
         // Gradients (−2, −1), (−2, 2), (2, −1), (−2, 2), (1, −2) of size 1e-158 (Gram entries
-        // subnormal): two steps fix w₀; the third Newton step fails at working precision, and
-        // ∂₀F, rounded to the subnormal grid, equals the smallest free derivative. A fixed
-        // coordinate is released only when its derivative is below every free one, so the solver
-        // stops there; releasing w₀ on the tie would go on to another w of about the same F.
+        // subnormal): the second step is blocked at w₀ = 0, which is fixed; the third Newton step
+        // fails at working precision, and ∂₀F, rounded to the subnormal grid, equals the smallest
+        // free derivative. A fixed coordinate is released only when its derivative is below every
+        // free one, so the solver stops there; releasing w₀ on the tie would go on to another w
+        // of about the same F.
         var m = Gram([[-2, -1], [-2, 2], [2, -1], [-2, 2], [1, -2]], 1e-316);
         var two = CAGrad.Dual(m, 1, maxIterations: 2);
         Assert.Equal(0, two[0]);
