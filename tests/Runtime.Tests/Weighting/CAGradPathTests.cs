@@ -268,4 +268,109 @@ public sealed class CAGradPathTests
         // Its end: g_w = Σ wᵢgᵢ = 0 (to 1e-4), the smallest F, at (1, 4, 0, 2)/7.
         Expect.Close([1.0 / 7, 4.0 / 7, 0, 2.0 / 7], CAGrad.Dual(m, 1), 1e-4);
     }
+
+    [Fact]
+    public void Of_two_fixed_tasks_with_one_gradient_the_first_is_released()
+    {
+        // g₀ = (0, 1), g₁ = g₃ = (1, 1), g₂ = (−3, 3), √φ = 2; ḡ = (−¼, 3/2). Rows 1 and 3 of M
+        // are equal, so ∂₁F = ∂₃F bit for bit at every w. The first three steps are blocked and
+        // fix w₁, w₃ and w₂, ending at the vertex (1, 0, 0, 0).
+        var m = Gram([[0, 1], [1, 1], [-3, 3], [1, 1]]);
+        Expect.Close([1, 0, 0, 0], CAGrad.Dual(m, 2, maxIterations: 3), 0);
+        // There g_w = g₀, n = 1 (to 1e-8): ∇F = gᵢ·ḡ + 2gᵢ·g₀ = (3.5, 3.25, 11.25, 3.25). The gap
+        // is ¼, the face {0}'s own gap 0, and ∂₁F = ∂₃F < ∂₀F: the fourth iteration releases the
+        // first of the two, w₁. On the face {0, 1}, H = 2(M − MwMwᵀ) = diag(0, 2), so the Newton
+        // step t(−1, 1) has t = ¼/2 = ⅛.
+        Expect.Close([1, 0, 0, 0], CAGrad.Dual(m, 2, maxIterations: 4), 0);
+        Expect.Close([7.0 / 8, 1.0 / 8, 0, 0], CAGrad.Dual(m, 2, maxIterations: 5), 1e-8);
+        // The optimum on w = (1 − u, u, 0, 0): g_w = (u, 1), F = −u/4 + 3/2 + 2√(u² + 1),
+        // F' = 0 at 8u = √(u² + 1), u = 1/√63. Releasing w₃ would give the same F with w₃ = u.
+        var w = CAGrad.Dual(m, 2);
+        Expect.Close([1 - 1 / Math.Sqrt(63), 1 / Math.Sqrt(63), 0, 0], w, 1e-8);
+        Assert.Equal(0, w[3]);
+    }
+
+    /// <summary>The Gram matrix of <paramref name="gradients"/>, times <paramref name="scale"/>.</summary>
+    private static double[,] Gram(int[][] gradients, double scale = 1)
+    {
+        var k = gradients.Length;
+        var m = new double[k, k];
+        for (var i = 0; i < k; i++)
+        {
+            for (var j = 0; j < k; j++) m[i, j] = scale * gradients[i].Zip(gradients[j], (a, b) => a * b).Sum();
+        }
+        return m;
+    }
+
+    [Fact]
+    public void A_failed_step_whose_fixed_coordinate_ties_the_smallest_free_derivative_ends_the_solve()
+    {
+        // Gradients (−2, −1), (−2, 2), (2, −1), (−2, 2), (1, −2) of size 1e-158 (Gram entries
+        // subnormal): the second step is blocked at w₀ = 0, which is fixed; the third Newton step
+        // fails at working precision, and ∂₀F, rounded to the subnormal grid, equals the smallest
+        // free derivative. A fixed coordinate is released only when its derivative is below every
+        // free one, so the solver stops there; releasing w₀ on the tie would go on to another w
+        // of about the same F.
+        var m = Gram([[-2, -1], [-2, 2], [2, -1], [-2, 2], [1, -2]], 1e-316);
+        var two = CAGrad.Dual(m, 1, maxIterations: 2);
+        Assert.Equal(0, two[0]);
+        Expect.Close(two, CAGrad.Dual(m, 1, maxIterations: 3), 0);
+        Expect.Close(two, CAGrad.Dual(m, 1), 0);
+        // At this size F = const + 1e-316·(g_w·ḡ + 5000·|g_w|²) (√(1e-8 + x) = 1e-4 + x/2e-4):
+        // the optimum has g_w = −ḡ/10⁴, next to 0; the point is within 2e-3 of (0, 3, 4, 3, 4)/14,
+        // where g_w = 0.
+        Expect.Close([0, 3.0 / 14, 4.0 / 14, 3.0 / 14, 4.0 / 14], two, 2e-3);
+    }
+
+    [Fact]
+    public void A_zero_pivot_releases_the_fixed_coordinate_of_smallest_derivative()
+    {
+        // Gradients (−1, 1), (1, 1), (1, 1), (2, 2), (−2, 1) of size 1e-158 and √φ = 0.01: the
+        // Hessian's diagonal, (√φ/n)(Mᵢᵢ − (Mw)ᵢ²/n²) with n ≈ 1e-4, is below 2.5e-314, so
+        // δ = 1e-10 of it underflows to 0; on the face {0, 1, 2} rows 1 and 2 of H are equal and
+        // the elimination meets a zero pivot at the third iteration. There w₃ and w₄ are fixed,
+        // and ∂₄F is below every free derivative: w₄ is released, and the next step moves w.
+        var m = Gram([[-1, 1], [1, 1], [1, 1], [2, 2], [-2, 1]], 1e-316);
+        var two = CAGrad.Dual(m, 0.01, maxIterations: 2);
+        Assert.Equal(0, two[3]);
+        Assert.Equal(0, two[4]);
+        Expect.Close(two, CAGrad.Dual(m, 0.01, maxIterations: 3), 0);
+        var four = CAGrad.Dual(m, 0.01, maxIterations: 4);
+        Assert.True(four[4] > 0.2, $"w = [{string.Join(", ", four)}]");
+        // F = const + 1e-316·(g_w·ḡ + 50|g_w|²), ḡ = (0.2, 1.2): on g_w = (1 − 3u, 1) (weight u on
+        // g₄, the rest on g₁) F' = 0 at 1 − 3u = −0.002, u = 0.334.
+        Expect.Close([0, 0.666, 0, 0, 0.334], CAGrad.Dual(m, 0.01), 1e-6);
+    }
+
+    [Fact]
+    public void A_line_search_with_no_trial_left_returns_w_unchanged()
+    {
+        // The blocked step of A_blocked_step_that_does_not_decrease_F_is_halved does not decrease
+        // F; its half does. With no trial, or one, the line search fails, nothing is fixed or can
+        // be released, and the solver returns the start; with two, the half step is taken.
+        var m = new double[,] { { 2, -1, 0 }, { -1, 5, -6 }, { 0, -6, 8 } };
+        Expect.Close([1.0 / 3, 1.0 / 3, 1.0 / 3], CAGrad.Dual(m, 1, halvings: 0), 0);
+        Expect.Close([1.0 / 3, 1.0 / 3, 1.0 / 3], CAGrad.Dual(m, 1, halvings: 1), 0);
+        Expect.Close([1.0 / 6, 0.5, 1.0 / 3], CAGrad.Dual(m, 1, maxIterations: 1, halvings: 2), 1e-9);
+        // With no trial even a step that would be accepted at once is not taken.
+        Expect.Close([0.5, 0.5], CAGrad.Dual(Obtuse, 1, halvings: 0), 0);
+    }
+
+    [Fact]
+    public void A_line_search_that_fails_releases_a_fixed_coordinate_from_an_unchanged_state()
+    {
+        // Gradients (−3, 2, 0), (−1, −3, 1), (2, 2, −1), (−2, 3, 0), √φ = 2, at most 4 trials per
+        // line search: the first step is blocked at w₀ = 0, fixed; the second is a Newton step on
+        // the face {1, 2, 3}; the third's 4 trials all fail. w is unchanged, and ∂₀F is below every
+        // free derivative, so w₀ is released; the fourth step, computed from M·w restored (not
+        // from M at the last trial), gives it weight. The fifth fails with nothing fixed: the end.
+        var m = Gram([[-3, 2, 0], [-1, -3, 1], [2, 2, -1], [-2, 3, 0]]);
+        var two = CAGrad.Dual(m, 2, maxIterations: 2, halvings: 4);
+        Assert.Equal(0, two[0]);
+        Expect.Close(two, CAGrad.Dual(m, 2, maxIterations: 3, halvings: 4), 0);
+        var four = CAGrad.Dual(m, 2, maxIterations: 4, halvings: 4);
+        Assert.True(four[0] > 0.05, $"w = [{string.Join(", ", four)}]");
+        Assert.True(CAGradDualTests.Objective(m, 2, four) < CAGradDualTests.Objective(m, 2, two), $"w = [{string.Join(", ", four)}]");
+        Expect.Close(four, CAGrad.Dual(m, 2, halvings: 4), 0);
+    }
 }

@@ -45,9 +45,10 @@ public sealed class CAGrad : GramWeighting
     /// takes a damped Newton step on the face of the free coordinates (a step that would make a
     /// coordinate negative stops at 0 and fixes it there) or, once that face is nearly solved,
     /// frees the fixed coordinate with the smallest partial derivative. Nothing is allocated
-    /// after the start.
+    /// after the start. <paramref name="halvings"/> caps the line search's trials (60 in use; a
+    /// smaller cap lets a test reach a line search that finds no decrease).
     /// </summary>
-    internal static double[] Dual(double[,] m, double sqrtPhi, int maxIterations = 500)
+    internal static double[] Dual(double[,] m, double sqrtPhi, int maxIterations = 500, int halvings = 60)
     {
         var k = m.GetLength(0);
         var mb = new double[k];
@@ -94,7 +95,7 @@ public sealed class CAGrad : GramWeighting
                 continue;
             }
             if (!NewtonDirection(m, sqrtPhi, norm, mw, grad, free, face, system, rhs, direction)
-                || !LineSearch(m, mb, sqrtPhi, w, grad, direction, free, trial, mw, ref f))
+                || !LineSearch(m, mb, sqrtPhi, w, grad, direction, free, trial, mw, halvings, ref f))
             {
                 if (!canRelease) break;  // no progress left on this face, at working precision
                 free[release] = true;
@@ -191,9 +192,10 @@ public sealed class CAGrad : GramWeighting
     /// Moves <paramref name="w"/> along <paramref name="direction"/> by the largest step in
     /// (0, 1] that stays on the simplex and decreases F enough (Armijo, halving); a step that
     /// reaches the simplex's boundary sets the blocking coordinate to 0 and fixes it. False
-    /// when no step decreases F.
+    /// when none of the <paramref name="halvings"/> steps tried decreases F; w is then unchanged
+    /// and <paramref name="mw"/> is M·w again.
     /// </summary>
-    private static bool LineSearch(double[,] m, double[] mb, double sqrtPhi, double[] w, double[] grad, double[] direction, bool[] free, double[] trial, double[] mw, ref double f)
+    private static bool LineSearch(double[,] m, double[] mb, double sqrtPhi, double[] w, double[] grad, double[] direction, bool[] free, double[] trial, double[] mw, int halvings, ref double f)
     {
         var k = w.Length;
         var slope = SmallMath.Dot(grad, direction);
@@ -208,7 +210,7 @@ public sealed class CAGrad : GramWeighting
             }
         }
         var step = longest;
-        for (var halving = 0; halving < 60; halving++)
+        for (var halving = 0; halving < halvings; halving++)
         {
             for (var i = 0; i < k; i++) trial[i] = Math.Max(w[i] + step * direction[i], 0);
             if (blocking >= 0) trial[blocking] = 0;
