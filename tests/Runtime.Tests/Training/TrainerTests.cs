@@ -165,6 +165,8 @@ public sealed class TrainerTests : IDisposable
         using var trainer = new Trainer(model, TwoTaskData.Tasks, optimizer, new TrainerOptions { Epochs = 1, BatchSize = 8, Accumulate = 3, Update = UpdateMode.Alternate, Weighting = weighting });
         trainer.Fit(data);
         Assert.Equal(4, trainer.Step);
+        // Each of the 5 micro-batches runs forward and backward twice, once per half-step of its update.
+        Assert.Equal(10, weighting.Passes);
         // Every half-step is seen after it, the short update's too: shared parameters first, heads second.
         Assert.Equal(4, weighting.Snapshots.Count);
         var (shared, heads) = (shared0, heads0);
@@ -191,8 +193,12 @@ public sealed class TrainerTests : IDisposable
     {
         public List<(int[] Shared, int[] Heads)> Snapshots { get; } = [];
 
+        /// <summary>Backward passes: one per micro-batch in each half-step.</summary>
+        public int Passes { get; private set; }
+
         protected override (Tensor Objective, double[] Weights) Objective(int[] tasks, Tensor[] losses, WeightingContext context)
         {
+            Passes++;
             var total = losses[0];
             for (var k = 1; k < losses.Length; k++) total = total + losses[k];
             return (total, Enumerable.Repeat(1.0, losses.Length).ToArray());
