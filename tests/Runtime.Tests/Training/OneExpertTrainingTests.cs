@@ -1,4 +1,3 @@
-using Mtl.Layers;
 using Mtl.Torch;
 using Mtl.Torch.Modules;
 using Mtl.Training;
@@ -14,42 +13,15 @@ namespace Mtl.Runtime.Tests.Training;
 /// </summary>
 public sealed class OneExpertTrainingTests
 {
-    private static Sequential Expert() => nn.Sequential(nn.Linear(6, 8), nn.ReLU());
-
-    private sealed class OneExpertModel : MultiTaskModule
-    {
-        public readonly MixtureOfExperts Mix;
-        public readonly Linear Value;
-        public readonly Linear Kind;
-
-        public OneExpertModel() : base(nameof(OneExpertModel))
-        {
-            Mix = new MixtureOfExperts(1, Expert, ["value", "kind"], () => nn.Linear(6, 1));
-            Value = nn.Linear(8, 1);
-            Kind = nn.Linear(8, 3);
-            register_module("mix", Mix);
-            register_module("value", Value);
-            register_module("kind", Kind);
-        }
-
-        public override MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs)
-        {
-            var mixed = Mix.forward(inputs["x"]);
-            return new MultiTaskOutput(new Dictionary<string, Tensor> { ["value"] = Value.forward(mixed["value"]), ["kind"] = Kind.forward(mixed["kind"]) });
-        }
-
-        public override IEnumerable<nn.Module> SharedModules() => [Mix.Experts];
-    }
-
     private sealed class PlainModel : MultiTaskModule
     {
         public readonly Sequential Trunk;
         public readonly Linear Value;
         public readonly Linear Kind;
 
-        public PlainModel(OneExpertModel like) : base(nameof(PlainModel))
+        public PlainModel(MixtureTwoTaskModel like) : base(nameof(PlainModel))
         {
-            Trunk = Expert();
+            Trunk = MixtureTwoTaskModel.Expert();
             Value = nn.Linear(8, 1);
             Kind = nn.Linear(8, 3);
             register_module("trunk", Trunk);
@@ -77,7 +49,7 @@ public sealed class OneExpertTrainingTests
     {
         manual_seed(8);
         using var data = TwoTaskData.Make(96, seed: 5);
-        using var gated = new OneExpertModel();
+        using var gated = new MixtureTwoTaskModel(1);
         using var plain = new PlainModel(gated);
         var gates = Weights(gated.Mix.Gates.Values.SelectMany(g => g.parameters()));
 

@@ -1,4 +1,3 @@
-using Mtl.Layers;
 using Mtl.Runtime.Tests.Distributed;
 using Mtl.Runtime.Tests.Training;
 using Mtl.Torch;
@@ -82,32 +81,6 @@ public sealed class DataParallelGradientWeightingTests : IDisposable
         Assert.Null(empty.Heads);
     }
 
-    /// <summary>A gated mixture of two experts: each task reads its own mixture, so there is no one shared representation (Shared is null).</summary>
-    private sealed class MixtureModel : MultiTaskModule
-    {
-        private readonly MixtureOfExperts _mix;
-        private readonly Linear _value;
-        private readonly Linear _kind;
-
-        public MixtureModel() : base(nameof(MixtureModel))
-        {
-            _mix = new MixtureOfExperts(2, () => nn.Sequential(nn.Linear(6, 8), nn.ReLU()), ["value", "kind"], () => nn.Linear(6, 2));
-            _value = nn.Linear(8, 1);
-            _kind = nn.Linear(8, 3);
-            register_module("mix", _mix);
-            register_module("value", _value);
-            register_module("kind", _kind);
-        }
-
-        public override MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs)
-        {
-            var mixed = _mix.forward(inputs["x"]);
-            return new MultiTaskOutput(new Dictionary<string, Tensor> { ["value"] = _value.forward(mixed["value"]), ["kind"] = _kind.forward(mixed["kind"]) });
-        }
-
-        public override IEnumerable<nn.Module> SharedModules() => [_mix.Experts];
-    }
-
     [Theory]
     [InlineData("mgda")]
     [InlineData("imtl")]
@@ -116,7 +89,7 @@ public sealed class DataParallelGradientWeightingTests : IDisposable
     {
         using var data = TwoTaskData.Make(32, seed: 3);
         manual_seed(1);
-        var models = new[] { new MixtureModel(), new MixtureModel() };
+        var models = new[] { new MixtureTwoTaskModel(2), new MixtureTwoTaskModel(2) };
         var error = Assert.Throws<InvalidOperationException>(() => Ranks.Run(Path.Combine(_folder, "store"), 2, Timeout, group =>
         {
             using var optimizer = optim.Adam(models[group.rank].parameters(), lr: 1e-2);
