@@ -61,6 +61,30 @@ public sealed class DataChecksMutationTests : IDisposable
     }
 
     [Fact]
+    public void A_task_without_targets_is_warned_about_like_one_without_labels()
+    {
+        using var data = TwoTaskData.Make(16, seed: 8);
+        using var valueTargets = data.WithTargets("value");
+        using var kindTargets = data.WithTargets("kind");
+        var checks = BeforeFit(valueTargets, kindTargets);
+        Assert.Equal(
+        [
+            "warning: task 'kind' has no labelled example in the training dataset; it is not trained and it has no training loss",
+            "warning: task 'value' has no labelled example in the validation dataset; it has no validation loss or metrics",
+        ], checks.Warnings);
+        Assert.Equal(["value"], checks.Unvalidated);
+    }
+
+    [Fact]
+    public void Null_data_is_an_argument_null_error_before_anything_is_read()
+    {
+        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => DataChecks.Require("training data", (MultiTaskDataset)null!, _model, TwoTaskData.Tasks)).ParamName);
+        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => DataChecks.Require("training data", (TaskDatasets)null!, _model, TwoTaskData.Tasks)).ParamName);
+        Assert.Equal("train", Assert.Throws<ArgumentNullException>(() => BeforeFit((MultiTaskDataset)null!, null)).ParamName);
+        Assert.Equal("train", Assert.Throws<ArgumentNullException>(() => BeforeFit((TaskDatasets)null!, null)).ParamName);
+    }
+
+    [Fact]
     public void Empty_or_wholly_unlabelled_data_is_an_error_naming_the_dataset_and_the_parameter()
     {
         using var empty = TwoTaskData.Make(0, seed: 1);
@@ -76,9 +100,6 @@ public sealed class DataChecksMutationTests : IDisposable
         Assert.Equal("the training dataset has no labelled example of any task (value, kind): every label is missing (Parameter 'train')", trainLabels.Message);
         var validationLabels = Assert.Throws<ArgumentException>(() => BeforeFit(good, unlabelled));
         Assert.Equal("the validation dataset has no labelled example of any task (value, kind): every label is missing (Parameter 'validation')", validationLabels.Message);
-
-        Assert.Throws<ArgumentNullException>(() => BeforeFit((MultiTaskDataset)null!, good));
-        Assert.Throws<ArgumentNullException>(() => BeforeFit((TaskDatasets)null!, null));
     }
 
     [Fact]
@@ -215,5 +236,21 @@ public sealed class DataChecksMutationTests : IDisposable
         // The same targets for a trainer that declares kind as classes(3) are refused.
         var error = Assert.Throws<InvalidDataException>(() => DataChecks.Require("training data", wide, _model, TwoTaskData.Tasks));
         Assert.Equal("the training data does not fit TwoTaskModel: task 'kind': row 0 holds class 9, outside [0, 3) (-1 marks a missing label)", error.Message);
+    }
+
+    [Fact]
+    public void Targets_are_compared_with_the_datas_own_spec_of_that_task_not_another_tasks()
+    {
+        // The data declares a as classes(5) and b as classes(3); the trainer declares both classes(3).
+        // a's spec differs from the trainer's (b's would not), so a's class 4 is checked and refused.
+        TaskSpec[] declared = [new TaskSpec("a", TaskKind.Classes, 5), new TaskSpec("b", TaskKind.Classes, 3)];
+        TaskSpec[] trainer = [new TaskSpec("a", TaskKind.Classes, 3), new TaskSpec("b", TaskKind.Classes, 3)];
+        using var scope = NewDisposeScope();
+        using var data = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = zeros([3, 6]) },
+            new Dictionary<string, Tensor> { ["a"] = tensor(new long[] { 0, 4, 1 }), ["b"] = tensor(new long[] { 2, 1, 0 }) },
+            declared);
+        var error = Assert.Throws<InvalidDataException>(() => DataChecks.Require("training data", data, _model, trainer));
+        Assert.Equal("the training data does not fit TwoTaskModel: task 'a': row 1 holds class 4, outside [0, 3) (-1 marks a missing label)", error.Message);
     }
 }

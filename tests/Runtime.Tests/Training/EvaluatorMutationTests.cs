@@ -203,4 +203,26 @@ public sealed class EvaluatorMutationTests : IDisposable
             foreach (var model in models) model.Dispose();
         }
     }
+
+    [Fact]
+    public void Per_task_datasets_keep_each_tasks_keys_even_when_one_task_name_begins_another()
+    {
+        // Tasks "a" and "ab": a's dataset (evaluated second) also yields ab's keys (NaN, it has no
+        // ab targets), which must not replace those from ab's own dataset.
+        TaskSpec[] tasks = [new TaskSpec("a", TaskKind.Regression) { Metrics = ["mae"] }, new TaskSpec("ab", TaskKind.Regression) { Weight = 3, Metrics = ["mae"] }];
+        using var scope = NewDisposeScope();
+        var inputs = new Dictionary<string, Tensor> { ["a"] = zeros([4, 1]), ["ab"] = zeros([4, 1]) };
+        // a: errors 1, 1, 1, 3 (squares 1, 1, 1, 9); ab: errors 2 everywhere.
+        using var data = new MultiTaskDataset(inputs, new Dictionary<string, Tensor> { ["a"] = tensor(new float[] { 1, 1, 1, 3 }, [4, 1]), ["ab"] = full([4L, 1L], 2f) }, tasks);
+        using var datasets = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["ab"] = data.WithTargets("ab"), ["a"] = data.WithTargets("a") });
+        using var losses = new TaskLosses(tasks);
+        using var model = new Echo();
+        var result = new Evaluator(model, tasks, losses, 8).Evaluate(datasets);
+        Assert.Equal(["a.loss", "a.mae", "ab.loss", "ab.mae", "loss"], result.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(3.0, result["a.loss"], 12);
+        Assert.Equal(1.5, result["a.mae"], 12);
+        Assert.Equal(4.0, result["ab.loss"], 12);
+        Assert.Equal(2.0, result["ab.mae"], 12);
+        Assert.Equal(3.0 + 3 * 4.0, result["loss"], 12);
+    }
 }
