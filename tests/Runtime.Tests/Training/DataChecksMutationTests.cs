@@ -253,4 +253,37 @@ public sealed class DataChecksMutationTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => DataChecks.Require("training data", data, _model, trainer));
         Assert.Equal("the training data does not fit TwoTaskModel: task 'a': row 1 holds class 4, outside [0, 3) (-1 marks a missing label)", error.Message);
     }
+
+    [Fact]
+    public void Per_task_validation_data_is_checked_against_the_model_naming_its_task()
+    {
+        using var model = new DeclaringTwoTaskModel();
+        using var scope = NewDisposeScope();
+        using var good = TwoTaskData.Make(8, seed: 9);
+        using var narrow = new MultiTaskDataset(
+            new Dictionary<string, Tensor> { ["x"] = zeros([4, 5]) },
+            new Dictionary<string, Tensor> { ["kind"] = tensor(new long[] { 0, 1, 2, 0 }) },
+            TwoTaskData.Tasks);
+        using var train = PerTask(("value", good), ("kind", good));
+        using var validation = PerTask(("value", good), ("kind", narrow));
+        var error = Assert.Throws<InvalidDataException>(() => DataChecks.BeforeFit(train, validation, model, TwoTaskData.Tasks, _losses));
+        Assert.Equal("the validation data of task 'kind' does not fit DeclaringTwoTaskModel: input 'x' must be torch.float32 [N, 6], not torch.float32 [4, 5]", error.Message);
+    }
+
+    [Fact]
+    public void Per_task_validation_data_read_with_another_vocabulary_is_refused_naming_both_datasets()
+    {
+        static MultiTaskDataset Read(params string[] islands) => CsvTable.Read(
+            new StringReader("island,mass\n" + string.Concat(islands.Select((island, i) => $"{island},{i + 1}\n"))),
+            "islands.csv", IslandModel.Schema, IslandModel.Tasks).Data;
+        using var model = new IslandModel();
+        using var losses = new TaskLosses(IslandModel.Tasks);
+        using var biscoe = Read("Dream", "Biscoe");
+        using var torgersen = Read("Torgersen", "Biscoe");
+        using var train = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["mass"] = biscoe.WithTargets("mass"), ["size"] = biscoe.WithTargets("size") });
+        using var validation = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["mass"] = torgersen.WithTargets("mass") });
+        var error = Assert.Throws<ArgumentException>(() => DataChecks.BeforeFit(train, validation, model, IslandModel.Tasks, losses));
+        Assert.Equal("input 'island': the validation dataset of task 'mass' was read with the categories [Biscoe, Torgersen], not with those learned from the training dataset of task 'size' [Biscoe, Dream]; read it with CsvOptions.Categories = the training data's Categories", error.Message);
+        Assert.Empty(model.LearnedCategories);
+    }
 }
