@@ -1,6 +1,7 @@
 using Mtl.Catalog;
 using Mtl.Data;
 using Mtl.Torch;
+using Mtl.Runtime.Tests.Training;
 using Mtl.Training;
 using Mtl.Training.Metrics;
 using Xunit;
@@ -20,22 +21,6 @@ public sealed class ShardedValidationTests : IDisposable
     private readonly string _folder = Directory.CreateTempSubdirectory("mtl-sharded-validation-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    /// <summary>A model whose output for each task is the input of that task's name, and which counts the rows it sees.</summary>
-    private sealed class Echo : MultiTaskModule
-    {
-        public Echo() : base(nameof(Echo)) => RegisterComponents();
-
-        public long Rows { get; private set; }
-
-        public override MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs)
-        {
-            Rows += inputs.First().Value.size(0);
-            return new(inputs.ToDictionary(p => p.Key, p => p.Value.alias()));
-        }
-
-        public override IEnumerable<nn.Module> SharedModules() => [];
-    }
 
     /// <summary>Every metric of the catalog, each on a task of a kind it fits.</summary>
     private static readonly TaskSpec[] Tasks =
@@ -87,14 +72,14 @@ public sealed class ShardedValidationTests : IDisposable
         // 601 rows: the evaluator's batches of 2 × 256 and one of 89, split 44 / 45.
         using var data = Data(601);
         using var losses = new TaskLosses(Tasks);
-        using var single = new Echo();
+        using var single = new EchoModel();
         var expected = new Evaluator(single, Tasks, losses, 32).Evaluate(data);
         Assert.Equal(601, single.Rows);
         // Every metric of the catalog is evaluated, and each has a value.
         Assert.Equal(MetricCatalog.All.Order(), Tasks.SelectMany(t => t.Metrics).Distinct().Order());
         Assert.All(expected, p => Assert.True(double.IsFinite(p.Value), p.Key));
 
-        var models = new[] { new Echo(), new Echo() };
+        var models = new[] { new EchoModel(), new EchoModel() };
         var ranks = Ranks.Run(Path.Combine(_folder, "store"), 2, Timeout,
             group => new Evaluator(models[group.rank], Tasks, losses, 32).Evaluate(data, group));
 
@@ -114,9 +99,9 @@ public sealed class ShardedValidationTests : IDisposable
     {
         using var data = Data(1);
         using var losses = new TaskLosses(Tasks);
-        using var single = new Echo();
+        using var single = new EchoModel();
         var expected = new Evaluator(single, Tasks, losses, 32).Evaluate(data);
-        var models = new[] { new Echo(), new Echo() };
+        var models = new[] { new EchoModel(), new EchoModel() };
         var ranks = Ranks.Run(Path.Combine(_folder, "store-one"), 2, Timeout,
             group => new Evaluator(models[group.rank], Tasks, losses, 32).Evaluate(data, group));
         Assert.Equal(ranks[0], ranks[1]);

@@ -20,22 +20,6 @@ public sealed class EvaluatorMutationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    /// <summary>Outputs each task's input of the same name; records the size of every batch it sees.</summary>
-    private sealed class Echo : MultiTaskModule
-    {
-        public Echo() : base(nameof(Echo)) => RegisterComponents();
-
-        public List<long> Batches { get; } = [];
-
-        public override MultiTaskOutput forward(IReadOnlyDictionary<string, Tensor> inputs)
-        {
-            Batches.Add(inputs.First().Value.size(0));
-            return new(inputs.ToDictionary(p => p.Key, p => p.Value.alias()));
-        }
-
-        public override IEnumerable<nn.Module> SharedModules() => [];
-    }
-
     private static readonly TaskSpec[] Tasks =
     [
         new TaskSpec("reg", TaskKind.Regression) { Weight = 2, Metrics = ["mae"] },
@@ -91,7 +75,7 @@ public sealed class EvaluatorMutationTests : IDisposable
     {
         using var data = Data();
         using var losses = new TaskLosses(Tasks);
-        using var model = new Echo();
+        using var model = new EchoModel();
         AssertHandValues(new Evaluator(model, Tasks, losses, 8).Evaluate(data));
         Assert.Equal([256L, 256L, 88L], model.Batches);
     }
@@ -101,7 +85,7 @@ public sealed class EvaluatorMutationTests : IDisposable
     {
         using var data = Data();
         using var losses = new TaskLosses(Tasks);
-        using var model = new Echo();
+        using var model = new EchoModel();
         // Rows 0–299 hold 256 ones and four threes (260 … 290): a mean of 292 / 260, rounded to float.
         AssertHandValues(new Evaluator(model, Tasks, losses, 300).Evaluate(data), regDigits: 6);
         Assert.Equal([300L, 300L], model.Batches);
@@ -112,7 +96,7 @@ public sealed class EvaluatorMutationTests : IDisposable
     {
         using var data = Data(withCls: false);
         using var losses = new TaskLosses(Tasks);
-        using var model = new Echo();
+        using var model = new EchoModel();
         var result = new Evaluator(model, Tasks, losses, 8).Evaluate(data);
         Assert.Equal(["cls.accuracy", "cls.loss", "loss", "reg.loss", "reg.mae"], result.Keys.Order(StringComparer.Ordinal));
         Assert.True(double.IsNaN(result["cls.loss"]));
@@ -128,7 +112,7 @@ public sealed class EvaluatorMutationTests : IDisposable
         using var data = Data();
         using var unlabelled = Data(clsLabelled: false);
         using var losses = new TaskLosses(Tasks);
-        using var model = new Echo();
+        using var model = new EchoModel();
         var evaluator = new Evaluator(model, Tasks, losses, 8);
 
         using (var both = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["cls"] = data.WithTargets("cls"), ["reg"] = data.WithTargets("reg") }))
@@ -161,7 +145,7 @@ public sealed class EvaluatorMutationTests : IDisposable
             [other]);
         using var datasets = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["other"] = data });
         using var losses = new TaskLosses(Tasks);
-        using var model = new Echo();
+        using var model = new EchoModel();
         var error = Assert.Throws<ArgumentException>(() => new Evaluator(model, Tasks, losses, 8).Evaluate(datasets));
         Assert.Equal("data", error.ParamName);
         Assert.Equal("a dataset is given for 'other', which is not a task (tasks: reg, cls) (Parameter 'data')", error.Message);
@@ -173,7 +157,7 @@ public sealed class EvaluatorMutationTests : IDisposable
     {
         using var data = Data();
         using var losses = new TaskLosses(Tasks);
-        var models = new[] { new Echo(), new Echo() };
+        var models = new[] { new EchoModel(), new EchoModel() };
         try
         {
             var ranks = Ranks.Run(Path.Combine(_folder, "store"), 2, Timeout,
@@ -216,7 +200,7 @@ public sealed class EvaluatorMutationTests : IDisposable
         using var data = new MultiTaskDataset(inputs, new Dictionary<string, Tensor> { ["a"] = tensor(new float[] { 1, 1, 1, 3 }, [4, 1]), ["ab"] = full([4L, 1L], 2f) }, tasks);
         using var datasets = new TaskDatasets(new Dictionary<string, MultiTaskDataset> { ["ab"] = data.WithTargets("ab"), ["a"] = data.WithTargets("a") });
         using var losses = new TaskLosses(tasks);
-        using var model = new Echo();
+        using var model = new EchoModel();
         var result = new Evaluator(model, tasks, losses, 8).Evaluate(datasets);
         Assert.Equal(["a.loss", "a.mae", "ab.loss", "ab.mae", "loss"], result.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(3.0, result["a.loss"], 12);
