@@ -10,13 +10,6 @@ namespace Mtl.Runtime.Tests.Weighting;
 /// <summary>GradDrop's activation form on activations and gradients chosen so that each feature meets one edge case.</summary>
 public sealed class GradDropMutationTests
 {
-    private sealed class ScriptedRandom(params double[] values) : Random
-    {
-        private int _next;
-
-        public override double NextDouble() => values[_next++];
-    }
-
     [Fact]
     public void The_activation_form_on_a_zero_sum_a_zero_activation_a_tiny_gradient_and_a_draw_equal_to_the_purity()
     {

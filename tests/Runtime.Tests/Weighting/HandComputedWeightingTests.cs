@@ -17,14 +17,6 @@ public sealed class HandComputedWeightingTests
 {
     private static readonly Dictionary<string, object> NoOptions = [];
 
-    /// <summary>A <see cref="Random"/> that returns the given values from <see cref="NextDouble"/>, in turn.</summary>
-    private sealed class ScriptedRandom(params double[] values) : Random
-    {
-        private int _next;
-
-        public override double NextDouble() => values[_next++];
-    }
-
     [Fact]
     public void SmallAdam_with_weight_decay_over_three_steps()
     {
